@@ -1,0 +1,1 @@
+"""Framework adapters: ``okta_session_mw.integrations.flask`` and ``.django``."""
