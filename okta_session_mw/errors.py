@@ -5,6 +5,8 @@
     OktaSessionError                      root: catch this to catch everything below
     ├── ConfigError (ValueError)          a setting is wrong; raised at start-up
     ├── SessionParseError (ValueError)    a Session body is malformed; names the field
+    ├── InvalidRequestError (ValueError)  an argument cannot be sent (empty id, CR/LF in a cookie)
+    ├── OktaAuthnIncompleteError          /authn answered, but not SUCCESS (MFA_REQUIRED, ...)
     ├── OktaAPIError                      Okta answered, with an HTTP error status
     │   ├── OktaBadRequestError           400
     │   ├── OktaAuthError                 401 / 403
@@ -30,9 +32,11 @@ from datetime import datetime, timezone
 
 __all__ = [
     "ConfigError",
+    "InvalidRequestError",
     "OktaAPIError",
     "OktaAuthError",
     "OktaAuthenticationError",
+    "OktaAuthnIncompleteError",
     "OktaBadRequestError",
     "OktaConnectionError",
     "OktaInvalidResponseError",
@@ -66,6 +70,22 @@ class SessionParseError(OktaSessionError, ValueError):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         super().__init__(f"invalid Session field {field!r}: {message}")
+
+
+class InvalidRequestError(OktaSessionError, ValueError):
+    """An argument cannot be sent to Okta; raised before any I/O. Never shows the value."""
+
+
+class OktaAuthnIncompleteError(OktaSessionError):
+    """``POST /api/v1/authn`` answered 200 without a session token.
+
+    ``state`` is Okta's transaction status (``MFA_REQUIRED``, ``LOCKED_OUT``,
+    ``PASSWORD_EXPIRED``, ...): the user must finish signing in elsewhere.
+    """
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+        super().__init__(f"Okta authentication did not complete: status {state}")
 
 
 @dataclass(frozen=True, slots=True)
