@@ -1,0 +1,97 @@
+"""Who may see a protected view, and what everyone else gets: a neutral answer.
+
+The decision (behaviours 6, 7, 8) is made here once, with no framework in it; each
+adapter renders the ``Reply`` it returns (``status``, ``headers``, ``body``) in its own
+response type. Return paths are same-site relative paths only (no open redirect).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Mapping
+from urllib.parse import urlencode
+
+from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.flow import Resolution
+from okta_session_mw.reply import Reply
+from okta_session_mw.session import SessionStatus
+
+__all__ = ["check_access", "is_safe_path", "safe_return_path", "wants_html"]
+
+
+def wants_html(headers: Mapping[str, str]) -> bool:
+    """True for a browser navigation, False for an API/XHR/fetch() call.
+
+    ``headers`` has lower-case names. Signals, strongest first: ``X-Requested-With``
+    (jQuery-style XHR), ``Sec-Fetch-Mode``/``Sec-Fetch-Dest`` (every current browser:
+    ``fetch()`` is ``cors``/``same-origin`` with dest ``empty``, a navigation is
+    ``navigate``/``document``), then ``Accept``. Anything unclear is treated as an API
+    client: a JSON 401 never loops, a redirect to a login page can.
+    """
+    if headers.get("x-requested-with", "").lower() == "xmlhttprequest":
+        return False
+    mode = headers.get("sec-fetch-mode", "").lower()
+    if mode:
+        return mode == "navigate" or headers.get("sec-fetch-dest", "").lower() in (
+            "document",
+            "iframe",
+        )
+    accept = headers.get("accept", "").lower()
+    return "text/html" in accept or "application/xhtml+xml" in accept
+
+
+def is_safe_path(target: str) -> bool:
+    """A same-site absolute path: ``/x`` but not ``//host``, ``/\\host`` or ``http:``."""
+    return (
+        target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and not any(c in target for c in "\r\n\t\x00\\")
+    )
+
+
+def safe_return_path(path: str, query: str = "", fallback: str = "/") -> str:
+    """The path to come back to after login, or ``fallback`` if it is not safe."""
+    target = path + ("?" + query if query else "")
+    return target if is_safe_path(target) else fallback
+
+
+def login_redirect_url(config: OktaSessionConfig, return_to: str) -> str:
+    sep = "&" if "?" in config.login_url else "?"
+    return config.login_url + sep + urlencode({config.login_return_param: return_to})
+
+
+def check_access(
+    resolution: Resolution,
+    config: OktaSessionConfig,
+    *,
+    headers: Mapping[str, str],
+    path: str,
+    query: str = "",
+    statuses: Collection[SessionStatus] | None = None,
+) -> Reply | None:
+    """None when the request may proceed, else the ``Reply`` to send.
+
+    Okta unreachable with nothing cached is 503, not a login redirect (no redirect
+    loops in an outage). A session whose status is not accepted (MFA_REQUIRED by
+    default) is treated like no session.
+    """
+    allowed = config.accepted_statuses if statuses is None else statuses
+    session = resolution.session
+    if session is not None and session.status in allowed:
+        return None
+    if session is None and resolution.unavailable:
+        return _json(503, "okta_unavailable", "Okta could not be reached; try again shortly.",
+                     (("retry-after", "5"),))
+    if wants_html(headers):
+        location = login_redirect_url(config, safe_return_path(path, query))
+        return Reply(303, (("location", location), ("cache-control", "no-store")), b"")
+    return _json(401, "okta_session_required", "An active Okta session is required.",
+                 (("www-authenticate", 'OktaSession realm="okta"'),))
+
+
+def _json(
+    status: int, error: str, message: str, extra: tuple[tuple[str, str], ...]
+) -> Reply:
+    body = json.dumps({"error": error, "message": message}).encode()
+    headers = (("content-type", "application/json"), ("cache-control", "no-store"), *extra)
+    return Reply(status, headers, body)

@@ -1,0 +1,135 @@
+"""The session cache: entries, keys, and the in-process cache.
+
+Keys are an HMAC-SHA256 of the forwarded cookies, so neither a cookie value nor a
+session id is ever a key (behaviour 3). Every cache offers the same small set of
+operations, in a sync form (Flask, Django under WSGI) and an async form (ASGI); the
+in-process cache does no I/O, so its async form simply calls the sync one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from cachetools import TLRUCache
+
+from okta_session_mw.session import Session
+
+__all__ = [
+    "AsyncSessionCache",
+    "CacheEntry",
+    "MemorySessionCache",
+    "SessionCache",
+    "cache_key",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEntry:
+    """What Okta said about one cookie, and until when to believe it.
+
+    ``session`` None means Okta said "no session" (a negative entry). Times are epoch
+    seconds. ``fresh_until`` ends normal service; ``stale_until`` (never past the
+    session's expiresAt) bounds serving it while Okta is failing. ``refreshed_for``
+    is the expiresAt a refresh was already tried for, so it is never tried twice.
+    """
+
+    session: Session | None
+    fetched_at: float
+    fresh_until: float
+    stale_until: float
+    refreshed_for: float | None = None
+
+
+def cache_key(secret: bytes, forwarded_cookie: str) -> str:
+    """Keyed hash of the forwarded ``name=value`` pairs: the only form a cookie is stored in."""
+    return hmac.new(secret, forwarded_cookie.encode(), hashlib.sha256).hexdigest()
+
+
+class SessionCache(Protocol):
+    """A cache used from synchronous code."""
+
+    def get(self, key: str) -> CacheEntry | None: ...
+    def set(self, key: str, entry: CacheEntry) -> None: ...
+    def evict(self, key: str) -> None: ...
+    def evict_session(self, session_id: str) -> None: ...
+
+
+class AsyncSessionCache(Protocol):
+    """The same cache used from async code."""
+
+    async def aget(self, key: str) -> CacheEntry | None: ...
+    async def aset(self, key: str, entry: CacheEntry) -> None: ...
+    async def aevict(self, key: str) -> None: ...
+    async def aevict_session(self, session_id: str) -> None: ...
+
+
+def _entry_deadline(_key: str, entry: CacheEntry, _now: float) -> float:
+    return entry.stale_until
+
+
+def _index_deadline(_key: str, value: tuple[tuple[str, ...], float], _now: float) -> float:
+    return value[1]
+
+
+class MemorySessionCache:
+    """Bounded in-process cache (LRU, per-entry expiry), safe across threads.
+
+    A small index from session id to keys lets logout and admin revoke evict a session
+    however many cookies (``sid`` and ``idx``) point at it. The lock is never held
+    across an ``await``: no method here awaits anything.
+    """
+
+    def __init__(self, maxsize: int, *, timer: Callable[[], float]) -> None:
+        self._entries: TLRUCache[str, CacheEntry] = TLRUCache(maxsize, _entry_deadline, timer)
+        self._by_session: TLRUCache[str, tuple[tuple[str, ...], float]] = TLRUCache(
+            maxsize, _index_deadline, timer
+        )
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        with self._lock:
+            self._entries.expire()
+            return len(self._entries)
+
+    def get(self, key: str) -> CacheEntry | None:
+        with self._lock:
+            return self._entries.get(key)
+
+    def set(self, key: str, entry: CacheEntry) -> None:
+        with self._lock:
+            self._entries[key] = entry
+            if entry.session is not None:
+                sid = entry.session.id
+                keys, until = self._by_session.get(sid, ((), 0.0))
+                if key not in keys:
+                    keys = (*keys, key)
+                self._by_session[sid] = (keys, max(until, entry.stale_until))
+
+    def evict(self, key: str) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+    def evict_session(self, session_id: str) -> None:
+        with self._lock:
+            keys, _ = self._by_session.pop(session_id, ((), 0.0))
+            for key in keys:
+                entry = self._entries.get(key)
+                if entry is not None and entry.session is not None and entry.session.id == session_id:
+                    del self._entries[key]
+
+    async def aget(self, key: str) -> CacheEntry | None:
+        return self.get(key)
+
+    async def aset(self, key: str, entry: CacheEntry) -> None:
+        self.set(key, entry)
+
+    async def aevict(self, key: str) -> None:
+        self.evict(key)
+
+    async def aevict_session(self, session_id: str) -> None:
+        self.evict_session(session_id)

@@ -1,0 +1,107 @@
+"""Reading Okta's cookies out of a ``Cookie`` header, and writing ``Set-Cookie`` values.
+
+Only the configured names ever leave the app (behaviour 1). Parsing is deliberately
+strict and small: a value that could smuggle a second cookie or a header break into the
+request to Okta is dropped, and a duplicated Okta cookie is ambiguous, so the request is
+treated as having none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import format_datetime
+
+__all__ = ["OktaCookies", "expired_cookie_header", "extract_okta_cookies", "session_cookie_header"]
+
+# RFC 6265 cookie-octet, minus nothing: anything else (controls, space, '"', ',', ';',
+# '\\', non-ASCII) in an Okta cookie value means it is not one Okta issued.
+_VALUE_CHARS = frozenset(
+    "!#$%&'()*+-./0123456789:<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OktaCookies:
+    """The Okta cookies of one request, in the configured order."""
+
+    pairs: tuple[tuple[str, str], ...]
+
+    @property
+    def header(self) -> str:
+        """The ``Cookie`` header value to forward to Okta: ``sid=...; idx=...``."""
+        return "; ".join(f"{name}={value}" for name, value in self.pairs)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.pairs)
+
+    def __repr__(self) -> str:  # never show the values
+        return f"OktaCookies(names={self.names!r})"
+
+
+def extract_okta_cookies(
+    cookie_header: str | None, names: tuple[str, ...], max_length: int
+) -> OktaCookies | None:
+    """Pick the configured Okta cookies out of a raw ``Cookie`` header.
+
+    Returns None when there is none to forward: no header, no Okta cookie, a value that
+    is empty, too long or has characters no Okta cookie has, or the same Okta cookie
+    twice (which one would Okta see?). The cheap substring test keeps requests without
+    Okta cookies free of any parsing.
+    """
+    if not cookie_header or not any(name in cookie_header for name in names):
+        return None
+    found: dict[str, str] = {}
+    for part in cookie_header.split(";"):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or name not in names:
+            continue
+        if name in found:
+            return None
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        if not value or len(value) > max_length or not set(value) <= _VALUE_CHARS:
+            return None
+        found[name] = value
+    if not found:
+        return None
+    return OktaCookies(tuple((name, found[name]) for name in names if name in found))
+
+
+def session_cookie_header(
+    name: str, value: str, expires_at: datetime, *, secure: bool, now: datetime | None = None
+) -> str:
+    """``Set-Cookie`` value for the login helper: HttpOnly, SameSite=Lax, ends with the session."""
+    if not value or not set(value) <= _VALUE_CHARS:
+        raise ValueError("session id is not a valid cookie value")
+    current = now or datetime.now(timezone.utc)
+    max_age = max(0, int((expires_at - current).total_seconds()))
+    parts = [
+        f"{name}={value}",
+        "Path=/",
+        f"Expires={format_datetime(expires_at.astimezone(timezone.utc), usegmt=True)}",
+        f"Max-Age={max_age}",
+        "HttpOnly",
+        "SameSite=Lax",
+    ]
+    if secure:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+def expired_cookie_header(name: str, *, secure: bool) -> str:
+    """``Set-Cookie`` value that makes the browser drop ``name`` (logout)."""
+    parts = [
+        f'{name}=""',
+        "Path=/",
+        "Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+        "Max-Age=0",
+        "HttpOnly",
+        "SameSite=Lax",
+    ]
+    if secure:
+        parts.append("Secure")
+    return "; ".join(parts)

@@ -1,0 +1,217 @@
+"""The two drivers that run ``flow`` generators: one async (ASGI), one sync (WSGI).
+
+They only perform effects: cache I/O, Okta calls with a hard time bound, and single
+flight (``Coalesce``: concurrent requests share one run; ``Solo``: a second request
+does not wait, it goes on with what it has). Every decision stays in ``flow.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeoutError
+from typing import Any, TypeVar
+
+from okta_session_mw.cache import AsyncSessionCache, SessionCache
+from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
+from okta_session_mw.errors import OktaSessionError, OktaTimeoutError
+from okta_session_mw.flow import (
+    CacheEvict,
+    CacheEvictSession,
+    CacheGet,
+    CacheSet,
+    CallOkta,
+    Coalesce,
+    Effect,
+    Flow,
+    Solo,
+)
+from okta_session_mw.stats import SessionStats
+
+__all__ = ["AsyncDriver", "SyncDriver"]
+
+T = TypeVar("T")
+
+# Followers of a single flight wait for the leader at most this many timeouts
+# (the leader's own call is bounded by one timeout; the rest is slack for the cache).
+_FOLLOWER_WAIT_FACTOR = 2.0
+
+
+def _step(flow: Flow, value: Any, error: OktaSessionError | None) -> tuple[bool, Any]:
+    """Advance a flow by one effect: ``(True, result)`` once it has returned."""
+    try:
+        effect = flow.throw(error) if error is not None else flow.send(value)
+    except StopIteration as stop:
+        return True, stop.value
+    return False, effect
+
+
+class AsyncDriver:
+    """Runs flows on one event loop; single flight through shared, shielded tasks."""
+
+    def __init__(
+        self,
+        cache: AsyncSessionCache,
+        client: AsyncOktaSessionClient,
+        timeout: float,
+        stats: SessionStats,
+    ) -> None:
+        self.cache = cache
+        self.client = client
+        self.timeout = timeout
+        self.stats = stats
+        self._flights: dict[str, asyncio.Task[Any]] = {}
+        self._solo: set[str] = set()
+
+    async def run(self, flow: Flow) -> Any:
+        value: Any = None
+        error: OktaSessionError | None = None
+        while True:
+            done, effect = _step(flow, value, error)
+            if done:
+                return effect
+            value, error = None, None
+            try:
+                value = await self._perform(effect)
+            except OktaSessionError as exc:
+                error = exc
+
+    async def _perform(self, effect: Effect) -> Any:
+        if isinstance(effect, CacheGet):
+            return await self.cache.aget(effect.key)
+        if isinstance(effect, CacheSet):
+            return await self.cache.aset(effect.key, effect.entry)
+        if isinstance(effect, CallOkta):
+            method: Callable[..., Awaitable[Any]] = getattr(self.client, effect.operation)
+            started = time.perf_counter()
+            try:
+                result = await asyncio.wait_for(
+                    method(effect.argument, timeout=self.timeout), self.timeout
+                )
+            except asyncio.TimeoutError:
+                error = OktaTimeoutError(f"Okta did not answer within {self.timeout} s")
+                self.stats.okta_call(effect.operation, time.perf_counter() - started, error)
+                raise error from None
+            except OktaSessionError as exc:
+                self.stats.okta_call(effect.operation, time.perf_counter() - started, exc)
+                raise
+            self.stats.okta_call(effect.operation, time.perf_counter() - started, None)
+            return result
+        if isinstance(effect, Coalesce):
+            task = self._flights.get(effect.key)
+            if task is None:
+                task = asyncio.ensure_future(self.run(effect.flow))
+                self._flights[effect.key] = task
+                task.add_done_callback(lambda t, key=effect.key: self._forget(key, t))
+            else:
+                effect.flow.close()
+            # shield: a cancelled request (client gone) must not cancel the others' lookup
+            return await asyncio.shield(task)
+        if isinstance(effect, Solo):
+            if effect.key in self._solo:
+                effect.flow.close()
+                return None
+            self._solo.add(effect.key)
+            try:
+                return await self.run(effect.flow)
+            finally:
+                self._solo.discard(effect.key)
+        if isinstance(effect, CacheEvict):
+            return await self.cache.aevict(effect.key)
+        assert isinstance(effect, CacheEvictSession)
+        return await self.cache.aevict_session(effect.session_id)
+
+    def _forget(self, key: str, task: asyncio.Task[Any]) -> None:
+        if self._flights.get(key) is task:
+            del self._flights[key]
+        if not task.cancelled():
+            task.exception()  # mark retrieved; the waiters re-raise it
+
+
+class SyncDriver:
+    """Runs flows on the calling thread; single flight across threads with futures."""
+
+    def __init__(
+        self, cache: SessionCache, client: OktaSessionClient, timeout: float, stats: SessionStats
+    ) -> None:
+        self.cache = cache
+        self.client = client
+        self.timeout = timeout
+        self.stats = stats
+        self._lock = threading.Lock()
+        self._flights: dict[str, Future[Any]] = {}
+        self._solo: set[str] = set()
+
+    def run(self, flow: Flow) -> Any:
+        value: Any = None
+        error: OktaSessionError | None = None
+        while True:
+            done, effect = _step(flow, value, error)
+            if done:
+                return effect
+            value, error = None, None
+            try:
+                value = self._perform(effect)
+            except OktaSessionError as exc:
+                error = exc
+
+    def _perform(self, effect: Effect) -> Any:
+        if isinstance(effect, CacheGet):
+            return self.cache.get(effect.key)
+        if isinstance(effect, CacheSet):
+            return self.cache.set(effect.key, effect.entry)
+        if isinstance(effect, CallOkta):
+            method: Callable[..., Any] = getattr(self.client, effect.operation)
+            started = time.perf_counter()
+            try:
+                result = method(effect.argument, timeout=self.timeout)
+            except OktaSessionError as exc:
+                self.stats.okta_call(effect.operation, time.perf_counter() - started, exc)
+                raise
+            self.stats.okta_call(effect.operation, time.perf_counter() - started, None)
+            return result
+        if isinstance(effect, Coalesce):
+            return self._coalesce(effect)
+        if isinstance(effect, Solo):
+            with self._lock:
+                busy = effect.key in self._solo
+                self._solo.add(effect.key)
+            if busy:
+                effect.flow.close()
+                return None
+            try:
+                return self.run(effect.flow)
+            finally:
+                with self._lock:
+                    self._solo.discard(effect.key)
+        if isinstance(effect, CacheEvict):
+            return self.cache.evict(effect.key)
+        assert isinstance(effect, CacheEvictSession)
+        return self.cache.evict_session(effect.session_id)
+
+    def _coalesce(self, effect: Coalesce) -> Any:
+        with self._lock:
+            future = self._flights.get(effect.key)
+            leader = future is None
+            if future is None:
+                future = self._flights[effect.key] = Future()
+        if not leader:
+            effect.flow.close()
+            try:
+                return future.result(timeout=self.timeout * _FOLLOWER_WAIT_FACTOR)
+            except FutureTimeoutError:
+                raise OktaTimeoutError("timed out waiting for a concurrent Okta lookup") from None
+        try:
+            result = self.run(effect.flow)
+        except BaseException as exc:
+            future.set_exception(exc)
+            raise
+        else:
+            future.set_result(result)
+            return result
+        finally:
+            with self._lock:
+                self._flights.pop(effect.key, None)

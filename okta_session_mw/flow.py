@@ -1,0 +1,271 @@
+"""What the middleware does for a request, written once as generators of effects.
+
+A flow yields an effect (read the cache, call Okta, run a sub-flow under single
+flight...) and receives its result, or has the effect's ``OktaSessionError`` thrown
+into it. ``drivers.py`` runs the same flows synchronously (Flask, Django/WSGI) or
+asynchronously (ASGI), so every decision (cache, single flight, refresh, backoff,
+stale-if-error) lives here and only here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Literal
+
+from okta_session_mw.cache import CacheEntry
+from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.errors import (
+    OktaAuthError,
+    OktaNotFoundError,
+    OktaRateLimitError,
+    OktaSessionError,
+)
+from okta_session_mw.policy import (
+    RateLimitGate,
+    is_fresh,
+    mark_refresh_tried,
+    negative_entry,
+    positive_entry,
+    refresh_due,
+    stale_usable,
+)
+from okta_session_mw.session import Session
+
+__all__ = [
+    "CacheEvict",
+    "CacheEvictSession",
+    "CacheGet",
+    "CacheSet",
+    "CallOkta",
+    "Coalesce",
+    "Effect",
+    "Flow",
+    "Resolution",
+    "Solo",
+    "Source",
+    "login",
+    "logout",
+    "resolve",
+    "revoke",
+]
+
+logger = logging.getLogger("okta_session_mw")
+
+Operation = Literal[
+    "get_current_session",
+    "refresh_current_session",
+    "close_current_session",
+    "create_session",
+    "revoke_session",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CacheGet:
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class CacheSet:
+    key: str
+    entry: CacheEntry
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEvict:
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEvictSession:
+    session_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallOkta:
+    """Call one client operation with one argument (a cookie header, an id or a token)."""
+
+    operation: Operation
+    argument: str
+
+    def __repr__(self) -> str:  # the argument may be a cookie or a session token
+        return f"CallOkta({self.operation!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Coalesce:
+    """Run ``flow`` once for all concurrent requests with the same ``key``; all get its result."""
+
+    key: str
+    flow: Flow
+
+
+@dataclass(frozen=True, slots=True)
+class Solo:
+    """Run ``flow`` unless one with ``key`` is already running; then the result is None at once."""
+
+    key: str
+    flow: Flow
+
+
+Effect = CacheGet | CacheSet | CacheEvict | CacheEvictSession | CallOkta | Coalesce | Solo
+Flow = Generator[Effect, Any, Any]
+Clock = Callable[[], float]
+
+
+class Source(str, Enum):
+    """Where a resolution came from; the stats count these."""
+
+    NO_COOKIE = "no_cookie"
+    HIT = "hit"
+    NEGATIVE_HIT = "negative_hit"
+    MISS = "miss"
+    STALE = "stale"
+    UNAVAILABLE = "unavailable"
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """The session for a request, or None; ``unavailable`` when Okta could not say."""
+
+    session: Session | None
+    source: Source
+    unavailable: bool = False
+
+
+def _cached(entry: CacheEntry) -> Resolution:
+    return Resolution(entry.session, Source.HIT if entry.session else Source.NEGATIVE_HIT)
+
+
+def resolve(
+    key: str, cookie: str, config: OktaSessionConfig, gate: RateLimitGate, clock: Clock
+) -> Generator[Effect, Any, Resolution]:
+    """The session for a cookie: cache, else one Okta lookup, then a refresh if due."""
+    entry: CacheEntry | None = yield CacheGet(key)
+    if entry is not None and is_fresh(entry, clock()):
+        resolution = _cached(entry)
+    else:
+        try:
+            entry, resolution = yield Coalesce(
+                "lookup:" + key, _lookup(key, cookie, config, gate, clock)
+            )
+        except OktaSessionError:  # waited too long for a concurrent lookup
+            return _fallback(entry, clock())
+    if entry is not None and refresh_due(entry, clock(), config) and not gate.closed(clock()):
+        refreshed = yield Solo("refresh:" + key, _refresh(key, cookie, config, gate, clock))
+        if refreshed is not None:
+            resolution = Resolution(refreshed.session, resolution.source)
+    return resolution
+
+
+def _lookup(
+    key: str, cookie: str, config: OktaSessionConfig, gate: RateLimitGate, clock: Clock
+) -> Generator[Effect, Any, tuple[CacheEntry | None, Resolution]]:
+    """Ask Okta (GetCurrentSession) unless the cache was filled meanwhile or Okta is gated."""
+    entry: CacheEntry | None = yield CacheGet(key)
+    if entry is not None and is_fresh(entry, clock()):
+        return entry, _cached(entry)
+    if gate.closed(clock()):
+        return entry, _fallback(entry, clock())
+    try:
+        session: Session = yield CallOkta("get_current_session", cookie)
+    except (OktaNotFoundError, OktaAuthError):
+        # 404 is Okta's "no session"; 401/403 are what some orgs answer for a bad cookie.
+        negative = negative_entry(clock(), config)
+        yield CacheSet(key, negative)
+        return negative, Resolution(None, Source.MISS)
+    except OktaSessionError as exc:
+        _note_failure(exc, gate, clock())
+        return entry, _fallback(entry, clock())
+    fresh = positive_entry(session, clock(), config)
+    yield CacheSet(key, fresh)
+    return fresh, Resolution(session, Source.MISS)
+
+
+def _refresh(
+    key: str, cookie: str, config: OktaSessionConfig, gate: RateLimitGate, clock: Clock
+) -> Generator[Effect, Any, CacheEntry | None]:
+    """RefreshCurrentSession once per expiresAt; the cache takes the new expiresAt."""
+    entry: CacheEntry | None = yield CacheGet(key)
+    if entry is None or not refresh_due(entry, clock(), config):
+        return None
+    tried = mark_refresh_tried(entry)
+    yield CacheSet(key, tried)  # other requests and workers now skip this expiresAt
+    try:
+        session: Session = yield CallOkta("refresh_current_session", cookie)
+    except (OktaNotFoundError, OktaAuthError):
+        negative = negative_entry(clock(), config)
+        yield CacheSet(key, negative)
+        return negative
+    except OktaSessionError as exc:
+        _note_failure(exc, gate, clock())
+        return None
+    refreshed = positive_entry(session, clock(), config)
+    if tried.refreshed_for == session.expires_at.timestamp():
+        refreshed = mark_refresh_tried(refreshed)  # Okta capped it: do not ask again
+    yield CacheSet(key, refreshed)
+    return refreshed
+
+
+def _fallback(entry: CacheEntry | None, now: float) -> Resolution:
+    """Okta cannot be asked: serve the stale session if allowed, else say "unavailable"."""
+    session = stale_usable(entry, now)
+    if session is not None:
+        return Resolution(session, Source.STALE)
+    return Resolution(None, Source.UNAVAILABLE, unavailable=True)
+
+
+def _note_failure(exc: OktaSessionError, gate: RateLimitGate, now: float) -> None:
+    if isinstance(exc, OktaRateLimitError):
+        gate.close_until(exc.rate_limit.reset, now)
+        logger.warning("Okta rate limit reached; no Okta calls until %s", exc.rate_limit.reset)
+    else:
+        logger.warning("Okta session call failed: %s", type(exc).__name__)
+
+
+def logout(key: str, cookie: str) -> Generator[Effect, Any, bool]:
+    """CloseCurrentSession, then evict by cookie and by session id.
+
+    Returns True when Okta closed the session or had none (404 = already closed).
+    The cache is cleared either way, so no worker keeps trusting the cookie.
+    """
+    entry: CacheEntry | None = yield CacheGet(key)
+    closed = True
+    try:
+        yield CallOkta("close_current_session", cookie)
+    except (OktaNotFoundError, OktaAuthError):
+        pass
+    except OktaSessionError as exc:
+        logger.warning("Okta CloseCurrentSession failed: %s", type(exc).__name__)
+        closed = False
+    yield CacheEvict(key)
+    if entry is not None and entry.session is not None:
+        yield CacheEvictSession(entry.session.id)
+    return closed
+
+
+def revoke(session_id: str) -> Generator[Effect, Any, bool]:
+    """RevokeSession by id (admin), then evict it everywhere; False if Okta had no such session.
+
+    Any other failure is raised to the caller and nothing is evicted: Okta still
+    has the session, so the cache is still right about it.
+    """
+    found = True
+    try:
+        yield CallOkta("revoke_session", session_id)
+    except OktaNotFoundError:
+        found = False
+    yield CacheEvictSession(session_id)
+    return found
+
+
+def login(
+    session_token: str, key_for: Callable[[str], str], config: OktaSessionConfig, clock: Clock
+) -> Generator[Effect, Any, Session]:
+    """CreateSession from a sessionToken; prime the cache for the ``sid`` cookie it makes."""
+    session: Session = yield CallOkta("create_session", session_token)
+    yield CacheSet(key_for(session.id), positive_entry(session, clock(), config))
+    return session

@@ -1,0 +1,82 @@
+"""Logout and login decisions shared by every adapter (behaviours 9 and 10).
+
+The adapters read the request (method, headers, form token, cookies), call the
+``SessionService`` to close the session at Okta, and render the ``Reply`` built here:
+303 to a safe ``post_logout_redirect`` for a browser, 204 for an API client, with
+``Set-Cookie`` lines that drop the Okta cookies the request carried.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from okta_session_mw.access import is_safe_path
+from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.cookies import expired_cookie_header, session_cookie_header
+from okta_session_mw.reply import Reply
+from okta_session_mw.session import Session
+from okta_session_mw.urls import is_loopback_host
+
+__all__ = [
+    "cookie_should_be_secure",
+    "forbidden_reply",
+    "login_cookie_header",
+    "logout_reply",
+    "own_origin",
+]
+
+
+def own_origin(scheme: str, host_header: str | None) -> str:
+    """The app's origin as the browser sees it, from the request's scheme and Host."""
+    host = (host_header or "").strip().lower()
+    return f"{scheme.lower()}://{host}"
+
+
+def cookie_should_be_secure(scheme: str, host_header: str | None) -> bool:
+    """``Secure`` unless the site is plain http on loopback (local development)."""
+    if scheme.lower() in ("https", "wss"):
+        return True
+    try:
+        host = urlsplit("//" + (host_header or "")).hostname or ""
+    except ValueError:
+        return True
+    return not is_loopback_host(host)
+
+
+def logout_reply(
+    config: OktaSessionConfig,
+    *,
+    html: bool,
+    present_cookies: Iterable[str],
+    secure: bool,
+    redirect_to: str | None = None,
+) -> Reply:
+    """The answer to a successful logout; ``redirect_to`` is used only if it is safe."""
+    headers: list[tuple[str, str]] = [("cache-control", "no-store")]
+    headers += [("set-cookie", expired_cookie_header(n, secure=secure)) for n in present_cookies]
+    if not html:
+        return Reply(204, tuple(headers))
+    target = redirect_to if redirect_to and is_safe_path(redirect_to) else config.post_logout_redirect
+    return Reply(303, (("location", target), *headers))
+
+
+def forbidden_reply() -> Reply:
+    """Refused before any call to Okta: a cross-site POST without a valid token."""
+    body = json.dumps({"error": "csrf_failed", "message": "Logout refused: bad origin or token."})
+    return Reply(403, (("content-type", "application/json"),), body.encode())
+
+
+def login_cookie_header(
+    config: OktaSessionConfig, session: Session, *, secure: bool, now: datetime | None = None
+) -> str:
+    """``Set-Cookie`` for the session CreateSession made: ``sid=<id>``, ends with it."""
+    return session_cookie_header(
+        config.cookie_names[0],
+        session.id,
+        session.expires_at,
+        secure=secure,
+        now=now or datetime.now(timezone.utc),
+    )

@@ -1,0 +1,103 @@
+"""Cache and refresh policy as plain functions of ``(entry, now)``, and the 429 gate.
+
+Nothing here does I/O or reads a clock: ``now`` is always passed in (epoch seconds),
+so every rule can be tested by stating a time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+
+from okta_session_mw.cache import CacheEntry
+from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.session import Session
+
+__all__ = [
+    "RateLimitGate",
+    "negative_entry",
+    "positive_entry",
+    "refresh_due",
+    "stale_usable",
+]
+
+# When a 429 carries no usable X-Rate-Limit-Reset, wait this long (Okta's windows are a minute).
+DEFAULT_RATE_LIMIT_PAUSE = 60.0
+# Never believe a Reset further ahead than this (a clock skew or a bad header).
+MAX_RATE_LIMIT_PAUSE = 300.0
+
+
+def positive_entry(session: Session, now: float, config: OktaSessionConfig) -> CacheEntry:
+    """An entry for a live session: fresh for ``min(cache_ttl, expiresAt - now)``.
+
+    Stale service after a failure may last ``stale_if_error`` longer, but never past
+    expiresAt (behaviour 3 and 7).
+    """
+    expires = session.expires_at.timestamp()
+    fresh = min(now + config.cache_ttl, expires)
+    return CacheEntry(
+        session=session,
+        fetched_at=now,
+        fresh_until=fresh,
+        stale_until=min(fresh + config.stale_if_error, expires),
+    )
+
+
+def negative_entry(now: float, config: OktaSessionConfig) -> CacheEntry:
+    """An entry saying "Okta knows no session for this cookie"; never served stale."""
+    until = now + config.negative_cache_ttl
+    return CacheEntry(session=None, fetched_at=now, fresh_until=until, stale_until=until)
+
+
+def is_fresh(entry: CacheEntry | None, now: float) -> bool:
+    return entry is not None and now < entry.fresh_until
+
+
+def stale_usable(entry: CacheEntry | None, now: float) -> Session | None:
+    """The session to serve while Okta is failing, if the entry may still be served."""
+    if entry is None or entry.session is None or now >= entry.stale_until:
+        return None
+    if now >= entry.session.expires_at.timestamp():
+        return None
+    return entry.session
+
+
+def refresh_due(entry: CacheEntry | None, now: float, config: OktaSessionConfig) -> bool:
+    """True when the session ends within ``refresh_threshold`` and no refresh was tried
+    for this expiresAt yet (behaviour 5)."""
+    if entry is None or entry.session is None or config.refresh_threshold <= 0:
+        return False
+    expires = entry.session.expires_at.timestamp()
+    return now < expires and expires - now < config.refresh_threshold and entry.refreshed_for != expires
+
+
+def mark_refresh_tried(entry: CacheEntry) -> CacheEntry:
+    """The same entry, remembering that its expiresAt has had its one refresh attempt."""
+    assert entry.session is not None
+    return dataclasses.replace(entry, refreshed_for=entry.session.expires_at.timestamp())
+
+
+class RateLimitGate:
+    """After a 429, no call to Okta until its ``X-Rate-Limit-Reset`` (behaviour 7)."""
+
+    __slots__ = ("_lock", "_until")
+
+    def __init__(self) -> None:
+        self._until = 0.0
+        self._lock = threading.Lock()
+
+    def closed(self, now: float) -> bool:
+        return now < self._until
+
+    @property
+    def until(self) -> float:
+        return self._until
+
+    def close_until(self, reset: float | None, now: float) -> None:
+        """Stop calls until ``reset`` (epoch seconds); a missing or absurd value is bounded."""
+        if reset is None or reset <= now:
+            until = now + (DEFAULT_RATE_LIMIT_PAUSE if reset is None else 1.0)
+        else:
+            until = min(float(reset), now + MAX_RATE_LIMIT_PAUSE)
+        with self._lock:
+            self._until = max(self._until, until)

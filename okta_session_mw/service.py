@@ -1,0 +1,188 @@
+"""``SessionService``: the one object every adapter talks to.
+
+It holds the config, the cache, the Okta clients, the 429 gate and the stats, and runs
+the flows of ``flow.py`` with the async driver (ASGI) or the sync driver (Flask,
+Django/WSGI). Each public method is one line over a flow, so Starlette, Flask and
+Django get exactly the same behaviour.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from okta_session_mw.cache import AsyncSessionCache, MemorySessionCache, SessionCache, cache_key
+from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
+from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.cookies import OktaCookies, extract_okta_cookies
+from okta_session_mw.csrf import LogoutGuard
+from okta_session_mw.drivers import AsyncDriver, SyncDriver
+from okta_session_mw.flow import Resolution, Source, login, logout, resolve, revoke
+from okta_session_mw.policy import RateLimitGate
+from okta_session_mw.session import Session
+from okta_session_mw.stats import SessionStats
+
+__all__ = ["SessionService"]
+
+_NO_COOKIE = Resolution(None, Source.NO_COOKIE)
+
+
+class SessionService:
+    """Resolves, refreshes, closes and revokes Okta sessions for one app.
+
+    One per app (the middleware or extension makes it). ``cache`` defaults to the
+    in-process cache, or to Redis when ``config.cache_url`` is set. Pass your own
+    ``httpx`` clients through ``client``/``async_client`` if you need a proxy or TLS
+    settings; they are then yours to close.
+    """
+
+    def __init__(
+        self,
+        config: OktaSessionConfig,
+        *,
+        cache: Any = None,
+        client: OktaSessionClient | None = None,
+        async_client_factory: Callable[[], AsyncOktaSessionClient] | None = None,
+        clock: Callable[[], float] = time.time,
+        stats: SessionStats | None = None,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.cache = cache if cache is not None else _default_cache(config, clock)
+        self.gate = RateLimitGate()
+        self.stats = stats if stats is not None else SessionStats()
+        self.logout_guard = LogoutGuard(config)
+        self._secret = config.secret_key_bytes
+        self._client = client
+        self._async_client_factory = async_client_factory or self._new_async_client
+        self._sync_driver: SyncDriver | None = None
+        self._async_drivers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncDriver] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"SessionService(org_url={self.config.org_url!r})"
+
+    # -- pure helpers shared by every adapter ------------------------------------------
+    def okta_cookies(self, cookie_header: str | None) -> OktaCookies | None:
+        """The request's Okta cookies, or None (no hashing, no lookup: behaviour 2)."""
+        config = self.config
+        return extract_okta_cookies(cookie_header, config.cookie_names, config.max_cookie_length)
+
+    def key_for(self, cookies: OktaCookies) -> str:
+        return cache_key(self._secret, cookies.header)
+
+    def is_exempt(self, path: str) -> bool:
+        return path.startswith(self.config.exempt_paths) if self.config.exempt_paths else False
+
+    def _sid_key(self, session_id: str) -> str:
+        return cache_key(self._secret, f"{self.config.cookie_names[0]}={session_id}")
+
+    # -- async (ASGI) -----------------------------------------------------------------
+    async def aresolve(self, cookie_header: str | None) -> Resolution:
+        cookies = self.okta_cookies(cookie_header)
+        if cookies is None:
+            return _NO_COOKIE
+        flow = resolve(self.key_for(cookies), cookies.header, self.config, self.gate, self.clock)
+        return self.stats.record(await self._async_driver().run(flow))
+
+    async def alogout(self, cookie_header: str | None) -> bool:
+        cookies = self.okta_cookies(cookie_header)
+        if cookies is None:
+            return True
+        closed: bool = await self._async_driver().run(logout(self.key_for(cookies), cookies.header))
+        return closed
+
+    async def arevoke(self, session_id: str) -> bool:
+        found: bool = await self._async_driver().run(revoke(session_id))
+        return found
+
+    async def alogin(self, session_token: str) -> Session:
+        session: Session = await self._async_driver().run(
+            login(session_token, self._sid_key, self.config, self.clock)
+        )
+        return session
+
+    async def aclose(self) -> None:
+        """Close the async client of the running loop and the sync client we made."""
+        loop = asyncio.get_running_loop()
+        driver = self._async_drivers.pop(loop, None)
+        if driver is not None:
+            await driver.client.aclose()
+        self.close()
+
+    def _async_driver(self) -> AsyncDriver:
+        # httpx.AsyncClient and asyncio tasks belong to one loop: one driver per loop.
+        loop = asyncio.get_running_loop()
+        driver = self._async_drivers.get(loop)
+        if driver is None:
+            cache: AsyncSessionCache = self.cache
+            driver = AsyncDriver(
+                cache, self._async_client_factory(), self.config.timeout, self.stats
+            )
+            self._async_drivers[loop] = driver
+        return driver
+
+    def _new_async_client(self) -> AsyncOktaSessionClient:
+        return AsyncOktaSessionClient(
+            self.config.org_url, api_token=self.config.api_token, timeout=self.config.timeout
+        )
+
+    # -- sync (WSGI) ------------------------------------------------------------------
+    def resolve(self, cookie_header: str | None) -> Resolution:
+        cookies = self.okta_cookies(cookie_header)
+        if cookies is None:
+            return _NO_COOKIE
+        flow = resolve(self.key_for(cookies), cookies.header, self.config, self.gate, self.clock)
+        return self.stats.record(self._sync().run(flow))
+
+    def logout(self, cookie_header: str | None) -> bool:
+        cookies = self.okta_cookies(cookie_header)
+        if cookies is None:
+            return True
+        closed: bool = self._sync().run(logout(self.key_for(cookies), cookies.header))
+        return closed
+
+    def revoke(self, session_id: str) -> bool:
+        found: bool = self._sync().run(revoke(session_id))
+        return found
+
+    def login(self, session_token: str) -> Session:
+        session: Session = self._sync().run(
+            login(session_token, self._sid_key, self.config, self.clock)
+        )
+        return session
+
+    def close(self) -> None:
+        with self._lock:
+            driver, self._sync_driver = self._sync_driver, None
+        if driver is not None and self._client is None:
+            driver.client.close()
+
+    def _sync(self) -> SyncDriver:
+        driver = self._sync_driver
+        if driver is None:
+            with self._lock:
+                if self._sync_driver is None:
+                    client = self._client or OktaSessionClient(
+                        self.config.org_url,
+                        api_token=self.config.api_token,
+                        timeout=self.config.timeout,
+                    )
+                    cache: SessionCache = self.cache
+                    self._sync_driver = SyncDriver(cache, client, self.config.timeout, self.stats)
+                driver = self._sync_driver
+        return driver
+
+
+def _default_cache(config: OktaSessionConfig, clock: Callable[[], float]) -> Any:
+    if config.cache_url is None:
+        return MemorySessionCache(config.cache_maxsize, timer=clock)
+    from okta_session_mw.redis_cache import RedisSessionCache  # optional extra
+
+    return RedisSessionCache.from_config(config, timer=clock)
