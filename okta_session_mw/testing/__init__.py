@@ -1,0 +1,35 @@
+"""A fake Okta for tests: ``FakeOkta`` (an ASGI app with the Session API and authn),
+``serve_fake_okta`` (real HTTP on a free loopback port) and, through the pytest plugin
+this package registers, the ``fake_okta`` fixture.
+
+::
+
+    fake = FakeOkta(api_token="test-token")
+    fake.add_user("ada@example.com", "correct horse")
+    session_id = fake.create_session("ada@example.com")
+    with serve_fake_okta(fake) as base_url:
+        httpx.get(f"{base_url}/api/v1/sessions/me", headers={"Cookie": f"sid={session_id}"})
+
+Imports nothing outside the standard library, and nothing of the library it tests.
+"""
+
+from __future__ import annotations
+
+from okta_session_mw.testing.fake_faults import FaultEffect
+from okta_session_mw.testing.fake_okta import FakeOkta, serve_fake_okta
+from okta_session_mw.testing.fake_rate_limit import RateLimitState
+from okta_session_mw.testing.fake_records import FakeSession, FakeUser, RecordedCall
+from okta_session_mw.testing.server import DropConnection, LoopbackServer, serve_asgi
+
+__all__ = [
+    "DropConnection",
+    "FakeOkta",
+    "FakeSession",
+    "FakeUser",
+    "FaultEffect",
+    "LoopbackServer",
+    "RateLimitState",
+    "RecordedCall",
+    "serve_asgi",
+    "serve_fake_okta",
+]
