@@ -1,8 +1,15 @@
-"""okta-session-mw: trust the browser's Okta session in a Python web app."""
+"""okta-session-mw: trust the browser's Okta session in a Python web app.
+
+The public names are re-exported here; the module that holds each one is named in
+docs/ARCHITECTURE.md.
+"""
 
 from __future__ import annotations
 
 from okta_session_mw._version import __version__
+from okta_session_mw.auth_backend import OktaAuthBackend, OktaUser
+from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
+from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.errors import (
     ConfigError,
     OktaAPIError,
@@ -21,10 +28,42 @@ from okta_session_mw.errors import (
     RateLimit,
     SessionParseError,
 )
+from okta_session_mw.flow import Resolution, Source
+from okta_session_mw.middleware import OktaSessionDenied, OktaSessionMiddleware
+from okta_session_mw.protect import (
+    RequireOktaSession,
+    get_okta_session,
+    get_service,
+    okta_session_required,
+    optional_okta_session,
+    require_okta_session,
+)
+from okta_session_mw.routes import (
+    login_with_session_token,
+    logout,
+    logout_csrf_token,
+    logout_route,
+)
+from okta_session_mw.service import SessionService
+from okta_session_mw.session import (
+    AuthenticationMethod,
+    IdentityProvider,
+    IdentityProviderType,
+    Link,
+    Session,
+    SessionStatus,
+)
+from okta_session_mw.stats import SessionStats
 
 __all__ = [
+    "AsyncOktaSessionClient",
+    "AuthenticationMethod",
     "ConfigError",
+    "IdentityProvider",
+    "IdentityProviderType",
+    "Link",
     "OktaAPIError",
+    "OktaAuthBackend",
     "OktaAuthError",
     "OktaAuthenticationError",
     "OktaBadRequestError",
@@ -34,10 +73,31 @@ __all__ = [
     "OktaPermissionError",
     "OktaRateLimitError",
     "OktaServerError",
+    "OktaSessionClient",
+    "OktaSessionConfig",
+    "OktaSessionDenied",
     "OktaSessionError",
+    "OktaSessionMiddleware",
     "OktaTimeoutError",
     "OktaTransportError",
+    "OktaUser",
     "RateLimit",
+    "RequireOktaSession",
+    "Resolution",
+    "Session",
     "SessionParseError",
+    "SessionService",
+    "SessionStats",
+    "SessionStatus",
+    "Source",
     "__version__",
+    "get_okta_session",
+    "get_service",
+    "login_with_session_token",
+    "logout",
+    "logout_csrf_token",
+    "logout_route",
+    "okta_session_required",
+    "optional_okta_session",
+    "require_okta_session",
 ]

@@ -80,18 +80,24 @@ def check_access(
     if session is not None and session.status in allowed:
         return None
     if session is None and resolution.unavailable:
-        return _json(503, "okta_unavailable", "Okta could not be reached; try again shortly.",
-                     (("retry-after", "5"),))
+        return _json(
+            503,
+            "okta_unavailable",
+            "Okta could not be reached; try again shortly.",
+            (("retry-after", "5"),),
+        )
     if wants_html(headers):
         location = login_redirect_url(config, safe_return_path(path, query))
         return Reply(303, (("location", location), ("cache-control", "no-store")), b"")
-    return _json(401, "okta_session_required", "An active Okta session is required.",
-                 (("www-authenticate", 'OktaSession realm="okta"'),))
+    return _json(
+        401,
+        "okta_session_required",
+        "An active Okta session is required.",
+        (("www-authenticate", 'OktaSession realm="okta"'),),
+    )
 
 
-def _json(
-    status: int, error: str, message: str, extra: tuple[tuple[str, str], ...]
-) -> Reply:
+def _json(status: int, error: str, message: str, extra: tuple[tuple[str, str], ...]) -> Reply:
     body = json.dumps({"error": error, "message": message}).encode()
     headers = (("content-type", "application/json"), ("cache-control", "no-store"), *extra)
     return Reply(status, headers, body)

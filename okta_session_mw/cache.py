@@ -119,7 +119,11 @@ class MemorySessionCache:
             keys, _ = self._by_session.pop(session_id, ((), 0.0))
             for key in keys:
                 entry = self._entries.get(key)
-                if entry is not None and entry.session is not None and entry.session.id == session_id:
+                if (
+                    entry is not None
+                    and entry.session is not None
+                    and entry.session.id == session_id
+                ):
                     del self._entries[key]
 
     async def aget(self, key: str) -> CacheEntry | None:

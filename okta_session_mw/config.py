@@ -20,7 +20,9 @@ from okta_session_mw.urls import validate_org_url
 
 __all__ = ["OktaSessionConfig"]
 
-_COOKIE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~")
+_COOKIE_NAME_CHARS = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~"
+)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -105,7 +107,9 @@ class OktaSessionConfig:
         for name in ("post_logout_redirect", "logout_path"):
             value = getattr(self, name)
             if not value.startswith("/") or value.startswith(("//", "/\\")):
-                raise ConfigError(name, f"must be a same-site path starting with '/', got {value!r}")
+                raise ConfigError(
+                    name, f"must be a same-site path starting with '/', got {value!r}"
+                )
         if self.cache_url is not None and not self.cache_url.startswith(
             ("redis://", "rediss://", "unix://")
         ):
@@ -122,7 +126,9 @@ class OktaSessionConfig:
             set_(self, "secret_key", secrets.token_urlsafe(32))
         for origin in self.allowed_origins:
             if not origin.startswith(("https://", "http://")) or origin.count("/") != 2:
-                raise ConfigError("allowed_origins", f"{origin!r} is not an origin like https://host")
+                raise ConfigError(
+                    "allowed_origins", f"{origin!r} is not an origin like https://host"
+                )
         set_(self, "allowed_origins", tuple(self.allowed_origins))
 
     @property
@@ -155,9 +161,13 @@ class OktaSessionConfig:
         return cls(**kwargs)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> OktaSessionConfig:
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, **overrides: Any
+    ) -> OktaSessionConfig:
         """Build from ``OKTA_*`` environment variables (``OKTA_ORG_URL``, ``OKTA_CACHE_TTL``...)."""
-        return cls.from_mapping(os.environ if environ is None else environ, prefix="OKTA_", **overrides)
+        return cls.from_mapping(
+            os.environ if environ is None else environ, prefix="OKTA_", **overrides
+        )
 
 
 def _positive(name: str, value: object) -> None:

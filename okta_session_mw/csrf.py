@@ -56,9 +56,10 @@ class LogoutGuard:
     ) -> bool:
         """True when the POST may log out (see the module docstring)."""
         source = origin if origin is not None else _origin_of(referer)
-        if source is not None and source.lower() != "null":
-            if source.lower() == own_origin.lower() or source.lower() in self._allowed:
-                return True
+        if source is not None and (
+            source.lower() == own_origin.lower() or source.lower() in self._allowed
+        ):
+            return True
         return self.token_valid(token, cookie_key)
 
 

@@ -8,6 +8,7 @@ does not wait, it goes on with what it has). Every decision stays in ``flow.py``
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -105,7 +106,7 @@ class AsyncDriver:
             if task is None:
                 task = asyncio.ensure_future(self.run(effect.flow))
                 self._flights[effect.key] = task
-                task.add_done_callback(lambda t, key=effect.key: self._forget(key, t))
+                task.add_done_callback(functools.partial(self._forget, effect.key))
             else:
                 effect.flow.close()
             # shield: a cancelled request (client gone) must not cancel the others' lookup

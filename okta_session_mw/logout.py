@@ -59,7 +59,9 @@ def logout_reply(
     headers += [("set-cookie", expired_cookie_header(n, secure=secure)) for n in present_cookies]
     if not html:
         return Reply(204, tuple(headers))
-    target = redirect_to if redirect_to and is_safe_path(redirect_to) else config.post_logout_redirect
+    target = (
+        redirect_to if redirect_to and is_safe_path(redirect_to) else config.post_logout_redirect
+    )
     return Reply(303, (("location", target), *headers))
 
 

@@ -68,7 +68,11 @@ def refresh_due(entry: CacheEntry | None, now: float, config: OktaSessionConfig)
     if entry is None or entry.session is None or config.refresh_threshold <= 0:
         return False
     expires = entry.session.expires_at.timestamp()
-    return now < expires and expires - now < config.refresh_threshold and entry.refreshed_for != expires
+    return (
+        now < expires
+        and expires - now < config.refresh_threshold
+        and entry.refreshed_for != expires
+    )
 
 
 def mark_refresh_tried(entry: CacheEntry) -> CacheEntry:

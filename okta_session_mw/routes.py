@@ -111,4 +111,3 @@ async def login_with_session_token(
         (b"set-cookie", login_cookie_header(service.config, session, secure=secure).encode())
     )
     return session
-

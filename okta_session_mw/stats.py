@@ -26,7 +26,7 @@ class SessionStats:
     def __init__(self, on_event: EventHook | None = None) -> None:
         self.on_event = on_event
         self._counts: Counter[str] = Counter()
-        self._latency_total: Counter[str] = Counter()
+        self._latency_total: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def record(self, resolution: Resolution) -> Resolution:
@@ -38,7 +38,7 @@ class SessionStats:
         """Count one call to Okta, its latency and, if it failed, the error kind."""
         self._count("okta_call." + operation)
         with self._lock:
-            self._latency_total[operation] += seconds
+            self._latency_total[operation] = self._latency_total.get(operation, 0.0) + seconds
         if self.on_event is not None:
             self.on_event("okta_latency." + operation, seconds)
         if error is not None:

@@ -1,0 +1,94 @@
+"""OktaSessionConfig: defaults, validation that names the setting, from_env/from_mapping."""
+
+from __future__ import annotations
+
+import pytest
+
+from okta_session_mw import ConfigError
+from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.session import SessionStatus
+
+ORG = "https://example.okta.com"
+
+
+def test_defaults_are_sensible() -> None:
+    config = OktaSessionConfig(org_url=ORG + "/")
+    assert config.org_url == ORG
+    assert config.cookie_names == ("sid", "idx")
+    assert config.accepted_statuses == frozenset({SessionStatus.ACTIVE})
+    assert len(config.secret_key) >= 32  # a random per-process key when none is given
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "setting"),
+    [
+        ({"org_url": "http://example.okta.com"}, "org_url"),
+        ({"cache_ttl": 0}, "cache_ttl"),
+        ({"timeout": -1}, "timeout"),
+        ({"stale_if_error": -1}, "stale_if_error"),
+        ({"cache_maxsize": 0}, "cache_maxsize"),
+        ({"cookie_names": ()}, "cookie_names"),
+        ({"cookie_names": ("s id",)}, "cookie_names"),
+        ({"exempt_paths": ("static",)}, "exempt_paths"),
+        ({"login_url": "//evil.example/login"}, "login_url"),
+        ({"post_logout_redirect": "https://evil.example/"}, "post_logout_redirect"),
+        ({"post_logout_redirect": "//evil.example/"}, "post_logout_redirect"),
+        ({"cache_url": "memcached://x"}, "cache_url"),
+        ({"cache_url": "redis://127.0.0.1:6379/0"}, "secret_key"),
+        ({"secret_key": "short"}, "secret_key"),
+        ({"accepted_statuses": frozenset()}, "accepted_statuses"),
+        ({"allowed_origins": ("https://a.example/path",)}, "allowed_origins"),
+    ],
+)
+def test_bad_values_fail_naming_the_setting(kwargs: dict[str, object], setting: str) -> None:
+    kwargs.setdefault("org_url", ORG)
+    with pytest.raises(ConfigError) as info:
+        OktaSessionConfig(**kwargs)  # type: ignore[arg-type]
+    assert info.value.setting == setting
+    assert setting in str(info.value)
+
+
+def test_from_env_converts_text() -> None:
+    env = {
+        "OKTA_ORG_URL": ORG,
+        "OKTA_CACHE_TTL": "30",
+        "OKTA_CACHE_MAXSIZE": "50",
+        "OKTA_COOKIE_NAMES": "idx, sid",
+        "OKTA_ACCEPTED_STATUSES": "active,mfa_required",
+        "OKTA_EXEMPT_PATHS": "/static,/health",
+        "OKTA_API_TOKEN": "tok-123",
+        "OKTA_CLIENT_ID": "ignored: not ours",
+    }
+    config = OktaSessionConfig.from_env(env)
+    assert config.cache_ttl == 30.0
+    assert config.cache_maxsize == 50
+    assert config.cookie_names == ("idx", "sid")
+    assert config.accepted_statuses == {SessionStatus.ACTIVE, SessionStatus.MFA_REQUIRED}
+    assert config.exempt_paths == ("/static", "/health")
+    assert config.api_token == "tok-123"
+
+
+def test_from_env_needs_org_url_and_numbers() -> None:
+    with pytest.raises(ConfigError, match="OKTA_ORG_URL"):
+        OktaSessionConfig.from_env({})
+    with pytest.raises(ConfigError, match="OKTA_CACHE_TTL"):
+        OktaSessionConfig.from_env({"OKTA_ORG_URL": ORG, "OKTA_CACHE_TTL": "soon"})
+
+
+def test_strict_mapping_catches_typos() -> None:
+    with pytest.raises(ConfigError, match="CACHE_TLL"):
+        OktaSessionConfig.from_mapping({"ORG_URL": ORG, "CACHE_TLL": 5}, strict=True)
+
+
+def test_secrets_stay_out_of_repr() -> None:
+    config = OktaSessionConfig(org_url=ORG, secret_key="s" * 40, api_token="tok-secret-123")
+    text = repr(config)
+    assert "tok-secret-123" not in text
+    assert "s" * 40 not in text
+    assert ORG in text
+
+
+def test_frozen() -> None:
+    config = OktaSessionConfig(org_url=ORG)
+    with pytest.raises(AttributeError):
+        config.cache_ttl = 5  # type: ignore[misc]
