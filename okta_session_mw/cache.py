@@ -51,9 +51,16 @@ def cache_key(secret: bytes, forwarded_cookie: str) -> str:
 
 
 class SessionCache(Protocol):
-    """A cache used from synchronous code."""
+    """A cache used from synchronous code.
+
+    ``claim(key, ttl)`` is cross-process single flight: True means "you ask Okta";
+    False means another worker is asking right now, so wait for its entry. A cache
+    shared by several processes stores the claim for ``ttl`` seconds at most and drops
+    it when ``set`` stores the entry; a process-local cache always says True.
+    """
 
     def get(self, key: str) -> CacheEntry | None: ...
+    def claim(self, key: str, ttl: float) -> bool: ...
     def set(self, key: str, entry: CacheEntry) -> None: ...
     def evict(self, key: str) -> None: ...
     def evict_session(self, session_id: str) -> None: ...
@@ -63,6 +70,7 @@ class AsyncSessionCache(Protocol):
     """The same cache used from async code."""
 
     async def aget(self, key: str) -> CacheEntry | None: ...
+    async def aclaim(self, key: str, ttl: float) -> bool: ...
     async def aset(self, key: str, entry: CacheEntry) -> None: ...
     async def aevict(self, key: str) -> None: ...
     async def aevict_session(self, session_id: str) -> None: ...
@@ -100,6 +108,9 @@ class MemorySessionCache:
         with self._lock:
             return self._entries.get(key)
 
+    def claim(self, key: str, ttl: float) -> bool:
+        return True  # one process: the driver's single flight already covers it
+
     def set(self, key: str, entry: CacheEntry) -> None:
         with self._lock:
             self._entries[key] = entry
@@ -128,6 +139,9 @@ class MemorySessionCache:
 
     async def aget(self, key: str) -> CacheEntry | None:
         return self.get(key)
+
+    async def aclaim(self, key: str, ttl: float) -> bool:
+        return True
 
     async def aset(self, key: str, entry: CacheEntry) -> None:
         self.set(key, entry)

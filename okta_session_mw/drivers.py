@@ -20,11 +20,13 @@ from okta_session_mw.cache import AsyncSessionCache, SessionCache
 from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.errors import OktaSessionError, OktaTimeoutError
 from okta_session_mw.flow import (
+    AwaitEntry,
     CacheEvict,
     CacheEvictSession,
     CacheGet,
     CacheSet,
     CallOkta,
+    Claim,
     Coalesce,
     Effect,
     Flow,
@@ -35,6 +37,9 @@ from okta_session_mw.stats import SessionStats
 __all__ = ["AsyncDriver", "SyncDriver"]
 
 T = TypeVar("T")
+
+# How often a worker polls a shared cache for another worker's answer.
+_POLL_INTERVAL = 0.01
 
 # Followers of a single flight wait for the leader at most this many timeouts
 # (the leader's own call is bounded by one timeout; the rest is slack for the cache).
@@ -59,7 +64,9 @@ class AsyncDriver:
         client: AsyncOktaSessionClient,
         timeout: float,
         stats: SessionStats,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        self.clock = clock
         self.cache = cache
         self.client = client
         self.timeout = timeout
@@ -120,6 +127,16 @@ class AsyncDriver:
                 return await self.run(effect.flow)
             finally:
                 self._solo.discard(effect.key)
+        if isinstance(effect, Claim):
+            return await self.cache.aclaim(effect.key, self.timeout)
+        if isinstance(effect, AwaitEntry):
+            deadline = time.monotonic() + self.timeout
+            while time.monotonic() < deadline:
+                await asyncio.sleep(_POLL_INTERVAL)
+                entry = await self.cache.aget(effect.key)
+                if entry is not None and entry.fresh_until > self.clock():
+                    return entry
+            return None
         if isinstance(effect, CacheEvict):
             return await self.cache.aevict(effect.key)
         assert isinstance(effect, CacheEvictSession)
@@ -136,8 +153,14 @@ class SyncDriver:
     """Runs flows on the calling thread; single flight across threads with futures."""
 
     def __init__(
-        self, cache: SessionCache, client: OktaSessionClient, timeout: float, stats: SessionStats
+        self,
+        cache: SessionCache,
+        client: OktaSessionClient,
+        timeout: float,
+        stats: SessionStats,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        self.clock = clock
         self.cache = cache
         self.client = client
         self.timeout = timeout
@@ -188,6 +211,16 @@ class SyncDriver:
             finally:
                 with self._lock:
                     self._solo.discard(effect.key)
+        if isinstance(effect, Claim):
+            return self.cache.claim(effect.key, self.timeout)
+        if isinstance(effect, AwaitEntry):
+            deadline = time.monotonic() + self.timeout
+            while time.monotonic() < deadline:
+                time.sleep(_POLL_INTERVAL)
+                entry = self.cache.get(effect.key)
+                if entry is not None and entry.fresh_until > self.clock():
+                    return entry
+            return None
         if isinstance(effect, CacheEvict):
             return self.cache.evict(effect.key)
         assert isinstance(effect, CacheEvictSession)

@@ -35,11 +35,13 @@ from okta_session_mw.policy import (
 from okta_session_mw.session import Session
 
 __all__ = [
+    "AwaitEntry",
     "CacheEvict",
     "CacheEvictSession",
     "CacheGet",
     "CacheSet",
     "CallOkta",
+    "Claim",
     "Coalesce",
     "Effect",
     "Flow",
@@ -72,6 +74,20 @@ class CacheGet:
 class CacheSet:
     key: str
     entry: CacheEntry
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Cross-process single flight: True if this process should ask Okta for ``key``."""
+
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitEntry:
+    """Wait (polling the cache, at most one timeout) for another process's fresh entry."""
+
+    key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +127,17 @@ class Solo:
     flow: Flow
 
 
-Effect = CacheGet | CacheSet | CacheEvict | CacheEvictSession | CallOkta | Coalesce | Solo
+Effect = (
+    CacheGet
+    | CacheSet
+    | CacheEvict
+    | CacheEvictSession
+    | CallOkta
+    | Coalesce
+    | Solo
+    | Claim
+    | AwaitEntry
+)
 Flow = Generator[Effect, Any, Any]
 Clock = Callable[[], float]
 
@@ -170,6 +196,11 @@ def _lookup(
         return entry, _cached(entry)
     if gate.closed(clock()):
         return entry, _fallback(entry, clock())
+    if not (yield Claim(key)):
+        # Another worker is asking Okta about this cookie: take its answer.
+        shared: CacheEntry | None = yield AwaitEntry(key)
+        if shared is not None and is_fresh(shared, clock()):
+            return shared, _cached(shared)
     try:
         session: Session = yield CallOkta("get_current_session", cookie)
     except (OktaNotFoundError, OktaAuthError):

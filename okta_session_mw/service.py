@@ -123,7 +123,7 @@ class SessionService:
         if driver is None:
             cache: AsyncSessionCache = self.cache
             driver = AsyncDriver(
-                cache, self._async_client_factory(), self.config.timeout, self.stats
+                cache, self._async_client_factory(), self.config.timeout, self.stats, self.clock
             )
             self._async_drivers[loop] = driver
         return driver
@@ -175,7 +175,9 @@ class SessionService:
                         timeout=self.config.timeout,
                     )
                     cache: SessionCache = self.cache
-                    self._sync_driver = SyncDriver(cache, client, self.config.timeout, self.stats)
+                    self._sync_driver = SyncDriver(
+                        cache, client, self.config.timeout, self.stats, self.clock
+                    )
                 driver = self._sync_driver
         return driver
 
