@@ -1,0 +1,60 @@
+"""Helpers shared by the fake Okta's tests: an httpx client for it and a few constants."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+
+import httpx
+
+from okta_session_mw.testing import FakeOkta, serve_fake_okta
+from okta_session_mw.testing.pytest_plugin import DEMO_LOGIN, DEMO_PASSWORD
+
+__all__ = [
+    "API",
+    "DEMO_LOGIN",
+    "DEMO_PASSWORD",
+    "EPOCH",
+    "ME",
+    "OKTA_DATE",
+    "assert_okta_error",
+    "okta_client",
+    "served",
+]
+
+API = {"Authorization": "SSWS test-token"}
+ME = "/api/v1/sessions/me"
+EPOCH = 1_758_524_488.0
+"""2025-09-22T07:01:28Z: a frozen clock for tests that move time themselves."""
+OKTA_DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+@contextlib.contextmanager
+def okta_client(base_url: str | None, *, timeout: float = 5.0) -> Iterator[httpx.Client]:
+    """An httpx client for the fake, ignoring proxy variables (the fake is on loopback)."""
+    assert base_url is not None, "the fake is not served"
+    with httpx.Client(base_url=base_url, trust_env=False, timeout=timeout) as client:
+        yield client
+
+
+@contextlib.contextmanager
+def served(fake: FakeOkta) -> Iterator[httpx.Client]:
+    """Serve ``fake`` and give a client for it."""
+    with serve_fake_okta(fake) as base_url, okta_client(base_url) as client:
+        yield client
+
+
+def assert_okta_error(response: httpx.Response, status: int, code: str) -> dict[str, object]:
+    """``response`` is Okta's error body for ``code`` with ``status``; returns the body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert isinstance(body, dict)
+    assert set(body) == {"errorCode", "errorSummary", "errorLink", "errorId", "errorCauses"}
+    assert body["errorCode"] == code
+    assert body["errorLink"] == code
+    assert body["errorCauses"] == []
+    assert isinstance(body["errorId"], str)
+    assert body["errorId"]
+    return body
