@@ -211,7 +211,7 @@ def _lookup(
     except OktaSessionError as exc:
         _note_failure(exc, gate, clock())
         return entry, _fallback(entry, clock())
-    fresh = positive_entry(session, clock(), config)
+    fresh = positive_entry(session, clock(), config, previous=entry)
     yield CacheSet(key, fresh)
     return fresh, Resolution(session, Source.MISS)
 
@@ -234,9 +234,8 @@ def _refresh(
     except OktaSessionError as exc:
         _note_failure(exc, gate, clock())
         return None
-    refreshed = positive_entry(session, clock(), config)
-    if tried.refreshed_for == session.expires_at.timestamp():
-        refreshed = mark_refresh_tried(refreshed)  # Okta capped it: do not ask again
+    # If Okta capped the session (same expiresAt), it stays marked: never asked again.
+    refreshed = positive_entry(session, clock(), config, previous=tried)
     yield CacheSet(key, refreshed)
     return refreshed
 

@@ -27,19 +27,28 @@ DEFAULT_RATE_LIMIT_PAUSE = 60.0
 MAX_RATE_LIMIT_PAUSE = 300.0
 
 
-def positive_entry(session: Session, now: float, config: OktaSessionConfig) -> CacheEntry:
+def positive_entry(
+    session: Session,
+    now: float,
+    config: OktaSessionConfig,
+    previous: CacheEntry | None = None,
+) -> CacheEntry:
     """An entry for a live session: fresh for ``min(cache_ttl, expiresAt - now)``.
 
     Stale service after a failure may last ``stale_if_error`` longer, but never past
-    expiresAt (behaviour 3 and 7).
+    expiresAt (behaviour 3 and 7). A refresh already tried for this same expiresAt
+    (remembered by ``previous``) stays tried, so re-reading the session does not
+    trigger it again.
     """
     expires = session.expires_at.timestamp()
     fresh = min(now + config.cache_ttl, expires)
+    tried = previous.refreshed_for if previous is not None else None
     return CacheEntry(
         session=session,
         fetched_at=now,
         fresh_until=fresh,
         stale_until=min(fresh + config.stale_if_error, expires),
+        refreshed_for=tried if tried == expires else None,
     )
 
 
