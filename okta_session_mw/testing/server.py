@@ -307,9 +307,9 @@ class LoopbackServer:
             keep_alive = False
         elif not keep_alive:
             headers.append((b"connection", b"close"))
-        writer.write(_encode_head(status, headers))
-        if request.method != "HEAD" and status not in _NO_BODY_STATUSES:
-            writer.write(body)
+        if request.method == "HEAD" or status in _NO_BODY_STATUSES:
+            body = b""
+        writer.write(_encode_head(status, headers) + body)
         await writer.drain()
         return keep_alive
 
