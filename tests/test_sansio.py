@@ -46,8 +46,12 @@ SESSION = {
 NOW = 1_758_524_424  # Mon, 22 Sep 2025 07:00:24 GMT
 
 
-def response(status: int, body: object = None, headers: dict[str, str] | None = None) -> httpx.Response:
-    content = b"" if body is None else body if isinstance(body, bytes) else json.dumps(body).encode()
+def response(
+    status: int, body: object = None, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    content = (
+        b"" if body is None else body if isinstance(body, bytes) else json.dumps(body).encode()
+    )
     return httpx.Response(status, headers=headers or {}, content=content)
 
 
@@ -150,7 +154,7 @@ def test_non_session_bodies_are_invalid_responses(body: bytes) -> None:
     with pytest.raises(OktaInvalidResponseError) as info:
         sansio.get_current_session("sid=a").parse(response(200, body))
     assert info.value.status_code == 200
-    assert not isinstance(info.value, OktaAPIError)
+    assert OktaAPIError not in type(info.value).__mro__
 
 
 def test_session_parse_error_is_wrapped_and_kept_as_cause() -> None:
@@ -190,7 +194,9 @@ def test_authn_answers() -> None:
         (503, "E0000010", OktaServerError),
     ],
 )
-def test_error_statuses_become_typed_errors(status: int, code: str, kind: type[OktaAPIError]) -> None:
+def test_error_statuses_become_typed_errors(
+    status: int, code: str, kind: type[OktaAPIError]
+) -> None:
     headers = {
         "X-Rate-Limit-Limit": "600",
         "X-Rate-Limit-Remaining": "0",
@@ -226,7 +232,7 @@ def test_foreign_error_bodies_are_not_api_errors(body: bytes, status: int) -> No
     with pytest.raises(OktaInvalidResponseError) as info:
         sansio.raise_for_status(response(status, body), RateLimit())
     assert info.value.status_code == status
-    assert not isinstance(info.value, OktaAPIError)
+    assert OktaAPIError not in type(info.value).__mro__
 
 
 def test_redirects_are_not_api_answers() -> None:
@@ -244,7 +250,11 @@ def test_success_statuses_pass() -> None:
     [
         ({}, RateLimit()),
         (
-            {"X-Rate-Limit-Limit": "375", "X-Rate-Limit-Remaining": "374", "X-Rate-Limit-Reset": "9"},
+            {
+                "X-Rate-Limit-Limit": "375",
+                "X-Rate-Limit-Remaining": "374",
+                "X-Rate-Limit-Reset": "9",
+            },
             RateLimit(375, 374, 9),
         ),
         ({"X-Rate-Limit-Limit": "50, 375", "X-Rate-Limit-Reset": "20,10"}, RateLimit(50, None, 10)),
@@ -283,7 +293,9 @@ def limited(reset: int | None, date: float | None = NOW, request_id: str = "r1")
         (None, NOW, NOW, None),
     ],
 )
-def test_retry_delay(reset: int | None, date: float | None, now: float, expected: float | None) -> None:
+def test_retry_delay(
+    reset: int | None, date: float | None, now: float, expected: float | None
+) -> None:
     answer = limited(reset, date)
     assert retry_delay(answer.headers, sansio.parse_rate_limit(answer.headers), now) == expected
 
@@ -378,7 +390,7 @@ def test_flow_maps_transport_failures_once(failure: httpx.HTTPError, kind: type[
     flow, _ = start(RetryPolicy())
     with pytest.raises(kind) as info:
         flow.throw(failure)
-    assert not isinstance(info.value, OktaAPIError)
+    assert OktaAPIError not in type(info.value).__mro__
     assert info.value.__cause__ is failure
     assert "get_session" in str(info.value)
     assert "secret" not in str(info.value)
