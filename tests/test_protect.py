@@ -1,0 +1,207 @@
+"""Behaviour 8: protected views. Browser navigations are redirected to login with a safe
+return path, API calls get a JSON 401; the decorator (sync and async), the FastAPI
+dependencies and Starlette's AuthenticationBackend all share that one decision."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from fastapi import Depends, FastAPI
+from starlette.applications import Starlette
+from starlette.authentication import requires
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from okta_session_mw import (
+    OktaAuthBackend,
+    OktaSessionMiddleware,
+    RequireOktaSession,
+    Session,
+    SessionService,
+    SessionStatus,
+    okta_session_required,
+    optional_okta_session,
+    require_okta_session,
+)
+from okta_session_mw.access import safe_return_path, wants_html
+from okta_session_mw.testing import FakeOkta
+from tests.conftest import LOGIN
+
+HTML = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+
+def next_param(response: httpx.Response) -> str:
+    location = response.headers["location"]
+    assert urlsplit(location).path == "/login"
+    return parse_qs(urlsplit(location).query)["next"][0]
+
+
+async def test_8_browser_is_redirected_to_login_with_return_path(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/private?tab=2&x=%2F", headers=HTML)
+    assert response.status_code == 303
+    assert next_param(response) == "/private?tab=2&x=%2F"
+
+
+async def test_8_api_call_gets_json_401(client: httpx.AsyncClient) -> None:
+    response = await client.get("/private", headers={"accept": "application/json"})
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["www-authenticate"].startswith("OktaSession")
+    assert response.json()["error"] == "okta_session_required"
+
+
+@pytest.mark.parametrize(
+    ("headers", "html"),
+    [
+        ({"accept": "text/html"}, True),
+        ({"sec-fetch-mode": "navigate", "sec-fetch-dest": "document", "accept": "*/*"}, True),
+        # fetch() from a page: no X-Requested-With, Accept may even say */*
+        ({"sec-fetch-mode": "cors", "sec-fetch-dest": "empty", "accept": "*/*"}, False),
+        ({"sec-fetch-mode": "same-origin", "sec-fetch-dest": "empty", "accept": "text/html"},
+         False),
+        ({"x-requested-with": "XMLHttpRequest", "accept": "text/html"}, False),
+        ({"accept": "application/json"}, False),
+        ({}, False),  # curl and friends: a 401 never loops
+    ],
+)
+def test_8_browser_or_api(headers: dict[str, str], html: bool) -> None:
+    assert wants_html(headers) is html
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "expected"),
+    [
+        ("/a/b", "", "/a/b"),
+        ("/a", "next=//evil.example", "/a?next=//evil.example"),
+        ("//evil.example/x", "", "/"),
+        ("/\\evil.example", "", "/"),
+        ("/a\r\nSet-Cookie: x=1", "", "/"),
+    ],
+)
+def test_8_return_path_is_same_site_only(path: str, query: str, expected: str) -> None:
+    assert safe_return_path(path, query) == expected
+
+
+async def test_8_open_redirect_path_falls_back_to_root(service: SessionService) -> None:
+    @okta_session_required
+    async def anything(request: Request) -> JSONResponse:
+        return JSONResponse({})
+
+    app = Starlette(
+        routes=[Route("/{rest:path}", anything)],
+        middleware=[Middleware(OktaSessionMiddleware, service=service)],
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        response = await c.get("http://t//evil.example/x", headers=HTML)
+        assert response.status_code == 303
+        assert next_param(response) == "/"  # a path of "//evil.example/x" would leave the site
+        ok = await c.get("http://t/inside/x", headers=HTML)
+        assert next_param(ok) == "/inside/x"
+
+
+def fastapi_app(service: SessionService) -> FastAPI:
+    app = FastAPI(middleware=[Middleware(OktaSessionMiddleware, service=service)])
+
+    @app.get("/me")
+    def me(session: Session = Depends(require_okta_session)) -> dict[str, str | None]:  # noqa: B008
+        return {"login": session.login}
+
+    @app.get("/maybe")
+    async def maybe(
+        session: Session | None = Depends(optional_okta_session),  # noqa: B008
+    ) -> dict[str, str | None]:
+        return {"login": session.login if session else None}
+
+    mfa_ok = RequireOktaSession(statuses={SessionStatus.ACTIVE, SessionStatus.MFA_REQUIRED})
+
+    @app.get("/mfa-ok")
+    async def mfa(session: Session = Depends(mfa_ok)) -> dict[str, str]:  # noqa: B008
+        return {"status": session.status.value}
+
+    @app.get("/decorated")
+    @okta_session_required
+    async def decorated(request: Request) -> dict[str, str]:
+        return {"ok": "yes"}
+
+    return app
+
+
+@pytest.fixture
+async def api(service: SessionService) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=fastapi_app(service))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+async def test_8_fastapi_dependency(okta: FakeOkta, api: httpx.AsyncClient) -> None:
+    assert (await api.get("/me")).status_code == 401
+    redirect = await api.get("/me", headers=HTML)
+    assert redirect.status_code == 303
+    assert next_param(redirect) == "/me"
+    cookie = okta.cookie_header(okta.create_session(LOGIN))
+    response = await api.get("/me", headers={"cookie": cookie})
+    assert response.json() == {"login": LOGIN}
+
+
+async def test_8_fastapi_optional_dependency(okta: FakeOkta, api: httpx.AsyncClient) -> None:
+    assert (await api.get("/maybe")).json() == {"login": None}
+    mfa = okta.cookie_header(okta.create_session(LOGIN, status="MFA_REQUIRED"))
+    assert (await api.get("/maybe", headers={"cookie": mfa})).json() == {"login": None}
+    cookie = okta.cookie_header(okta.create_session(LOGIN))
+    assert (await api.get("/maybe", headers={"cookie": cookie})).json() == {"login": LOGIN}
+
+
+async def test_6_required_statuses_per_view(okta: FakeOkta, api: httpx.AsyncClient) -> None:
+    mfa = okta.cookie_header(okta.create_session(LOGIN, status="MFA_REQUIRED"))
+    assert (await api.get("/me", headers={"cookie": mfa})).status_code == 401
+    response = await api.get("/mfa-ok", headers={"cookie": mfa})
+    assert response.json() == {"status": "MFA_REQUIRED"}
+
+
+async def test_8_fastapi_decorated_endpoint(okta: FakeOkta, api: httpx.AsyncClient) -> None:
+    assert (await api.get("/decorated")).status_code == 401
+    cookie = okta.cookie_header(okta.create_session(LOGIN))
+    assert (await api.get("/decorated", headers={"cookie": cookie})).json() == {"ok": "yes"}
+
+
+async def test_8_starlette_authentication_backend(okta: FakeOkta, service: SessionService) -> None:
+    @requires("authenticated", redirect=None)
+    async def secret(request: Request) -> JSONResponse:
+        return JSONResponse({"user": request.user.display_name, "scopes": request.auth.scopes})
+
+    app = Starlette(
+        routes=[Route("/secret", secret)],
+        middleware=[
+            Middleware(OktaSessionMiddleware, service=service),
+            Middleware(AuthenticationMiddleware, backend=OktaAuthBackend()),
+        ],
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        assert (await c.get("/secret")).status_code == 403
+        cookie = okta.cookie_header(okta.create_session(LOGIN))
+        response = await c.get("/secret", headers={"cookie": cookie})
+        assert response.json() == {"user": LOGIN, "scopes": ["authenticated", "okta:ACTIVE"]}
+        mfa = okta.cookie_header(okta.create_session(LOGIN, status="MFA_REQUIRED"))
+        assert (await c.get("/secret", headers={"cookie": mfa})).status_code == 403
+
+
+async def test_8_without_middleware_the_error_says_how_to_fix_it() -> None:
+    @okta_session_required
+    async def view(request: Request) -> JSONResponse:
+        return JSONResponse({})
+
+    app = Starlette(routes=[Route("/", view)])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        with pytest.raises(RuntimeError, match="OktaSessionMiddleware is not installed"):
+            await c.get("/")
