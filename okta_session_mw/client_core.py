@@ -21,7 +21,7 @@ import httpx
 from okta_session_mw._version import __version__
 from okta_session_mw.call_flow import Flow, RetryPolicy, call_flow
 from okta_session_mw.errors import ConfigError, InvalidRequestError, RateLimit
-from okta_session_mw.sansio import Auth, Call, check_header_value
+from okta_session_mw.sansio import FIXED_PATHS, Auth, Call, check_header_value
 from okta_session_mw.urls import validate_org_url
 
 __all__ = ["AsyncBearerToken", "BearerToken", "ClientCore", "default_user_agent"]
@@ -73,6 +73,8 @@ class ClientCore:
         user_agent: str | None,
     ) -> None:
         self.org_url = validate_org_url(org_url)
+        # Parsed once: the /me calls run on every cache miss of the middleware.
+        self._urls = {path: httpx.URL(self.org_url + path) for path in FIXED_PATHS}
         self._ssws = None if api_token is None else "SSWS " + _check_secret(api_token, "api_token")
         if bearer_token is None or callable(bearer_token):
             self._bearer: AsyncBearerToken | None = bearer_token
@@ -135,7 +137,7 @@ class ClientCore:
             extension = _timeout_extension(seconds)
         request = httpx.Request(
             call.method,
-            self.org_url + call.path,
+            self._urls.get(call.path) or self.org_url + call.path,
             headers=headers,
             content=call.body,
             extensions={"timeout": extension},

@@ -34,6 +34,7 @@ from okta_session_mw.errors import (
 from okta_session_mw.session import Session
 
 __all__ = [
+    "FIXED_PATHS",
     "Auth",
     "Call",
     "authenticate",
@@ -53,6 +54,10 @@ T = TypeVar("T")
 
 _SESSIONS = "/api/v1/sessions"
 _ME = f"{_SESSIONS}/me"
+_ME_REFRESH = f"{_ME}/lifecycle/refresh"
+_AUTHN = "/api/v1/authn"
+FIXED_PATHS = (_ME, _ME_REFRESH, _SESSIONS, _AUTHN)
+"""The paths that never vary (a client may parse their URLs once)."""
 _JSON_BODY = (("Content-Type", "application/json"),)
 
 
@@ -128,8 +133,7 @@ def get_current_session(cookie: str) -> Call[Session]:
 
 def refresh_current_session(cookie: str) -> Call[Session]:
     """RefreshCurrentSession: ``POST /api/v1/sessions/me/lifecycle/refresh``."""
-    path = f"{_ME}/lifecycle/refresh"
-    return _cookie_call("refresh_current_session", "POST", path, cookie, _parse_session)
+    return _cookie_call("refresh_current_session", "POST", _ME_REFRESH, cookie, _parse_session)
 
 
 def close_current_session(cookie: str) -> Call[None]:
@@ -175,9 +179,7 @@ def authenticate(username: str, password: str) -> Call[str]:
     if not isinstance(password, str):
         raise InvalidRequestError("password must be a string")
     body = _json_body({"username": username, "password": password})
-    return Call(
-        "authenticate", "POST", "/api/v1/authn", Auth.NONE, _parse_session_token, _JSON_BODY, body
-    )
+    return Call("authenticate", "POST", _AUTHN, Auth.NONE, _parse_session_token, _JSON_BODY, body)
 
 
 # -- reading answers ---------------------------------------------------------------
