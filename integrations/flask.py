@@ -1,0 +1,294 @@
+"""Flask extension: ``OktaSession(app)`` or ``okta.init_app(app)`` in an app factory.
+
+Only translation lives here: Flask's request becomes the core's inputs (cookie header,
+path, lower-case headers) and the core's ``Reply`` becomes a Flask ``Response``. Cache,
+single flight, refresh, backoff and the access and CSRF decisions are the core's
+(``SessionService`` over ``httpx.Client``; its sync driver is thread-safe, so single
+flight holds across the threads of a threaded server).
+
+::
+
+    okta = OktaSession(app)                 # reads app.config["OKTA_ORG_URL"], ...
+
+    @app.get("/profile")
+    @okta_session_required
+    def profile():
+        return g.okta_session.login         # also request.okta_session
+
+The session is resolved before each request (a request without an Okta cookie or on an
+exempt path costs nothing) and put on ``g.okta_session`` and ``request.okta_session``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import weakref
+from collections.abc import Callable, Collection
+from typing import Any, Final, TypeVar, cast, overload
+
+from flask import Blueprint, Flask, Response, current_app, g, has_app_context, request
+from werkzeug.local import LocalProxy
+
+from okta_session_mw.access import check_access, wants_html
+from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.csrf import CSRF_FIELD, CSRF_HEADER
+from okta_session_mw.flow import Resolution, Source
+from okta_session_mw.logout import (
+    cookie_should_be_secure,
+    forbidden_reply,
+    login_cookie_header,
+    logout_reply,
+    own_origin,
+)
+from okta_session_mw.reply import Reply
+from okta_session_mw.service import SessionService
+from okta_session_mw.session import Session, SessionStatus
+
+__all__ = [
+    "EXTENSION_KEY",
+    "OktaSession",
+    "get_service",
+    "login_with_session_token",
+    "logout",
+    "logout_csrf_token",
+    "okta_session_required",
+    "render_reply",
+]
+
+logger = logging.getLogger("okta_session_mw")
+
+EXTENSION_KEY: Final = "okta_session"
+"""Key of the extension in ``app.extensions``; also the logout blueprint's name."""
+SESSION_ATTR: Final = "okta_session"
+_RESOLUTION_ATTR: Final = "_okta_session_resolution"
+_NOT_LOOKED_UP = Resolution(None, Source.NO_COOKIE)
+_FAILED = Resolution(None, Source.UNAVAILABLE, unavailable=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class OktaSession:
+    """The Flask extension: one ``SessionService`` per app, hooks and the logout route.
+
+    Settings come from ``config`` or else from ``app.config`` (``OKTA_ORG_URL``,
+    ``OKTA_CACHE_TTL``, ...: ``OKTA_`` + a config field name in upper case); a bad one
+    raises ``ConfigError`` at ``init_app``. Pass ``service`` to share a
+    ``SessionService`` with other code (it is then yours to close). ``logout_route=False``
+    leaves mounting logout to you (see ``logout``).
+    """
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        config: OktaSessionConfig | None = None,
+        *,
+        service: SessionService | None = None,
+        logout_route: bool = True,
+    ) -> None:
+        self._config = config
+        self._shared_service = service
+        self._logout_route = logout_route
+        # One instance may serve several apps (app factories, tests): state per app.
+        self._services: weakref.WeakKeyDictionary[Flask, SessionService] = (
+            weakref.WeakKeyDictionary()
+        )
+        if app is not None:
+            self.init_app(app)
+
+    def __repr__(self) -> str:
+        return f"OktaSession(apps={len(self._services)})"
+
+    def init_app(self, app: Flask) -> None:
+        """Validate the settings, make the app's ``SessionService`` and install hooks."""
+        if EXTENSION_KEY in app.extensions:
+            raise RuntimeError("OktaSession is already set up on this app")
+        service = self._shared_service
+        if service is None:
+            config = self._config or OktaSessionConfig.from_mapping(app.config, prefix="OKTA_")
+            service = SessionService(config)
+        self._services[app] = service
+        app.extensions[EXTENSION_KEY] = self
+        app.before_request(functools.partial(_attach_session, service))
+        app.add_template_global(logout_csrf_token, "okta_logout_csrf_token")
+        if self._logout_route:
+            app.register_blueprint(_logout_blueprint(service.config.logout_path))
+
+    def service_for(self, app: Flask) -> SessionService:
+        try:
+            return self._services[app]
+        except KeyError:
+            raise RuntimeError("OktaSession.init_app(app) was not called for this app") from None
+
+    @property
+    def service(self) -> SessionService:
+        """The current app's ``SessionService`` (or the only app's, outside a context)."""
+        if has_app_context():
+            return self.service_for(cast("LocalProxy[Flask]", current_app)._get_current_object())
+        if self._shared_service is not None:
+            return self._shared_service
+        if len(self._services) == 1:
+            return next(iter(self._services.values()))
+        raise RuntimeError("OktaSession serves several apps: use it inside an app context")
+
+    def revoke(self, session_id: str) -> bool:
+        """Admin revoke by session id; also evicts it from the cache (behaviour 11).
+
+        False when Okta had no such session. Needs ``api_token`` in the config.
+        """
+        return self.service.revoke(session_id)
+
+    def close(self) -> None:
+        """Close the Okta clients of the services this extension made (not a shared one)."""
+        for service in list(self._services.values()):
+            if service is not self._shared_service:
+                service.close()
+
+
+def get_service() -> SessionService:
+    """The current app's ``SessionService``."""
+    extension = current_app.extensions.get(EXTENSION_KEY)
+    if not isinstance(extension, OktaSession):
+        raise RuntimeError("OktaSession is not set up: call OktaSession(app) or okta.init_app(app)")
+    return extension.service
+
+
+def _attach_session(service: SessionService) -> None:
+    """``before_request``: resolve the session and put it on ``g`` and ``request``.
+
+    The logout route is not looked up: it only needs the cookie, and a refused
+    cross-site logout then costs no Okta call at all.
+    """
+    if request.blueprint == EXTENSION_KEY or service.is_exempt(request.path):
+        resolution = _NOT_LOOKED_UP
+    else:
+        try:
+            resolution = service.resolve(request.environ.get("HTTP_COOKIE"))
+        except Exception:  # a bug or a broken cache must not take the app down
+            logger.exception("okta_session_mw: session lookup failed unexpectedly")
+            resolution = _FAILED
+    setattr(g, _RESOLUTION_ATTR, resolution)
+    setattr(g, SESSION_ATTR, resolution.session)
+    setattr(request, SESSION_ATTR, resolution.session)
+
+
+def _resolution() -> Resolution:
+    resolution = g.get(_RESOLUTION_ATTR)
+    if resolution is None:
+        get_service()  # say plainly when the extension is missing
+        raise RuntimeError("no Okta session was resolved for this request")
+    assert isinstance(resolution, Resolution)
+    return resolution
+
+
+def _lower_headers() -> dict[str, str]:
+    return {name.lower(): value for name, value in request.headers.items()}
+
+
+def render_reply(reply: Reply) -> Response:
+    """A Flask ``Response`` for a core ``Reply`` (repeated ``Set-Cookie`` kept)."""
+    return Response(reply.body, status=reply.status, headers=list(reply.headers))
+
+
+@overload
+def okta_session_required(func: F) -> F: ...
+@overload
+def okta_session_required(
+    func: None = None, *, statuses: Collection[SessionStatus] | None = None
+) -> Callable[[F], F]: ...
+def okta_session_required(
+    func: F | None = None, *, statuses: Collection[SessionStatus] | None = None
+) -> F | Callable[[F], F]:
+    """Protect a view: a browser is redirected to login (with a safe return path), an
+    API call gets 401 JSON, 503 while Okta is unreachable. ``statuses`` overrides the
+    config's accepted ones (e.g. to let ``MFA_REQUIRED`` through)."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            reply = check_access(
+                _resolution(),
+                get_service().config,
+                headers=_lower_headers(),
+                path=request.script_root + request.path,
+                query=request.query_string.decode("latin-1"),
+                statuses=statuses,
+            )
+            if reply is not None:
+                return render_reply(reply)
+            return current_app.ensure_sync(view)(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorate(func) if func is not None else decorate
+
+
+def _cookie_key(service: SessionService) -> str | None:
+    cookies = service.okta_cookies(request.environ.get("HTTP_COOKIE"))
+    return service.key_for(cookies) if cookies else None
+
+
+def logout_csrf_token() -> str:
+    """Token for a logout form's ``csrf_token`` field (or the ``X-CSRF-Token`` header).
+
+    Templates call it as ``okta_logout_csrf_token()``. It is bound to the request's
+    Okta cookie, so one user's token cannot log out another.
+    """
+    service = get_service()
+    return service.logout_guard.token(_cookie_key(service))
+
+
+def logout(*, redirect_to: str | None = None) -> Response:
+    """Close this request's Okta session (POST, CSRF-checked) and answer it.
+
+    The logout blueprint calls this; apps with their own route may too. A refused
+    request gets 403 before any call to Okta.
+    """
+    if request.method != "POST":
+        return Response(status=405, headers={"Allow": "POST"})
+    service = get_service()
+    token = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD)
+    if not service.logout_guard.allows(
+        own_origin=own_origin(request.scheme, request.host),
+        origin=request.headers.get("Origin"),
+        referer=request.headers.get("Referer"),
+        token=token,
+        cookie_key=_cookie_key(service),
+    ):
+        return render_reply(forbidden_reply())
+    cookie_header = request.environ.get("HTTP_COOKIE")
+    service.logout(cookie_header)
+    cookies = service.okta_cookies(cookie_header)
+    reply = logout_reply(
+        service.config,
+        html=wants_html(_lower_headers()),
+        present_cookies=cookies.names if cookies else (),
+        secure=cookie_should_be_secure(request.scheme, request.host),
+        redirect_to=redirect_to,
+    )
+    return render_reply(reply)
+
+
+def _logout_blueprint(path: str) -> Blueprint:
+    """``POST <path>`` as endpoint ``okta_session.logout`` (for ``url_for``)."""
+    blueprint = Blueprint(EXTENSION_KEY, __name__)
+    blueprint.add_url_rule(path, "logout", _logout_view, methods=["POST"])
+    return blueprint
+
+
+def _logout_view() -> Response:
+    return logout()
+
+
+def login_with_session_token(response: Response, session_token: str) -> Session:
+    """CreateSession from a ``sessionToken`` and set the ``sid`` cookie on ``response``.
+
+    The cookie is HttpOnly, SameSite=Lax, Secure unless the site is plain http on
+    loopback, and ends with the session. Needs ``api_token`` in the config; raises the
+    client's errors (``OktaAuthenticationError`` for a used or expired token).
+    """
+    service = get_service()
+    session = service.login(session_token)
+    secure = cookie_should_be_secure(request.scheme, request.host)
+    response.headers.add("Set-Cookie", login_cookie_header(service.config, session, secure=secure))
+    return session
