@@ -10,7 +10,8 @@ this package registers, the ``fake_okta`` fixture.
     with serve_fake_okta(fake) as base_url:
         httpx.get(f"{base_url}/api/v1/sessions/me", headers={"Cookie": f"sid={session_id}"})
 
-Imports nothing outside the standard library, and nothing of the library it tests.
+The fake's modules import only the standard library, never the client or the ``Session``
+model it is meant to check: it writes Okta's JSON itself.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 Why not uvicorn: the runtime dependencies stay starlette, httpx, itsdangerous and
 cachetools, and a fake that can *really* drop a connection needs a hook into the server
-(:class:`DropConnection`). Scope: what tests need. asyncio streams, keep-alive,
-``Content-Length`` request bodies (no chunked uploads), each response buffered and sent
-with a ``Content-Length``, and a stop that closes every open connection within ``grace``.
+(:class:`DropConnection`). Scope: what tests need. asyncio streams, keep-alive (the
+wire format is in ``http11.py``), each response buffered and sent with a
+``Content-Length``, and a stop that closes every open connection within ``grace``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,16 @@ import threading
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from email.utils import formatdate
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
+
+from okta_session_mw.testing.http11 import (
+    NO_BODY_STATUSES,
+    BadRequest,
+    HTTPRequest,
+    encode_head,
+    read_request,
+)
 
 __all__ = ["ASGIApp", "DropConnection", "LoopbackServer", "serve_asgi"]
 
@@ -30,84 +37,15 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 logger = logging.getLogger("okta_session_mw.testing")
 
-_NO_BODY_STATUSES = frozenset({204, 304})
-
 
 class DropConnection(Exception):
     """Raise it from an app to make the server close the connection without answering."""
-
-
-class _BadRequest(Exception):
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
-
-
-@dataclass(frozen=True, slots=True)
-class _Request:
-    method: str
-    target: str
-    version: str
-    headers: list[tuple[bytes, bytes]]
-    body: bytes
-    keep_alive: bool
 
 
 @dataclass(eq=False, slots=True)
 class _Connection:
     task: asyncio.Task[None]
     busy: bool = False
-
-
-async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
-    """The next request on a connection, or ``None`` when the client closed it cleanly."""
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError as exc:
-        if exc.partial.strip():
-            raise _BadRequest(400) from None
-        return None
-    except asyncio.LimitOverrunError:
-        raise _BadRequest(431) from None
-    request_line, *header_lines = head[:-4].decode("latin-1").split("\r\n")
-    parts = request_line.split(" ")
-    if len(parts) != 3 or not parts[1].startswith("/"):
-        raise _BadRequest(400)
-    method, target, version = parts
-    if version not in ("HTTP/1.1", "HTTP/1.0"):
-        raise _BadRequest(505)
-    headers: list[tuple[bytes, bytes]] = []
-    for line in header_lines:
-        name, sep, value = line.partition(":")
-        if not sep or not name or name != name.strip():
-            raise _BadRequest(400)
-        headers.append((name.lower().encode("latin-1"), value.strip().encode("latin-1")))
-    names = [name for name, _ in headers]
-    if b"transfer-encoding" in names:
-        raise _BadRequest(411)  # chunked uploads are out of scope: ask for a length
-    lengths = {value for name, value in headers if name == b"content-length"}
-    if len(lengths) > 1 or not all(value.isdigit() for value in lengths):
-        raise _BadRequest(400)
-    length = int(lengths.pop()) if lengths else 0
-    body = await reader.readexactly(length) if length else b""
-    tokens = {
-        token.strip().lower()
-        for name, value in headers
-        if name == b"connection"
-        for token in value.split(b",")
-    }
-    keep_alive = version == "HTTP/1.1" and b"close" not in tokens
-    return _Request(method.upper(), target, version, headers, body, keep_alive)
-
-
-def _encode_head(status: int, headers: list[tuple[bytes, bytes]]) -> bytes:
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Unknown"
-    lines = [f"HTTP/1.1 {status} {phrase}".encode("latin-1")]
-    lines.extend(name + b": " + value for name, value in headers)
-    return b"\r\n".join(lines) + b"\r\n\r\n"
 
 
 class LoopbackServer:
@@ -222,15 +160,15 @@ class LoopbackServer:
         try:
             keep_alive = True
             while keep_alive and not self._stopping:
-                request = await _read_request(reader)
+                request = await read_request(reader)
                 if request is None:
                     break
                 conn.busy = True
                 keep_alive = await self._respond(request, writer)
                 conn.busy = False
-        except _BadRequest as exc:
+        except BadRequest as exc:
             headers = [(b"content-length", b"0"), (b"connection", b"close")]
-            writer.write(_encode_head(exc.status, headers))
+            writer.write(encode_head(exc.status, headers))
             with contextlib.suppress(ConnectionError):
                 await writer.drain()
         except (DropConnection, ConnectionError, EOFError):
@@ -243,7 +181,7 @@ class LoopbackServer:
             self._connections.discard(conn)
             writer.close()
 
-    async def _respond(self, request: _Request, writer: asyncio.StreamWriter) -> bool:
+    async def _respond(self, request: HTTPRequest, writer: asyncio.StreamWriter) -> bool:
         """Run the app for one request and write its response; ``False``: close after it."""
         raw_path, _, query = request.target.partition("?")
         scope: Scope = {
@@ -299,7 +237,7 @@ class LoopbackServer:
             status, headers, chunks = 500, [(b"content-type", b"text/plain")], [b"Server Error"]
         body = b"".join(chunks)
         names = {name for name, _ in headers}
-        if b"content-length" not in names and status not in _NO_BODY_STATUSES:
+        if b"content-length" not in names and status not in NO_BODY_STATUSES:
             headers.append((b"content-length", str(len(body)).encode()))
         if b"date" not in names:
             headers.append((b"date", formatdate(usegmt=True).encode()))
@@ -307,9 +245,9 @@ class LoopbackServer:
             keep_alive = False
         elif not keep_alive:
             headers.append((b"connection", b"close"))
-        if request.method == "HEAD" or status in _NO_BODY_STATUSES:
+        if request.method == "HEAD" or status in NO_BODY_STATUSES:
             body = b""
-        writer.write(_encode_head(status, headers) + body)
+        writer.write(encode_head(status, headers) + body)
         await writer.drain()
         return keep_alive
 
