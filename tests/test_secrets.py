@@ -1,0 +1,60 @@
+"""Behaviour 12: cookie values and API tokens never appear in logs, reprs or exception
+messages, whatever happens (success, outage, 429, logout, revoke)."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+
+from okta_session_mw import OktaSessionMiddleware, SessionService
+from okta_session_mw.cache import MemorySessionCache
+from okta_session_mw.testing import FakeOkta
+from tests.conftest import API_TOKEN, LOGIN, make_app, make_config
+
+
+async def test_12_no_cookie_or_token_in_logs_reprs_or_errors(
+    okta: FakeOkta, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    service = SessionService(make_config(okta, timeout=0.3), clock=okta.now)
+    sid = okta.create_session(LOGIN)
+    cookie = okta.cookie_header(sid)
+    idx = okta.cookie_header(sid, name="idx").split("=", 1)[1]
+    secrets = [sid, idx, API_TOKEN, service.config.secret_key]
+    app = make_app(service)
+    texts: list[str] = []
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        await c.get("/private", headers={"cookie": cookie})
+        for fault in ({"status": 500}, {"garbage_body": True}, {"drop_connection": True},
+                      {"latency": 1.0}):
+            okta.inject(**fault)  # type: ignore[arg-type]
+            okta.advance(120)
+            await c.get("/private", headers={"cookie": f"sid={sid}; idx={idx}"})
+            okta.clear_faults()
+        okta.rate_limit_until(okta.now() + 30)
+        okta.advance(120)
+        await c.get("/private", headers={"cookie": cookie})
+        okta.rate_limit_until(None)
+        okta.advance(400)
+        await c.post("/logout", headers={"cookie": cookie, "origin": "http://t"})
+    try:
+        await service.arevoke("no-such-" + sid)
+        service.login("bad-token-" + API_TOKEN)
+    except Exception as exc:  # noqa: BLE001 - the message is what we check
+        texts.append(str(exc))
+        texts.append(repr(exc))
+    texts += [repr(service), repr(service.config), str(service.config), repr(app)]
+    texts += [repr(OktaSessionMiddleware(app, service=service))]
+    texts += [r.getMessage() for r in caplog.records if r.name != "httpx"]
+    texts += [str(r.exc_info) for r in caplog.records if r.exc_info]
+    assert any("Okta" in r.getMessage() for r in caplog.records)  # it did log the failures
+    for text in texts:
+        for secret in secrets:
+            assert secret not in text, f"secret leaked into: {text[:120]}"
+    assert isinstance(service.cache, MemorySessionCache)
+    for key in list(service.cache._entries.keys()):
+        assert sid not in key and idx not in key
+    await service.aclose()
