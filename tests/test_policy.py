@@ -1,0 +1,98 @@
+"""Cache and refresh policy as plain functions of (entry, now), and the 429 gate."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from okta_session_mw import OktaSessionConfig, Session
+from okta_session_mw.policy import (
+    MAX_RATE_LIMIT_PAUSE,
+    RateLimitGate,
+    is_fresh,
+    mark_refresh_tried,
+    negative_entry,
+    positive_entry,
+    refresh_due,
+    stale_usable,
+)
+
+NOW = 1_800_000_000.0
+CONFIG = OktaSessionConfig(
+    org_url="https://example.okta.com", cache_ttl=60, stale_if_error=120,
+    negative_cache_ttl=10, refresh_threshold=300,
+)
+
+
+def session(expires_in: float) -> Session:
+    expires = datetime.fromtimestamp(NOW + expires_in, tz=timezone.utc)
+    return Session.from_okta(
+        {"id": "s1", "status": "ACTIVE", "expiresAt": expires.isoformat().replace("+00:00", "Z")}
+    )
+
+
+def test_entry_is_fresh_for_cache_ttl_when_the_session_lasts() -> None:
+    entry = positive_entry(session(7200), NOW, CONFIG)
+    assert entry.fresh_until == NOW + 60
+    assert entry.stale_until == NOW + 180
+    assert is_fresh(entry, NOW + 59.9)
+    assert not is_fresh(entry, NOW + 60)
+
+
+def test_entry_never_outlives_expires_at() -> None:
+    entry = positive_entry(session(30), NOW, CONFIG)
+    assert entry.fresh_until == NOW + 30
+    assert entry.stale_until == NOW + 30
+    assert stale_usable(entry, NOW + 29) is not None
+    assert stale_usable(entry, NOW + 30) is None
+
+
+def test_stale_window() -> None:
+    entry = positive_entry(session(7200), NOW, CONFIG)
+    assert stale_usable(entry, NOW + 179) is not None
+    assert stale_usable(entry, NOW + 180) is None
+    assert stale_usable(negative_entry(NOW, CONFIG), NOW) is None  # "no session" is never stale
+    assert stale_usable(None, NOW) is None
+
+
+def test_negative_entry() -> None:
+    entry = negative_entry(NOW, CONFIG)
+    assert entry.session is None
+    assert is_fresh(entry, NOW + 9.9)
+    assert not is_fresh(entry, NOW + 10)
+
+
+@pytest.mark.parametrize(
+    ("expires_in", "due"), [(7200, False), (301, False), (299, True), (1, True), (0, False)]
+)
+def test_refresh_due_inside_the_threshold(expires_in: float, due: bool) -> None:
+    entry = positive_entry(session(expires_in), NOW, CONFIG) if expires_in else None
+    assert refresh_due(entry, NOW, CONFIG) is due
+
+
+def test_refresh_tried_once_per_expires_at() -> None:
+    entry = mark_refresh_tried(positive_entry(session(200), NOW, CONFIG))
+    assert not refresh_due(entry, NOW, CONFIG)
+    reread = positive_entry(session(200), NOW + 61, CONFIG, previous=entry)
+    assert not refresh_due(reread, NOW + 61, CONFIG)  # same expiresAt: still tried
+    extended = positive_entry(session(3600), NOW + 61, CONFIG, previous=entry)
+    assert extended.refreshed_for is None  # a new expiresAt may be refreshed again later
+
+
+def test_refresh_disabled_with_zero_threshold() -> None:
+    config = OktaSessionConfig(org_url="https://example.okta.com", refresh_threshold=0)
+    assert not refresh_due(positive_entry(session(5), NOW, config), NOW, config)
+
+
+def test_gate_closes_until_reset_and_bounds_it() -> None:
+    gate = RateLimitGate()
+    assert not gate.closed(NOW)
+    gate.close_until(NOW + 30, NOW)
+    assert gate.closed(NOW + 29.9)
+    assert not gate.closed(NOW + 30)
+    gate.close_until(NOW + 10_000, NOW)  # absurd Reset: bounded
+    assert gate.until == NOW + MAX_RATE_LIMIT_PAUSE
+    other = RateLimitGate()
+    other.close_until(None, NOW)  # no Reset header: pause a window
+    assert other.closed(NOW + 59)
