@@ -1,0 +1,40 @@
+"""The demo org: users the fake Okta knows, and the fake itself, when no real org is set."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from okta_session_mw.testing import FakeOkta
+
+__all__ = ["DEMO_USERS", "DemoUser", "make_fake_okta"]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoUser:
+    login: str
+    password: str = field(repr=False)
+    first_name: str
+    last_name: str
+
+
+DEMO_USERS = (
+    DemoUser("ada@example.com", "analytical-engine", "Ada", "Lovelace"),
+    DemoUser("grace@example.com", "cobol-1959", "Grace", "Hopper"),
+)
+
+DEMO_IDLE_TIMEOUT = 15 * 60.0
+"""Short enough to watch: with the default 5-minute refresh threshold, a page load in
+the last five minutes refreshes the session and the profile's countdown jumps back."""
+
+
+def make_fake_okta(
+    users: tuple[DemoUser, ...] = DEMO_USERS, *, idle_timeout: float = DEMO_IDLE_TIMEOUT
+) -> FakeOkta:
+    """A fake Okta org with ``users`` and a fresh random API token (``fake.api_token``)."""
+    fake = FakeOkta(api_token=secrets.token_urlsafe(24), idle_timeout=idle_timeout)
+    for user in users:
+        fake.add_user(
+            user.login, user.password, first_name=user.first_name, last_name=user.last_name
+        )
+    return fake
