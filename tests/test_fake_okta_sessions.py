@@ -163,6 +163,8 @@ def test_seeding_api_validates(fake: FakeOkta) -> None:
         fake.create_session(DEMO_LOGIN, amr=("xyz",))
     with pytest.raises(ValueError, match="idle_timeout"):
         FakeOkta(idle_timeout=0)
+    with pytest.raises(ValueError, match="api_token"):
+        FakeOkta(api_token=" ")
 
 
 def test_session_snapshots(fake: FakeOkta) -> None:

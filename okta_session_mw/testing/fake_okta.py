@@ -55,6 +55,8 @@ class FakeOkta:
     ) -> None:
         if min(idle_timeout, max_lifetime, session_token_ttl) <= 0:
             raise ValueError("idle_timeout, max_lifetime and session_token_ttl must be > 0")
+        if not api_token.strip():
+            raise ValueError("api_token must not be empty (a bare 'SSWS' would pass)")
         self.api_token = api_token
         self.bearer_tokens = frozenset(bearer_tokens)
         self.idle_timeout = idle_timeout
