@@ -75,28 +75,26 @@ class ClientCore:
         self.org_url = validate_org_url(org_url)
         # Parsed once: the /me calls run on every cache miss of the middleware.
         self._urls = {path: httpx.URL(self.org_url + path) for path in FIXED_PATHS}
-        self._ssws = None if api_token is None else "SSWS " + _check_secret(api_token, "api_token")
+        self._ssws = (
+            None if api_token is None else "SSWS " + _header_setting(api_token, "api_token")
+        )
         if bearer_token is None or callable(bearer_token):
             self._bearer: AsyncBearerToken | None = bearer_token
         else:
-            self._bearer = "Bearer " + _check_secret(bearer_token, "bearer_token")
+            self._bearer = "Bearer " + _header_setting(bearer_token, "bearer_token")
         seconds = _seconds(timeout)
         if seconds is None:
             raise ConfigError("timeout", "must be a positive number of seconds")
         self._timeout = _timeout_extension(seconds)
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ConfigError("max_retries", "must be an integer >= 0 (0 turns retries off)")
-        if isinstance(max_retry_wait, bool) or not isinstance(max_retry_wait, int | float):
-            raise ConfigError("max_retry_wait", "must be a number of seconds >= 0")
-        if not 0 <= max_retry_wait < float("inf"):
+        wait_ok = max_retry_wait == 0 or _seconds(max_retry_wait) is not None
+        if isinstance(max_retry_wait, bool) or not wait_ok:
             raise ConfigError("max_retry_wait", "must be a number of seconds >= 0")
         self._retry = RetryPolicy(max_retries, float(max_retry_wait))
         agent = default_user_agent()
         if user_agent is not None:
-            try:
-                agent = f"{agent} {check_header_value(user_agent, 'user_agent')}"
-            except InvalidRequestError as exc:
-                raise ConfigError("user_agent", str(exc)) from None
+            agent = f"{agent} {_header_setting(user_agent, 'user_agent')}"
         self._headers = {"Accept": "application/json", "User-Agent": agent}
         self.last_rate_limit: RateLimit | None = None
         """The ``X-Rate-Limit-*`` figures of the latest response Okta sent."""
@@ -148,8 +146,8 @@ class ClientCore:
         self.last_rate_limit = rate_limit
 
 
-def _check_secret(value: object, setting: str) -> str:
-    """A token fit for a header; the error names the setting, never the value."""
+def _header_setting(value: object, setting: str) -> str:
+    """A setting fit for a header (a token...); the error names the setting, never the value."""
     try:
         return check_header_value(value, setting)
     except InvalidRequestError as exc:
@@ -158,4 +156,4 @@ def _check_secret(value: object, setting: str) -> str:
 
 def bearer_header(token: object) -> str:
     """``Bearer <token>`` for what a ``bearer_token`` function returned."""
-    return "Bearer " + _check_secret(token, "bearer_token")
+    return "Bearer " + _header_setting(token, "bearer_token")
