@@ -1,0 +1,43 @@
+"""Django adapter: ``request.okta_session`` for WSGI and ASGI projects.
+
+settings.py::
+
+    INSTALLED_APPS += ["okta_session_mw.integrations.django"]  # system checks
+    MIDDLEWARE += ["okta_session_mw.integrations.django.OktaSessionMiddleware"]
+    OKTA_SESSION = {"ORG_URL": "https://example.okta.com"}      # + any config field, upper case
+
+urls.py: ``path("okta/", include("okta_session_mw.integrations.django.urls"))`` (POST
+``okta/logout/``). Views: ``@okta_session_required``, ``OktaSessionRequiredMixin``.
+Everything is decided by the core (``okta_session_mw``); this package only translates
+Django's request and response.
+"""
+
+from __future__ import annotations
+
+from .decorators import OktaSessionRequiredMixin, okta_session_required
+from .middleware import OktaSessionMiddleware, aget_okta_session, get_okta_session
+from .service import get_service, reset_service
+from .settings import config_from_settings
+from .views import (
+    alogin_with_session_token,
+    alogout_view,
+    login_with_session_token,
+    logout_csrf_token,
+    logout_view,
+)
+
+__all__ = [
+    "OktaSessionMiddleware",
+    "OktaSessionRequiredMixin",
+    "aget_okta_session",
+    "alogin_with_session_token",
+    "alogout_view",
+    "config_from_settings",
+    "get_okta_session",
+    "get_service",
+    "login_with_session_token",
+    "logout_csrf_token",
+    "logout_view",
+    "okta_session_required",
+    "reset_service",
+]

@@ -1,0 +1,168 @@
+"""System checks (``manage.py check``): bad ``OKTA_SESSION`` settings, before any request.
+
+Each message names the setting and the hint spells out the fix. The checks build the
+config exactly as the running app will (``settings.build_config``), so whatever the
+app would refuse at start-up is reported here first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from difflib import get_close_matches
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+
+from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.errors import ConfigError
+
+from .settings import SETTING, build_config, error_message, setting_key
+
+__all__ = ["check_middleware", "check_okta_session_settings", "check_org_url_for_deploy"]
+
+MIDDLEWARE_PATH = "okta_session_mw.integrations.django.OktaSessionMiddleware"
+_EXAMPLE_ORG = "https://example.okta.com"
+_KNOWN_KEYS = frozenset(f.name.upper() for f in dataclasses.fields(OktaSessionConfig))
+_SECONDS = {"CACHE_TTL", "NEGATIVE_CACHE_TTL", "REFRESH_THRESHOLD", "TIMEOUT", "STALE_IF_ERROR"}
+_HINTS = {
+    "SECRET_KEY": (
+        "Set OKTA_SESSION['SECRET_KEY'] to a random string of 16 characters or more, the "
+        "same for every worker (python -c 'import secrets; print(secrets.token_urlsafe(32))'),"
+        " or leave it out to derive one from Django's SECRET_KEY."
+    ),
+    "CACHE_URL": (
+        "Use redis://host:6379/0, rediss://host:6380/0 or unix:///path/redis.sock, or remove "
+        "OKTA_SESSION['CACHE_URL'] to use the in-process cache."
+    ),
+    "ACCEPTED_STATUSES": (
+        "List Okta session statuses, e.g. ['ACTIVE'] or ['ACTIVE', 'MFA_REQUIRED']."
+    ),
+    "COOKIE_NAMES": "List Okta's cookie names, e.g. ['sid', 'idx'] (the default).",
+    "EXEMPT_PATHS": "List path prefixes that start with '/', e.g. ['/static/', '/healthz'].",
+    "ALLOWED_ORIGINS": "List origins as scheme://host[:port] only, e.g. ['https://app.example.com'].",
+    "LOGIN_URL": "Use a path such as '/login/' or an absolute https:// URL.",
+}
+
+TAG = "okta_session"
+"""``manage.py check --tag okta_session`` runs only these checks."""
+
+
+def _org_url_error(values: Mapping[str, Any], error: ConfigError) -> CheckMessage:
+    url = values.get("ORG_URL")
+    if isinstance(url, str) and urlsplit(url.strip()).scheme.lower() == "http":
+        return Error(
+            f"OKTA_SESSION['ORG_URL'] is not secure: {error_message(error)}.",
+            hint=(
+                f"Use your org's https URL, e.g. {_EXAMPLE_ORG!r}. Plain http is accepted only "
+                "for a loopback host (http://127.0.0.1:PORT), such as the fake Okta in tests."
+            ),
+            id="okta_session.E003",
+        )
+    return Error(
+        f"OKTA_SESSION['ORG_URL'] is invalid: {error_message(error)}.",
+        hint=f"Set OKTA_SESSION['ORG_URL'] to your Okta org's root URL, e.g. {_EXAMPLE_ORG!r}.",
+        id="okta_session.E004",
+    )
+
+
+def _field_error(error: ConfigError) -> CheckMessage:
+    key = setting_key(error)
+    if key in _SECONDS:
+        hint = f"Give a number of seconds, e.g. OKTA_SESSION[{key!r}] = 60."
+    else:
+        hint = _HINTS.get(key, f"Change OKTA_SESSION[{key!r}] in your settings.")
+    return Error(
+        f"OKTA_SESSION[{key!r}] {error_message(error)}.", hint=hint, id="okta_session.E005"
+    )
+
+
+def _unknown_key_error(key: object) -> CheckMessage:
+    close = get_close_matches(str(key).upper(), sorted(_KNOWN_KEYS), n=1)
+    guess = f"Did you mean {close[0]!r}? " if close else ""
+    return Error(
+        f"OKTA_SESSION has an unknown key {key!r}.",
+        hint=f"{guess}Keys are the config's field names in upper case: "
+        + ", ".join(sorted(_KNOWN_KEYS))
+        + ".",
+        id="okta_session.E006",
+    )
+
+
+@register(TAG)
+def check_okta_session_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E001 no ``OKTA_SESSION`` dict; E002 no ``ORG_URL``; E003 an http org URL that is
+    not loopback; E004 another bad ``ORG_URL``; E005 any other bad value; E006 a key
+    that names no setting (a typo would otherwise be refused only at start-up)."""
+    values = getattr(settings, SETTING, None)
+    if not isinstance(values, Mapping):
+        found = "is not set" if values is None else f"must be a dict, not {type(values).__name__}"
+        return [
+            Error(
+                f"settings.OKTA_SESSION {found}.",
+                hint=f"Add OKTA_SESSION = {{'ORG_URL': {_EXAMPLE_ORG!r}}} to your settings.",
+                id="okta_session.E001",
+            )
+        ]
+    messages = [_unknown_key_error(key) for key in values if key not in _KNOWN_KEYS]
+    if not values.get("ORG_URL"):
+        messages.append(
+            Error(
+                "OKTA_SESSION['ORG_URL'] is missing: the middleware cannot reach Okta.",
+                hint=(
+                    f"Set OKTA_SESSION['ORG_URL'] to your Okta org, e.g. {_EXAMPLE_ORG!r} "
+                    "(for example from an environment variable: os.environ['OKTA_ORG_URL'])."
+                ),
+                id="okta_session.E002",
+            )
+        )
+    if messages:
+        return messages
+    try:
+        build_config(values)
+    except ConfigError as exc:
+        if setting_key(exc) == "ORG_URL":
+            return [_org_url_error(values, exc)]
+        return [_field_error(exc)]
+    return []
+
+
+@register(TAG)
+def check_middleware(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W001: the settings are there but the middleware is not, so no view sees a session."""
+    if MIDDLEWARE_PATH in getattr(settings, "MIDDLEWARE", ()):
+        return []
+    return [
+        Warning(
+            "OktaSessionMiddleware is not in MIDDLEWARE: request.okta_session is never set and "
+            "@okta_session_required views fail.",
+            hint=f"Add {MIDDLEWARE_PATH!r} to MIDDLEWARE.",
+            id="okta_session.W001",
+        )
+    ]
+
+
+@register(TAG, Tags.security, deploy=True)
+def check_org_url_for_deploy(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W002 (``check --deploy``): an http org URL is a loopback fake or proxy, not Okta."""
+    values = getattr(settings, SETTING, None)
+    url = values.get("ORG_URL") if isinstance(values, Mapping) else None
+    if not isinstance(url, str) or urlsplit(url.strip()).scheme.lower() != "http":
+        return []
+    return [
+        Warning(
+            f"OKTA_SESSION['ORG_URL'] is plain http ({url}): a local fake or proxy, not Okta.",
+            hint=f"In production, set OKTA_SESSION['ORG_URL'] to your org's https URL, "
+            f"e.g. {_EXAMPLE_ORG!r}.",
+            id="okta_session.W002",
+        )
+    ]

@@ -1,0 +1,106 @@
+"""Protected views: ``@okta_session_required`` and ``OktaSessionRequiredMixin``.
+
+Both pick the sync or the async path once (at decoration time, or from the view
+class) and share one deny path: ``access.check_access`` decides (303 to login with a
+safe return path for a browser, JSON 401 for an API call, 503 while Okta is
+unreachable) and ``render_reply`` turns its ``Reply`` into an ``HttpResponse``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Collection
+from typing import Any, TypeVar, overload
+
+from asgiref.sync import iscoroutinefunction
+from django.http import HttpRequest, HttpResponseBase
+from django.utils.encoding import escape_uri_path
+from django.views import View
+
+from okta_session_mw.access import check_access
+from okta_session_mw.flow import Resolution
+from okta_session_mw.session import SessionStatus
+
+from .middleware import aresolution_for, pending_service, resolution_for
+from .responses import render_reply
+
+__all__ = ["OktaSessionRequiredMixin", "denial", "okta_session_required"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def denial(
+    request: HttpRequest,
+    resolution: Resolution,
+    statuses: Collection[SessionStatus] | None = None,
+) -> HttpResponseBase | None:
+    """None if the request may see a protected view, else the response to send instead."""
+    reply = check_access(
+        resolution,
+        pending_service(request).config,
+        headers=request.headers,
+        path=escape_uri_path(request.path),
+        query=request.META.get("QUERY_STRING", ""),
+        statuses=statuses,
+    )
+    return None if reply is None else render_reply(reply)
+
+
+@overload
+def okta_session_required(view: F) -> F: ...
+@overload
+def okta_session_required(
+    view: None = None, *, statuses: Collection[SessionStatus] | None = None
+) -> Callable[[F], F]: ...
+def okta_session_required(
+    view: F | None = None, *, statuses: Collection[SessionStatus] | None = None
+) -> F | Callable[[F], F]:
+    """Let a view run only for an accepted Okta session (sync or async view).
+
+    ``statuses`` overrides ``ACCEPTED_STATUSES`` for this view, e.g.
+    ``@okta_session_required(statuses={SessionStatus.ACTIVE, SessionStatus.MFA_REQUIRED})``.
+    For a method, use ``method_decorator(okta_session_required)`` or the mixin.
+    """
+
+    def decorate(func: F) -> F:
+        if iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def async_view(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+                denied = denial(request, await aresolution_for(request), statuses)
+                return denied if denied is not None else await func(request, *args, **kwargs)
+
+            return async_view  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def sync_view(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            denied = denial(request, resolution_for(request), statuses)
+            return denied if denied is not None else func(request, *args, **kwargs)
+
+        return sync_view  # type: ignore[return-value]
+
+    return decorate(view) if view is not None else decorate
+
+
+class OktaSessionRequiredMixin(View):
+    """Class-based views: put it first, ``class Profile(OktaSessionRequiredMixin, TemplateView)``.
+
+    ``okta_session_statuses`` overrides ``ACCEPTED_STATUSES`` for the view. Works for
+    sync and async views alike.
+    """
+
+    okta_session_statuses: Collection[SessionStatus] | None = None
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if self.view_is_async:
+            return self._adispatch(request, *args, **kwargs)
+        denied = denial(request, resolution_for(request), self.okta_session_statuses)
+        return denied if denied is not None else super().dispatch(request, *args, **kwargs)
+
+    async def _adispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        resolution = await aresolution_for(request)
+        denied = denial(request, resolution, self.okta_session_statuses)
+        if denied is not None:
+            return denied
+        handler: Any = super().dispatch(request, *args, **kwargs)  # a coroutine: async view
+        return await handler

@@ -1,0 +1,202 @@
+"""``OktaSessionMiddleware``: ``request.okta_session`` (lazy) and ``request.aokta_session()``.
+
+Like ``request.user``, nothing is looked up until a view reads it: the middleware only
+attaches a lazy value, so a view that never reads it costs Okta nothing. The first
+read resolves it through the process's ``SessionService`` (cache, single flight,
+refresh, stale-if-error) and the answer is kept for the rest of the request.
+
+``request.okta_session`` is a ``SimpleLazyObject`` around a ``Session`` or None: test
+it with ``if request.okta_session:`` (``is None`` is never true of a proxy), or call
+``get_okta_session(request)`` for the plain value. In an async view, read
+``await request.aokta_session()``: a sync read that would need a lookup raises
+``SynchronousOnlyOperation`` there rather than block the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.core.exceptions import ImproperlyConfigured, SynchronousOnlyOperation
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpRequest, HttpResponseBase
+from django.utils.functional import SimpleLazyObject
+
+from okta_session_mw.flow import Resolution, Source
+from okta_session_mw.service import SessionService
+from okta_session_mw.session import Session
+
+from .service import get_service
+
+__all__ = [
+    "OktaSessionMiddleware",
+    "aget_okta_session",
+    "aresolution_for",
+    "get_okta_session",
+    "on_server_loop",
+    "pending_service",
+    "resolution_for",
+]
+
+logger = logging.getLogger("okta_session_mw")
+
+_STATE = "_okta_session_state"
+_NO_COOKIE = Resolution(None, Source.NO_COOKIE)
+_FAILED = Resolution(None, Source.UNAVAILABLE, unavailable=True)
+_NOT_INSTALLED = (
+    "OktaSessionMiddleware is not installed: add "
+    '"okta_session_mw.integrations.django.OktaSessionMiddleware" to settings.MIDDLEWARE'
+)
+
+
+def _event_loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return not os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+
+
+class _PendingResolution:
+    """One request's resolution: made at the first read, then kept."""
+
+    __slots__ = ("_cookie", "_on_server_loop", "_resolution", "service")
+
+    def __init__(
+        self, service: SessionService, cookie: str | None, exempt: bool, on_server_loop: bool
+    ) -> None:
+        self.service = service
+        self._cookie = cookie
+        self._on_server_loop = on_server_loop
+        self._resolution: Resolution | None = _NO_COOKIE if exempt or not cookie else None
+
+    def resolve(self) -> Resolution:
+        if self._resolution is None:
+            if self.service.okta_cookies(self._cookie) is None:
+                self._resolution = _NO_COOKIE
+            elif _event_loop_running():
+                raise SynchronousOnlyOperation(
+                    "request.okta_session needs an Okta lookup, which would block the event "
+                    "loop: use `await request.aokta_session()` in async code (or protect the "
+                    "view with @okta_session_required, which resolves it first)"
+                )
+            else:
+                self._resolution = self._guarded(self.service.resolve)
+        return self._resolution
+
+    async def aresolve(self) -> Resolution:
+        if self._resolution is None:
+            if self._on_server_loop:
+                self._resolution = await self._aguarded(self.service.aresolve)
+            else:
+                # WSGI: the sync path, in the request's own thread (see on_server_loop).
+                self._resolution = await sync_to_async(self.resolve)()
+        return self._resolution
+
+    def session(self) -> Session | None:
+        return self.resolve().session
+
+    async def asession(self) -> Session | None:
+        return (await self.aresolve()).session
+
+    def _guarded(self, lookup: Callable[[str | None], Resolution]) -> Resolution:
+        try:
+            return lookup(self._cookie)
+        except Exception:  # a bug or a broken cache must not take the app down
+            logger.exception("okta_session_mw: session lookup failed unexpectedly")
+            return _FAILED
+
+    async def _aguarded(self, lookup: Callable[[str | None], Awaitable[Resolution]]) -> Resolution:
+        try:
+            return await lookup(self._cookie)
+        except Exception:  # a bug or a broken cache must not take the app down
+            logger.exception("okta_session_mw: session lookup failed unexpectedly")
+            return _FAILED
+
+
+def on_server_loop(request: HttpRequest) -> bool:
+    """True when the request came through ASGI: its event loop lives as long as the
+    server, so the core's async client may be used. An async view under WSGI runs on a
+    loop made for that one call; an async client made for it would outlive it."""
+    return isinstance(request, ASGIRequest)
+
+
+def _attach(request: HttpRequest) -> None:
+    service = get_service()
+    pending = _PendingResolution(
+        service,
+        request.META.get("HTTP_COOKIE"),
+        service.is_exempt(request.path),
+        on_server_loop(request),
+    )
+    target: Any = request  # Django's request accepts new attributes; its stubs do not say so
+    setattr(target, _STATE, pending)
+    target.okta_session = SimpleLazyObject(pending.session)
+    target.aokta_session = pending.asession
+
+
+def _pending(request: HttpRequest) -> _PendingResolution:
+    pending = getattr(request, _STATE, None)
+    if pending is None:
+        raise ImproperlyConfigured(_NOT_INSTALLED)
+    assert isinstance(pending, _PendingResolution)
+    return pending
+
+
+def pending_service(request: HttpRequest) -> SessionService:
+    """The ``SessionService`` the middleware used for this request."""
+    return _pending(request).service
+
+
+def resolution_for(request: HttpRequest) -> Resolution:
+    """This request's ``Resolution`` (looked up now if no one read it yet)."""
+    return _pending(request).resolve()
+
+
+async def aresolution_for(request: HttpRequest) -> Resolution:
+    """``resolution_for`` for async code."""
+    return await _pending(request).aresolve()
+
+
+def get_okta_session(request: HttpRequest) -> Session | None:
+    """The request's Okta session (any status) as a plain value, or None."""
+    return resolution_for(request).session
+
+
+async def aget_okta_session(request: HttpRequest) -> Session | None:
+    """``get_okta_session`` for async views (same as ``await request.aokta_session()``)."""
+    return (await aresolution_for(request)).session
+
+
+class OktaSessionMiddleware:
+    """Attach the browser's Okta session to every request, lazily; WSGI and ASGI.
+
+    Add ``"okta_session_mw.integrations.django.OktaSessionMiddleware"`` to
+    ``MIDDLEWARE`` and the Okta org to ``OKTA_SESSION``. It needs no other middleware.
+    """
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
+        get_service()  # bad settings fail when the app starts, not at the first request
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
+        if self.async_mode:
+            return self.__acall__(request)
+        _attach(request)
+        response: HttpResponseBase = self.get_response(request)
+        return response
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        _attach(request)
+        response: HttpResponseBase = await self.get_response(request)
+        return response

@@ -1,0 +1,74 @@
+"""``settings.OKTA_SESSION`` -> ``OktaSessionConfig``: the only place Django settings are read.
+
+Keys are the config's field names in upper case (``ORG_URL``, ``CACHE_TTL``, ...); an
+unknown key is an error, so a typo cannot silently fall back to a default. When
+``SECRET_KEY`` is left out, one is derived from Django's own ``SECRET_KEY``: every
+worker of a deployment then shares the key that signs logout tokens and keys the
+cache (a Redis cache needs that), with nothing more to configure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.crypto import salted_hmac
+
+from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.errors import ConfigError
+
+__all__ = ["SETTING", "build_config", "config_from_settings", "setting_key"]
+
+SETTING = "OKTA_SESSION"
+"""The name of the Django setting that holds the dict."""
+
+_EXAMPLE = 'OKTA_SESSION = {"ORG_URL": "https://example.okta.com"}'
+
+
+def setting_key(error: ConfigError) -> str:
+    """The ``OKTA_SESSION`` key a ``ConfigError`` is about (fields are named in lower case)."""
+    return error.setting.upper()
+
+
+def error_message(error: ConfigError) -> str:
+    """The error's text without the ``setting: `` prefix ``ConfigError`` adds."""
+    return str(error).removeprefix(f"{error.setting}: ")
+
+
+def _derived_secret_key() -> str | None:
+    try:
+        return salted_hmac("okta_session_mw.integrations.django", "secret_key").hexdigest()
+    except ImproperlyConfigured:  # Django's SECRET_KEY is empty: a per-process key is made
+        return None
+
+
+def build_config(values: Mapping[str, Any]) -> OktaSessionConfig:
+    """The config for an ``OKTA_SESSION`` dict; raises ``ConfigError`` for a bad value."""
+    overrides: dict[str, Any] = {}
+    if "SECRET_KEY" not in values:
+        derived = _derived_secret_key()
+        if derived is not None:
+            overrides["secret_key"] = derived
+    return OktaSessionConfig.from_mapping(values, strict=True, **overrides)
+
+
+def config_from_settings() -> OktaSessionConfig:
+    """Read ``settings.OKTA_SESSION``; ``ImproperlyConfigured`` says what to fix."""
+    values = getattr(settings, SETTING, None)
+    if values is None:
+        raise ImproperlyConfigured(
+            f"settings.{SETTING} is not set. Add your Okta org to settings.py: {_EXAMPLE}"
+        )
+    if not isinstance(values, Mapping):
+        raise ImproperlyConfigured(
+            f"settings.{SETTING} must be a dict like {_EXAMPLE}, not {type(values).__name__}"
+        )
+    try:
+        return build_config(values)
+    except ConfigError as exc:
+        raise ImproperlyConfigured(
+            f"settings.{SETTING}[{setting_key(exc)!r}] {error_message(exc)} "
+            "(run `manage.py check` for a hint)"
+        ) from exc
