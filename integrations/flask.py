@@ -29,6 +29,7 @@ from typing import Any, Final, TypeVar, cast, overload
 
 from flask import Blueprint, Flask, Response, current_app, g, has_app_context, request
 from werkzeug.local import LocalProxy
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from okta_session_mw.access import check_access, wants_html
 from okta_session_mw.config import OktaSessionConfig
@@ -280,8 +281,9 @@ def _logout_view() -> Response:
     return logout()
 
 
-def login_with_session_token(response: Response, session_token: str) -> Session:
-    """CreateSession from a ``sessionToken`` and set the ``sid`` cookie on ``response``.
+def login_with_session_token(response: WerkzeugResponse, session_token: str) -> Session:
+    """CreateSession from a ``sessionToken`` and set the ``sid`` cookie on ``response``
+    (any Werkzeug response, such as the one ``flask.redirect`` returns).
 
     The cookie is HttpOnly, SameSite=Lax, Secure unless the site is plain http on
     loopback, and ends with the session. Needs ``api_token`` in the config; raises the

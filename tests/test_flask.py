@@ -1,0 +1,640 @@
+"""The Flask extension, through Flask's test client (and a real threaded werkzeug server
+for single flight), against the fake Okta over real HTTP."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+from flask import Flask, Response, g, render_template_string, request
+from flask.testing import FlaskClient
+from okta_session_mw.integrations.flask import (
+    OktaSession,
+    get_service,
+    login_with_session_token,
+    okta_session_required,
+)
+from werkzeug.serving import make_server
+
+from okta_session_mw import ConfigError, OktaSessionConfig, SessionService, SessionStatus
+from okta_session_mw.testing import FakeOkta, serve_fake_okta
+from tests.conftest import API_TOKEN, LOGIN, PASSWORD, make_config, me_calls
+
+ORIGIN = "http://localhost"
+HTML = {"accept": "text/html"}
+ME = "/api/v1/sessions/me"
+REFRESH = "/api/v1/sessions/me/lifecycle/refresh"
+
+
+def okta_settings(fake: FakeOkta, **extra: Any) -> dict[str, Any]:
+    return {
+        "OKTA_ORG_URL": fake.base_url,
+        "OKTA_API_TOKEN": API_TOKEN,
+        "OKTA_TIMEOUT": 1.0,
+        **extra,
+    }
+
+
+def _session_json() -> dict[str, Any]:
+    session = g.okta_session
+    return {
+        "g": session.id if session else None,
+        "request": request.okta_session.id if request.okta_session else None,  # type: ignore[attr-defined]
+        "status": session.status.value if session else None,
+        "expires_at": session.expires_at.isoformat() if session else None,
+    }
+
+
+def add_routes(app: Flask) -> None:
+    """Public, protected (sync, async, MFA-tolerant), exempt, token and login views."""
+    app.add_url_rule("/", "public", _session_json)
+    app.add_url_rule("/health", "health", _session_json)
+    app.add_url_rule("/private", "private", okta_session_required(_session_json))
+    app.add_url_rule("/p/<path:rest>", "deep", okta_session_required(lambda rest: _session_json()))
+    statuses = {SessionStatus.ACTIVE, SessionStatus.MFA_REQUIRED}
+    app.add_url_rule("/mfa-ok", "mfa_ok", okta_session_required(statuses=statuses)(_session_json))
+
+    @app.get("/private-async")
+    @okta_session_required
+    async def private_async() -> dict[str, Any]:
+        return _session_json()
+
+    @app.get("/token")
+    def token() -> str:
+        return render_template_string("{{ okta_logout_csrf_token() }}")
+
+    @app.post("/login")
+    def login() -> Response:
+        response = Response(status=204)
+        login_with_session_token(response, request.form["token"])
+        return response
+
+
+@contextmanager
+def flask_app(
+    config: OktaSessionConfig | None = None,
+    service: SessionService | None = None,
+    **settings: Any,
+) -> Iterator[tuple[Flask, OktaSession]]:
+    app = Flask(__name__)
+    app.config.update(settings)
+    extension = OktaSession(app, config, service=service)
+    add_routes(app)
+    try:
+        yield app, extension
+    finally:
+        extension.close()
+        if service is not None:
+            service.close()
+
+
+@pytest.fixture
+def app(okta: FakeOkta) -> Iterator[Flask]:
+    with flask_app(**okta_settings(okta)) as (flask, _):
+        yield flask
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client(use_cookies=False)
+
+
+def signed_in(okta: FakeOkta, status: str = "ACTIVE") -> tuple[str, dict[str, str]]:
+    sid = okta.create_session(LOGIN, status=status)
+    return sid, {"cookie": okta.cookie_header(sid)}
+
+
+# -- the session on g and request ---------------------------------------------------------
+
+
+def test_session_is_on_g_and_request(okta: FakeOkta, app: Flask, client: FlaskClient) -> None:
+    sid, cookie = signed_in(okta)
+    body = client.get("/", headers=cookie).json
+    assert body == {**body, "g": sid, "request": sid, "status": "ACTIVE"}
+    assert isinstance(app.extensions["okta_session"], OktaSession)
+    assert client.get("/", headers=cookie).json == body
+    assert me_calls(okta) == 1  # the second request was a cache hit
+
+
+def test_idx_cookie_works_too(okta: FakeOkta, client: FlaskClient) -> None:
+    sid = okta.create_session(LOGIN)
+    body = client.get("/", headers={"cookie": okta.cookie_header(sid, "idx")}).json
+    assert body is not None
+    assert body["g"] == sid
+
+
+@pytest.mark.parametrize("cookie", [None, "theme=dark; session=flask-signed"])
+def test_no_okta_cookie_is_anonymous_and_costs_no_call(
+    okta: FakeOkta, client: FlaskClient, cookie: str | None
+) -> None:
+    headers = {"cookie": cookie} if cookie else {}
+    assert client.get("/", headers=headers).json == {
+        "g": None,
+        "request": None,
+        "status": None,
+        "expires_at": None,
+    }
+    assert okta.calls == []
+
+
+def test_exempt_paths_are_never_looked_up(okta: FakeOkta) -> None:
+    with flask_app(**okta_settings(okta, OKTA_EXEMPT_PATHS="/health, /static")) as (app, _):
+        _, cookie = signed_in(okta)
+        body = app.test_client(use_cookies=False).get("/health", headers=cookie).json
+        assert body is not None
+        assert body["g"] is None
+    assert okta.calls == []
+
+
+def test_only_okta_cookies_travel_to_okta(okta: FakeOkta, client: FlaskClient) -> None:
+    sid = okta.create_session(LOGIN)
+    cookie = f"theme=dark; sid={sid}; session=flask-signed; csrftoken=abc"
+    client.get("/", headers={"cookie": cookie, "authorization": "Bearer app-token"})
+    (call,) = okta.calls
+    assert (call.method, call.path) == ("GET", ME)
+    assert call.cookies == {"sid": sid}
+    assert call.authorization is None
+
+
+def test_a_crash_in_the_lookup_leaves_public_views_working(
+    okta: FakeOkta, caplog: pytest.LogCaptureFixture
+) -> None:
+    class BrokenCache:
+        def get(self, key: str) -> None:
+            raise RuntimeError("cache is down")
+
+    service = SessionService(make_config(okta), cache=BrokenCache())
+    with flask_app(service=service) as (app, _):
+        client = app.test_client(use_cookies=False)
+        _, cookie = signed_in(okta)
+        with caplog.at_level(logging.ERROR, "okta_session_mw"):
+            assert client.get("/", headers=cookie).json == {**client.get("/").json, "g": None}
+            assert client.get("/private", headers=cookie).status_code == 503
+        assert "failed unexpectedly" in caplog.text
+        assert okta.cookie_header(okta.sessions[0].id) not in caplog.text
+
+
+# -- protected views -----------------------------------------------------------------------
+
+
+def test_protected_view_runs_with_an_active_session(okta: FakeOkta, client: FlaskClient) -> None:
+    sid, cookie = signed_in(okta)
+    for path in ("/private", "/private-async", "/p/a/b"):
+        response = client.get(path, headers=cookie)
+        assert response.status_code == 200, path
+        assert response.json is not None
+        assert response.json["g"] == sid
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "location"),
+    [
+        ("/private?tab=1&x=%2F", HTML, "/login?next=%2Fprivate%3Ftab%3D1%26x%3D%252F"),
+        ("/p/deep/page", {"sec-fetch-mode": "navigate"}, "/login?next=%2Fp%2Fdeep%2Fpage"),
+        ("/p/%5Cevil.example", HTML, "/login?next=%2F"),  # /\evil.example is not same-site
+    ],
+)
+def test_browser_without_session_is_redirected_with_a_safe_next(
+    client: FlaskClient, path: str, headers: dict[str, str], location: str
+) -> None:
+    response = client.get(path, headers=headers)
+    assert response.status_code == 303
+    assert response.headers["location"] == location
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_script_root_is_part_of_the_return_path(client: FlaskClient) -> None:
+    response = client.get("/private", headers=HTML, base_url="http://localhost/app")
+    assert response.headers["location"] == "/login?next=%2Fapp%2Fprivate"
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"accept": "application/json"}, {"x-requested-with": "XMLHttpRequest"}]
+)
+def test_api_call_without_session_gets_401_json(
+    okta: FakeOkta, client: FlaskClient, headers: dict[str, str]
+) -> None:
+    response = client.get("/private-async", headers=headers)
+    assert response.status_code == 401
+    assert response.content_type == "application/json"
+    assert response.json == {
+        "error": "okta_session_required",
+        "message": "An active Okta session is required.",
+    }
+    assert response.headers["www-authenticate"] == 'OktaSession realm="okta"'
+    assert okta.calls == []
+
+
+def test_unknown_cookie_is_no_session(okta: FakeOkta, client: FlaskClient) -> None:
+    assert client.get("/private", headers={"cookie": "sid=102nosuchsession"}).status_code == 401
+    assert client.get("/private", headers={"cookie": "sid=102nosuchsession"}).status_code == 401
+    assert me_calls(okta) == 1  # "no session" is cached briefly
+
+
+def test_okta_down_is_503_not_a_login_redirect() -> None:
+    fake = FakeOkta(api_token=API_TOKEN)
+    fake.add_user(LOGIN, PASSWORD)
+    with serve_fake_okta(fake):
+        config = make_config(fake)
+    _, cookie = signed_in(fake)  # the fake is no longer served: connection refused
+    with flask_app(config) as (app, _):
+        client = app.test_client(use_cookies=False)
+        assert client.get("/", headers=cookie).json == {**client.get("/").json, "g": None}
+        for headers in (cookie, {**cookie, **HTML}):
+            response = client.get("/private", headers=headers)
+            assert response.status_code == 503
+            assert response.headers["retry-after"] == "5"
+            assert response.json is not None
+            assert response.json["error"] == "okta_unavailable"
+
+
+def test_okta_answering_500_is_503(okta: FakeOkta, client: FlaskClient) -> None:
+    _, cookie = signed_in(okta)
+    okta.inject(status=500)
+    assert client.get("/private", headers={**cookie, **HTML}).status_code == 503
+    assert client.get("/", headers=cookie).status_code == 200
+
+
+def test_mfa_required_is_visible_but_does_not_pass(okta: FakeOkta, client: FlaskClient) -> None:
+    sid, cookie = signed_in(okta, "MFA_REQUIRED")
+    body = client.get("/", headers=cookie).json
+    assert body is not None
+    assert (body["g"], body["status"]) == (sid, "MFA_REQUIRED")
+    assert client.get("/private", headers=cookie).status_code == 401
+    assert client.get("/private", headers={**cookie, **HTML}).status_code == 303
+    assert client.get("/mfa-ok", headers=cookie).status_code == 200
+
+
+def test_accepted_statuses_from_app_config(okta: FakeOkta) -> None:
+    settings = okta_settings(okta, OKTA_ACCEPTED_STATUSES="ACTIVE, MFA_REQUIRED")
+    with flask_app(**settings) as (app, _):
+        _, cookie = signed_in(okta, "MFA_REQUIRED")
+        assert app.test_client(use_cookies=False).get("/private", headers=cookie).status_code == 200
+
+
+def test_decorator_without_the_extension_says_so() -> None:
+    app = Flask(__name__)
+    app.add_url_rule("/private", "private", okta_session_required(lambda: "secret"))
+    app.testing = True
+    with pytest.raises(RuntimeError, match=r"OktaSession\(app\)"):
+        app.test_client().get("/private")
+
+
+# -- logout ------------------------------------------------------------------------------
+
+
+def close_calls(fake: FakeOkta) -> int:
+    return len(fake.calls_to("DELETE", ME))
+
+
+def test_logout_closes_the_okta_session_and_evicts_it(okta: FakeOkta, client: FlaskClient) -> None:
+    sid, cookie = signed_in(okta)
+    assert client.get("/private", headers=cookie).status_code == 200
+    response = client.post("/logout", headers={**cookie, **HTML, "origin": ORIGIN})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+    (close,) = okta.calls_to("DELETE", ME)
+    assert (close.cookies, close.authorization) == ({"sid": sid}, None)
+    assert okta.session(sid) is None
+    (expired,) = response.headers.getlist("set-cookie")
+    assert expired.startswith('sid=""')
+    assert "Max-Age=0" in expired
+    assert "Secure" not in expired  # http on loopback
+    calls = me_calls(okta)
+    body = client.get("/", headers=cookie).json
+    assert body is not None
+    assert body["g"] is None
+    assert me_calls(okta) == calls + 1  # evicted: Okta was asked again, and said no
+
+
+def test_logout_answers_an_api_client_with_204(okta: FakeOkta, client: FlaskClient) -> None:
+    _, cookie = signed_in(okta)
+    response = client.post("/logout", headers={**cookie, "referer": f"{ORIGIN}/account"})
+    assert response.status_code == 204
+    assert close_calls(okta) == 1
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"origin": "https://evil.example"},
+        {"origin": "null"},
+        {"referer": "https://evil.example/page"},
+        {},
+        {"x-csrf-token": "forged"},
+    ],
+)
+def test_cross_site_logout_is_refused_before_any_okta_call(
+    okta: FakeOkta, client: FlaskClient, headers: dict[str, str]
+) -> None:
+    sid, cookie = signed_in(okta)
+    response = client.post("/logout", headers={**cookie, **headers})
+    assert response.status_code == 403
+    assert response.json is not None
+    assert response.json["error"] == "csrf_failed"
+    assert "set-cookie" not in response.headers
+    assert okta.calls == []
+    assert okta.session(sid) is not None
+
+
+def test_logout_is_post_only(okta: FakeOkta, client: FlaskClient) -> None:
+    _, cookie = signed_in(okta)
+    assert client.get("/logout", headers={**cookie, "origin": ORIGIN}).status_code == 405
+    assert close_calls(okta) == 0
+
+
+@pytest.mark.parametrize("where", ["form", "header"])
+def test_logout_with_a_valid_token_and_no_origin(
+    okta: FakeOkta, client: FlaskClient, where: str
+) -> None:
+    sid, cookie = signed_in(okta)
+    token = client.get("/token", headers=cookie).get_data(as_text=True)
+    assert token
+    if where == "form":
+        response = client.post("/logout", headers={**cookie, **HTML}, data={"csrf_token": token})
+    else:
+        response = client.post("/logout", headers={**cookie, "x-csrf-token": token})
+    assert response.status_code == (303 if where == "form" else 204)
+    assert okta.session(sid) is None
+
+
+def test_a_token_does_not_log_out_another_cookie(okta: FakeOkta, client: FlaskClient) -> None:
+    _, mine = signed_in(okta)
+    other_sid, other = signed_in(okta)
+    token = client.get("/token", headers=mine).get_data(as_text=True)
+    response = client.post("/logout", headers=other, data={"csrf_token": token})
+    assert response.status_code == 403
+    assert okta.session(other_sid) is not None
+
+
+def test_logout_route_can_be_left_out(okta: FakeOkta) -> None:
+    app = Flask(__name__)
+    app.config.update(okta_settings(okta))
+    extension = OktaSession(app, logout_route=False)
+    try:
+        assert app.test_client().post("/logout", headers={"origin": ORIGIN}).status_code == 404
+    finally:
+        extension.close()
+
+
+def test_logout_path_from_config(okta: FakeOkta) -> None:
+    with flask_app(**okta_settings(okta, OKTA_LOGOUT_PATH="/auth/sign-out")) as (app, _):
+        _, cookie = signed_in(okta)
+        client = app.test_client(use_cookies=False)
+        with app.test_request_context():
+            from flask import url_for
+
+            assert url_for("okta_session.logout") == "/auth/sign-out"
+        response = client.post("/auth/sign-out", headers={**cookie, "origin": ORIGIN})
+        assert response.status_code == 204
+
+
+# -- login helper and admin revoke ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("base_url", "secure"), [("http://localhost", False), ("https://a.example", True)]
+)
+def test_login_with_session_token_sets_sid_and_primes_the_cache(
+    okta: FakeOkta, client: FlaskClient, base_url: str, secure: bool
+) -> None:
+    token = okta.issue_session_token(LOGIN)
+    response = client.post("/login", data={"token": token}, base_url=base_url)
+    assert response.status_code == 204
+    (set_cookie,) = response.headers.getlist("set-cookie")
+    (session,) = okta.sessions
+    assert set_cookie.startswith(f"sid={session.id}; Path=/; Expires=")
+    assert "HttpOnly" in set_cookie
+    assert "SameSite=Lax" in set_cookie
+    assert ("Secure" in set_cookie) is secure
+    body = client.get("/private", headers={"cookie": f"sid={session.id}"}).json
+    assert body is not None
+    assert body["g"] == session.id
+    assert me_calls(okta) == 0
+
+
+def test_revoke_closes_the_session_at_okta_and_evicts_it(okta: FakeOkta) -> None:
+    with flask_app(**okta_settings(okta)) as (app, extension):
+        client = app.test_client(use_cookies=False)
+        sid, cookie = signed_in(okta)
+        assert client.get("/private", headers=cookie).status_code == 200
+        assert extension.revoke(sid) is True
+        assert [c.authorization for c in okta.calls_to("DELETE", f"/api/v1/sessions/{sid}")] == [
+            f"SSWS {API_TOKEN}"
+        ]
+        assert client.get("/private", headers=cookie).status_code == 401
+        assert me_calls(okta) == 2
+        assert extension.revoke(sid) is False
+
+
+# -- refresh near expiry ---------------------------------------------------------------------
+
+
+def test_refresh_near_expiry(okta: FakeOkta) -> None:
+    # The service runs on the fake's clock, so advancing it brings the session near expiry.
+    service = SessionService(make_config(okta, refresh_threshold=300), clock=okta.now)
+    with flask_app(service=service) as (app, _):
+        client = app.test_client(use_cookies=False)
+        sid, cookie = signed_in(okta)
+        first = client.get("/", headers=cookie).json
+        assert first is not None
+        assert okta.calls_to("POST", REFRESH) == []
+        okta.advance(okta.idle_timeout - 200)  # 200 s left, under the 300 s threshold
+        second = client.get("/private", headers=cookie).json
+        assert second is not None
+        assert len(okta.calls_to("POST", REFRESH)) == 1
+        live = okta.session(sid)
+        assert live is not None
+        assert second["expires_at"] > first["expires_at"]
+        assert datetime.fromisoformat(second["expires_at"]).timestamp() == live.expires_at
+        third = client.get("/private", headers=cookie).json
+        assert third is not None
+        assert third["expires_at"] == second["expires_at"]
+        assert len(okta.calls_to("POST", REFRESH)) == 1
+
+
+# -- a real threaded server ----------------------------------------------------------------
+
+
+@contextmanager
+def threaded_server(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+def hit_concurrently(base_url: str, path: str, cookie: dict[str, str], n: int = 16) -> list[Any]:
+    """``n`` threads released together by a barrier, each sending one request."""
+    barrier = threading.Barrier(n)
+    results: list[Any] = [None] * n
+
+    def worker(i: int, http: httpx.Client) -> None:
+        barrier.wait()
+        response = http.get(path, headers=cookie)
+        results[i] = (response.status_code, response.json())
+
+    limits = httpx.Limits(max_connections=n)
+    with httpx.Client(base_url=base_url, trust_env=False, timeout=10, limits=limits) as http:
+        threads = [threading.Thread(target=worker, args=(i, http)) for i in range(n)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    return results
+
+
+def test_single_flight_across_16_threads(okta: FakeOkta, app: Flask) -> None:
+    sid, cookie = signed_in(okta)
+    okta.inject(latency=0.2)
+    with threaded_server(app) as base_url:
+        results = hit_concurrently(base_url, "/private", cookie)
+    assert [status for status, _ in results] == [200] * 16
+    assert {body["g"] for _, body in results} == {sid}
+    assert me_calls(okta) == 1
+
+
+def test_one_refresh_for_16_threads_near_expiry(okta: FakeOkta) -> None:
+    service = SessionService(make_config(okta, refresh_threshold=300), clock=okta.now)
+    with flask_app(service=service) as (app, _):
+        sid, cookie = signed_in(okta)
+        okta.advance(okta.idle_timeout - 200)
+        okta.inject(latency=0.2)
+        with threaded_server(app) as base_url:
+            results = hit_concurrently(base_url, "/private", cookie)
+    assert [status for status, _ in results] == [200] * 16
+    assert {body["g"] for _, body in results} == {sid}
+    assert me_calls(okta) == 1
+    assert len(okta.calls_to("POST", REFRESH)) == 1
+
+
+# -- settings ------------------------------------------------------------------------------
+
+
+def test_settings_from_app_config(okta: FakeOkta) -> None:
+    settings = okta_settings(
+        okta, OKTA_CACHE_TTL="30", OKTA_COOKIE_NAMES=["idx"], OKTA_LOGIN_URL="/sign-in"
+    )
+    with flask_app(**settings) as (app, extension):
+        config = extension.service.config
+        assert (config.org_url, config.cache_ttl, config.cookie_names) == (
+            okta.base_url,
+            30.0,
+            ("idx",),
+        )
+        assert config.api_token == API_TOKEN
+        client = app.test_client(use_cookies=False)
+        _, sid_cookie = signed_in(okta)
+        body = client.get("/", headers=sid_cookie).json
+        assert body is not None
+        assert body["g"] is None  # sid is not a configured cookie name
+        response = client.get("/private", headers=HTML)
+        assert response.headers["location"] == "/sign-in?next=%2Fprivate"
+
+
+def test_an_okta_session_config_wins_over_app_config(okta: FakeOkta) -> None:
+    config = make_config(okta, cache_ttl=12)
+    with flask_app(config, OKTA_ORG_URL="https://ignored.okta.com") as (app, extension):
+        assert extension.service.config is config
+        with app.app_context():
+            assert get_service() is extension.service
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({}, "OKTA_ORG_URL"),
+        ({"OKTA_ORG_URL": "http://example.okta.com"}, "org_url"),
+        ({"OKTA_ORG_URL": "https://example.okta.com", "OKTA_CACHE_TTL": "soon"}, "OKTA_CACHE_TTL"),
+        ({"OKTA_ORG_URL": "https://example.okta.com", "OKTA_CACHE_TTL": -1}, "cache_ttl"),
+        (
+            {"OKTA_ORG_URL": "https://example.okta.com", "OKTA_CACHE_URL": "redis://localhost"},
+            "secret_key",
+        ),
+    ],
+)
+def test_bad_settings_raise_config_error_at_init(settings: dict[str, Any], named: str) -> None:
+    app = Flask(__name__)
+    app.config.update(settings)
+    with pytest.raises(ConfigError) as raised:
+        OktaSession(app)
+    assert raised.value.setting == named
+    assert named in str(raised.value)
+    assert "okta_session" not in app.extensions
+
+
+def test_init_app_serves_several_apps(okta: FakeOkta) -> None:
+    extension = OktaSession()
+    first, second = Flask("first"), Flask("second")
+    first.config.update(okta_settings(okta, OKTA_CACHE_TTL=10))
+    second.config.update(okta_settings(okta, OKTA_CACHE_TTL=20))
+    extension.init_app(first)
+    extension.init_app(second)
+    try:
+        for app, ttl in ((first, 10.0), (second, 20.0)):
+            assert app.extensions["okta_session"] is extension
+            with app.app_context():
+                assert extension.service.config.cache_ttl == ttl
+        with pytest.raises(RuntimeError, match="several apps"):
+            _ = extension.service
+        with pytest.raises(RuntimeError, match="already set up"):
+            extension.init_app(first)
+    finally:
+        extension.close()
+
+
+# -- the quickstart ----------------------------------------------------------------------------
+
+
+def test_flask_quickstart_runs(okta: FakeOkta) -> None:
+    from example_app.flask_app import create_app
+
+    app = create_app({"OKTA_ORG_URL": okta.base_url, "OKTA_API_TOKEN": API_TOKEN})
+    client = app.test_client()
+    try:
+        assert "Not signed in" in client.get("/").get_data(as_text=True)
+        to_login = client.get("/profile", headers=HTML)
+        assert to_login.headers["location"] == "/login?next=%2Fprofile"
+        assert client.get("/api/me").status_code == 401
+        form = {"username": LOGIN, "password": "wrong", "next": "/profile"}
+        assert client.post("/login", data=form).status_code == 401
+        signed = client.post("/login", data={**form, "password": PASSWORD})
+        assert signed.status_code == 303
+        assert signed.headers["location"] == "/profile"
+        assert LOGIN in client.get("/profile").get_data(as_text=True)
+        me = client.get("/api/me").json
+        assert me is not None
+        assert (me["login"], me["status"]) == (LOGIN, "ACTIVE")
+        home = client.get("/").get_data(as_text=True)
+        token = home.split('name="csrf_token" value="')[1].split('"')[0]
+        out = client.post("/logout", data={"csrf_token": token}, headers=HTML)
+        assert (out.status_code, out.headers["location"]) == (303, "/")
+        assert okta.sessions == []
+        assert client.get("/profile", headers=HTML).status_code == 303
+        evil = {"username": LOGIN, "password": PASSWORD, "next": "//evil.example/"}
+        assert client.post("/login", data=evil).headers["location"] == "/"
+    finally:
+        app.extensions["okta_session"].close()
+
+
+def test_flask_quickstart_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from example_app.flask_app import create_app
+
+    monkeypatch.setenv("OKTA_ORG_URL", "https://example.okta.com")
+    monkeypatch.setenv("OKTA_CACHE_TTL", "45")
+    app = create_app()
+    assert app.extensions["okta_session"].service.config.cache_ttl == 45.0
+    monkeypatch.delenv("OKTA_ORG_URL")
+    with pytest.raises(ConfigError, match="OKTA_ORG_URL"):
+        create_app()
