@@ -15,6 +15,7 @@ import os
 import socket
 import sys
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import uvicorn
 
@@ -48,7 +49,7 @@ def real_org(environ: Mapping[str, str]) -> bool:
     return len(given) == 2
 
 
-def app_settings(environ: Mapping[str, str], **overrides: str) -> OktaSessionConfig:
+def app_settings(environ: Mapping[str, str], **overrides: Any) -> OktaSessionConfig:
     """The app's config: its defaults, then ``OKTA_*`` from ``environ``, then ``overrides``."""
     return OktaSessionConfig.from_env({**APP_DEFAULTS, **environ}, **overrides)
 

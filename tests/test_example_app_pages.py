@@ -1,0 +1,506 @@
+"""The example app without a browser: its pages, forms and settings, against the fake Okta.
+
+Requests go through Starlette's TestClient (lifespan included) on ``127.0.0.1``, so the
+``sid`` cookie is set without ``Secure`` as for local development; the fake Okta is
+served over real HTTP. The browser walk-through is ``test_example_app.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from example_app import create_app
+from example_app.__main__ import app_settings, real_org
+from example_app.activity import SessionActivity
+from example_app.demo import DEMO_USERS, make_fake_okta
+from example_app.forms import safe_next
+from okta_session_mw import OktaSessionConfig, Session
+from okta_session_mw.testing import FakeOkta, serve_fake_okta
+
+ROOT = Path(__file__).resolve().parent.parent
+ADA = DEMO_USERS[0]
+HTML = {"accept": "text/html"}
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOkta]:
+    okta = make_fake_okta()
+    with serve_fake_okta(okta):
+        yield okta
+
+
+def settings(fake: FakeOkta, **overrides: object) -> OktaSessionConfig:
+    assert fake.base_url is not None
+    return app_settings({}, org_url=fake.base_url, api_token=fake.api_token, **overrides)
+
+
+@pytest.fixture
+def client(fake: FakeOkta) -> Iterator[TestClient]:
+    with TestClient(create_app(settings(fake), fake=fake), base_url="http://127.0.0.1") as c:
+        yield c
+
+
+def csrf_token(page: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, "the page has no CSRF token"
+    return match[1]
+
+
+def sign_in(client: TestClient, user: str = ADA.login, password: str = ADA.password) -> str:
+    """Sign in through the form; returns the new sid."""
+    token = csrf_token(client.get("/login").text)
+    reply = client.post(
+        "/login",
+        data={"username": user, "password": password, "csrf_token": token, "next": "/profile"},
+        follow_redirects=False,
+    )
+    assert reply.status_code == 303, reply.text
+    assert reply.headers["location"] == "/profile"
+    sid = client.cookies.get("sid")
+    assert sid
+    return sid
+
+
+def me_calls(fake: FakeOkta) -> int:
+    return len(fake.calls_to("GET", "/api/v1/sessions/me"))
+
+
+# -- anonymous ---------------------------------------------------------------------------
+
+
+def test_home_offers_sign_in_when_anonymous(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert 'id="sign-in-link"' in page.text
+    assert 'id="sign-out"' not in page.text
+
+
+def test_profile_sends_a_browser_to_sign_in(client: TestClient) -> None:
+    reply = client.get("/profile", headers=HTML, follow_redirects=False)
+    assert reply.status_code == 303
+    assert reply.headers["location"] == "/login?next=%2Fprofile"
+
+
+@pytest.mark.parametrize("headers", [{}, {"accept": "application/json"}])
+def test_api_me_is_401_when_anonymous(client: TestClient, headers: dict[str, str]) -> None:
+    reply = client.get("/api/me", headers=headers)
+    assert reply.status_code == 401
+    assert reply.json()["error"] == "okta_session_required"
+
+
+def test_static_files_are_served_without_any_okta_lookup(
+    client: TestClient, fake: FakeOkta
+) -> None:
+    sign_in(client)
+    fake.clear_calls()
+    assert client.get("/static/app.css").status_code == 200
+    assert client.get("/static/app.js").status_code == 200
+    assert fake.calls == []
+
+
+def test_pages_use_no_external_assets() -> None:
+    for path in [
+        *(ROOT / "example_app/templates").iterdir(),
+        *(ROOT / "example_app/static").iterdir(),
+    ]:
+        text = path.read_text()
+        assert not re.search(r"(src|href)=\"(https?:)?//", text), path
+        assert "@import" not in text, path
+
+
+# -- sign-in -----------------------------------------------------------------------------
+
+
+def test_login_page_lists_the_demo_users_on_the_fake(client: TestClient) -> None:
+    page = client.get("/login").text
+    for user in DEMO_USERS:
+        assert user.login in page
+        assert user.password in page
+
+
+def test_sign_in_sets_sid_and_primes_the_cache(client: TestClient, fake: FakeOkta) -> None:
+    token = csrf_token(client.get("/login").text)
+    reply = client.post(
+        "/login",
+        data={"username": ADA.login, "password": ADA.password, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert reply.status_code == 303
+    cookie = reply.headers["set-cookie"]
+    assert cookie.startswith("sid=")
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # plain http on loopback
+    assert [(c.method, c.path) for c in fake.calls] == [
+        ("POST", "/api/v1/authn"),
+        ("POST", "/api/v1/sessions"),
+    ]
+    page = client.get("/profile")
+    assert page.status_code == 200
+    assert me_calls(fake) == 0  # CreateSession's answer was cached
+    assert 'id="served-from">Served from cache' in page.text
+
+
+def test_wrong_password_shows_an_error_and_sets_no_cookie(client: TestClient) -> None:
+    token = csrf_token(client.get("/login").text)
+    reply = client.post(
+        "/login", data={"username": ADA.login, "password": "nope", "csrf_token": token}
+    )
+    assert reply.status_code == 401
+    assert "Wrong username or password." in reply.text
+    assert ADA.login in reply.text  # the username is kept in the form
+    assert "set-cookie" not in reply.headers
+
+
+def test_empty_form_is_refused_without_calling_okta(client: TestClient, fake: FakeOkta) -> None:
+    token = csrf_token(client.get("/login").text)
+    reply = client.post("/login", data={"username": " ", "password": "", "csrf_token": token})
+    assert reply.status_code == 400
+    assert fake.calls == []
+
+
+def test_cross_site_sign_in_post_is_refused(client: TestClient, fake: FakeOkta) -> None:
+    reply = client.post(
+        "/login",
+        data={"username": ADA.login, "password": ADA.password},
+        headers={"origin": "http://evil.example"},
+    )
+    assert reply.status_code == 403
+    assert fake.calls == []
+
+
+def test_signed_in_visit_to_login_goes_to_next(client: TestClient) -> None:
+    sign_in(client)
+    reply = client.get("/login?next=/api/me", follow_redirects=False)
+    assert reply.status_code == 303
+    assert reply.headers["location"] == "/api/me"
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/admin", "/admin"),
+        ("/profile?tab=1", "/profile?tab=1"),
+        ("//evil.example/x", "/profile"),
+        ("/\\evil.example", "/profile"),
+        ("https://evil.example/", "/profile"),
+        ("/ok\r\nSet-Cookie: x=1", "/profile"),
+        ("", "/profile"),
+        (None, "/profile"),
+    ],
+)
+def test_next_is_a_same_site_path_only(target: str | None, expected: str) -> None:
+    assert safe_next(target) == expected
+
+
+def test_sign_in_never_redirects_off_site(client: TestClient) -> None:
+    token = csrf_token(client.get("/login").text)
+    reply = client.post(
+        "/login",
+        data={
+            "username": ADA.login,
+            "password": ADA.password,
+            "csrf_token": token,
+            "next": "//evil.example/",
+        },
+        follow_redirects=False,
+    )
+    assert reply.headers["location"] == "/profile"
+
+
+# -- signed in ---------------------------------------------------------------------------
+
+
+def test_profile_shows_the_session(client: TestClient, fake: FakeOkta) -> None:
+    sid = sign_in(client)
+    live = fake.session(sid)
+    assert live is not None
+    page = client.get("/profile").text
+    assert f'id="session-login">{ADA.login}<' in page
+    assert f'id="session-user-id">{live.user_id}<' in page
+    assert "ACTIVE" in page
+    assert "Password" in page  # amr pwd
+    assert 'data-countdown="' in page
+    assert "Ada Lovelace" in page
+    assert sid not in page  # the cookie's value stays out of the page
+
+
+def test_api_me_returns_the_session_without_its_id(client: TestClient, fake: FakeOkta) -> None:
+    sid = sign_in(client)
+    body = client.get("/api/me").json()
+    assert body["login"] == ADA.login
+    assert body["status"] == "ACTIVE"
+    assert body["amr"] == ["pwd"]
+    assert body["name"] == "Ada Lovelace"
+    assert body["app"]["servedFrom"] == "cache"
+    assert body["app"]["lastCheckedWithOkta"] is not None
+    assert "id" not in body
+    assert sid not in str(body)
+
+
+def test_profile_notes_a_refresh(fake: FakeOkta) -> None:
+    # A threshold longer than the fake's idle timeout: every new expiresAt is "near".
+    config = settings(fake, refresh_threshold=fake.idle_timeout + 60)
+    with TestClient(create_app(config, fake=fake), base_url="http://127.0.0.1") as client:
+        sign_in(client)
+        time.sleep(0.01)  # the fake's times have millisecond steps
+        page = client.get("/profile").text
+    assert fake.calls_to("POST", "/api/v1/sessions/me/lifecycle/refresh")
+    refreshed = re.search(r'id="last-refreshed">\s*(.*?)</dd>', page, re.S)
+    assert refreshed
+    assert "Not yet" not in refreshed[1]
+
+
+def test_sign_out_closes_the_session(client: TestClient, fake: FakeOkta) -> None:
+    sid = sign_in(client)
+    token = csrf_token(client.get("/profile").text)
+    reply = client.post("/logout", data={"csrf_token": token}, headers=HTML, follow_redirects=False)
+    assert reply.status_code == 303
+    assert reply.headers["location"] == "/?signed_out=1"
+    assert fake.session(sid) is None
+    assert fake.calls_to("DELETE", "/api/v1/sessions/me")
+    assert "You have signed out" in client.get("/?signed_out=1").text
+    assert client.get("/profile", headers=HTML, follow_redirects=False).status_code == 303
+
+
+# -- admin -------------------------------------------------------------------------------
+
+
+def test_admin_lists_live_sessions(client: TestClient, fake: FakeOkta) -> None:
+    sid = sign_in(client)
+    other = fake.create_session(DEMO_USERS[1].login)
+    page = client.get("/admin").text
+    assert ADA.login in page
+    assert DEMO_USERS[1].login in page
+    assert "this browser" in page
+    assert page.count('action="/admin/revoke"') == 2
+    assert sid[:8] in page
+    assert other[:8] in page
+
+
+def test_admin_revoke_evicts_the_cache_at_once(client: TestClient, fake: FakeOkta) -> None:
+    sid = sign_in(client)
+    assert client.get("/api/me").status_code == 200
+    assert me_calls(fake) == 0
+    token = csrf_token(client.get("/admin").text)
+    reply = client.post(
+        "/admin/revoke", data={"session_id": sid, "csrf_token": token}, follow_redirects=False
+    )
+    assert reply.status_code == 303
+    assert reply.headers["location"] == "/admin?notice=revoked"
+    assert fake.session(sid) is None
+    assert [c.status for c in fake.calls_to("DELETE", f"/api/v1/sessions/{sid}")] == [204]
+    assert client.get("/api/me").status_code == 401  # not served from the cache any more
+    assert me_calls(fake) == 1
+    assert "Session revoked" in client.get("/admin?notice=revoked").text
+
+
+def test_admin_revoke_of_an_ended_session_says_so(client: TestClient, fake: FakeOkta) -> None:
+    sid = fake.create_session(ADA.login)
+    token = csrf_token(client.get("/admin").text)
+    fake.revoke(sid)  # ended between the page and the click
+    reply = client.post(
+        "/admin/revoke", data={"session_id": sid, "csrf_token": token}, follow_redirects=False
+    )
+    assert reply.headers["location"] == "/admin?notice=gone"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"origin": "http://evil.example"}, {"referer": "http://evil.example/page"}, {}],
+)
+def test_admin_revoke_needs_same_origin_or_token(
+    client: TestClient, fake: FakeOkta, headers: dict[str, str]
+) -> None:
+    sid = fake.create_session(ADA.login)
+    reply = client.post("/admin/revoke", data={"session_id": sid}, headers=headers)
+    assert reply.status_code == 403
+    assert fake.session(sid) is not None
+    assert fake.calls == []
+
+
+def test_admin_revoke_accepts_a_same_origin_post(client: TestClient, fake: FakeOkta) -> None:
+    sid = fake.create_session(ADA.login)
+    reply = client.post(
+        "/admin/revoke",
+        data={"session_id": sid},
+        headers={"origin": "http://127.0.0.1"},
+        follow_redirects=False,
+    )
+    assert reply.status_code == 303
+    assert fake.session(sid) is None
+
+
+def test_admin_page_shows_what_reached_okta_without_full_ids(
+    client: TestClient, fake: FakeOkta
+) -> None:
+    sid = sign_in(client)
+    fake.revoke(sid)  # as if from elsewhere; the fake records no call for that
+    client.cookies.clear()
+    other = fake.create_session(ADA.login)
+    token = csrf_token(client.get("/admin").text)
+    client.post("/admin/revoke", data={"session_id": other, "csrf_token": token})
+    page = client.get("/admin").text
+    assert "/api/v1/sessions/" + other[:8] in page
+    assert other not in page
+    assert "/api/v1/authn" in page
+
+
+# -- real-org mode and the command -------------------------------------------------------
+
+
+def test_without_a_fake_there_is_no_admin_page_nor_demo_users(fake: FakeOkta) -> None:
+    with TestClient(create_app(settings(fake)), base_url="http://127.0.0.1") as client:
+        assert client.get("/admin").status_code == 404
+        assert client.post("/admin/revoke", data={"session_id": "x"}).status_code == 404
+        page = client.get("/login").text
+        assert "Demo accounts" not in page
+        assert 'href="/admin"' not in page
+        sign_in(client)  # sign-in works the same on any org
+        assert client.get("/api/me").json()["login"] == ADA.login
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, False),
+        ({"OKTA_ORG_URL": "https://acme.okta.com", "OKTA_API_TOKEN": "00abc"}, True),
+        ({"OKTA_ORG_URL": " ", "OKTA_API_TOKEN": ""}, False),
+    ],
+)
+def test_real_org_is_chosen_by_both_variables(environ: dict[str, str], expected: bool) -> None:
+    assert real_org(environ) is expected
+
+
+@pytest.mark.parametrize("name", ["OKTA_ORG_URL", "OKTA_API_TOKEN"])
+def test_half_a_real_org_is_an_error(name: str) -> None:
+    with pytest.raises(SystemExit, match="set but"):
+        real_org({name: "https://acme.okta.com"})
+
+
+def test_settings_take_the_environment_over_the_app_defaults() -> None:
+    config = app_settings(
+        {"OKTA_ORG_URL": "https://acme.okta.com", "OKTA_CACHE_TTL": "15"}, api_token="t"
+    )
+    assert config.cache_ttl == 15
+    assert config.exempt_paths == ("/static", "/healthz")
+    assert config.post_logout_redirect == "/?signed_out=1"
+    overridden = app_settings(
+        {"OKTA_ORG_URL": "https://acme.okta.com", "OKTA_EXEMPT_PATHS": "/assets"}
+    )
+    assert overridden.exempt_paths == ("/assets",)
+
+
+def test_session_activity_is_bounded_and_notes_refreshes() -> None:
+    now = [1_800_000_000.0]
+    activity = SessionActivity(maxsize=2, clock=lambda: now[0])
+
+    def session(sid: str, expires: str) -> Session:
+        return Session.from_okta({"id": sid, "status": "ACTIVE", "expiresAt": expires})
+
+    first = activity.observe(session("a", "2027-01-01T00:00:00.000Z"), from_okta=True)
+    assert first.checked_at is not None
+    assert first.refreshed_at is None
+    now[0] += 5
+    same = activity.observe(session("a", "2027-01-01T00:00:00.000Z"), from_okta=False)
+    assert same.checked_at == first.checked_at
+    later = activity.observe(session("a", "2027-01-01T00:10:00.000Z"), from_okta=False)
+    assert later.refreshed_at is not None
+    assert later.refreshed_at > first.checked_at
+    activity.observe(session("b", "2027-01-01T00:00:00.000Z"), from_okta=True)
+    activity.observe(session("c", "2027-01-01T00:00:00.000Z"), from_okta=True)
+    fresh = activity.observe(session("a", "2027-01-01T00:10:00.000Z"), from_okta=False)
+    assert fresh.checked_at is None  # "a" was forgotten (oldest of three, max two)
+
+
+def test_the_command_starts_the_fake_and_the_app() -> None:
+    """``python -m example_app --port N``: banner with demo users, then a working app."""
+    with held_port() as port:
+        pass
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OKTA_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "example_app", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        banner = read_until(proc, "Ctrl-C stops")
+        for user in DEMO_USERS:
+            assert f"{user.login}" in banner
+            assert user.password in banner
+        assert f"http://127.0.0.1:{port}" in banner
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                reply = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        assert reply.text == "ok"
+        assert httpx.get(f"http://127.0.0.1:{port}/api/me").status_code == 401
+        assert httpx.get(f"http://127.0.0.1:{port}/admin").status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            if proc.stdout is not None:
+                proc.stdout.close()
+    assert proc.returncode == 0
+
+
+def test_the_command_refuses_a_busy_port() -> None:
+    with held_port() as port:
+        done = subprocess.run(
+            [sys.executable, "-m", "example_app", "--port", str(port)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert done.returncode != 0
+    assert f"port {port} is in use" in done.stderr
+
+
+def read_until(proc: subprocess.Popen[str], marker: str, timeout: float = 20) -> str:
+    assert proc.stdout is not None
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line and proc.poll() is not None:
+            break
+        seen.append(line)
+        if marker in line:
+            return "".join(seen)
+    raise AssertionError("no banner; output was:\n" + "".join(seen))
+
+
+@contextmanager
+def held_port() -> Iterator[int]:
+    """A loopback port bound (and listening) for the block, free again after it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
