@@ -1,0 +1,128 @@
+"""Per-request cost of the middleware, calling the ASGI app directly (no network).
+
+Four variants of one app (``asgi_apps.py``) are called in a tight loop with a scope
+built here, interleaved in rounds (``timing.py``). The cache-hit variant's session is
+fetched once from a served fake Okta before timing; no Okta call may happen while the
+loops run, and the section says so if one did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from benchmarks.asgi_apps import (
+    ASGIApp,
+    AsgiVariant,
+    asgi_variants,
+    call_asgi,
+    http_scope,
+    starlette_session_cookie,
+)
+from benchmarks.okta_fixture import me_calls, served_okta
+from benchmarks.table import Row, Section, us, verdict
+from benchmarks.timing import Timings, interleaved
+from okta_session_mw import SessionService, Source
+from okta_session_mw.middleware import RESOLUTION_KEY
+
+__all__ = ["overhead_rows", "run"]
+
+TITLE = "ASGI, direct calls (no network): time per request"
+
+
+async def _receive() -> dict[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _discard(message: Any) -> None:
+    return None
+
+
+async def _batch(app: ASGIApp, template: dict[str, Any], n: int) -> float:
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for _ in range(n):
+        await app(dict(template), _receive, _discard)
+    return loop.time() - started
+
+
+async def _check(variant: AsgiVariant, expected: Source | None) -> None:
+    """Call once (this primes the cache) and make sure the variant does what it says."""
+    scope = http_scope(variant.cookie)
+    sent = await call_asgi(variant.app, scope)
+    if sent[0].get("status") != 200:
+        raise RuntimeError(f"{variant.key}: answered {sent[0].get('status')}")
+    resolution = scope.get(RESOLUTION_KEY)
+    if expected is not None and (resolution is None or resolution.source is not expected):
+        raise RuntimeError(f"{variant.key}: resolved as {resolution!r}, not {expected}")
+
+
+def run(*, iterations: int = 20_000, rounds: int = 5) -> Section:
+    """Time the four variants; ``iterations`` requests per variant per round."""
+    with served_okta() as okta:
+        okta_cookie = okta.new_session_cookie()
+        service = SessionService(okta.config())
+        loop = asyncio.new_event_loop()
+        try:
+            variants = asgi_variants(
+                service, okta_cookie, loop.run_until_complete(starlette_session_cookie())
+            )
+            expected = {"okta_hit": Source.HIT, "okta_no_cookie": Source.NO_COOKIE}
+            for variant in variants:
+                loop.run_until_complete(_check(variant, None))  # the hit variant's miss
+                loop.run_until_complete(_check(variant, expected.get(variant.key)))
+            calls = me_calls(okta.fake)
+            timings = interleaved(
+                {
+                    v.key: (
+                        lambda n, v=v: loop.run_until_complete(
+                            _batch(v.app, http_scope(v.cookie), n)
+                        )
+                    )
+                    for v in variants
+                },
+                iterations,
+                rounds,
+            )
+            calls = me_calls(okta.fake) - calls
+        finally:
+            loop.run_until_complete(service.aclose())
+            loop.close()
+    section = Section(TITLE, overhead_rows(variants, timings, "SessionMiddleware"))
+    section.notes.append(
+        f"{iterations:,} requests per variant per round, {rounds} rounds interleaved; "
+        "best round shown (median in brackets); Okta calls during the timed loops: "
+        f"{calls}" + ("" if calls == 0 else " (NOT all hits: figures suspect)")
+    )
+    return section
+
+
+def overhead_rows(
+    variants: list[AsgiVariant], timings: dict[str, Timings], reference: str
+) -> list[Row]:
+    """Rows for bare / hit / no cookie / reference, with the hit-vs-reference target."""
+    bare = timings["bare"].best
+    ref_key = variants[-1].key
+    ref_cost = timings[ref_key].best - bare
+    rows = []
+    for variant in variants:
+        t = timings[variant.key]
+        cost = t.best - bare
+        result = f"{us(t.best)}/req ({us(t.median)})"
+        if variant.key == "bare":
+            rows.append(Row(variant.label, result, "1.00x (baseline)"))
+            continue
+        vs = f"{t.best / bare:.2f}x; +{us(cost)}"
+        target = ""
+        if variant.key != ref_key and ref_cost > 0:
+            share = cost / ref_cost
+            vs += f" = {share:.2f} of {reference}'s"
+            if variant.key.endswith("hit"):
+                target = (
+                    f"< 0.50 of {reference}'s: {verdict(share < 0.5)}; "
+                    f"DESIGN aim < 0.25: {verdict(share < 0.25)}"
+                )
+            else:
+                target = "adds almost nothing (DESIGN)"
+        rows.append(Row(variant.label, result, vs, target))
+    return rows
