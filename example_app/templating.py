@@ -51,6 +51,17 @@ def iso(value: datetime | None) -> str:
     return "" if value is None else value.astimezone(timezone.utc).isoformat()
 
 
+def duration(seconds: float) -> str:
+    """``30 seconds``, ``5 minutes``, ``1.5 hours``: a setting in words."""
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            value = round(seconds / size, 1)
+            text = f"{value:g}"
+            return f"{text} {unit}" + ("" if text == "1" else "s")
+    text = f"{round(seconds, 1):g}"
+    return f"{text} second" + ("" if text == "1" else "s")
+
+
 def epoch(value: float) -> datetime:
     return datetime.fromtimestamp(value, timezone.utc)
 
@@ -64,6 +75,7 @@ templates.env.filters["utc_time"] = utc_time
 templates.env.filters["iso"] = iso
 templates.env.filters["amr_label"] = amr_label
 templates.env.filters["epoch"] = epoch
+templates.env.filters["duration"] = duration
 
 
 def render(

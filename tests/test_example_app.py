@@ -190,6 +190,9 @@ def test_the_whole_flow_in_chromium() -> None:
             assert second_sid != first_sid
             expect(page.locator("#session-login")).to_have_text(ADA.login)
             shot("09-profile-signed-in-again")
+            page.goto(f"{base}/")
+            expect(page.get_by_role("heading", name="Welcome back, Ada Lovelace")).to_be_visible()
+            shot("10-home-signed-in")
 
             # Sign out (POST with the CSRF token): Okta closes the session.
             page.click("#sign-out")
@@ -199,11 +202,11 @@ def test_the_whole_flow_in_chromium() -> None:
             assert fake.session(second_sid) is None
             assert fake.calls_to("DELETE", "/api/v1/sessions/me")
             assert [c for c in context.cookies() if c["name"] == "sid"] == []
-            shot("10-home-signed-out")
+            shot("11-home-signed-out")
 
             # The profile redirects to sign-in again.
             page.goto(f"{base}/profile")
             expect_sent_to_sign_in(page)
-            shot("11-profile-redirects-to-sign-in")
+            shot("12-profile-redirects-to-sign-in")
         finally:
             browser.close()

@@ -27,6 +27,7 @@ from example_app.__main__ import app_settings, real_org
 from example_app.activity import SessionActivity
 from example_app.demo import DEMO_USERS, make_fake_okta
 from example_app.forms import safe_next
+from example_app.templating import duration
 from okta_session_mw import OktaSessionConfig, Session
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
 
@@ -504,3 +505,18 @@ def held_port() -> Iterator[int]:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         yield sock.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (1, "1 second"),
+        (30, "30 seconds"),
+        (60, "1 minute"),
+        (300, "5 minutes"),
+        (90, "1.5 minutes"),
+        (7200, "2 hours"),
+    ],
+)
+def test_settings_are_shown_in_words(seconds: float, words: str) -> None:
+    assert duration(seconds) == words

@@ -16,6 +16,14 @@
     return h ? h + ":" + mm : mm;
   }
 
+  function ago(ms) {
+    var s = Math.max(0, Math.round(ms / 1000));
+    if (s < 5) return "just now";
+    if (s < 60) return s + " s ago";
+    if (s < 3600) return Math.floor(s / 60) + " min ago";
+    return Math.floor(s / 3600) + " h ago";
+  }
+
   function localTimes() {
     document.querySelectorAll("[data-local-time]").forEach(function (el) {
       var t = parse(el.getAttribute("data-local-time"));
@@ -51,7 +59,7 @@
     });
     document.querySelectorAll("[data-ago]").forEach(function (el) {
       var t = parse(el.getAttribute("data-ago"));
-      if (t !== null) el.textContent = "(" + duration(now - t) + " ago)";
+      if (t !== null) el.textContent = "(" + ago(now - t) + ")";
     });
   }
 
