@@ -1,0 +1,163 @@
+"""Each cache operation as one Redis command (or one Lua script), built without I/O.
+
+``RedisPlan`` turns ``get``/``claim``/``set``/``evict``/``evict_session`` into an
+``Op``: the command to send, how to read the reply, and what to answer when Redis
+cannot be asked. The sync and async shells in ``redis_cache.py`` only send ops, so
+both speak to Redis identically.
+
+Keys (``P`` = the configured prefix, ``K`` = the cache key, ``S`` = HMAC of a session id)::
+
+    P e:K   the entry (PX = until stale_until, never past the session's expiresAt)
+    P c:K   single-flight claim: one worker asks Okta for K (SET NX PX; kept while
+            the answer is fresh, so a late worker waits for it; dropped by evictions)
+    P s:S   set of the keys holding session S (PX = the longest of theirs)
+    P x:S   session S just ended (logout/revoke): refuse to cache it again for a while
+
+Scripts touch keys named inside them, so this needs a standalone Redis (or a primary
+behind a proxy), not Redis Cluster.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from okta_session_mw.cache import CacheEntry
+from okta_session_mw.redis_codec import RedisCodec
+
+__all__ = ["EVICT_SESSION", "SET_ENTRY", "LuaScript", "Op", "RedisPlan"]
+
+T = TypeVar("T")
+Arg = str | bytes | int
+
+
+@dataclass(frozen=True, slots=True)
+class LuaScript:
+    """A script sent by SHA1 (EVALSHA), and in full once if Redis does not know it yet."""
+
+    source: str
+    sha: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        sha = hashlib.sha1(self.source.encode(), usedforsecurity=False).hexdigest()
+        object.__setattr__(self, "sha", sha)
+
+
+# KEYS: entry, claim[, index, ended]   ARGV: value, px, fresh px[, cache key]
+# A claim outlives the answer while the answer is fresh (capped by the claim's own
+# expiry): a worker that missed the entry a moment ago then waits for it instead of
+# asking Okta again.
+SET_ENTRY = LuaScript("""
+local fresh = tonumber(ARGV[3])
+if fresh > 0 and redis.call('PTTL', KEYS[2]) > fresh then
+  redis.call('PEXPIRE', KEYS[2], fresh)
+elseif fresh <= 0 then
+  redis.call('DEL', KEYS[2])
+end
+if #KEYS == 4 then
+  if redis.call('EXISTS', KEYS[4]) == 1 then
+    redis.call('DEL', KEYS[1])
+    return 0
+  end
+  redis.call('SADD', KEYS[3], ARGV[4])
+  if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[2]) then
+    redis.call('PEXPIRE', KEYS[3], ARGV[2])
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+""")
+
+# KEYS: index, ended   ARGV: entry key prefix, claim key prefix, px of the "ended" mark
+EVICT_SESSION = LuaScript("""
+local keys = redis.call('SMEMBERS', KEYS[1])
+for _, key in ipairs(keys) do
+  redis.call('DEL', ARGV[1] .. key, ARGV[2] .. key)
+end
+redis.call('DEL', KEYS[1])
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
+return #keys
+""")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Op(Generic[T]):
+    """One round trip: ``args`` (after EVALSHA/EVAL when ``script`` is set), the reader
+    of the reply, the answer when Redis is unreachable, and whether it must reach Redis
+    later (evictions are replayed when Redis returns)."""
+
+    name: str
+    args: tuple[Arg, ...]
+    read: Callable[[Any], T]
+    fallback: T
+    script: LuaScript | None = None
+    must_reach: bool = False
+
+
+def _ignore(_reply: Any) -> None:
+    return None
+
+
+def _ms(seconds: float) -> int:
+    return int(seconds * 1000)
+
+
+class RedisPlan:
+    """Builds the op for each cache method (no I/O; ``now`` comes from the caller)."""
+
+    def __init__(self, codec: RedisCodec, *, ended_ttl: float) -> None:
+        self.codec = codec
+        self.ended_ttl = ended_ttl
+
+    def get(self, key: str, on_bad_value: Callable[[Exception], None]) -> Op[CacheEntry | None]:
+        codec = self.codec
+
+        def read(raw: bytes | None) -> CacheEntry | None:
+            if raw is None:
+                return None
+            try:
+                return codec.decode(key, raw)
+            except ValueError as exc:  # includes JSON and SessionParseError
+                on_bad_value(exc)
+                return None
+
+        return Op("get", ("GET", codec.entry_key(key)), read, None)
+
+    def claim(self, key: str, ttl: float) -> Op[bool]:
+        args = ("SET", self.codec.claim_key(key), "1", "NX", "PX", max(1, _ms(ttl)))
+        return Op("claim", args, lambda reply: reply is not None, True)
+
+    def set(self, key: str, entry: CacheEntry, now: float) -> Op[None]:
+        codec = self.codec
+        until = entry.stale_until
+        if entry.session is not None:
+            until = min(until, entry.session.expires_at.timestamp())
+        px = _ms(until - now)
+        if px < 1:  # already over: only release the claim
+            return Op("set", ("DEL", codec.claim_key(key)), _ignore, None)
+        keys: tuple[str, ...] = (codec.entry_key(key), codec.claim_key(key))
+        fresh_px = min(px, _ms(entry.fresh_until - now))
+        argv: tuple[Arg, ...] = (codec.encode(key, entry), px, fresh_px)
+        if entry.session is not None:
+            sid = entry.session.id
+            keys += (codec.index_key(sid), codec.ended_key(sid))
+            argv += (key,)
+        return Op("set", (len(keys), *keys, *argv), _ignore, None, SET_ENTRY)
+
+    def evict(self, key: str) -> Op[None]:
+        args = ("DEL", self.codec.entry_key(key), self.codec.claim_key(key))
+        return Op("evict", args, _ignore, None, must_reach=True)
+
+    def evict_session(self, session_id: str) -> Op[None]:
+        codec = self.codec
+        args: tuple[Arg, ...] = (
+            2,
+            codec.index_key(session_id),
+            codec.ended_key(session_id),
+            codec.entry_prefix,
+            codec.claim_prefix,
+            max(1, _ms(self.ended_ttl)),
+        )
+        return Op("evict_session", args, _ignore, None, EVICT_SESSION, must_reach=True)
