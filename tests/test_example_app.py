@@ -29,8 +29,6 @@ from example_app.__main__ import app_settings
 from example_app.demo import DEMO_USERS, make_fake_okta
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
 
-pytestmark = pytest.mark.browser
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -47,13 +45,15 @@ CACHE_TTL = 30.0
 ADA = DEMO_USERS[0]
 
 
-def chromium_or_fail() -> str:
-    if os.path.exists(CHROMIUM):
-        return CHROMIUM
+def chromium_or_fail(path: str = CHROMIUM) -> str:
+    """``path`` if Chromium is there; else skip (``OKTA_SKIP_BROWSER=1``) or fail, saying how
+    to get it."""
+    if os.path.exists(path):
+        return path
     if os.environ.get("OKTA_SKIP_BROWSER") == "1":
-        pytest.skip(f"OKTA_SKIP_BROWSER=1 and no Chromium at {CHROMIUM}")
+        pytest.skip(f"OKTA_SKIP_BROWSER=1 and no Chromium at {path}")
     pytest.fail(
-        f"Debian's Chromium is not installed ({CHROMIUM} is missing). scripts/test installs "
+        f"Debian's Chromium is not installed ({path} is missing). scripts/test installs "
         "it; or run `apt-get install -y chromium`; or set OKTA_SKIP_BROWSER=1 to skip this test.",
         pytrace=False,
     )
@@ -90,6 +90,7 @@ def serve_app(fake: FakeOkta) -> Iterator[str]:
         thread.join(10)
 
 
+@pytest.mark.browser
 def test_the_whole_flow_in_chromium() -> None:
     executable = chromium_or_fail()
     from playwright.sync_api import Page, expect, sync_playwright
@@ -210,3 +211,19 @@ def test_the_whole_flow_in_chromium() -> None:
             shot("12-profile-redirects-to-sign-in")
         finally:
             browser.close()
+
+
+def test_a_missing_chromium_fails_with_how_to_get_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("OKTA_SKIP_BROWSER", raising=False)
+    with pytest.raises(pytest.fail.Exception, match="scripts/test installs it"):
+        chromium_or_fail(str(tmp_path / "chromium"))
+
+
+def test_a_missing_chromium_is_skipped_on_request(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("OKTA_SKIP_BROWSER", "1")
+    with pytest.raises(pytest.skip.Exception, match="OKTA_SKIP_BROWSER=1"):
+        chromium_or_fail(str(tmp_path / "chromium"))

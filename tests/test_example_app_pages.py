@@ -155,6 +155,17 @@ def test_sign_in_sets_sid_and_primes_the_cache(client: TestClient, fake: FakeOkt
     assert 'id="served-from">Served from cache' in page.text
 
 
+def test_sign_in_while_okta_is_down_says_so(client: TestClient, fake: FakeOkta) -> None:
+    token = csrf_token(client.get("/login").text)
+    fake.inject(drop_connection=True, path_prefix="/api/v1/authn")
+    reply = client.post(
+        "/login", data={"username": ADA.login, "password": ADA.password, "csrf_token": token}
+    )
+    assert reply.status_code == 502
+    assert "Okta could not be reached" in reply.text
+    assert "set-cookie" not in reply.headers
+
+
 def test_wrong_password_shows_an_error_and_sets_no_cookie(client: TestClient) -> None:
     token = csrf_token(client.get("/login").text)
     reply = client.post(
@@ -427,11 +438,12 @@ def test_session_activity_is_bounded_and_notes_refreshes() -> None:
     assert fresh.checked_at is None  # "a" was forgotten (oldest of three, max two)
 
 
-def test_the_command_starts_the_fake_and_the_app() -> None:
-    """``python -m example_app --port N``: banner with demo users, then a working app."""
-    with held_port() as port:
-        pass
+@contextmanager
+def run_command(port: int, **okta_env: str) -> Iterator[str]:
+    """``python -m example_app --port PORT`` with only ``okta_env`` of the OKTA_* variables;
+    yields its banner once the app answers, and stops it with Ctrl-C (SIGINT) after."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OKTA_")}
+    env.update(okta_env)
     proc = subprocess.Popen(
         [sys.executable, "-m", "example_app", "--port", str(port)],
         cwd=ROOT,
@@ -442,22 +454,16 @@ def test_the_command_starts_the_fake_and_the_app() -> None:
     )
     try:
         banner = read_until(proc, "Ctrl-C stops")
-        for user in DEMO_USERS:
-            assert f"{user.login}" in banner
-            assert user.password in banner
-        assert f"http://127.0.0.1:{port}" in banner
         deadline = time.monotonic() + 15
         while True:
             try:
-                reply = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).text == "ok"
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
-        assert reply.text == "ok"
-        assert httpx.get(f"http://127.0.0.1:{port}/api/me").status_code == 401
-        assert httpx.get(f"http://127.0.0.1:{port}/admin").status_code == 200
+        yield banner
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -468,6 +474,42 @@ def test_the_command_starts_the_fake_and_the_app() -> None:
             if proc.stdout is not None:
                 proc.stdout.close()
     assert proc.returncode == 0
+
+
+def free_port() -> int:
+    with held_port() as port:
+        return port
+
+
+def test_the_command_starts_the_fake_and_the_app() -> None:
+    """``python -m example_app --port N``: banner with demo users, then a working app."""
+    port = free_port()
+    with run_command(port) as banner:
+        for user in DEMO_USERS:
+            assert user.login in banner
+            assert user.password in banner
+        assert f"http://127.0.0.1:{port}" in banner
+        assert httpx.get(f"http://127.0.0.1:{port}/api/me").status_code == 401
+        assert httpx.get(f"http://127.0.0.1:{port}/admin").status_code == 200
+
+
+def test_the_command_uses_the_org_the_environment_names(fake: FakeOkta) -> None:
+    """With OKTA_ORG_URL and OKTA_API_TOKEN (here: a fake served by the test, standing in
+    for a real org) the command starts no fake of its own and shows no admin page."""
+    assert fake.base_url is not None
+    port = free_port()
+    env = {"OKTA_ORG_URL": fake.base_url, "OKTA_API_TOKEN": fake.api_token}
+    with run_command(port, **env) as banner:
+        assert fake.base_url in banner
+        assert "Demo users" not in banner
+        base = f"http://127.0.0.1:{port}"
+        assert httpx.get(f"{base}/admin").status_code == 404
+        with httpx.Client(base_url=base) as browser:
+            token = csrf_token(browser.get("/login").text)
+            form = {"username": ADA.login, "password": ADA.password, "csrf_token": token}
+            assert browser.post("/login", data=form).status_code == 303
+            assert browser.get("/api/me").json()["login"] == ADA.login
+    assert [c.path for c in fake.calls[:2]] == ["/api/v1/authn", "/api/v1/sessions"]
 
 
 def test_the_command_refuses_a_busy_port() -> None:
