@@ -177,6 +177,15 @@ def test_wrong_password_shows_an_error_and_sets_no_cookie(client: TestClient) ->
     assert "set-cookie" not in reply.headers
 
 
+def test_what_the_user_typed_is_escaped(client: TestClient) -> None:
+    token = csrf_token(client.get("/login").text)
+    reply = client.post(
+        "/login", data={"username": "<b>x</b>", "password": "nope", "csrf_token": token}
+    )
+    assert "<b>x</b>" not in reply.text
+    assert "&lt;b&gt;x&lt;/b&gt;" in reply.text
+
+
 def test_empty_form_is_refused_without_calling_okta(client: TestClient, fake: FakeOkta) -> None:
     token = csrf_token(client.get("/login").text)
     reply = client.post("/login", data={"username": " ", "password": "", "csrf_token": token})
