@@ -89,7 +89,7 @@ async def test_many_concurrent_connections() -> None:
             responses = await asyncio.gather(*(http.get(ME) for _ in range(150)))
             elapsed = time.perf_counter() - started
     assert [r.status_code for r in responses] == [404] * 150
-    assert elapsed < 2.5  # in parallel: 150 x 0.3 s would be 45 s one by one
+    assert elapsed < 5.0  # in parallel: 150 x 0.3 s would be 45 s one by one
     assert len(fake.calls) == 150
 
 
@@ -139,7 +139,7 @@ def test_stop_closes_idle_connections_fast() -> None:
             answer += sock.recv(65536)
         assert answer.startswith(b"HTTP/1.1 404")
         started = time.perf_counter()
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 1.0  # no grace period for idle connections
     with sock:
         assert sock.recv(65536) == b""  # the server closed the kept-alive connection
 
@@ -164,7 +164,7 @@ def test_stop_cuts_a_slow_request_after_the_grace_period() -> None:
         started = time.perf_counter()
     stopped_in = time.perf_counter() - started
     caller.join(5)
-    assert stopped_in < 1.0
+    assert stopped_in < 2.0  # grace is 0.25 s; the request wanted 10 s
     assert [type(e) for e in errors] == [httpx.RemoteProtocolError]
 
 
