@@ -137,11 +137,11 @@ class RedisServer:
         try:
             if self.socket_path is not None:
                 sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                sock.settimeout(timeout)
-                sock.connect(self.socket_path)
             else:
-                sock = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             with sock:
+                sock.settimeout(timeout)
+                sock.connect(self.socket_path or ("127.0.0.1", self.port))
                 sock.sendall(b"PING\r\n")
                 return sock.recv(64).startswith(b"+PONG")
         except OSError:

@@ -1,0 +1,268 @@
+"""RedisSessionCache against a real redis-server: what is stored, for how long, and
+eviction by cookie and by session id, through the cache and through SessionService."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import redis
+
+from okta_session_mw import OktaSessionConfig, SessionService
+from okta_session_mw.cache import CacheEntry, cache_key
+from okta_session_mw.redis_cache import RedisSessionCache
+from okta_session_mw.session import Session
+from okta_session_mw.testing import FakeOkta
+from okta_session_mw.testing.redis_server import RedisServer
+from tests.conftest import make_config, me_calls
+
+pytest_plugins = ["redis_fixtures"]  # redis_server, redis_client, own_redis_server
+
+SECRET = "redis-tests-shared-secret-0123456789"
+PREFIX = "okta-session-mw:"
+
+
+def make_session(session_id: str = "102SeSsIoNiD0123456789ab", *, ttl: float = 3600) -> Session:
+    expires = datetime.now(timezone.utc) + timedelta(seconds=ttl)
+    return Session.from_okta(
+        {
+            "id": session_id,
+            "login": "ann@example.com",
+            "userId": "00u1",
+            "status": "ACTIVE",
+            "expiresAt": expires.isoformat(),
+            "amr": ["pwd"],
+            "_links": {"refresh": {"href": f"https://x/api/v1/sessions/{session_id}/lifecycle"}},
+        }
+    )
+
+
+def entry_for(session: Session | None, *, fresh: float = 60, stale: float = 180) -> CacheEntry:
+    now = time.time()
+    return CacheEntry(session, now, now + fresh, now + stale)
+
+
+def key(cookie: str) -> str:
+    return cache_key(SECRET.encode(), cookie)
+
+
+def everything_in(client: redis.Redis) -> bytes:
+    """Every key, value and set member in the database, as one blob to search."""
+    blob = []
+    for name in client.keys("*"):
+        blob.append(name)
+        if client.type(name) == b"set":
+            blob.extend(client.smembers(name))
+        else:
+            blob.append(client.get(name) or b"")
+    return b"\n".join(blob)
+
+
+@pytest.fixture
+def cache(redis_server: RedisServer, redis_client: redis.Redis) -> Iterator[RedisSessionCache]:
+    made = RedisSessionCache(redis_server.url, secret_key=SECRET, prefix=PREFIX)
+    yield made
+    made.close()
+
+
+def test_entries_round_trip_compact_and_sealed(cache: RedisSessionCache, redis_client: redis.Redis):
+    session = make_session()
+    entry = entry_for(session)
+    entry = CacheEntry(session, entry.fetched_at, entry.fresh_until, entry.stale_until,
+                       refreshed_for=session.expires_at.timestamp())
+    cache.set(key("sid=" + session.id), entry)
+    assert cache.get(key("sid=" + session.id)) == entry  # refreshed_for exact: no refresh loop
+    cache.set(key("sid=nobody"), entry_for(None, fresh=10, stale=10))
+    negative = cache.get(key("sid=nobody"))
+    assert negative is not None and negative.session is None
+    raw = redis_client.get(PREFIX + "e:" + key("sid=" + session.id))
+    assert raw is not None and session.id.encode() not in raw
+    assert b'"login":"ann@example.com"' in raw  # Okta's JSON, readable apart from the id
+    assert len(raw) < len(str(session.to_okta())) + 120
+
+
+def test_px_follows_stale_until_and_never_passes_expires_at(
+    cache: RedisSessionCache, redis_client: redis.Redis
+):
+    long_lived, ending = make_session("102LongLived"), make_session("102EndingSoon", ttl=20)
+    cache.set(key("sid=102LongLived"), entry_for(long_lived, fresh=60, stale=180))
+    cache.set(key("sid=102EndingSoon"), entry_for(ending, fresh=60, stale=180))  # past expiresAt
+    assert 178_000 < redis_client.pttl(PREFIX + "e:" + key("sid=102LongLived")) <= 180_000
+    for name in redis_client.keys(PREFIX + "[es]:*"):
+        if redis_client.pttl(name) < 100_000:
+            assert 0 < redis_client.pttl(name) <= 20_000  # the entry and its session index
+    assert cache.get(key("sid=102EndingSoon")) is not None
+
+
+def test_negative_entries_expire_by_themselves(cache: RedisSessionCache, redis_client: redis.Redis):
+    cache.set(key("sid=bad"), entry_for(None, fresh=0.3, stale=0.3))
+    assert redis_client.pttl(PREFIX + "e:" + key("sid=bad")) <= 300
+    assert cache.get(key("sid=bad")) is not None
+    time.sleep(0.35)
+    assert cache.get(key("sid=bad")) is None
+    assert redis_client.keys("*") == []  # no session index for a negative entry
+
+
+def test_claim_is_one_worker_at_a_time(cache: RedisSessionCache, redis_server: RedisServer):
+    other = RedisSessionCache(redis_server.url, secret_key=SECRET)  # another worker
+    k = key("sid=102Claimed")
+    assert cache.claim(k, 5) is True
+    assert other.claim(k, 5) is False
+    cache.set(k, entry_for(make_session("102Claimed")))
+    assert other.claim(k, 5) is False  # the answer is there and fresh: wait for it, not Okta
+    other.evict(k)
+    assert other.claim(k, 0.1) is True
+    time.sleep(0.15)
+    assert cache.claim(k, 5) is True  # a claimant that died frees it after its ttl
+    other.close()
+
+
+def test_evict_session_reaches_every_cookie_and_late_writes(
+    cache: RedisSessionCache, redis_client: redis.Redis
+):
+    session, bystander = make_session("102Leaving"), make_session("102Staying")
+    cookies = ("sid=102Leaving", "idx=opaque-idx-value", "sid=102Leaving; idx=opaque-idx-value")
+    for cookie in cookies:
+        cache.set(key(cookie), entry_for(session))
+    cache.set(key("sid=102Staying"), entry_for(bystander))
+    cache.evict_session("102Leaving")
+    for cookie in cookies:
+        assert cache.get(key(cookie)) is None
+    assert cache.get(key("sid=102Staying")) is not None
+    # an Okta answer that was already on its way when the session ended is not cached
+    cache.set(key("idx=opaque-idx-value"), entry_for(session))
+    assert cache.get(key("idx=opaque-idx-value")) is None
+    assert b"102Leaving" not in everything_in(redis_client)
+
+
+def test_evict_by_cookie(cache: RedisSessionCache):
+    cache.set(key("sid=102One"), entry_for(make_session("102One")))
+    cache.evict(key("sid=102One"))
+    assert cache.get(key("sid=102One")) is None
+
+
+def test_keys_stay_under_their_prefix_and_raw_cookies_are_refused(
+    redis_server: RedisServer, redis_client: redis.Redis
+):
+    first = RedisSessionCache(redis_server.url, secret_key=SECRET, prefix="app-a:")
+    second = RedisSessionCache(redis_server.url, secret_key=SECRET, prefix="app-b:")
+    first.set(key("sid=102Shared"), entry_for(make_session("102Shared")))
+    assert second.get(key("sid=102Shared")) is None
+    assert all(name.startswith(b"app-a:") for name in redis_client.keys("*"))
+    with pytest.raises(ValueError, match="digests"):
+        first.get("sid=102Shared")
+    first.close()
+    second.close()
+
+
+def test_a_value_moved_or_edited_is_a_miss(
+    cache: RedisSessionCache, redis_client: redis.Redis, caplog: pytest.LogCaptureFixture
+):
+    mine, theirs = key("sid=102Mine"), key("sid=102Theirs")
+    cache.set(theirs, entry_for(make_session("102Theirs")))
+    raw = redis_client.get(PREFIX + "e:" + theirs)
+    assert raw is not None
+    redis_client.set(PREFIX + "e:" + mine, raw)  # someone with Redis access, no secret
+    assert cache.get(mine) is None
+    redis_client.set(PREFIX + "e:" + theirs, raw[:-3] + b"}]]")
+    assert cache.get(theirs) is None
+    assert len([r for r in caplog.records if "did not write" in r.message]) == 1
+
+
+def test_unix_socket_url(redis_client: redis.Redis):
+    with RedisServer(unix_socket=True) as server:
+        assert server.url.startswith("unix://")
+        cache = RedisSessionCache(server.url, secret_key=SECRET)
+        cache.set(key("sid=102Unix"), entry_for(make_session("102Unix")))
+        assert cache.get(key("sid=102Unix")) is not None
+        cache.close()
+
+
+def test_rediss_url_speaks_tls_and_url_hides_the_password():
+    cache = RedisSessionCache("rediss://:hunter2@redis.internal:6380/1", secret_key=SECRET)
+    pool = cache._client().connection_pool
+    assert pool.connection_class is redis.SSLConnection
+    assert "hunter2" not in repr(cache)
+    assert repr(cache) == "RedisSessionCache('rediss://redis.internal:6380/1')"
+
+
+async def test_async_methods_and_one_client_per_loop(redis_server: RedisServer):
+    cache = RedisSessionCache(redis_server.url, secret_key=SECRET, prefix="loops:")
+    session = make_session("102Async")
+    assert await cache.aclaim(key("sid=102Async"), 5) is True
+    await cache.aset(key("sid=102Async"), entry_for(session))
+    assert (await cache.aget(key("sid=102Async"))) == cache.get(key("sid=102Async"))
+
+    def other_loop() -> None:  # e.g. a second event loop in another thread
+        async def use() -> None:
+            assert (await cache.aget(key("sid=102Async"))) is not None
+            await cache.aevict_session("102Async")
+            await cache.aclose()
+
+        asyncio.run(use())
+
+    thread = threading.Thread(target=other_loop)
+    thread.start()
+    thread.join()
+    assert await cache.aget(key("sid=102Async")) is None
+    await cache.aevict(key("sid=102Async"))
+    await cache.aclose()
+
+
+def _services(okta: FakeOkta, url: str) -> tuple[SessionService, SessionService]:
+    config = make_config(okta, cache_url=url, secret_key=SECRET)
+    return SessionService(config, clock=okta.now), SessionService(config, clock=okta.now)
+
+
+def test_two_services_share_lookups_and_logout(
+    okta: FakeOkta, redis_server: RedisServer, redis_client: redis.Redis
+):
+    worker1, worker2 = _services(okta, redis_server.url)
+    assert isinstance(worker1.cache, RedisSessionCache)
+    sid = okta.create_session("ann@example.com")
+    sid_cookie, idx_cookie = okta.cookie_header(sid), okta.cookie_header(sid, name="idx")
+    assert worker1.resolve(sid_cookie).session is not None
+    assert worker2.resolve(sid_cookie).session is not None
+    assert worker2.resolve(idx_cookie).session is not None
+    assert me_calls(okta) == 2  # one per cookie, whichever worker asks
+    stored = everything_in(redis_client)
+    for secret in (sid, idx_cookie.split("=", 1)[1], sid_cookie, idx_cookie):
+        assert secret.encode() not in stored
+    assert worker2.logout(sid_cookie) is True
+    assert worker1.resolve(sid_cookie).session is None
+    assert worker1.resolve(idx_cookie).session is None  # evicted by session id as well
+    assert sid.encode() not in everything_in(redis_client)
+    worker1.close()
+    worker2.close()
+
+
+async def test_admin_revoke_evicts_for_every_worker(okta: FakeOkta, redis_server: RedisServer):
+    worker1, worker2 = _services(okta, redis_server.url)
+    sid = okta.create_session("ann@example.com")
+    assert (await worker1.aresolve(okta.cookie_header(sid))).session is not None
+    assert (await worker2.aresolve(okta.cookie_header(sid))).session is not None
+    assert me_calls(okta) == 1
+    assert await worker2.arevoke(sid) is True
+    assert (await worker1.aresolve(okta.cookie_header(sid))).session is None
+    for worker in (worker1, worker2):
+        await worker.cache.aclose()
+        await worker.aclose()
+
+
+def test_config_picks_redis_and_needs_a_shared_secret(redis_server: RedisServer):
+    config = OktaSessionConfig(
+        org_url="https://example.okta.com",
+        cache_url=redis_server.url,
+        secret_key=SECRET,
+        cache_prefix="custom:",
+        timeout=30,
+    )
+    cache = RedisSessionCache.from_config(config)
+    assert cache._plan.codec.prefix == "custom:"
+    assert cache._plan.ended_ttl == 120  # outlives any Okta lookup already under way
+    with pytest.raises(ValueError, match="secret_key"):
+        OktaSessionConfig(org_url="https://example.okta.com", cache_url=redis_server.url)
