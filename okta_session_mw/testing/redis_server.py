@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["RedisServer", "RedisServerMissing", "find_redis_server"]
+__all__ = ["RedisServer", "RedisServerMissing", "find_redis_server", "free_port"]
 
 INSTALL_HINT = (
     "redis-server is not installed: run scripts/test (it installs Debian's package), or "
@@ -50,7 +50,8 @@ def find_redis_server() -> str | None:
     return None
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback TCP port free right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -105,7 +106,7 @@ class RedisServer:
         fixed = self.port != 0  # a restart keeps the port its clients know
         for _ in range(1 if fixed else 3):
             if not fixed:
-                self.port = _free_port()
+                self.port = free_port()
             if self._launch():
                 return
         raise RuntimeError(f"redis-server did not start on port {self.port}: {self.log()[-300:]}")
