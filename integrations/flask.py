@@ -188,7 +188,10 @@ def _lower_headers() -> dict[str, str]:
 
 def render_reply(reply: Reply) -> Response:
     """A Flask ``Response`` for a core ``Reply`` (repeated ``Set-Cookie`` kept)."""
-    return Response(reply.body, status=reply.status, headers=list(reply.headers))
+    response = Response(reply.body, status=reply.status, headers=list(reply.headers))
+    if reply.media_type is None:  # werkzeug would label a 204 or a 303 text/html
+        del response.headers["Content-Type"]
+    return response
 
 
 @overload
