@@ -62,7 +62,6 @@ logger = logging.getLogger("okta_session_mw")
 EXTENSION_KEY: Final = "okta_session"
 """Key of the extension in ``app.extensions``; also the logout blueprint's name."""
 SESSION_ATTR: Final = "okta_session"
-_RESOLUTION_ATTR: Final = "_okta_session_resolution"
 _NOT_LOOKED_UP = Resolution(None, Source.NO_COOKIE)
 _FAILED = Resolution(None, Source.UNAVAILABLE, unavailable=True)
 
@@ -168,16 +167,18 @@ def _attach_session(service: SessionService) -> None:
         except Exception:  # a bug or a broken cache must not take the app down
             logger.exception("okta_session_mw: session lookup failed unexpectedly")
             resolution = _FAILED
-    setattr(g, _RESOLUTION_ATTR, resolution)
-    setattr(g, SESSION_ATTR, resolution.session)
-    setattr(request, SESSION_ATTR, resolution.session)
+    g._okta_session_resolution = resolution
+    g.okta_session = resolution.session
+    setattr(request, SESSION_ATTR, resolution.session)  # werkzeug's Request has no slot for it
 
 
 def _resolution() -> Resolution:
-    resolution = g.get(_RESOLUTION_ATTR)
+    """This request's resolution; made now if the hook did not run (a view called
+    directly in a ``test_request_context``, say)."""
+    resolution = g.get("_okta_session_resolution")
     if resolution is None:
-        get_service()  # say plainly when the extension is missing
-        raise RuntimeError("no Okta session was resolved for this request")
+        _attach_session(get_service())
+        resolution = g.get("_okta_session_resolution")
     assert isinstance(resolution, Resolution)
     return resolution
 

@@ -278,6 +278,16 @@ def test_accepted_statuses_from_app_config(okta: FakeOkta) -> None:
         assert app.test_client(use_cookies=False).get("/private", headers=cookie).status_code == 200
 
 
+def test_a_view_called_directly_resolves_on_demand(okta: FakeOkta, app: Flask) -> None:
+    sid, cookie = signed_in(okta)
+    view = app.view_functions["private"]
+    with app.test_request_context("/private", headers=cookie):
+        assert view()["g"] == sid
+    with app.test_request_context("/private"):
+        assert view().status_code == 401
+    assert me_calls(okta) == 1
+
+
 def test_decorator_without_the_extension_says_so() -> None:
     app = Flask(__name__)
     app.add_url_rule("/private", "private", okta_session_required(lambda: "secret"))
