@@ -247,7 +247,8 @@ def logout(*, redirect_to: str | None = None) -> Response:
     """Close this request's Okta session (POST, CSRF-checked) and answer it.
 
     The logout blueprint calls this; apps with their own route may too. A refused
-    request gets 403 before any call to Okta.
+    request gets 403 before any call to Okta. The app's origin is taken from the
+    request's scheme and host: behind a proxy, install werkzeug's ``ProxyFix``.
     """
     if request.method != "POST":
         return Response(status=405, headers={"Allow": "POST"})
