@@ -61,7 +61,9 @@ def _app(*middleware: Middleware) -> Starlette:
     return Starlette(routes=[Route("/", _ok), Route("/login", _login)], middleware=list(middleware))
 
 
-def asgi_variants(service: SessionService, okta_cookie: str, session_cookie: str) -> list[AsgiVariant]:
+def asgi_variants(
+    service: SessionService, okta_cookie: str, session_cookie: str
+) -> list[AsgiVariant]:
     """Bare, Okta middleware (hit and no Okta cookie) and Starlette's SessionMiddleware.
 
     ``okta_cookie`` is ``sid=...`` (its session must be cached, or be cacheable, in

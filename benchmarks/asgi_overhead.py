@@ -19,13 +19,14 @@ from benchmarks.asgi_apps import (
     http_scope,
     starlette_session_cookie,
 )
+from benchmarks.comparison import overhead_rows
 from benchmarks.okta_fixture import me_calls, served_okta
-from benchmarks.table import Row, Section, us, verdict
-from benchmarks.timing import Timings, interleaved
+from benchmarks.table import Section
+from benchmarks.timing import interleaved
 from okta_session_mw import SessionService, Source
 from okta_session_mw.middleware import RESOLUTION_KEY
 
-__all__ = ["overhead_rows", "run"]
+__all__ = ["run"]
 
 TITLE = "ASGI, direct calls (no network): time per request"
 
@@ -88,41 +89,11 @@ def run(*, iterations: int = 20_000, rounds: int = 5) -> Section:
         finally:
             loop.run_until_complete(service.aclose())
             loop.close()
-    section = Section(TITLE, overhead_rows(variants, timings, "SessionMiddleware"))
+    labels = [(v.key, v.label) for v in variants]
+    section = Section(TITLE, overhead_rows(labels, timings, "SessionMiddleware"))
     section.notes.append(
         f"{iterations:,} requests per variant per round, {rounds} rounds interleaved; "
         "best round shown (median in brackets); Okta calls during the timed loops: "
         f"{calls}" + ("" if calls == 0 else " (NOT all hits: figures suspect)")
     )
     return section
-
-
-def overhead_rows(
-    variants: list[AsgiVariant], timings: dict[str, Timings], reference: str
-) -> list[Row]:
-    """Rows for bare / hit / no cookie / reference, with the hit-vs-reference target."""
-    bare = timings["bare"].best
-    ref_key = variants[-1].key
-    ref_cost = timings[ref_key].best - bare
-    rows = []
-    for variant in variants:
-        t = timings[variant.key]
-        cost = t.best - bare
-        result = f"{us(t.best)}/req ({us(t.median)})"
-        if variant.key == "bare":
-            rows.append(Row(variant.label, result, "1.00x (baseline)"))
-            continue
-        vs = f"{t.best / bare:.2f}x; +{us(cost)}"
-        target = ""
-        if variant.key != ref_key and ref_cost > 0:
-            share = cost / ref_cost
-            vs += f" = {share:.2f} of {reference}'s"
-            if variant.key.endswith("hit"):
-                target = (
-                    f"< 0.50 of {reference}'s: {verdict(share < 0.5)}; "
-                    f"DESIGN aim < 0.25: {verdict(share < 0.25)}"
-                )
-            else:
-                target = "adds almost nothing (DESIGN)"
-        rows.append(Row(variant.label, result, vs, target))
-    return rows

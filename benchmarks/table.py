@@ -44,9 +44,7 @@ def render(sections: Sequence[Section], *, markdown: bool = False) -> str:
 
 def _plain(sections: Sequence[Section]) -> str:
     rows = [r for s in sections for r in s.rows]
-    widths = [
-        max([len(h)] + [len(_cells(r)[i]) for r in rows]) for i, h in enumerate(_HEADINGS)
-    ]
+    widths = [max([len(h)] + [len(_cells(r)[i]) for r in rows]) for i, h in enumerate(_HEADINGS)]
     total = sum(widths) + 3 * (len(widths) - 1)
 
     def line(cells: Sequence[str]) -> str:
@@ -67,7 +65,7 @@ def _markdown(sections: Sequence[Section]) -> str:
         out.append(f"| **{section.title}** | | | |")
         out.extend("| " + " | ".join(_cells(r)) + " |" for r in section.rows)
     notes = [f"- {s.title}: {n}" for s in sections for n in s.notes]
-    return "\n".join(out + ([""] + notes if notes else []))
+    return "\n".join(out + (["", *notes] if notes else []))
 
 
 def _cells(row: Row) -> tuple[str, str, str, str]:

@@ -1,0 +1,158 @@
+"""The same variants under a real server: uvicorn, one worker each, loaded over loopback.
+
+Each variant runs in its own process (``serve_variant.py``) so that no two share a GIL;
+the load generator (``load_tools.py``) is another process. Rounds are interleaved
+like the direct calls; the median round is shown. After the load, each server reports
+the Okta calls its fake saw, so the hit variant is known to have run on cache hits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import select
+import statistics
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import uvicorn
+
+from benchmarks.load_tools import REPO_ROOT, LoadResult, run_load, tool_name
+from benchmarks.table import Row, Section, ms, verdict
+
+__all__ = ["VARIANTS", "run"]
+
+TITLE = "uvicorn + load generator on loopback: requests per second, p99 latency"
+
+VARIANTS = {
+    "bare": "bare Starlette app (baseline)",
+    "okta_hit": "+ OktaSessionMiddleware, cache hit",
+    "okta_no_cookie": "+ OktaSessionMiddleware, no Okta cookie",
+    "starlette_session": "+ Starlette SessionMiddleware (reference)",
+}
+
+
+@dataclass
+class _Server:
+    key: str
+    process: subprocess.Popen[str]
+    url: str = ""
+    cookie: str = ""
+    results: list[LoadResult] = field(default_factory=list)
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+def _read_line(process: subprocess.Popen[str], timeout: float) -> str:
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], timeout)
+    line = process.stdout.readline() if ready else ""
+    if not line:
+        raise RuntimeError(f"benchmark server did not start: {process.args!r}")
+    return line
+
+
+@contextlib.contextmanager
+def _servers(keys: list[str]) -> Iterator[list[_Server]]:
+    servers = [
+        _Server(
+            key,
+            subprocess.Popen(
+                [sys.executable, "-m", "benchmarks.serve_variant", key],
+                cwd=REPO_ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            ),
+        )
+        for key in keys
+    ]
+    try:
+        for server in servers:
+            hello = json.loads(_read_line(server.process, 60))
+            server.url = f"http://127.0.0.1:{hello['port']}/"
+            server.cookie = hello["cookie"]
+        yield servers
+    finally:
+        for server in servers:
+            try:
+                out, _ = server.process.communicate(timeout=20)  # closes stdin: stop
+            except subprocess.TimeoutExpired:
+                server.process.kill()
+                out, _ = server.process.communicate()
+            lines = out.strip().splitlines()
+            server.report = json.loads(lines[-1]) if lines else {}
+
+
+def _warm_up(server: _Server, requests: int) -> None:
+    with httpx.Client(headers={"cookie": server.cookie}) as client:
+        for _ in range(requests):
+            client.get(server.url).raise_for_status()
+
+
+def run(*, seconds: int = 5, rounds: int = 3, connections: int = 50, tool: str = "auto") -> Section:
+    """Load each variant ``rounds`` times for ``seconds``; ``tool``: auto, wrk or httpx."""
+    tool = tool_name(tool)
+    with _servers(list(VARIANTS)) as servers:
+        for server in servers:
+            _warm_up(server, 200)
+        for round_ in range(rounds):
+            shift = round_ % len(servers)
+            for server in servers[shift:] + servers[:shift]:
+                server.results.append(
+                    run_load(
+                        tool, server.url, server.cookie, connections=connections, seconds=seconds
+                    )
+                )
+    section = Section(TITLE, _rows(servers))
+    parser = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    by = (
+        "Debian's wrk (1 thread)"
+        if tool == "wrk"
+        else "the httpx fallback in a separate process (wrk not installed; Python client "
+        "may saturate before the server: figures are a floor)"
+    )
+    section.notes.append(
+        f"uvicorn {uvicorn.__version__} ({parser}, {loop}), 1 worker per variant; load by {by}, "
+        f"{connections} connections, {seconds} s x {rounds} rounds interleaved, median round"
+    )
+    hit = next(s for s in servers if s.key == "okta_hit")
+    calls = hit.report.get("okta_calls")
+    section.notes.append(
+        f"Okta calls seen by the hit variant's fake over its whole life: {calls} "
+        f"(1 = the warm-up's miss); its counters: {hit.report.get('counts')}"
+    )
+    return section
+
+
+def _median(results: list[LoadResult], attr: str) -> float:
+    return statistics.median(getattr(r, attr) for r in results)
+
+
+def _rows(servers: list[_Server]) -> list[Row]:
+    bare = next(s for s in servers if s.key == "bare")
+    bare_rps, bare_p99 = _median(bare.results, "rps"), _median(bare.results, "p99")
+    rows = []
+    for server in servers:
+        rps, p99 = _median(server.results, "rps"), _median(server.results, "p99")
+        errors = sum(r.errors for r in server.results)
+        result = f"{rps:,.0f} req/s, p99 {ms(p99)}" + (f", {errors} errors" if errors else "")
+        if server.key == "bare":
+            rows.append(Row(VARIANTS[server.key], result, "1.00x (baseline)"))
+            continue
+        share = rps / bare_rps
+        target = f">= 0.95x bare req/s: {verdict(share >= 0.95)}" if "okta" in server.key else ""
+        rows.append(
+            Row(
+                VARIANTS[server.key],
+                result,
+                f"{share:.3f}x req/s; p99 {p99 / bare_p99:.2f}x",
+                target,
+            )
+        )
+    return rows
