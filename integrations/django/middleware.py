@@ -36,6 +36,7 @@ __all__ = [
     "OktaSessionMiddleware",
     "aget_okta_session",
     "aresolution_for",
+    "cookie_header",
     "get_okta_session",
     "on_server_loop",
     "pending_service",
@@ -118,6 +119,15 @@ class _PendingResolution:
             return _FAILED
 
 
+def cookie_header(request: HttpRequest) -> str | None:
+    """The request's ``Cookie`` header. Under ASGI it is read from the scope: an HTTP/2
+    client may split cookies over several headers, which ``META`` joins with commas."""
+    if isinstance(request, ASGIRequest):
+        found = [v.decode("latin-1") for k, v in request.scope.get("headers", ()) if k == b"cookie"]
+        return "; ".join(v for v in found if v) or None
+    return request.META.get("HTTP_COOKIE")
+
+
 def on_server_loop(request: HttpRequest) -> bool:
     """True when the request came through ASGI: its event loop lives as long as the
     server, so the core's async client may be used. An async view under WSGI runs on a
@@ -129,7 +139,7 @@ def _attach(request: HttpRequest) -> None:
     service = get_service()
     pending = _PendingResolution(
         service,
-        request.META.get("HTTP_COOKIE"),
+        cookie_header(request),
         service.is_exempt(request.path),
         on_server_loop(request),
     )

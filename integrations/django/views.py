@@ -30,7 +30,7 @@ from okta_session_mw.logout import (
 from okta_session_mw.service import SessionService
 from okta_session_mw.session import Session
 
-from .middleware import on_server_loop
+from .middleware import cookie_header, on_server_loop
 from .responses import add_set_cookie, render_reply
 from .service import get_service
 
@@ -44,7 +44,7 @@ __all__ = [
 
 
 def _cookie_key(service: SessionService, request: HttpRequest) -> str | None:
-    cookies = service.okta_cookies(request.META.get("HTTP_COOKIE"))
+    cookies = service.okta_cookies(cookie_header(request))
     return service.key_for(cookies) if cookies else None
 
 
@@ -75,7 +75,7 @@ def _refusal(service: SessionService, request: HttpRequest) -> HttpResponseBase 
 def _logged_out(
     service: SessionService, request: HttpRequest, redirect_to: str | None
 ) -> HttpResponse:
-    cookies = service.okta_cookies(request.META.get("HTTP_COOKIE"))
+    cookies = service.okta_cookies(cookie_header(request))
     reply = logout_reply(
         service.config,
         html=wants_html(request.headers),
@@ -97,7 +97,7 @@ def logout_view(request: HttpRequest, redirect_to: str | None = None) -> HttpRes
     refused = _refusal(service, request)
     if refused is not None:
         return refused
-    service.logout(request.META.get("HTTP_COOKIE"))
+    service.logout(cookie_header(request))
     return _logged_out(service, request, redirect_to)
 
 
@@ -107,7 +107,7 @@ async def alogout_view(request: HttpRequest, redirect_to: str | None = None) -> 
     refused = _refusal(service, request)
     if refused is not None:
         return refused
-    cookie = request.META.get("HTTP_COOKIE")
+    cookie = cookie_header(request)
     if on_server_loop(request):
         await service.alogout(cookie)
     else:  # an async view under WSGI: the sync client, in the request's thread

@@ -1,0 +1,26 @@
+"""URLs for the Django tests."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+from okta_session_mw.integrations.django import alogout_view
+
+from . import views
+
+urlpatterns = [
+    path("public/", views.public),
+    path("untouched/", views.untouched),
+    path("protected/", views.protected),
+    path("mfa-allowed/", views.mfa_allowed),
+    path("aprotected/", views.aprotected),
+    path("apublic/", views.apublic),
+    path("async-sync-read/", views.async_sync_read),
+    path("mixin/", views.MixinView.as_view()),
+    path("amixin/", views.AsyncMixinView.as_view()),
+    path("login/", views.login),
+    path("alogin/", views.alogin),
+    path("logout-form/", views.logout_form),
+    path("alogout/", alogout_view),
+    path("bye/", alogout_view, {"redirect_to": "/see-you/"}),
+    path("okta/", include("okta_session_mw.integrations.django.urls")),
+]
