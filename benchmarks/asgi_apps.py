@@ -22,6 +22,7 @@ from starlette.routing import Route
 from okta_session_mw import OktaSessionMiddleware, SessionService
 
 __all__ = [
+    "APP_COOKIE",
     "SESSION_SECRET",
     "AsgiVariant",
     "asgi_variants",

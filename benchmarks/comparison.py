@@ -39,11 +39,11 @@ def overhead_rows(
         if key != ref_key:
             if ref_cost > 0:
                 share = cost / ref_cost
-                vs += f" = {share:.2f} of {reference}'s"
+                vs += f"; {share:.2f}x {reference}'s overhead"
                 if key.endswith("hit"):
                     target = (
-                        f"< 0.50 of {reference}'s: {verdict(share < 0.5)}; "
-                        f"DESIGN aim < 0.25: {verdict(share < 0.25)}"
+                        f"< 0.50x: {verdict(share < 0.5)}; "
+                        f"DESIGN aim < 0.25x: {verdict(share < 0.25)}"
                     )
             if key.endswith("no_cookie"):
                 target = "adds almost nothing (DESIGN)"

@@ -1,0 +1,88 @@
+"""Flask and Django: the hit-path cost of the Okta adapters against their bare apps.
+
+Same method as the ASGI section: direct WSGI calls in a tight loop, variants
+interleaved in rounds, the session primed from a served fake Okta first, and no Okta
+call allowed while the loops run. An adapter that cannot be imported gets one row
+saying why, instead of figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from benchmarks.comparison import overhead_rows
+from benchmarks.okta_fixture import API_TOKEN, ServedOkta, me_calls, served_okta
+from benchmarks.table import Row, Section
+from benchmarks.timing import interleaved
+from benchmarks.wsgi_call import WsgiVariant, call_wsgi, time_wsgi, wsgi_environ
+
+__all__ = ["run"]
+
+
+def _measure(
+    title: str,
+    reference: str,
+    okta: ServedOkta,
+    variants: list[WsgiVariant],
+    iterations: int,
+    rounds: int,
+) -> Section:
+    for variant in variants:
+        for _ in range(2):  # the first call of the hit variant is its one miss
+            status, _, _ = call_wsgi(variant.app, wsgi_environ(variant.cookie))
+            if not status.startswith("200"):
+                raise RuntimeError(f"{title} {variant.key}: answered {status}")
+    calls = me_calls(okta.fake)
+    batches: dict[str, Callable[[int], float]] = {
+        v.key: (lambda n, v=v: time_wsgi(v.app, wsgi_environ(v.cookie), n)) for v in variants
+    }
+    timings = interleaved(batches, iterations, rounds)
+    calls = me_calls(okta.fake) - calls
+    section = Section(
+        title, overhead_rows([(v.key, v.label) for v in variants], timings, reference)
+    )
+    section.notes.append(
+        f"{iterations:,} requests per variant per round, {rounds} rounds interleaved; best "
+        f"round shown (median in brackets); Okta calls during the timed loops: {calls}"
+        + ("" if calls == 0 else " (NOT all hits: figures suspect)")
+    )
+    return section
+
+
+def _unavailable(title: str, adapter: str, exc: Exception) -> Section:
+    return Section(title, [Row(adapter, f"not available: {type(exc).__name__}: {exc}")])
+
+
+def flask_section(okta: ServedOkta, iterations: int, rounds: int) -> Section:
+    title = "Flask, direct WSGI calls: time per request"
+    try:
+        from benchmarks.flask_apps import flask_variants
+    except ImportError as exc:
+        return _unavailable(title, "okta_session_mw.integrations.flask.OktaSession", exc)
+    variants, close = flask_variants(okta.config(), okta.new_session_cookie())
+    try:
+        return _measure(title, "the reference", okta, variants, iterations, rounds)
+    finally:
+        close()
+
+
+def django_section(okta: ServedOkta, iterations: int, rounds: int) -> Section:
+    title = "Django, direct WSGI calls: time per request"
+    try:
+        from okta_session_mw.integrations.django import OktaSessionMiddleware  # noqa: F401
+
+        from benchmarks.django_apps import django_settings, django_variants
+    except ImportError as exc:
+        return _unavailable(title, "okta_session_mw.integrations.django.OktaSessionMiddleware", exc)
+    okta_settings = {"ORG_URL": okta.base_url, "API_TOKEN": API_TOKEN, "CACHE_TTL": 3600.0}
+    with django_settings(okta_settings):
+        variants = django_variants(okta.new_session_cookie())
+        return _measure(title, "the reference", okta, variants, iterations, rounds)
+
+
+def run(*, iterations: int = 10_000, rounds: int = 5) -> list[Section]:
+    with served_okta() as okta:
+        return [
+            flask_section(okta, iterations, rounds),
+            django_section(okta, iterations, rounds),
+        ]
