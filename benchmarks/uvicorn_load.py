@@ -94,12 +94,22 @@ def _warm_up(server: _Server, requests: int) -> None:
             client.get(server.url).raise_for_status()
 
 
-def run(*, seconds: int = 5, rounds: int = 3, connections: int = 50, tool: str = "auto") -> Section:
-    """Load each variant ``rounds`` times for ``seconds``; ``tool``: auto, wrk or httpx."""
+def run(
+    *,
+    seconds: int = 5,
+    rounds: int = 3,
+    connections: int = 50,
+    tool: str = "auto",
+    warm_up: int = 300,
+) -> Section:
+    """Load each variant ``rounds`` times for ``seconds``; ``tool``: auto, wrk or httpx.
+
+    ``warm_up`` requests go to each server first (the hit variant's one miss among them).
+    """
     tool = tool_name(tool)
     with _servers(list(VARIANTS)) as servers:
         for server in servers:
-            _warm_up(server, 200)
+            _warm_up(server, warm_up)
         for round_ in range(rounds):
             shift = round_ % len(servers)
             for server in servers[shift:] + servers[:shift]:

@@ -1,0 +1,70 @@
+"""The benchmarks still run: every section once with tiny sizes (``--quick``).
+
+Nothing here asserts a timing: figures from a loaded CI machine mean nothing. It checks
+that each section produces its rows, that both framework adapters are measured (not
+"not available"), that the cache-hit variants really ran on cache hits, and that the
+table renders. The uvicorn section uses the Python load generator, the path a machine
+without ``wrk`` takes; ``wrk``'s report is parsed from a recorded sample.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.__main__ import SECTIONS, main, run_sections
+from benchmarks.load_tools import parse_wrk
+from benchmarks.table import render
+
+WRK_SAMPLE = """\
+Running 1s test @ http://127.0.0.1:41234/
+  1 threads and 50 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     6.01ms    1.20ms  21.93ms   90.12%
+    Req/Sec     8.35k   310.12     8.71k    80.00%
+  Latency Distribution
+     50%    5.80ms
+     75%    6.20ms
+     90%    7.10ms
+     99%   12.34ms
+  8310 requests in 1.00s, 1.13MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 4
+Requests/sec:   8301.52
+Transfer/sec:      1.13MB
+"""
+
+
+def test_wrk_report_is_read() -> None:
+    result = parse_wrk(WRK_SAMPLE)
+    assert result.requests == 8310
+    assert result.rps == pytest.approx(8301.52)
+    assert result.p50 == pytest.approx(0.0058)
+    assert result.p99 == pytest.approx(0.01234)
+    assert result.errors == 2 + 1 + 4
+
+
+def test_every_section_runs_quick() -> None:
+    sections = run_sections(list(SECTIONS), quick=True, overrides={"uvicorn": {"tool": "httpx"}})
+    titles = [s.title for s in sections]
+    assert len(sections) == 6, titles  # wsgi gives Flask and Django
+    for section in sections:
+        assert section.rows, section.title
+        for row in section.rows:
+            assert "not available" not in row.result, (section.title, row)
+    for section in sections:
+        for note in section.notes:
+            assert "NOT all hits" not in note, (section.title, note)
+    uvicorn = next(s for s in sections if s.title.startswith("uvicorn"))
+    assert any("Okta calls seen by the hit variant's fake over its whole life: 1 " in n
+               for n in uvicorn.notes), uvicorn.notes  # fmt: skip
+    miss = next(s for s in sections if s.title.startswith("Cache-miss"))
+    assert miss.rows[0].result == "10 for 10 cookies"  # one Okta call per cookie
+    plain, markdown = render(sections), render(sections, markdown=True)
+    assert all(title in plain and title in markdown for title in titles)
+
+
+def test_command_line_prints_one_table(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["--quick", "--only", "asgi", "--markdown"])
+    out = capsys.readouterr().out
+    assert out.startswith("python -m benchmarks --quick --only asgi --markdown\n")
+    assert "| bare Starlette app (baseline) |" in out
