@@ -18,6 +18,7 @@ answers again that memory is dropped and owed evictions are sent first.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import threading
 import time
@@ -210,6 +211,8 @@ class RedisSessionCache:
                 owed = self._health.next_owed()
             reply = _send(client, op)
         except _FAILURES as exc:
+            with contextlib.suppress(*_FAILURES):  # pooled connections died with Redis
+                self._client().connection_pool.disconnect()
             return self._failed(op, exc)
         self._answered()
         return True, op.read(reply)
@@ -221,6 +224,8 @@ class RedisSessionCache:
             # the socket timeouts bound each step; this bounds the whole call
             reply = await asyncio.wait_for(self._asend_owed_then(op), self.bound)
         except _FAILURES as exc:
+            with contextlib.suppress(*_FAILURES):
+                await asyncio.wait_for(self._aclient().connection_pool.disconnect(), self.bound)
             return self._failed(op, exc)
         self._answered()
         return True, op.read(reply)

@@ -3,7 +3,7 @@
 After a failed call Redis is left alone for ``retry_interval`` seconds (requests then
 skip it at once instead of each waiting for a timeout); the next call after that is
 the probe. The first failure is logged, then at most one line per ``log_interval``
-with the number of failures in between; the recovery is logged once. An eviction that
+with the number of failures in between; the end of a logged outage is logged once. An eviction that
 could not reach Redis is kept (bounded) and sent first when Redis answers again, so a
 logout during an outage still reaches the workers that read Redis afterwards.
 """
@@ -59,6 +59,7 @@ class RedisHealth:
         self._clock = clock
         self._lock = threading.Lock()
         self._down = False
+        self._announced = False  # this outage was logged, so its end will be too
         self._retry_at = 0.0
         self._failures = _Throttle(log_interval, clock)
         self._bad_values = _Throttle(log_interval, clock)
@@ -79,6 +80,7 @@ class RedisHealth:
             self._retry_at = self._clock() + self.retry_interval
             if not self._failures.allow():
                 return
+            self._announced = True
             held, self._failures.held = self._failures.held, 0
         logger.warning(
             "Redis session cache at %s unavailable (%s); asking Okta directly, "
@@ -95,8 +97,9 @@ class RedisHealth:
             was_down, self._down = self._down, False
             if not was_down:
                 return False
-            self._failures.held = 0
-        logger.warning("Redis session cache at %s reachable again", self.where)
+            announced, self._announced = self._announced, False
+        if announced:
+            logger.warning("Redis session cache at %s reachable again", self.where)
         return True
 
     def bad_value(self, exc: Exception) -> None:

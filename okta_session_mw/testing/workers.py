@@ -17,7 +17,6 @@ Used by this project's Redis tests and ``benchmarks/redis_workers.py``; point it
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.middleware import OktaSessionMiddleware
 from okta_session_mw.protect import get_service
 from okta_session_mw.routes import logout_route
+from okta_session_mw.testing.redis_server import free_port
 
 __all__ = ["WorkerPool", "create_app"]
 
@@ -65,13 +65,6 @@ def create_app() -> Starlette:
     )
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _ready(url: str) -> bool:
     try:
         with urllib.request.urlopen(url + "/healthz", timeout=0.5) as answer:  # noqa: S310
@@ -92,7 +85,7 @@ class WorkerPool:
 
     def start(self) -> None:
         for _ in range(self.count):
-            port = _free_port()
+            port = free_port()
             command = [sys.executable, "-m", "uvicorn", f"{__name__}:create_app", "--factory"]
             command += ["--host", "127.0.0.1", "--port", str(port)]
             command += ["--log-level", "warning", "--no-access-log", "--lifespan", "on"]
