@@ -9,6 +9,7 @@ loops run, and the section says so if one did.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from benchmarks.asgi_apps import (
@@ -47,6 +48,11 @@ async def _batch(app: ASGIApp, template: dict[str, Any], n: int) -> float:
     return loop.time() - started
 
 
+def _batcher(loop: asyncio.AbstractEventLoop, variant: AsgiVariant) -> Callable[[int], float]:
+    template = http_scope(variant.cookie)
+    return lambda n: loop.run_until_complete(_batch(variant.app, template, n))
+
+
 async def _check(variant: AsgiVariant, expected: Source | None) -> None:
     """Call once (this primes the cache) and make sure the variant does what it says."""
     scope = http_scope(variant.cookie)
@@ -73,18 +79,8 @@ def run(*, iterations: int = 20_000, rounds: int = 5) -> Section:
                 loop.run_until_complete(_check(variant, None))  # the hit variant's miss
                 loop.run_until_complete(_check(variant, expected.get(variant.key)))
             calls = me_calls(okta.fake)
-            timings = interleaved(
-                {
-                    v.key: (
-                        lambda n, v=v: loop.run_until_complete(
-                            _batch(v.app, http_scope(v.cookie), n)
-                        )
-                    )
-                    for v in variants
-                },
-                iterations,
-                rounds,
-            )
+            batches = {v.key: _batcher(loop, v) for v in variants}
+            timings = interleaved(batches, iterations, rounds)
             calls = me_calls(okta.fake) - calls
         finally:
             loop.run_until_complete(service.aclose())

@@ -141,7 +141,7 @@ def run(
 
 
 def _median(results: list[LoadResult], attr: str) -> float:
-    return statistics.median(getattr(r, attr) for r in results)
+    return float(statistics.median(getattr(r, attr) for r in results))
 
 
 def _rows(servers: list[_Server]) -> list[Row]:

@@ -19,6 +19,11 @@ from benchmarks.wsgi_call import WsgiVariant, call_wsgi, time_wsgi, wsgi_environ
 __all__ = ["run"]
 
 
+def _batcher(variant: WsgiVariant) -> Callable[[int], float]:
+    template = wsgi_environ(variant.cookie)
+    return lambda n: time_wsgi(variant.app, template, n)
+
+
 def _measure(
     title: str,
     reference: str,
@@ -33,10 +38,7 @@ def _measure(
             if not status.startswith("200"):
                 raise RuntimeError(f"{title} {variant.key}: answered {status}")
     calls = me_calls(okta.fake)
-    batches: dict[str, Callable[[int], float]] = {
-        v.key: (lambda n, v=v: time_wsgi(v.app, wsgi_environ(v.cookie), n)) for v in variants
-    }
-    timings = interleaved(batches, iterations, rounds)
+    timings = interleaved({v.key: _batcher(v) for v in variants}, iterations, rounds)
     calls = me_calls(okta.fake) - calls
     section = Section(
         title, overhead_rows([(v.key, v.label) for v in variants], timings, reference)
