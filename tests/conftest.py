@@ -147,3 +147,33 @@ async def client(service: SessionService) -> AsyncIterator[httpx.AsyncClient]:
 def me_calls(fake: FakeOkta) -> int:
     """How many GetCurrentSession calls reached the fake."""
     return len(fake.calls_to("GET", "/api/v1/sessions/me"))
+
+
+@contextmanager
+def serve_uvicorn_process(module_app: str, env: dict[str, str]) -> Iterator[str]:
+    """Serve ``module:app`` with uvicorn in its own process (its own GIL); yields its URL."""
+    import os
+    import subprocess
+    import sys
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", module_app, "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning", "--no-access-log"],
+        env={**os.environ, **env},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(url + "/", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"uvicorn {module_app} did not start") from None
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
