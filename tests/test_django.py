@@ -173,6 +173,7 @@ def test_protected_view_runs_for_an_active_session(okta: FakeOkta, path: str) ->
     response = Client().get(path, headers={**HTML, "Cookie": _cookie(okta)})
     assert response.status_code == 200
     assert response.json()["login"] == DEMO_LOGIN
+    assert not get_service()._async_drivers  # WSGI: async views use the sync client too
 
 
 def test_okta_down_is_503_not_a_login_redirect(okta: FakeOkta, settings: SettingsWrapper) -> None:
@@ -434,6 +435,13 @@ def test_login_helper_sets_the_sid_cookie_and_primes_the_cache(okta: FakeOkta) -
     protected = client.get("/protected/", headers=API)  # the client sends the new cookie
     assert protected.json()["id"] == session_id
     assert okta.calls == []  # CreateSession's answer is already cached
+
+
+def test_async_login_helper_under_wsgi(okta: FakeOkta) -> None:
+    token = okta.issue_session_token(DEMO_LOGIN)
+    response = Client().post("/alogin/", {"session_token": token})
+    assert response.cookies["sid"].value == response.json()["id"]
+    assert not get_service()._async_drivers
 
 
 def test_login_cookie_is_not_secure_on_plain_http_loopback(okta: FakeOkta) -> None:

@@ -7,9 +7,12 @@ settings.py::
     OKTA_SESSION = {"ORG_URL": "https://example.okta.com"}      # + any config field, upper case
 
 urls.py: ``path("okta/", include("okta_session_mw.integrations.django.urls"))`` (POST
-``okta/logout/``). Views: ``@okta_session_required``, ``OktaSessionRequiredMixin``.
-Everything is decided by the core (``okta_session_mw``); this package only translates
-Django's request and response.
+``okta/logout/``). Views: ``@okta_session_required``, ``OktaSessionRequiredMixin``;
+``request.okta_session`` is lazy like ``request.user`` (test it with ``if``, not ``is
+None``; ``get_okta_session(request)`` gives the plain value), ``await
+request.aokta_session()`` in async views. Templates: ``context_processors.okta_session``
+gives the logout form its token. Everything is decided by the core
+(``okta_session_mw``); this package only translates Django's request and response.
 """
 
 from __future__ import annotations

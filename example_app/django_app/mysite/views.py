@@ -37,7 +37,7 @@ class ProfileView(OktaSessionRequiredMixin, TemplateView):
 @okta_session_required
 async def api_me(request: HttpRequest) -> JsonResponse:
     """Async and protected: an API client without a session gets a JSON 401."""
-    session = await request.aokta_session()  # type: ignore[attr-defined]
+    session = await request.aokta_session()
     return JsonResponse(
         {
             "login": session.login,
