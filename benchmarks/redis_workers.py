@@ -102,7 +102,7 @@ def _measure(
 
 
 def run(
-    *, workers: tuple[int, ...] = (1, 4, 8), sessions: int = 50, ttl: float = 2.0,
+    *, workers: tuple[int, ...] = (1, 4, 8), sessions: int = 20, ttl: float = 2.0,
     seconds: float = 10.0, concurrency: int = 32,
 ) -> Section:  # fmt: skip
     results: list[Result] = []
@@ -123,17 +123,21 @@ def run(
         f"Okta calls per session per minute: {sessions} sessions, cache TTL {ttl:g} s, "
         f"{seconds:g} s of load per row"
     )
+    redis_by_workers = {r.workers: r for r in results if r.cache == "redis"}
     for result in results:
-        redis_row = result.cache == "redis"
-        target = f"<= {allowed:.0f} (one per TTL, deployment-wide)" if redis_row else ""
-        if redis_row:
-            target += ": " + verdict(result.per_session_minute <= allowed)
+        rate = result.per_session_minute
+        if result.cache == "redis":
+            versus = f"{rate / floor:.2f}x the floor ({floor:g})"
+            target = f"<= {allowed:.0f} (one per TTL, deployment-wide): "
+            target += verdict(rate <= allowed)
+        else:
+            shared = redis_by_workers[result.workers].per_session_minute
+            versus, target = f"{rate / max(shared, 1e-9):.1f}x Redis", ""
         section.rows.append(
             Row(
                 f"{result.cache}, {result.workers} worker{'s' if result.workers > 1 else ''}",
-                f"{result.per_session_minute:.1f} calls/session/min",
-                f"{result.per_session_minute / floor:.2f}x the floor ({floor:g}); "
-                f"{result.requests / result.seconds:.0f} req/s",
+                f"{rate:.1f} calls/session/min ({result.requests / result.seconds:.0f} req/s)",
+                versus,
                 target,
             )
         )
@@ -143,7 +147,8 @@ def run(
         "about every session once",
         "the floor is 60 / TTL; an in-process cache pays it once per worker that sees the "
         "session, Redis once for the deployment; the target allows one fetch more per "
-        "session for the edges of the window",
+        "session for the edges of the window. A session asked about less often than once "
+        "per TTL on a worker costs less than the floor there (a lookup waits for a request)",
         f"Redis socket timeouts raised to 2 s ({REDIS_OPTIONS}) so a loaded machine's "
         "stalls do not read as outages",
     ]
@@ -153,7 +158,7 @@ def run(
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.redis_workers")
     parser.add_argument("--workers", default="1,4,8", help="worker counts (default 1,4,8)")
-    parser.add_argument("--sessions", type=int, default=50)
+    parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--ttl", type=float, default=2.0, help="cache TTL in seconds")
     parser.add_argument("--seconds", type=float, default=10.0, help="load per row")
     parser.add_argument("--concurrency", type=int, default=32)
