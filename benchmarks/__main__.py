@@ -16,7 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks import asgi_overhead, memory, miss_path, uvicorn_load, wsgi_overhead
+from benchmarks import (
+    asgi_overhead,
+    instructions,
+    memory,
+    miss_path,
+    uvicorn_load,
+    wsgi_overhead,
+)
 from benchmarks.table import Section, render
 from okta_session_mw import __version__
 
@@ -34,6 +41,7 @@ SECTIONS: dict[str, Benchmark] = {
     "asgi": Benchmark(
         asgi_overhead.run, {"iterations": 20_000, "rounds": 5}, {"iterations": 300, "rounds": 2}
     ),
+    "callgrind": Benchmark(instructions.run, {"iterations": 1_000}, {"iterations": 20}),
     "uvicorn": Benchmark(
         uvicorn_load.run, {"seconds": 5, "rounds": 3}, {"seconds": 1, "rounds": 1, "warm_up": 20}
     ),

@@ -23,6 +23,7 @@ from okta_session_mw import OktaSessionMiddleware, SessionService
 
 __all__ = [
     "APP_COOKIE",
+    "LABELS",
     "SESSION_SECRET",
     "AsgiVariant",
     "asgi_variants",
@@ -35,6 +36,13 @@ Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 
 SESSION_SECRET = "bench-starlette-session-secret"
+LABELS = {
+    "bare": "bare Starlette app (baseline)",
+    "okta_hit": "+ OktaSessionMiddleware, cache hit",
+    "okta_no_cookie": "+ OktaSessionMiddleware, no Okta cookie",
+    "starlette_session": "+ Starlette SessionMiddleware (reference)",
+}
+"""The variants, in the order every ASGI section shows them: baseline first, reference last."""
 APP_COOKIE = "theme=dark"
 
 
@@ -74,17 +82,14 @@ def asgi_variants(
     full = f"{okta_cookie}; {session_cookie}; {APP_COOKIE}"
     okta_app = _app(Middleware(OktaSessionMiddleware, service=service))
     return [
-        AsgiVariant("bare", "bare Starlette app (baseline)", _app(), full),
-        AsgiVariant("okta_hit", "+ OktaSessionMiddleware, cache hit", okta_app, full),
+        AsgiVariant("bare", LABELS["bare"], _app(), full),
+        AsgiVariant("okta_hit", LABELS["okta_hit"], okta_app, full),
         AsgiVariant(
-            "okta_no_cookie",
-            "+ OktaSessionMiddleware, no Okta cookie",
-            okta_app,
-            f"{session_cookie}; {APP_COOKIE}",
+            "okta_no_cookie", LABELS["okta_no_cookie"], okta_app, f"{session_cookie}; {APP_COOKIE}"
         ),
         AsgiVariant(
             "starlette_session",
-            "+ Starlette SessionMiddleware (reference)",
+            LABELS["starlette_session"],
             _app(Middleware(SessionMiddleware, secret_key=SESSION_SECRET)),
             full,
         ),

@@ -27,7 +27,7 @@ from benchmarks.timing import interleaved
 from okta_session_mw import SessionService, Source
 from okta_session_mw.middleware import RESOLUTION_KEY
 
-__all__ = ["run"]
+__all__ = ["run", "time_batch"]
 
 TITLE = "ASGI, direct calls (no network): time per request"
 
@@ -40,7 +40,7 @@ async def _discard(message: Any) -> None:
     return None
 
 
-async def _batch(app: ASGIApp, template: dict[str, Any], n: int) -> float:
+async def time_batch(app: ASGIApp, template: dict[str, Any], n: int) -> float:
     loop = asyncio.get_running_loop()
     started = loop.time()
     for _ in range(n):
@@ -50,7 +50,7 @@ async def _batch(app: ASGIApp, template: dict[str, Any], n: int) -> float:
 
 def _batcher(loop: asyncio.AbstractEventLoop, variant: AsgiVariant) -> Callable[[int], float]:
     template = http_scope(variant.cookie)
-    return lambda n: loop.run_until_complete(_batch(variant.app, template, n))
+    return lambda n: loop.run_until_complete(time_batch(variant.app, template, n))
 
 
 async def _check(variant: AsgiVariant, expected: Source | None) -> None:

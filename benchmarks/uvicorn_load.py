@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import uvicorn
 
+from benchmarks.asgi_apps import LABELS
 from benchmarks.load_tools import REPO_ROOT, LoadResult, run_load, tool_name
 from benchmarks.table import Row, Section, ms, verdict
 
@@ -29,12 +30,7 @@ __all__ = ["VARIANTS", "run"]
 
 TITLE = "uvicorn + load generator on loopback: requests per second, p99 latency"
 
-VARIANTS = {
-    "bare": "bare Starlette app (baseline)",
-    "okta_hit": "+ OktaSessionMiddleware, cache hit",
-    "okta_no_cookie": "+ OktaSessionMiddleware, no Okta cookie",
-    "starlette_session": "+ Starlette SessionMiddleware (reference)",
-}
+VARIANTS = LABELS
 
 
 @dataclass
