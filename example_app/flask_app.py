@@ -25,11 +25,6 @@ from typing import Any
 from flask import Flask, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from jinja2 import DictLoader
-from okta_session_mw.integrations.flask import (
-    OktaSession,
-    login_with_session_token,
-    okta_session_required,
-)
 
 from okta_session_mw import OktaSessionClient
 from okta_session_mw.access import is_safe_path
@@ -39,6 +34,11 @@ from okta_session_mw.errors import (
     OktaRateLimitError,
     OktaServerError,
     OktaTransportError,
+)
+from okta_session_mw.integrations.flask import (
+    OktaSession,
+    login_with_session_token,
+    okta_session_required,
 )
 
 TEMPLATES = {

@@ -10,11 +10,14 @@ from okta_session_mw._version import __version__
 from okta_session_mw.auth_backend import OktaAuthBackend, OktaUser
 from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.csrf import CSRF_FIELD, CSRF_HEADER
 from okta_session_mw.errors import (
     ConfigError,
+    InvalidRequestError,
     OktaAPIError,
     OktaAuthenticationError,
     OktaAuthError,
+    OktaAuthnIncompleteError,
     OktaBadRequestError,
     OktaConnectionError,
     OktaInvalidResponseError,
@@ -33,12 +36,14 @@ from okta_session_mw.middleware import OktaSessionDenied, OktaSessionMiddleware
 from okta_session_mw.protect import (
     RequireOktaSession,
     get_okta_session,
+    get_resolution,
     get_service,
     okta_session_required,
     optional_okta_session,
     require_okta_session,
 )
 from okta_session_mw.routes import (
+    csrf_allows,
     login_with_session_token,
     logout,
     logout_csrf_token,
@@ -56,16 +61,20 @@ from okta_session_mw.session import (
 from okta_session_mw.stats import SessionStats
 
 __all__ = [
+    "CSRF_FIELD",
+    "CSRF_HEADER",
     "AsyncOktaSessionClient",
     "AuthenticationMethod",
     "ConfigError",
     "IdentityProvider",
     "IdentityProviderType",
+    "InvalidRequestError",
     "Link",
     "OktaAPIError",
     "OktaAuthBackend",
     "OktaAuthError",
     "OktaAuthenticationError",
+    "OktaAuthnIncompleteError",
     "OktaBadRequestError",
     "OktaConnectionError",
     "OktaInvalidResponseError",
@@ -91,7 +100,9 @@ __all__ = [
     "SessionStatus",
     "Source",
     "__version__",
+    "csrf_allows",
     "get_okta_session",
+    "get_resolution",
     "get_service",
     "login_with_session_token",
     "logout",

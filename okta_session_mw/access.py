@@ -68,12 +68,14 @@ def check_access(
     path: str,
     query: str = "",
     statuses: Collection[SessionStatus] | None = None,
+    redirect: bool = True,
 ) -> Reply | None:
     """None when the request may proceed, else the ``Reply`` to send.
 
     Okta unreachable with nothing cached is 503, not a login redirect (no redirect
     loops in an outage). A session whose status is not accepted (MFA_REQUIRED by
-    default) is treated like no session.
+    default) is treated like no session. ``redirect=False`` (API routes) always
+    answers 401, even to a browser tab.
     """
     allowed = config.accepted_statuses if statuses is None else statuses
     session = resolution.session
@@ -86,7 +88,7 @@ def check_access(
             "Okta could not be reached; try again shortly.",
             (("retry-after", "5"),),
         )
-    if wants_html(headers):
+    if redirect and wants_html(headers):
         location = login_redirect_url(config, safe_return_path(path, query))
         return Reply(303, (("location", location), ("cache-control", "no-store")), b"")
     return _json(

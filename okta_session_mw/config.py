@@ -90,9 +90,13 @@ class OktaSessionConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(name, f"must be a positive integer, got {value!r}")
-        statuses = frozenset(SessionStatus(s) for s in self.accepted_statuses)
+        statuses = frozenset(SessionStatus(str(s).upper()) for s in self.accepted_statuses)
         if not statuses:
             raise ConfigError("accepted_statuses", "must name at least one status (e.g. ACTIVE)")
+        unknown = sorted(s.value for s in statuses if not s.is_known)
+        if unknown:
+            known = ", ".join(m.value for m in SessionStatus)
+            raise ConfigError("accepted_statuses", f"unknown status {unknown}; known: {known}")
         set_(self, "accepted_statuses", statuses)
         prefixes = tuple(self.exempt_paths)
         if any(not p.startswith("/") for p in prefixes):
@@ -158,7 +162,12 @@ class OktaSessionConfig:
         kwargs.update(overrides)
         if "org_url" not in kwargs:
             raise ConfigError(f"{prefix}ORG_URL", "is required (your Okta org, https://...)")
-        return cls(**kwargs)
+        try:
+            return cls(**kwargs)
+        except ConfigError as exc:  # name the key as the user wrote it
+            if exc.setting in overrides:
+                raise
+            raise ConfigError(prefix + exc.setting.upper(), exc.message) from None
 
     @classmethod
     def from_env(
@@ -188,7 +197,9 @@ _TUPLES = {"cookie_names", "exempt_paths", "allowed_origins"}
 def _convert(key: str, name: str, raw: Any) -> Any:
     """Turn a setting given as text (environment, .env files) into the field's type."""
     if not isinstance(raw, str):
-        if name in _TUPLES | {"accepted_statuses"} and isinstance(raw, Iterable):
+        if name in _TUPLES | {"accepted_statuses"} and isinstance(raw, Iterable) and not isinstance(
+            raw, (str, bytes, Mapping)
+        ):
             return tuple(raw) if name in _TUPLES else frozenset(raw)
         return raw
     text = raw.strip()

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from okta_session_mw.cache import CacheEntry
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.errors import (
+    InvalidRequestError,
     OktaAuthError,
     OktaNotFoundError,
     OktaRateLimitError,
@@ -203,8 +204,9 @@ def _lookup(
             return shared, _cached(shared)
     try:
         session: Session = yield CallOkta("get_current_session", cookie)
-    except (OktaNotFoundError, OktaAuthError):
-        # 404 is Okta's "no session"; 401/403 are what some orgs answer for a bad cookie.
+    except (OktaNotFoundError, OktaAuthError, InvalidRequestError):
+        # 404 is Okta's "no session"; 401/403 are what some orgs answer for a bad cookie;
+        # a cookie that cannot even be sent is no session either.
         negative = negative_entry(clock(), config)
         yield CacheSet(key, negative)
         return negative, Resolution(None, Source.MISS)

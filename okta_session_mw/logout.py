@@ -9,24 +9,53 @@ The adapters read the request (method, headers, form token, cookies), call the
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from okta_session_mw.access import is_safe_path
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.cookies import expired_cookie_header, session_cookie_header
+from okta_session_mw.csrf import CSRF_HEADER
 from okta_session_mw.reply import Reply
 from okta_session_mw.session import Session
 from okta_session_mw.urls import is_loopback_host
 
 __all__ = [
+    "LogoutRequest",
     "cookie_should_be_secure",
     "forbidden_reply",
     "login_cookie_header",
     "logout_reply",
     "own_origin",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class LogoutRequest:
+    """What an adapter reads off a logout request; the service decides the rest."""
+
+    method: str
+    scheme: str
+    host: str | None
+    headers: Mapping[str, str]
+    """Lower-case names: ``origin``, ``referer``, ``accept``, ``x-csrf-token``..."""
+    cookie_header: str | None
+    form_token: str | None = None
+    """The ``csrf_token`` form field, if the adapter read one."""
+    redirect_to: str | None = None
+
+    @property
+    def token(self) -> str | None:
+        return self.headers.get(CSRF_HEADER) or self.form_token
+
+    def __repr__(self) -> str:  # headers hold cookies
+        return f"LogoutRequest(method={self.method!r}, host={self.host!r})"
+
+
+def method_not_allowed_reply() -> Reply:
+    return Reply(405, (("allow", "POST"),))
 
 
 def own_origin(scheme: str, host_header: str | None) -> str:
@@ -53,8 +82,19 @@ def logout_reply(
     present_cookies: Iterable[str],
     secure: bool,
     redirect_to: str | None = None,
+    closed: bool = True,
 ) -> Reply:
-    """The answer to a successful logout; ``redirect_to`` is used only if it is safe."""
+    """The answer to a logout; ``redirect_to`` is used only if it is safe.
+
+    ``closed`` False means Okta could not close the session (down, 5xx): the answer is
+    then 503 and the cookies are kept, so the user can try again rather than believe
+    they are signed out while the Okta session lives on.
+    """
+    if not closed:
+        body = json.dumps({"error": "okta_unavailable",
+                           "message": "Could not close the Okta session; try again."})
+        return Reply(503, (("content-type", "application/json"), ("cache-control", "no-store"),
+                           ("retry-after", "5")), body.encode())
     headers: list[tuple[str, str]] = [("cache-control", "no-store")]
     headers += [("set-cookie", expired_cookie_header(n, secure=secure)) for n in present_cookies]
     if not html:
@@ -76,7 +116,7 @@ def login_cookie_header(
 ) -> str:
     """``Set-Cookie`` for the session CreateSession made: ``sid=<id>``, ends with it."""
     return session_cookie_header(
-        config.cookie_names[0],
+        "sid",
         session.id,
         session.expires_at,
         secure=secure,

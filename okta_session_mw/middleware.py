@@ -8,23 +8,16 @@ into the app: a failure is logged and the request goes on without a session.
 
 from __future__ import annotations
 
-import logging
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from okta_session_mw.config import OktaSessionConfig
-from okta_session_mw.flow import Resolution, Source
 from okta_session_mw.reply import Reply
 from okta_session_mw.service import SessionService
 
 __all__ = ["RESOLUTION_KEY", "SERVICE_KEY", "OktaSessionDenied", "OktaSessionMiddleware"]
 
-logger = logging.getLogger("okta_session_mw")
-
 SERVICE_KEY = "okta_session_mw.service"
 RESOLUTION_KEY = "okta_session_mw.resolution"
-_EXEMPT = Resolution(None, Source.NO_COOKIE)
-_FAILED = Resolution(None, Source.UNAVAILABLE, unavailable=True)
 
 
 class OktaSessionDenied(Exception):
@@ -66,10 +59,7 @@ class OktaSessionMiddleware:
             await self.app(scope, receive, send)
             return
         scope[SERVICE_KEY] = self.service
-        if self.service.is_exempt(scope["path"]):
-            resolution = _EXEMPT
-        else:
-            resolution = await self._resolve(scope)
+        resolution = await self.service.aresolve_request(_cookie_header(scope), scope["path"])
         scope[RESOLUTION_KEY] = resolution
         scope["okta_session"] = resolution.session
         scope.setdefault("state", {})["okta_session"] = resolution.session
@@ -77,16 +67,6 @@ class OktaSessionMiddleware:
             await self.app(scope, receive, send)
         except OktaSessionDenied as denied:
             await _send_reply(kind, denied.reply, send)
-
-    async def _resolve(self, scope: Scope) -> Resolution:
-        cookie = _cookie_header(scope)
-        if cookie is None:
-            return _EXEMPT
-        try:
-            return await self.service.aresolve(cookie)
-        except Exception:  # a bug or a broken cache must not take the app down
-            logger.exception("okta_session_mw: session lookup failed unexpectedly")
-            return _FAILED
 
     def _lifespan_send(self, send: Send) -> Send:
         async def lifespan_send(message: Message) -> None:

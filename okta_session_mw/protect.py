@@ -26,6 +26,7 @@ from okta_session_mw.session import Session, SessionStatus
 __all__ = [
     "RequireOktaSession",
     "get_okta_session",
+    "get_resolution",
     "get_service",
     "okta_session_required",
     "optional_okta_session",
@@ -47,6 +48,14 @@ def get_service(conn: HTTPConnection) -> SessionService:
     return service
 
 
+def get_resolution(conn: HTTPConnection) -> Resolution:
+    """How the middleware resolved this request: the session and where it came from
+    (``Source.HIT``, ``MISS``, ``STALE``...), and whether Okta was unavailable."""
+    get_service(conn)
+    resolution: Resolution = conn.scope[RESOLUTION_KEY]
+    return resolution
+
+
 def get_okta_session(conn: HTTPConnection) -> Session | None:
     """The request's Okta session (any status), or None."""
     get_service(conn)
@@ -55,18 +64,21 @@ def get_okta_session(conn: HTTPConnection) -> Session | None:
 
 
 def reply_for(
-    conn: HTTPConnection, statuses: Collection[SessionStatus] | None = None
+    conn: HTTPConnection,
+    statuses: Collection[SessionStatus] | None = None,
+    *,
+    redirect: bool = True,
 ) -> Reply | None:
     """None if the request may see a protected view, else what to answer."""
     service = get_service(conn)
-    resolution: Resolution = conn.scope[RESOLUTION_KEY]
     return check_access(
-        resolution,
+        get_resolution(conn),
         service.config,
         headers=conn.headers,
         path=conn.scope.get("root_path", "") + conn.scope["path"],
         query=conn.scope.get("query_string", b"").decode("latin-1"),
         statuses=statuses,
+        redirect=redirect,
     )
 
 
@@ -119,13 +131,20 @@ def okta_session_required(
 
 
 class RequireOktaSession:
-    """FastAPI dependency: the session, or the reply is sent instead of the endpoint."""
+    """FastAPI dependency: the session, or the reply is sent instead of the endpoint.
 
-    def __init__(self, statuses: Collection[SessionStatus] | None = None) -> None:
+    ``redirect=False`` suits JSON APIs: an anonymous caller always gets 401, even a
+    browser tab that navigated there.
+    """
+
+    def __init__(
+        self, statuses: Collection[SessionStatus] | None = None, *, redirect: bool = True
+    ) -> None:
         self.statuses = statuses
+        self.redirect = redirect
 
     def __call__(self, request: HTTPConnection) -> Session:
-        reply = reply_for(request, self.statuses)
+        reply = reply_for(request, self.statuses, redirect=self.redirect)
         if reply is not None:
             raise OktaSessionDenied(reply)
         session: Session = request.scope["okta_session"]

@@ -14,33 +14,27 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from okta_session_mw.access import wants_html
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.csrf import CSRF_FIELD, CSRF_HEADER
-from okta_session_mw.logout import (
-    cookie_should_be_secure,
-    forbidden_reply,
-    login_cookie_header,
-    logout_reply,
-    own_origin,
-)
+from okta_session_mw.logout import LogoutRequest, cookie_should_be_secure, login_cookie_header
 from okta_session_mw.protect import get_service, render_reply
 from okta_session_mw.session import Session
 
-__all__ = ["login_with_session_token", "logout", "logout_csrf_token", "logout_route"]
+__all__ = [
+    "csrf_allows",
+    "login_with_session_token",
+    "logout",
+    "logout_csrf_token",
+    "logout_route",
+]
 
 _MAX_FORM_BYTES = 16 * 1024
 
 
-def _cookie_key(request: Request) -> str | None:
-    service = get_service(request)
-    cookies = service.okta_cookies(request.headers.get("cookie"))
-    return service.key_for(cookies) if cookies else None
-
-
 def logout_csrf_token(request: Request) -> str:
     """Token for a logout form's ``csrf_token`` field (or the ``X-CSRF-Token`` header)."""
-    return get_service(request).logout_guard.token(_cookie_key(request))
+    service = get_service(request)
+    return service.logout_guard.token(service.cookie_key(request.headers.get("cookie")))
 
 
 async def _form_field(request: Request, name: str) -> str | None:
@@ -57,31 +51,31 @@ async def _form_field(request: Request, name: str) -> str | None:
     return values[0] if values else None
 
 
-async def logout(request: Request, *, redirect_to: str | None = None) -> Response:
-    """Close the Okta session of this request (POST, CSRF-checked) and answer it."""
-    if request.method != "POST":
-        return Response(status_code=405, headers={"allow": "POST"})
-    service = get_service(request)
-    token = request.headers.get(CSRF_HEADER) or await _form_field(request, CSRF_FIELD)
-    allowed = get_service(request).logout_guard.allows(
-        own_origin=own_origin(request.url.scheme, request.headers.get("host")),
-        origin=request.headers.get("origin"),
-        referer=request.headers.get("referer"),
-        token=token,
-        cookie_key=_cookie_key(request),
-    )
-    if not allowed:
-        return render_reply(forbidden_reply())
-    cookie_header = request.headers.get("cookie")
-    await service.alogout(cookie_header)
-    cookies = service.okta_cookies(cookie_header)
-    reply = logout_reply(
-        service.config,
-        html=wants_html(request.headers),
-        present_cookies=cookies.names if cookies else (),
-        secure=cookie_should_be_secure(request.url.scheme, request.headers.get("host")),
+async def _logout_request(request: Request, redirect_to: str | None = None) -> LogoutRequest:
+    form_token = None
+    if request.method == "POST" and CSRF_HEADER not in request.headers:
+        form_token = await _form_field(request, CSRF_FIELD)
+    return LogoutRequest(
+        method=request.method,
+        scheme=request.url.scheme,
+        host=request.headers.get("host"),
+        headers=request.headers,
+        cookie_header=request.headers.get("cookie"),
+        form_token=form_token,
         redirect_to=redirect_to,
     )
+
+
+async def csrf_allows(request: Request) -> bool:
+    """The logout CSRF rule, for an app's own state-changing forms: same origin (by
+    ``Origin``, else ``Referer``) or a valid token from ``logout_csrf_token`` in
+    ``X-CSRF-Token`` or a urlencoded ``csrf_token`` field."""
+    return get_service(request).csrf_allows(await _logout_request(request))
+
+
+async def logout(request: Request, *, redirect_to: str | None = None) -> Response:
+    """Close the Okta session of this request (POST, CSRF-checked) and answer it."""
+    reply = await get_service(request).alogout_request(await _logout_request(request, redirect_to))
     return render_reply(reply)
 
 

@@ -9,26 +9,43 @@ Django get exactly the same behaviour.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 import weakref
 from collections.abc import Callable
 from typing import Any
 
+from okta_session_mw.access import wants_html
 from okta_session_mw.cache import AsyncSessionCache, MemorySessionCache, SessionCache, cache_key
 from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.cookies import OktaCookies, extract_okta_cookies
 from okta_session_mw.csrf import LogoutGuard
 from okta_session_mw.drivers import AsyncDriver, SyncDriver
+from okta_session_mw.errors import ConfigError
 from okta_session_mw.flow import Resolution, Source, login, logout, resolve, revoke
+from okta_session_mw.logout import (
+    LogoutRequest,
+    cookie_should_be_secure,
+    forbidden_reply,
+    logout_reply,
+    method_not_allowed_reply,
+    own_origin,
+)
 from okta_session_mw.policy import RateLimitGate
+from okta_session_mw.reply import Reply
 from okta_session_mw.session import Session
 from okta_session_mw.stats import SessionStats
 
 __all__ = ["SessionService"]
 
+logger = logging.getLogger("okta_session_mw")
+
 _NO_COOKIE = Resolution(None, Source.NO_COOKIE)
+_FAILED = Resolution(None, Source.UNAVAILABLE, unavailable=True)
+SID = "sid"
+"""CreateSession's id is the value of Okta's ``sid`` cookie (behaviour 10)."""
 
 
 class SessionService:
@@ -81,9 +98,58 @@ class SessionService:
         return path.startswith(self.config.exempt_paths) if self.config.exempt_paths else False
 
     def _sid_key(self, session_id: str) -> str:
-        return cache_key(self._secret, f"{self.config.cookie_names[0]}={session_id}")
+        return cache_key(self._secret, f"{SID}={session_id}")
+
+    def cookie_key(self, cookie_header: str | None) -> str | None:
+        """The cache key of a request's Okta cookies (what CSRF tokens are bound to)."""
+        cookies = self.okta_cookies(cookie_header)
+        return self.key_for(cookies) if cookies else None
+
+    def csrf_allows(self, request: LogoutRequest) -> bool:
+        """Same origin (``Origin``, else ``Referer``) or a valid signed token."""
+        return self.logout_guard.allows(
+            own_origin=own_origin(request.scheme, request.host),
+            origin=request.headers.get("origin"),
+            referer=request.headers.get("referer"),
+            token=request.token,
+            cookie_key=self.cookie_key(request.cookie_header),
+        )
+
+    def _refuse_logout(self, request: LogoutRequest) -> Reply | None:
+        if request.method.upper() != "POST":
+            return method_not_allowed_reply()
+        return None if self.csrf_allows(request) else forbidden_reply()
+
+    def _logout_answer(self, request: LogoutRequest, closed: bool) -> Reply:
+        cookies = self.okta_cookies(request.cookie_header)
+        return logout_reply(
+            self.config,
+            html=wants_html(request.headers),
+            present_cookies=cookies.names if cookies else (),
+            secure=cookie_should_be_secure(request.scheme, request.host),
+            redirect_to=request.redirect_to,
+            closed=closed,
+        )
+
+    def _check_login_possible(self) -> None:
+        if SID not in self.config.cookie_names:
+            raise ConfigError(
+                "cookie_names",
+                "the login helper sets Okta's 'sid' cookie; add 'sid' to cookie_names",
+            )
 
     # -- async (ASGI) -----------------------------------------------------------------
+    async def aresolve_request(self, cookie_header: str | None, path: str) -> Resolution:
+        """What an adapter calls per request: exempt paths and requests without an
+        Okta cookie cost nothing, and nothing raises (a failure reads as "unavailable")."""
+        if cookie_header is None or self.is_exempt(path):
+            return _NO_COOKIE
+        try:
+            return await self.aresolve(cookie_header)
+        except Exception:  # a bug or a broken cache must not take the app down
+            logger.exception("okta_session_mw: session lookup failed unexpectedly")
+            return _FAILED
+
     async def aresolve(self, cookie_header: str | None) -> Resolution:
         cookies = self.okta_cookies(cookie_header)
         if cookies is None:
@@ -98,11 +164,20 @@ class SessionService:
         closed: bool = await self._async_driver().run(logout(self.key_for(cookies), cookies.header))
         return closed
 
+    async def alogout_request(self, request: LogoutRequest) -> Reply:
+        """The whole logout route: refuse (405, CSRF 403) before any Okta call, else
+        CloseCurrentSession, evict, and the answer to send (303/204, or 503)."""
+        refused = self._refuse_logout(request)
+        if refused is not None:
+            return refused
+        return self._logout_answer(request, await self.alogout(request.cookie_header))
+
     async def arevoke(self, session_id: str) -> bool:
         found: bool = await self._async_driver().run(revoke(session_id))
         return found
 
     async def alogin(self, session_token: str) -> Session:
+        self._check_login_possible()
         session: Session = await self._async_driver().run(
             login(session_token, self._sid_key, self.config, self.clock)
         )
@@ -134,6 +209,16 @@ class SessionService:
         )
 
     # -- sync (WSGI) ------------------------------------------------------------------
+    def resolve_request(self, cookie_header: str | None, path: str) -> Resolution:
+        """Sync twin of ``aresolve_request``."""
+        if cookie_header is None or self.is_exempt(path):
+            return _NO_COOKIE
+        try:
+            return self.resolve(cookie_header)
+        except Exception:  # a bug or a broken cache must not take the app down
+            logger.exception("okta_session_mw: session lookup failed unexpectedly")
+            return _FAILED
+
     def resolve(self, cookie_header: str | None) -> Resolution:
         cookies = self.okta_cookies(cookie_header)
         if cookies is None:
@@ -148,11 +233,19 @@ class SessionService:
         closed: bool = self._sync().run(logout(self.key_for(cookies), cookies.header))
         return closed
 
+    def logout_request(self, request: LogoutRequest) -> Reply:
+        """Sync twin of ``alogout_request``."""
+        refused = self._refuse_logout(request)
+        if refused is not None:
+            return refused
+        return self._logout_answer(request, self.logout(request.cookie_header))
+
     def revoke(self, session_id: str) -> bool:
         found: bool = self._sync().run(revoke(session_id))
         return found
 
     def login(self, session_token: str) -> Session:
+        self._check_login_possible()
         session: Session = self._sync().run(
             login(session_token, self._sid_key, self.config, self.clock)
         )

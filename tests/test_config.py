@@ -92,3 +92,10 @@ def test_frozen() -> None:
     config = OktaSessionConfig(org_url=ORG)
     with pytest.raises(AttributeError):
         config.cache_ttl = 5  # type: ignore[misc]
+
+
+def test_unknown_accepted_status_is_refused() -> None:
+    with pytest.raises(ConfigError, match="ACTIV"):
+        OktaSessionConfig(org_url=ORG, accepted_statuses=frozenset({"ACTIV"}))  # type: ignore[arg-type]
+    lower = OktaSessionConfig(org_url=ORG, accepted_statuses=frozenset({"active"}))  # type: ignore[arg-type]
+    assert lower.accepted_statuses == {SessionStatus.ACTIVE}

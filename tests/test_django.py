@@ -23,14 +23,14 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured, SynchronousOnlyOperation
 from django.core.handlers.wsgi import WSGIHandler
 from django.test import AsyncClient, Client
+from pytest_django.fixtures import Settings as SettingsWrapper
+
 from okta_session_mw.integrations.django import (
     OktaSessionMiddleware,
     get_service,
     logout_csrf_token,
     reset_service,
 )
-from pytest_django.fixtures import Settings as SettingsWrapper
-
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
 from okta_session_mw.testing.pytest_plugin import DEMO_API_TOKEN, DEMO_LOGIN
 

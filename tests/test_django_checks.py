@@ -17,14 +17,14 @@ from django.core.checks import run_checks
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client
+from pytest_django.fixtures import Settings as SettingsWrapper
+
 from okta_session_mw.integrations.django import config_from_settings, reset_service
 from okta_session_mw.integrations.django.checks import (
     check_middleware,
     check_okta_session_settings,
     check_org_url_for_deploy,
 )
-from pytest_django.fixtures import Settings as SettingsWrapper
-
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.pytest_plugin import DEMO_API_TOKEN, DEMO_LOGIN, DEMO_PASSWORD
 

@@ -14,15 +14,15 @@ import httpx
 import pytest
 from flask import Flask, Response, g, render_template_string, request
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
+
+from okta_session_mw import ConfigError, OktaSessionConfig, SessionService, SessionStatus
 from okta_session_mw.integrations.flask import (
     OktaSession,
     get_service,
     login_with_session_token,
     okta_session_required,
 )
-from werkzeug.serving import make_server
-
-from okta_session_mw import ConfigError, OktaSessionConfig, SessionService, SessionStatus
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
 from tests.conftest import API_TOKEN, LOGIN, PASSWORD, make_config, me_calls
 
@@ -568,12 +568,12 @@ def test_an_okta_session_config_wins_over_app_config(okta: FakeOkta) -> None:
     ("settings", "named"),
     [
         ({}, "OKTA_ORG_URL"),
-        ({"OKTA_ORG_URL": "http://example.okta.com"}, "org_url"),
+        ({"OKTA_ORG_URL": "http://example.okta.com"}, "OKTA_ORG_URL"),
         ({"OKTA_ORG_URL": "https://example.okta.com", "OKTA_CACHE_TTL": "soon"}, "OKTA_CACHE_TTL"),
-        ({"OKTA_ORG_URL": "https://example.okta.com", "OKTA_CACHE_TTL": -1}, "cache_ttl"),
+        ({"OKTA_ORG_URL": "https://example.okta.com", "OKTA_CACHE_TTL": -1}, "OKTA_CACHE_TTL"),
         (
             {"OKTA_ORG_URL": "https://example.okta.com", "OKTA_CACHE_URL": "redis://localhost"},
-            "secret_key",
+            "OKTA_SECRET_KEY",
         ),
     ],
 )

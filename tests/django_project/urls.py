@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import include, path
+
 from okta_session_mw.integrations.django import alogout_view
 
 from . import views

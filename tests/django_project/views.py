@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import engines
 from django.views import View
+
 from okta_session_mw.integrations.django import (
     OktaSessionRequiredMixin,
     alogin_with_session_token,
@@ -14,7 +15,6 @@ from okta_session_mw.integrations.django import (
     login_with_session_token,
     okta_session_required,
 )
-
 from okta_session_mw.session import Session, SessionStatus
 
 

@@ -13,14 +13,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView
+
+from okta_session_mw import OktaSessionClient, OktaSessionError
 from okta_session_mw.integrations.django import (
     OktaSessionRequiredMixin,
     get_service,
     login_with_session_token,
     okta_session_required,
 )
-
-from okta_session_mw import OktaSessionClient, OktaSessionError
 
 
 def home(request: HttpRequest) -> HttpResponse:
