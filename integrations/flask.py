@@ -31,17 +31,11 @@ from flask import Blueprint, Flask, Response, current_app, g, has_app_context, r
 from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from okta_session_mw.access import check_access, wants_html
+from okta_session_mw.access import check_access
 from okta_session_mw.config import OktaSessionConfig
-from okta_session_mw.csrf import CSRF_FIELD, CSRF_HEADER
+from okta_session_mw.csrf import CSRF_FIELD
 from okta_session_mw.flow import Resolution, Source
-from okta_session_mw.logout import (
-    cookie_should_be_secure,
-    forbidden_reply,
-    login_cookie_header,
-    logout_reply,
-    own_origin,
-)
+from okta_session_mw.logout import LogoutRequest, cookie_should_be_secure, login_cookie_header
 from okta_session_mw.reply import Reply
 from okta_session_mw.service import SessionService
 from okta_session_mw.session import Session, SessionStatus
@@ -63,7 +57,6 @@ EXTENSION_KEY: Final = "okta_session"
 """Key of the extension in ``app.extensions``; also the logout blueprint's name."""
 SESSION_ATTR: Final = "okta_session"
 _NOT_LOOKED_UP = Resolution(None, Source.NO_COOKIE)
-_FAILED = Resolution(None, Source.UNAVAILABLE, unavailable=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -159,14 +152,10 @@ def _attach_session(service: SessionService) -> None:
     The logout route is not looked up: it only needs the cookie, and a refused
     cross-site logout then costs no Okta call at all.
     """
-    if request.blueprint == EXTENSION_KEY or service.is_exempt(request.path):
+    if request.blueprint == EXTENSION_KEY:
         resolution = _NOT_LOOKED_UP
     else:
-        try:
-            resolution = service.resolve(request.environ.get("HTTP_COOKIE"))
-        except Exception:  # a bug or a broken cache must not take the app down
-            logger.exception("okta_session_mw: session lookup failed unexpectedly")
-            resolution = _FAILED
+        resolution = service.resolve_request(request.environ.get("HTTP_COOKIE"), request.path)
     g._okta_session_resolution = resolution
     g.okta_session = resolution.session
     setattr(request, SESSION_ATTR, resolution.session)  # werkzeug's Request has no slot for it
@@ -228,11 +217,6 @@ def okta_session_required(
     return decorate(func) if func is not None else decorate
 
 
-def _cookie_key(service: SessionService) -> str | None:
-    cookies = service.okta_cookies(request.environ.get("HTTP_COOKIE"))
-    return service.key_for(cookies) if cookies else None
-
-
 def logout_csrf_token() -> str:
     """Token for a logout form's ``csrf_token`` field (or the ``X-CSRF-Token`` header).
 
@@ -240,7 +224,7 @@ def logout_csrf_token() -> str:
     Okta cookie, so one user's token cannot log out another.
     """
     service = get_service()
-    return service.logout_guard.token(_cookie_key(service))
+    return service.logout_guard.token(service.cookie_key(request.environ.get("HTTP_COOKIE")))
 
 
 def logout(*, redirect_to: str | None = None) -> Response:
@@ -250,29 +234,16 @@ def logout(*, redirect_to: str | None = None) -> Response:
     request gets 403 before any call to Okta. The app's origin is taken from the
     request's scheme and host: behind a proxy, install werkzeug's ``ProxyFix``.
     """
-    if request.method != "POST":
-        return Response(status=405, headers={"Allow": "POST"})
-    service = get_service()
-    token = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD)
-    if not service.logout_guard.allows(
-        own_origin=own_origin(request.scheme, request.host),
-        origin=request.headers.get("Origin"),
-        referer=request.headers.get("Referer"),
-        token=token,
-        cookie_key=_cookie_key(service),
-    ):
-        return render_reply(forbidden_reply())
-    cookie_header = request.environ.get("HTTP_COOKIE")
-    service.logout(cookie_header)
-    cookies = service.okta_cookies(cookie_header)
-    reply = logout_reply(
-        service.config,
-        html=wants_html(_lower_headers()),
-        present_cookies=cookies.names if cookies else (),
-        secure=cookie_should_be_secure(request.scheme, request.host),
+    logout_request = LogoutRequest(
+        method=request.method,
+        scheme=request.scheme,
+        host=request.host,
+        headers=_lower_headers(),
+        cookie_header=request.environ.get("HTTP_COOKIE"),
+        form_token=request.form.get(CSRF_FIELD) if request.method == "POST" else None,
         redirect_to=redirect_to,
     )
-    return render_reply(reply)
+    return render_reply(get_service().logout_request(logout_request))
 
 
 def _logout_blueprint(path: str) -> Blueprint:
