@@ -65,14 +65,16 @@ def _event_loop_running() -> bool:
 class _PendingResolution:
     """One request's resolution: made at the first read, then kept."""
 
-    __slots__ = ("_cookie", "_on_server_loop", "_resolution", "service")
+    __slots__ = ("_cookie", "_on_server_loop", "_path", "_resolution", "service")
 
     def __init__(
-        self, service: SessionService, cookie: str | None, exempt: bool, on_server_loop: bool
+        self, service: SessionService, cookie: str | None, path: str, on_server_loop: bool
     ) -> None:
         self.service = service
         self._cookie = cookie
+        self._path = path
         self._on_server_loop = on_server_loop
+        exempt = service.is_exempt(path)
         self._resolution: Resolution | None = _NO_COOKIE if exempt or not cookie else None
 
     def resolve(self) -> Resolution:
@@ -86,13 +88,13 @@ class _PendingResolution:
                     "view with @okta_session_required, which resolves it first)"
                 )
             else:
-                self._resolution = self._guarded(self.service.resolve)
+                self._resolution = self.service.resolve_request(self._cookie, self._path)
         return self._resolution
 
     async def aresolve(self) -> Resolution:
         if self._resolution is None:
             if self._on_server_loop:
-                self._resolution = await self._aguarded(self.service.aresolve)
+                self._resolution = await self.service.aresolve_request(self._cookie, self._path)
             else:
                 # WSGI: the sync path, in the request's own thread (see on_server_loop).
                 self._resolution = await sync_to_async(self.resolve)()
@@ -103,20 +105,6 @@ class _PendingResolution:
 
     async def asession(self) -> Session | None:
         return (await self.aresolve()).session
-
-    def _guarded(self, lookup: Callable[[str | None], Resolution]) -> Resolution:
-        try:
-            return lookup(self._cookie)
-        except Exception:  # a bug or a broken cache must not take the app down
-            logger.exception("okta_session_mw: session lookup failed unexpectedly")
-            return _FAILED
-
-    async def _aguarded(self, lookup: Callable[[str | None], Awaitable[Resolution]]) -> Resolution:
-        try:
-            return await lookup(self._cookie)
-        except Exception:  # a bug or a broken cache must not take the app down
-            logger.exception("okta_session_mw: session lookup failed unexpectedly")
-            return _FAILED
 
 
 def cookie_header(request: HttpRequest) -> str | None:
@@ -140,7 +128,7 @@ def _attach(request: HttpRequest) -> None:
     pending = _PendingResolution(
         service,
         cookie_header(request),
-        service.is_exempt(request.path),
+        request.path,
         on_server_loop(request),
     )
     target: Any = request  # Django's request accepts new attributes; its stubs do not say so

@@ -16,17 +16,10 @@ thread hop; under WSGI it falls back to the sync client (see ``on_server_loop``)
 from __future__ import annotations
 
 from asgiref.sync import sync_to_async
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponseBase
 
-from okta_session_mw.access import wants_html
-from okta_session_mw.csrf import CSRF_FIELD, CSRF_HEADER
-from okta_session_mw.logout import (
-    cookie_should_be_secure,
-    forbidden_reply,
-    login_cookie_header,
-    logout_reply,
-    own_origin,
-)
+from okta_session_mw.csrf import CSRF_FIELD
+from okta_session_mw.logout import LogoutRequest, cookie_should_be_secure, login_cookie_header
 from okta_session_mw.service import SessionService
 from okta_session_mw.session import Session
 
@@ -43,11 +36,6 @@ __all__ = [
 ]
 
 
-def _cookie_key(service: SessionService, request: HttpRequest) -> str | None:
-    cookies = service.okta_cookies(cookie_header(request))
-    return service.key_for(cookies) if cookies else None
-
-
 def _secure(request: HttpRequest) -> bool:
     return cookie_should_be_secure(request.scheme or "http", request.get_host())
 
@@ -55,64 +43,41 @@ def _secure(request: HttpRequest) -> bool:
 def logout_csrf_token(request: HttpRequest) -> str:
     """Token for a logout form's ``csrf_token`` field (or the ``X-CSRF-Token`` header)."""
     service = get_service()
-    return service.logout_guard.token(_cookie_key(service, request))
+    return service.logout_guard.token(service.cookie_key(cookie_header(request)))
 
 
-def _refusal(service: SessionService, request: HttpRequest) -> HttpResponseBase | None:
-    """405 for anything but POST, 403 for a POST the CSRF check refuses, else None."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    allowed = service.logout_guard.allows(
-        own_origin=own_origin(request.scheme or "http", request.get_host()),
-        origin=request.headers.get("origin"),
-        referer=request.headers.get("referer"),
-        token=request.headers.get(CSRF_HEADER) or request.POST.get(CSRF_FIELD),
-        cookie_key=_cookie_key(service, request),
-    )
-    return None if allowed else render_reply(forbidden_reply())
-
-
-def _logged_out(
-    service: SessionService, request: HttpRequest, redirect_to: str | None
-) -> HttpResponse:
-    cookies = service.okta_cookies(cookie_header(request))
-    reply = logout_reply(
-        service.config,
-        html=wants_html(request.headers),
-        present_cookies=cookies.names if cookies else (),
-        secure=_secure(request),
+def _logout_request(request: HttpRequest, redirect_to: str | None) -> LogoutRequest:
+    method = request.method or "GET"
+    return LogoutRequest(
+        method=method,
+        scheme=request.scheme or "http",
+        host=request.get_host(),
+        headers=request.headers,
+        cookie_header=cookie_header(request),
+        form_token=request.POST.get(CSRF_FIELD) if method == "POST" else None,
         redirect_to=redirect_to,
     )
-    return render_reply(reply)
 
 
 def logout_view(request: HttpRequest, redirect_to: str | None = None) -> HttpResponseBase:
     """POST: close the Okta session (CloseCurrentSession), evict it, drop the cookies.
 
     A browser is sent (303) to ``redirect_to`` if it is a safe path, else to
-    ``POST_LOGOUT_REDIRECT``; an API client gets 204. Pass ``redirect_to`` through
-    the URLconf: ``path("bye/", logout_view, {"redirect_to": "/see-you/"})``.
+    ``POST_LOGOUT_REDIRECT``; an API client gets 204; 503 if Okta could not close it.
+    Pass ``redirect_to`` through the URLconf:
+    ``path("bye/", logout_view, {"redirect_to": "/see-you/"})``.
     """
-    service = get_service()
-    refused = _refusal(service, request)
-    if refused is not None:
-        return refused
-    service.logout(cookie_header(request))
-    return _logged_out(service, request, redirect_to)
+    return render_reply(get_service().logout_request(_logout_request(request, redirect_to)))
 
 
 async def alogout_view(request: HttpRequest, redirect_to: str | None = None) -> HttpResponseBase:
     """``logout_view`` as an async view (ASGI projects: no thread for the Okta call)."""
     service = get_service()
-    refused = _refusal(service, request)
-    if refused is not None:
-        return refused
-    cookie = cookie_header(request)
     if on_server_loop(request):
-        await service.alogout(cookie)
-    else:  # an async view under WSGI: the sync client, in the request's thread
-        await sync_to_async(service.logout)(cookie)
-    return _logged_out(service, request, redirect_to)
+        logout_request = _logout_request(request, redirect_to)
+        return render_reply(await service.alogout_request(logout_request))
+    # an async view under WSGI: the sync client, in the request's thread
+    return await sync_to_async(logout_view)(request, redirect_to)
 
 
 # Django's own decorator is not async-aware before Django 5.0; the flag is all it sets.
