@@ -15,7 +15,6 @@ it with ``if request.okta_session:`` (``is None`` is never true of a proxy), or 
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -43,11 +42,8 @@ __all__ = [
     "resolution_for",
 ]
 
-logger = logging.getLogger("okta_session_mw")
-
 _STATE = "_okta_session_state"
 _NO_COOKIE = Resolution(None, Source.NO_COOKIE)
-_FAILED = Resolution(None, Source.UNAVAILABLE, unavailable=True)
 _NOT_INSTALLED = (
     "OktaSessionMiddleware is not installed: add "
     '"okta_session_mw.integrations.django.OktaSessionMiddleware" to settings.MIDDLEWARE'
