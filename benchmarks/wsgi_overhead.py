@@ -71,9 +71,8 @@ def flask_section(okta: ServedOkta, iterations: int, rounds: int) -> Section:
 def django_section(okta: ServedOkta, iterations: int, rounds: int) -> Section:
     title = "Django, direct WSGI calls: time per request"
     try:
-        from okta_session_mw.integrations.django import OktaSessionMiddleware  # noqa: F401
-
         from benchmarks.django_apps import django_settings, django_variants
+        from okta_session_mw.integrations.django import OktaSessionMiddleware  # noqa: F401
     except ImportError as exc:
         return _unavailable(title, "okta_session_mw.integrations.django.OktaSessionMiddleware", exc)
     okta_settings = {"ORG_URL": okta.base_url, "API_TOKEN": API_TOKEN, "CACHE_TTL": 3600.0}
