@@ -27,7 +27,7 @@ from typing import TypeVar
 import anyio
 import httpx
 
-from okta_session_mw import sansio
+from okta_session_mw import log_redaction, sansio
 from okta_session_mw.call_flow import Flow
 from okta_session_mw.client_core import (
     AsyncBearerToken,
@@ -41,6 +41,8 @@ from okta_session_mw.sansio import Call
 from okta_session_mw.session import Session
 
 __all__ = ["AsyncOktaSessionClient", "OktaSessionClient"]
+
+log_redaction.install()
 
 T = TypeVar("T")
 

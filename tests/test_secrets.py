@@ -48,13 +48,28 @@ async def test_12_no_cookie_or_token_in_logs_reprs_or_errors(
         texts.append(repr(exc))
     texts += [repr(service), repr(service.config), str(service.config), repr(app)]
     texts += [repr(OktaSessionMiddleware(app, service=service))]
-    texts += [r.getMessage() for r in caplog.records if r.name != "httpx"]
+    texts += [r.getMessage() for r in caplog.records]  # httpx's own request lines too
     texts += [str(r.exc_info) for r in caplog.records if r.exc_info]
     assert any("Okta" in r.getMessage() for r in caplog.records)  # it did log the failures
     for text in texts:
         for secret in secrets:
             assert secret not in text, f"secret leaked into: {text[:120]}"
     assert isinstance(service.cache, MemorySessionCache)
+    assert any("/api/v1/sessions/***" in r.getMessage() for r in caplog.records)
     for key in list(service.cache._entries.keys()):
         assert sid not in key and idx not in key
     await service.aclose()
+
+
+def test_12_redaction_keeps_me_paths_and_hides_ids() -> None:
+    from okta_session_mw.log_redaction import redact
+
+    assert redact("GET https://o.example/api/v1/sessions/me") == (
+        "GET https://o.example/api/v1/sessions/me"
+    )
+    assert redact("DELETE https://o.example/api/v1/sessions/102abc") == (
+        "DELETE https://o.example/api/v1/sessions/***"
+    )
+    assert redact('POST https://o.example/api/v1/sessions/mex1/lifecycle/refresh "HTTP') == (
+        'POST https://o.example/api/v1/sessions/***/lifecycle/refresh "HTTP'
+    )
