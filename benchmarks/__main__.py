@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from benchmarks import (
     uvicorn_load,
     wsgi_overhead,
 )
-from benchmarks.table import Section, render
+from benchmarks.table import Row, Section, render
 from okta_session_mw import __version__
 
 __all__ = ["SECTIONS", "main", "run_sections"]
@@ -35,6 +36,16 @@ class Benchmark:
     run: Callable[..., Section | list[Section]]
     full: dict[str, Any]
     quick: dict[str, Any]
+
+
+def _redis_workers(**kwargs: Any) -> Section:
+    """``redis_workers.run`` (Okta calls per session with 1-8 workers), if Redis is here."""
+    if shutil.which("redis-server") is None:
+        title = "Okta calls per session per minute, in-process cache vs Redis"
+        return Section(title, [Row("Redis", "not available: redis-server is not installed")])
+    from benchmarks import redis_workers
+
+    return redis_workers.run(**kwargs)
 
 
 SECTIONS: dict[str, Benchmark] = {
@@ -49,6 +60,9 @@ SECTIONS: dict[str, Benchmark] = {
     "memory": Benchmark(memory.run, {"sizes": (1_000, 10_000, 100_000)}, {"sizes": (200, 1_000)}),
     "wsgi": Benchmark(
         wsgi_overhead.run, {"iterations": 10_000, "rounds": 5}, {"iterations": 200, "rounds": 2}
+    ),
+    "redis": Benchmark(
+        _redis_workers, {}, {"workers": (1, 2), "sessions": 5, "seconds": 2.0, "ttl": 1.0}
     ),
 }
 
