@@ -86,7 +86,7 @@ async def revoke(
     csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
 ) -> Response:
     """Revoke one session; its id travels in the form body, never in a logged URL."""
-    if not form_allowed(request, csrf_token):
+    if not await form_allowed(request, csrf_token):
         context = {"title": "Request refused", "message": "This form did not come from this site."}
         return render(request, "error.html", context, status=403)
     if not session_id:

@@ -9,26 +9,14 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from okta_session_mw import get_service
+from okta_session_mw import CSRF_FIELD, csrf_allows
 
 __all__ = ["CSRF_FIELD", "form_allowed", "safe_next"]
 
-CSRF_FIELD = "csrf_token"
-"""The form field the library's logout route reads; the app's forms use it too."""
 
-
-def form_allowed(request: Request, token: str | None) -> bool:
+async def form_allowed(request: Request, token: str | None) -> bool:
     """True when this POST comes from the app's own pages (see the module docstring)."""
-    service = get_service(request)
-    cookies = service.okta_cookies(request.headers.get("cookie"))
-    own_origin = f"{request.url.scheme}://{request.headers.get('host', '')}".lower()
-    return service.logout_guard.allows(
-        own_origin=own_origin,
-        origin=request.headers.get("origin"),
-        referer=request.headers.get("referer"),
-        token=token,
-        cookie_key=service.key_for(cookies) if cookies else None,
-    )
+    return await csrf_allows(request, token)
 
 
 def safe_next(target: str | None, fallback: str = "/profile") -> str:

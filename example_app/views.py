@@ -22,16 +22,16 @@ from example_app.templating import display_name, render
 from okta_session_mw import (
     AsyncOktaSessionClient,
     OktaAuthError,
+    OktaAuthnIncompleteError,
     OktaRateLimitError,
     OktaSessionError,
     Session,
     Source,
+    get_resolution,
     login_with_session_token,
     optional_okta_session,
     require_okta_session,
 )
-from okta_session_mw.errors import OktaAuthnIncompleteError
-from okta_session_mw.middleware import RESOLUTION_KEY
 
 __all__ = ["router"]
 
@@ -44,8 +44,7 @@ MaybeSession = Annotated[Session | None, Depends(optional_okta_session)]
 
 def _observe(request: Request, session: Session) -> tuple[SeenSession, bool]:
     """Note this sight of ``session``; also whether this request asked Okta for it."""
-    resolution = request.scope.get(RESOLUTION_KEY)
-    from_okta = resolution is not None and resolution.source is Source.MISS
+    from_okta = get_resolution(request).source is Source.MISS
     activity: SessionActivity = request.app.state.activity
     return activity.observe(session, from_okta=from_okta), from_okta
 
@@ -92,7 +91,7 @@ async def login_submit(
     csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
 ) -> Response:
     next_path = safe_next(next_field)
-    if not form_allowed(request, csrf_token):
+    if not await form_allowed(request, csrf_token):
         return render(
             request,
             "error.html",

@@ -51,9 +51,10 @@ async def _form_field(request: Request, name: str) -> str | None:
     return values[0] if values else None
 
 
-async def _logout_request(request: Request, redirect_to: str | None = None) -> LogoutRequest:
-    form_token = None
-    if request.method == "POST" and CSRF_HEADER not in request.headers:
+async def _logout_request(
+    request: Request, redirect_to: str | None = None, form_token: str | None = None
+) -> LogoutRequest:
+    if form_token is None and request.method == "POST" and CSRF_HEADER not in request.headers:
         form_token = await _form_field(request, CSRF_FIELD)
     return LogoutRequest(
         method=request.method,
@@ -66,11 +67,14 @@ async def _logout_request(request: Request, redirect_to: str | None = None) -> L
     )
 
 
-async def csrf_allows(request: Request) -> bool:
+async def csrf_allows(request: Request, token: str | None = None) -> bool:
     """The logout CSRF rule, for an app's own state-changing forms: same origin (by
-    ``Origin``, else ``Referer``) or a valid token from ``logout_csrf_token`` in
-    ``X-CSRF-Token`` or a urlencoded ``csrf_token`` field."""
-    return get_service(request).csrf_allows(await _logout_request(request))
+    ``Origin``, else ``Referer``) or a valid token from ``logout_csrf_token``.
+
+    Pass ``token`` when the form was already parsed (a FastAPI ``Form`` field);
+    otherwise it is read from ``X-CSRF-Token`` or a urlencoded ``csrf_token`` field.
+    """
+    return get_service(request).csrf_allows(await _logout_request(request, form_token=token))
 
 
 async def logout(request: Request, *, redirect_to: str | None = None) -> Response:
