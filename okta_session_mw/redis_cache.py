@@ -31,7 +31,7 @@ import redis
 import redis.asyncio
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import NoScriptError, RedisError, ResponseError
 from redis.retry import Retry
 
 from okta_session_mw.cache import CacheEntry, MemorySessionCache
@@ -66,9 +66,10 @@ class RedisSessionCache:
     """Session cache in Redis (extra ``[redis]``), shared by processes and machines.
 
     ``secret_key`` must be the same in every worker: it makes the key names and seals
-    the values. Every call is bounded by ``timeout`` seconds to connect plus ``timeout``
-    for the answer (``socket_timeout=`` in the URL overrides it). ``client_options`` go
-    to ``redis.Redis.from_url`` (TLS files and the like).
+    the values. A call takes at most ``bound`` seconds: ``timeout`` to connect plus
+    ``timeout`` for the answer (``socket_timeout=``/``socket_connect_timeout=`` in the
+    URL win). Calls are not retried (the next request is the retry). ``client_options``
+    go to ``redis.Redis.from_url`` (TLS files and the like).
     """
 
     def __init__(
@@ -89,11 +90,14 @@ class RedisSessionCache:
         secret = secret_key.encode() if isinstance(secret_key, str) else secret_key
         if len(secret) < 16:
             raise ValueError("RedisSessionCache needs a secret_key of at least 16 bytes")
-        self.url = url
-        self.timeout = timeout
+        self._url = url
+        self._options: dict[str, Any] = {"socket_timeout": timeout}
+        self._options["socket_connect_timeout"] = timeout
+        self._options.update(client_options or {})
         # connect, then answer: the longest one call may take (URL settings win)
-        self.bound = _url_timeout(url, "socket_connect_timeout", timeout) + _url_timeout(
-            url, "socket_timeout", timeout
+        self.bound = sum(
+            _url_timeout(url, name, float(self._options[name]))
+            for name in ("socket_connect_timeout", "socket_timeout")
         )
         self.outage_ttl = outage_ttl
         self._timer = timer
@@ -104,11 +108,6 @@ class RedisSessionCache:
             redacted_url(url), retry_interval=retry_interval, log_interval=log_interval
         )
         self._local = MemorySessionCache(maxsize, timer=timer)
-        self._options: dict[str, Any] = {
-            "socket_timeout": timeout,
-            "socket_connect_timeout": timeout,
-        }
-        self._options.update(client_options or {})
         self._lock = threading.Lock()
         self._sync: redis.Redis | None = None
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, redis.asyncio.Redis]
@@ -136,7 +135,7 @@ class RedisSessionCache:
         )
 
     def __repr__(self) -> str:
-        return f"RedisSessionCache({redacted_url(self.url)!r})"
+        return f"RedisSessionCache({redacted_url(self._url)!r})"
 
     @property
     def available(self) -> bool:
@@ -211,8 +210,9 @@ class RedisSessionCache:
                 owed = self._health.next_owed()
             reply = _send(client, op)
         except _FAILURES as exc:
-            with contextlib.suppress(*_FAILURES):  # pooled connections died with Redis
-                self._client().connection_pool.disconnect()
+            if not isinstance(exc, ResponseError):  # idle pooled connections died too
+                with contextlib.suppress(*_FAILURES):
+                    self._client().connection_pool.disconnect(inuse_connections=False)
             return self._failed(op, exc)
         self._answered()
         return True, op.read(reply)
@@ -224,8 +224,10 @@ class RedisSessionCache:
             # the socket timeouts bound each step; this bounds the whole call
             reply = await asyncio.wait_for(self._asend_owed_then(op), self.bound)
         except _FAILURES as exc:
-            with contextlib.suppress(*_FAILURES):
-                await asyncio.wait_for(self._aclient().connection_pool.disconnect(), self.bound)
+            if not isinstance(exc, ResponseError):
+                with contextlib.suppress(*_FAILURES):
+                    pool = self._aclient().connection_pool
+                    await asyncio.wait_for(pool.disconnect(inuse_connections=False), self.bound)
             return self._failed(op, exc)
         self._answered()
         return True, op.read(reply)
@@ -262,9 +264,8 @@ class RedisSessionCache:
         if client is None:
             with self._lock:
                 if self._sync is None:
-                    self._sync = redis.Redis.from_url(
-                        self.url, retry=Retry(NoBackoff(), 0), **self._options
-                    )
+                    options = {"retry": Retry(NoBackoff(), 0), **self._options}
+                    self._sync = redis.Redis.from_url(self._url, **options)
                 client = self._sync
         return client
 
@@ -275,9 +276,8 @@ class RedisSessionCache:
             with self._lock:
                 client = self._async.get(loop)
                 if client is None:
-                    client = redis.asyncio.Redis.from_url(
-                        self.url, retry=AsyncRetry(NoBackoff(), 0), **self._options
-                    )
+                    options = {"retry": AsyncRetry(NoBackoff(), 0), **self._options}
+                    client = redis.asyncio.Redis.from_url(self._url, **options)
                     self._async[loop] = client
         return client
 

@@ -119,7 +119,7 @@ class RedisPlan:
                 return None
             try:
                 return codec.decode(key, raw)
-            except ValueError as exc:  # includes JSON and SessionParseError
+            except (ValueError, TypeError, KeyError) as exc:  # JSON, SessionParseError...
                 on_bad_value(exc)
                 return None
 
