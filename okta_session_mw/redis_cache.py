@@ -148,7 +148,7 @@ class RedisSessionCache:
         return entry if ok else self._local.get(key)
 
     def claim(self, key: str, ttl: float) -> bool:
-        return self._run(self._plan.claim(key, ttl))[1]
+        return self._run(self._plan.claim(key, ttl, self._timer()))[1]
 
     def set(self, key: str, entry: CacheEntry) -> None:
         if not self._run(self._plan.set(key, entry, self._timer()))[0]:
@@ -175,7 +175,7 @@ class RedisSessionCache:
         return entry if ok else self._local.get(key)
 
     async def aclaim(self, key: str, ttl: float) -> bool:
-        return (await self._arun(self._plan.claim(key, ttl)))[1]
+        return (await self._arun(self._plan.claim(key, ttl, self._timer())))[1]
 
     async def aset(self, key: str, entry: CacheEntry) -> None:
         if not (await self._arun(self._plan.set(key, entry, self._timer())))[0]:

@@ -9,7 +9,10 @@ key, edited, or written by someone without the secret is refused (read as a miss
 
 Value layout (bytes)::
 
-    tag (16) | version (1) | sealed-id length (2) | sealed id | JSON text (UTF-8)
+    tag (16) | version (1) | fresh until (15) | sealed-id length (2) | sealed id | JSON
+
+* fresh until: epoch milliseconds, 15 ASCII digits, so the claim script in
+  ``redis_ops.py`` can tell a fresh entry without decoding it (bytes 18-32).
 
 * JSON text: ``[fetched_at, fresh_until, stale_until, refreshed_for, okta_json]`` with
   every occurrence of the session id replaced by NUL (``json.dumps`` never emits a raw
@@ -39,6 +42,8 @@ from okta_session_mw.session import Session
 __all__ = ["RedisCodec"]
 
 _VERSION = 1
+_FRESH_DIGITS = 15
+_HEAD = 1 + _FRESH_DIGITS + 2  # version, fresh until, sealed-id length
 _TAG = 16
 _NONCE = 12
 _BLOCK = 32
@@ -101,7 +106,9 @@ class RedisCodec:
         if session is not None and session.id:
             text = text.replace(_json_fragment(session.id), "\0")
             sealed = self._seal(session.id.encode())
-        payload = bytes([_VERSION]) + len(sealed).to_bytes(2, "big") + sealed + text.encode()
+        fresh_ms = b"%0*d" % (_FRESH_DIGITS, max(0, int(entry.fresh_until * 1000)))
+        payload = bytes([_VERSION]) + fresh_ms + len(sealed).to_bytes(2, "big") + sealed
+        payload += text.encode()
         return self._tag(key, payload) + payload
 
     def decode(self, key: str, raw: bytes) -> CacheEntry:
@@ -123,12 +130,12 @@ class RedisCodec:
 
     def _decode(self, key: str, raw: bytes) -> CacheEntry:
         tag, payload = raw[:_TAG], raw[_TAG:]
-        if len(payload) < 3 or not hmac.compare_digest(tag, self._tag(key, payload)):
+        if len(payload) < _HEAD or not hmac.compare_digest(tag, self._tag(key, payload)):
             raise ValueError("Redis cache value failed its integrity check")
         if payload[0] != _VERSION:
             raise ValueError(f"Redis cache value has unknown version {payload[0]}")
-        size = int.from_bytes(payload[1:3], "big")
-        sealed, text = payload[3 : 3 + size], payload[3 + size :].decode()
+        size = int.from_bytes(payload[_HEAD - 2 : _HEAD], "big")
+        sealed, text = payload[_HEAD : _HEAD + size], payload[_HEAD + size :].decode()
         if sealed:
             text = text.replace("\0", _json_fragment(self._open(sealed).decode()))
         fetched, fresh, stale, refreshed, okta = json.loads(text)

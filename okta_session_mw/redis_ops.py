@@ -8,8 +8,8 @@ both speak to Redis identically.
 Keys (``P`` = the configured prefix, ``K`` = the cache key, ``S`` = HMAC of a session id)::
 
     P e:K   the entry (PX = until stale_until, never past the session's expiresAt)
-    P c:K   single-flight claim: one worker asks Okta for K (SET NX PX; kept while
-            the answer is fresh, so a late worker waits for it; dropped by evictions)
+    P c:K   single-flight claim: one worker asks Okta for K (SET NX PX, refused while
+            P e:K is fresh; dropped when the answer is stored or K is evicted)
     P s:S   set of the keys holding session S (PX = the longest of theirs)
     P x:S   session S just ended (logout/revoke): refuse to cache it again for a while
 
@@ -27,7 +27,7 @@ from typing import Any, Generic, TypeVar
 from okta_session_mw.cache import CacheEntry
 from okta_session_mw.redis_codec import RedisCodec
 
-__all__ = ["EVICT_SESSION", "SET_ENTRY", "LuaScript", "Op", "RedisPlan"]
+__all__ = ["CLAIM", "EVICT_SESSION", "SET_ENTRY", "LuaScript", "Op", "RedisPlan"]
 
 T = TypeVar("T")
 Arg = str | bytes | int
@@ -45,23 +45,30 @@ class LuaScript:
         object.__setattr__(self, "sha", sha)
 
 
-# KEYS: entry, claim[, index, ended]   ARGV: value, px, fresh px[, cache key]
-# A claim outlives the answer while the answer is fresh (capped by the claim's own
-# expiry): a worker that missed the entry a moment ago then waits for it instead of
-# asking Okta again.
-SET_ENTRY = LuaScript("""
-local fresh = tonumber(ARGV[3])
-if fresh > 0 and redis.call('PTTL', KEYS[2]) > fresh then
-  redis.call('PEXPIRE', KEYS[2], fresh)
-elseif fresh <= 0 then
-  redis.call('DEL', KEYS[2])
+# KEYS: entry, claim   ARGV: claim px, now (epoch ms)
+# No claim while the entry is fresh: a worker that missed it a moment ago (it was
+# stored since) then waits for it, and finds it at once, instead of asking Okta again.
+CLAIM = LuaScript("""
+local value = redis.call('GET', KEYS[1])
+local fresh = value and tonumber(string.sub(value, 18, 32))
+if fresh and fresh > tonumber(ARGV[2]) then
+  return 0
 end
+if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then
+  return 1
+end
+return 0
+""")
+
+# KEYS: entry, claim[, index, ended]   ARGV: value, px[, cache key]
+SET_ENTRY = LuaScript("""
+redis.call('DEL', KEYS[2])
 if #KEYS == 4 then
   if redis.call('EXISTS', KEYS[4]) == 1 then
     redis.call('DEL', KEYS[1])
     return 0
   end
-  redis.call('SADD', KEYS[3], ARGV[4])
+  redis.call('SADD', KEYS[3], ARGV[3])
   if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[2]) then
     redis.call('PEXPIRE', KEYS[3], ARGV[2])
   end
@@ -125,9 +132,10 @@ class RedisPlan:
 
         return Op("get", ("GET", codec.entry_key(key)), read, None)
 
-    def claim(self, key: str, ttl: float) -> Op[bool]:
-        args = ("SET", self.codec.claim_key(key), "1", "NX", "PX", max(1, _ms(ttl)))
-        return Op("claim", args, lambda reply: reply is not None, True)
+    def claim(self, key: str, ttl: float, now: float) -> Op[bool]:
+        codec = self.codec
+        args = (2, codec.entry_key(key), codec.claim_key(key), max(1, _ms(ttl)), _ms(now))
+        return Op("claim", args, lambda reply: reply == 1, True, CLAIM)
 
     def set(self, key: str, entry: CacheEntry, now: float) -> Op[None]:
         codec = self.codec
@@ -138,8 +146,7 @@ class RedisPlan:
         if px < 1:  # already over: only release the claim
             return Op("set", ("DEL", codec.claim_key(key)), _ignore, None)
         keys: tuple[str, ...] = (codec.entry_key(key), codec.claim_key(key))
-        fresh_px = min(px, _ms(entry.fresh_until - now))
-        argv: tuple[Arg, ...] = (codec.encode(key, entry), px, fresh_px)
+        argv: tuple[Arg, ...] = (codec.encode(key, entry), px)
         if entry.session is not None:
             sid = entry.session.id
             keys += (codec.index_key(sid), codec.ended_key(sid))

@@ -118,6 +118,10 @@ def test_claim_is_one_worker_at_a_time(cache: RedisSessionCache, redis_server: R
     assert other.claim(k, 0.1) is True
     time.sleep(0.15)
     assert cache.claim(k, 5) is True  # a claimant that died frees it after its ttl
+    stale = key("sid=102Stale")  # past fresh_until, still served if Okta fails
+    cache.set(stale, entry_for(make_session("102Stale"), fresh=-1, stale=100))
+    assert other.claim(stale, 5) is True  # a stale entry is asked about at once
+    assert cache.claim(stale, 5) is False
     other.close()
 
 
