@@ -40,8 +40,9 @@ def tool_name(tool: str = "auto") -> str:
     return tool
 
 
-def run_load(tool: str, url: str, cookie: str, *, connections: int, seconds: int) -> LoadResult:
-    """Load ``url`` for ``seconds`` with ``connections`` keep-alive connections."""
+def run_load(tool: str, url: str, cookie: str, *, connections: int, seconds: float) -> LoadResult:
+    """Load ``url`` for ``seconds`` with ``connections`` keep-alive connections (``wrk``
+    counts whole seconds: at least one)."""
     if tool == "wrk":
         return _wrk(url, cookie, connections=connections, seconds=seconds)
     command = [
@@ -57,7 +58,8 @@ def run_load(tool: str, url: str, cookie: str, *, connections: int, seconds: int
     )
 
 
-def _wrk(url: str, cookie: str, *, connections: int, seconds: int) -> LoadResult:
+def _wrk(url: str, cookie: str, *, connections: int, seconds: float) -> LoadResult:
+    seconds = max(1, round(seconds))
     command = [
         "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
         "-H", f"Cookie: {cookie}", url,

@@ -93,7 +93,7 @@ def _warm_up(server: _Server, requests: int) -> None:
 
 def run(
     *,
-    seconds: int = 5,
+    seconds: float = 5,
     rounds: int = 3,
     connections: int = 50,
     tool: str = "auto",
@@ -126,7 +126,7 @@ def run(
     )
     section.notes.append(
         f"uvicorn {uvicorn.__version__} ({parser}, {loop}), 1 worker per variant; load by {by}, "
-        f"{connections} connections, {seconds} s x {rounds} rounds interleaved, best round"
+        f"{connections} connections, {seconds:g} s x {rounds} rounds interleaved, best round"
     )
     hit = next(s for s in servers if s.key == "okta_hit")
     calls = hit.report.get("okta_calls")
