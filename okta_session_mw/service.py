@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 from okta_session_mw.access import wants_html
@@ -80,6 +80,9 @@ class SessionService:
         self._async_drivers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncDriver] = (
             weakref.WeakKeyDictionary()
         )
+        self._loop_guards: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, AsyncGenerator[None, None]
+        ] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -155,13 +158,14 @@ class SessionService:
         if cookies is None:
             return _NO_COOKIE
         flow = resolve(self.key_for(cookies), cookies.header, self.config, self.gate, self.clock)
-        return self.stats.record(await self._async_driver().run(flow))
+        return self.stats.record(await (await self._adriver()).run(flow))
 
     async def alogout(self, cookie_header: str | None) -> bool:
         cookies = self.okta_cookies(cookie_header)
         if cookies is None:
             return True
-        closed: bool = await self._async_driver().run(logout(self.key_for(cookies), cookies.header))
+        flow = logout(self.key_for(cookies), cookies.header)
+        closed: bool = await (await self._adriver()).run(flow)
         return closed
 
     async def alogout_request(self, request: LogoutRequest) -> Reply:
@@ -173,12 +177,12 @@ class SessionService:
         return self._logout_answer(request, await self.alogout(request.cookie_header))
 
     async def arevoke(self, session_id: str) -> bool:
-        found: bool = await self._async_driver().run(revoke(session_id))
+        found: bool = await (await self._adriver()).run(revoke(session_id))
         return found
 
     async def alogin(self, session_token: str) -> Session:
         self._check_login_possible()
-        session: Session = await self._async_driver().run(
+        session: Session = await (await self._adriver()).run(
             login(session_token, self._sid_key, self.config, self.clock)
         )
         return session
@@ -186,12 +190,13 @@ class SessionService:
     async def aclose(self) -> None:
         """Close the async client of the running loop and the sync client we made."""
         loop = asyncio.get_running_loop()
-        driver = self._async_drivers.pop(loop, None)
-        if driver is not None:
-            await driver.client.aclose()
+        self._async_drivers.pop(loop, None)
+        guard = self._loop_guards.pop(loop, None)
+        if guard is not None:
+            await guard.aclose()  # its `finally` closes the client
         self.close()
 
-    def _async_driver(self) -> AsyncDriver:
+    async def _adriver(self) -> AsyncDriver:
         # httpx.AsyncClient and asyncio tasks belong to one loop: one driver per loop.
         loop = asyncio.get_running_loop()
         driver = self._async_drivers.get(loop)
@@ -201,6 +206,12 @@ class SessionService:
                 cache, self._async_client_factory(), self.config.timeout, self.stats, self.clock
             )
             self._async_drivers[loop] = driver
+            # Close the client when its loop shuts down (asyncio.run, anyio, uvicorn all
+            # finalize async generators then), so short-lived loops (a TestClient used
+            # without `with`, async_to_sync) leave no open sockets behind.
+            guard = _close_with_loop(driver.client)
+            await guard.asend(None)
+            self._loop_guards[loop] = guard
         return driver
 
     def _new_async_client(self) -> AsyncOktaSessionClient:
@@ -273,6 +284,14 @@ class SessionService:
                     )
                 driver = self._sync_driver
         return driver
+
+
+async def _close_with_loop(client: AsyncOktaSessionClient) -> AsyncGenerator[None, None]:
+    """Suspended until the loop finalizes its async generators, then closes ``client``."""
+    try:
+        yield
+    finally:
+        await client.aclose()
 
 
 def _default_cache(config: OktaSessionConfig, clock: Callable[[], float]) -> Any:

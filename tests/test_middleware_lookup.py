@@ -277,3 +277,19 @@ def test_config_passed_directly(okta: FakeOkta) -> None:
         assert tc.get("/").status_code == 404  # no routes; the middleware passed it through
     with pytest.raises(TypeError, match="config"):
         OktaSessionMiddleware(app)
+
+
+def test_testclient_without_with_leaves_no_open_sockets(okta: FakeOkta) -> None:
+    """Each request of a TestClient used without ``with`` runs on its own event loop;
+    the per-loop Okta client must be closed when that loop ends (warnings are errors)."""
+    import gc
+
+    from starlette.testclient import TestClient
+
+    service = SessionService(make_config(okta, cache_ttl=0.001), clock=okta.now)
+    tc = TestClient(make_app(service))
+    for _ in range(3):
+        sid = okta.create_session(LOGIN)
+        assert tc.get("/private", headers={"cookie": okta.cookie_header(sid)}).status_code == 200
+    gc.collect()
+    assert me_calls(okta) == 3
