@@ -14,10 +14,10 @@ import django_project
 import pytest
 from django.test import AsyncClient, Client
 from flask import Flask, g
-from okta_session_mw.integrations.django import get_service, reset_service
-from okta_session_mw.integrations.flask import OktaSession
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from okta_session_mw.integrations.django import get_service, reset_service
+from okta_session_mw.integrations.flask import OktaSession
 from okta_session_mw.redis_cache import RedisSessionCache
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.pytest_plugin import DEMO_API_TOKEN, DEMO_LOGIN
