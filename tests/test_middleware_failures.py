@@ -196,3 +196,27 @@ async def test_7_a_broken_cache_does_not_reach_the_app(okta_ctl: Okta) -> None:
         assert (await client.get("/", headers={"cookie": cookie})).status_code == 200
         assert (await client.get("/private", headers={"cookie": cookie})).status_code == 503
     await service.aclose()
+
+
+def restore(ctl: Okta, failure: str) -> None:
+    """Undo a failure the way the world would: the fake comes back, the window passes."""
+    if failure == "stopped":
+        ctl.start()
+    ctl.fake.clear_faults()
+    ctl.fake.rate_limit_until(None)
+    ctl.fake.advance(31)  # past the 429's Reset
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+async def test_7_normal_service_resumes_by_itself(
+    okta_ctl: Okta, svc: SessionService, failure: str
+) -> None:
+    fake = okta_ctl.fake
+    cookie = fake.cookie_header(fake.create_session(LOGIN))
+    transport = httpx.ASGITransport(app=make_app(svc))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        FAILURES[failure](okta_ctl)
+        assert (await timed_get(client, "/private", cookie=cookie)).status_code == 503
+        restore(okta_ctl, failure)
+        back = await timed_get(client, "/private", cookie=cookie)
+        assert back.status_code == 200  # no restart, no manual reset
