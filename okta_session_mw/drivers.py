@@ -11,9 +11,10 @@ import asyncio
 import functools
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeoutError
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from okta_session_mw.cache import AsyncSessionCache, SessionCache
@@ -44,6 +45,18 @@ _POLL_INTERVAL = 0.01
 # Followers of a single flight wait for the leader at most this many timeouts
 # (the leader's own call is bounded by one timeout; the rest is slack for the cache).
 _FOLLOWER_WAIT_FACTOR = 2.0
+
+
+@contextmanager
+def _observed(stats: SessionStats, operation: str) -> Iterator[None]:
+    """Count one Okta call, its latency and its error kind in ``stats``."""
+    started = time.perf_counter()
+    try:
+        yield
+    except OktaSessionError as exc:
+        stats.okta_call(operation, time.perf_counter() - started, exc)
+        raise
+    stats.okta_call(operation, time.perf_counter() - started, None)
 
 
 def _step(flow: Flow, value: Any, error: OktaSessionError | None) -> tuple[bool, Any]:
@@ -94,20 +107,14 @@ class AsyncDriver:
             return await self.cache.aset(effect.key, effect.entry)
         if isinstance(effect, CallOkta):
             method: Callable[..., Awaitable[Any]] = getattr(self.client, effect.operation)
-            started = time.perf_counter()
-            try:
-                result = await asyncio.wait_for(
-                    method(effect.argument, timeout=self.timeout), self.timeout
-                )
-            except asyncio.TimeoutError:
-                error = OktaTimeoutError(f"Okta did not answer within {self.timeout} s")
-                self.stats.okta_call(effect.operation, time.perf_counter() - started, error)
-                raise error from None
-            except OktaSessionError as exc:
-                self.stats.okta_call(effect.operation, time.perf_counter() - started, exc)
-                raise
-            self.stats.okta_call(effect.operation, time.perf_counter() - started, None)
-            return result
+            with _observed(self.stats, effect.operation):
+                try:  # a hard bound on the whole call, not only on each httpx phase
+                    return await asyncio.wait_for(
+                        method(effect.argument, timeout=self.timeout), self.timeout
+                    )
+                except asyncio.TimeoutError:
+                    message = f"Okta did not answer within {self.timeout} s"
+                    raise OktaTimeoutError(message) from None
         if isinstance(effect, Coalesce):
             task = self._flights.get(effect.key)
             if task is None:
@@ -189,14 +196,8 @@ class SyncDriver:
             return self.cache.set(effect.key, effect.entry)
         if isinstance(effect, CallOkta):
             method: Callable[..., Any] = getattr(self.client, effect.operation)
-            started = time.perf_counter()
-            try:
-                result = method(effect.argument, timeout=self.timeout)
-            except OktaSessionError as exc:
-                self.stats.okta_call(effect.operation, time.perf_counter() - started, exc)
-                raise
-            self.stats.okta_call(effect.operation, time.perf_counter() - started, None)
-            return result
+            with _observed(self.stats, effect.operation):
+                return method(effect.argument, timeout=self.timeout)
         if isinstance(effect, Coalesce):
             return self._coalesce(effect)
         if isinstance(effect, Solo):
