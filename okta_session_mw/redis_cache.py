@@ -23,9 +23,8 @@ import dataclasses
 import threading
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from typing import Any, TypeVar
-from urllib.parse import parse_qs, urlsplit
 
 import redis
 import redis.asyncio
@@ -37,29 +36,13 @@ from redis.retry import Retry
 from okta_session_mw.cache import CacheEntry, MemorySessionCache
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.redis_codec import RedisCodec
-from okta_session_mw.redis_health import RedisHealth
+from okta_session_mw.redis_health import RedisHealth, redacted_url, url_timeout
 from okta_session_mw.redis_ops import Op, RedisPlan
 
-__all__ = ["RedisSessionCache", "redacted_url"]
+__all__ = ["RedisSessionCache"]
 
 T = TypeVar("T")
 _FAILURES = (RedisError, OSError, asyncio.TimeoutError)
-
-
-def redacted_url(url: str) -> str:
-    """Where Redis is, for logs and reprs: never the password or the query."""
-    parts = urlsplit(url)
-    if parts.scheme == "unix":
-        return f"unix://{parts.path}"
-    return f"{parts.scheme}://{parts.hostname}:{parts.port or 6379}{parts.path}"
-
-
-def _url_timeout(url: str, name: str, default: float) -> float:
-    values = parse_qs(urlsplit(url).query).get(name)
-    try:
-        return float(values[-1]) if values else default
-    except ValueError:
-        return default
 
 
 class RedisSessionCache:
@@ -96,7 +79,7 @@ class RedisSessionCache:
         self._options.update(client_options or {})
         # connect, then answer: the longest one call may take (URL settings win)
         self.bound = sum(
-            _url_timeout(url, name, float(self._options[name]))
+            url_timeout(url, name, float(self._options[name]))
             for name in ("socket_connect_timeout", "socket_timeout")
         )
         self.outage_ttl = outage_ttl
@@ -110,7 +93,9 @@ class RedisSessionCache:
         self._local = MemorySessionCache(maxsize, timer=timer)
         self._lock = threading.Lock()
         self._sync: redis.Redis | None = None
-        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, redis.asyncio.Redis]
+        # per loop: its client, held open by a started async generator whose `finally`
+        # closes it when the loop shuts down (asyncio.run finalizes async generators)
+        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClient]
         self._async = weakref.WeakKeyDictionary()
 
     @classmethod
@@ -190,10 +175,11 @@ class RedisSessionCache:
         await self._arun(self._plan.evict_session(session_id))
 
     async def aclose(self) -> None:
-        """Close the running loop's asyncio client, then the sync one."""
-        client = self._async.pop(asyncio.get_running_loop(), None)
-        if client is not None:
-            await client.aclose()
+        """Close the running loop's asyncio client, then the sync one. (A loop that
+        ends without this closes its client itself, as ``asyncio.run`` finishes.)"""
+        held = self._async.pop(asyncio.get_running_loop(), None)
+        if held is not None:
+            await held[1].aclose()
         self.close()
 
     # -- the two shells ---------------------------------------------------------------
@@ -226,14 +212,14 @@ class RedisSessionCache:
         except _FAILURES as exc:
             if not isinstance(exc, ResponseError):
                 with contextlib.suppress(*_FAILURES):
-                    pool = self._aclient().connection_pool
+                    pool = (await self._aclient()).connection_pool
                     await asyncio.wait_for(pool.disconnect(inuse_connections=False), self.bound)
             return self._failed(op, exc)
         self._answered()
         return True, op.read(reply)
 
     async def _asend_owed_then(self, op: Op[Any]) -> Any:
-        client = self._aclient()
+        client = await self._aclient()
         owed = self._health.next_owed()
         while owed is not None:
             await _asend(client, owed)
@@ -269,17 +255,29 @@ class RedisSessionCache:
                 client = self._sync
         return client
 
-    def _aclient(self) -> redis.asyncio.Redis:
+    async def _aclient(self) -> redis.asyncio.Redis:
         loop = asyncio.get_running_loop()
-        client = self._async.get(loop)
-        if client is None:
+        held = self._async.get(loop)
+        if held is None:
+            options = {"retry": AsyncRetry(NoBackoff(), 0), **self._options}
+            client = redis.asyncio.Redis.from_url(self._url, **options)
+            guard = _closed_with_loop(client)
+            await guard.__anext__()
             with self._lock:
-                client = self._async.get(loop)
-                if client is None:
-                    options = {"retry": AsyncRetry(NoBackoff(), 0), **self._options}
-                    client = redis.asyncio.Redis.from_url(self._url, **options)
-                    self._async[loop] = client
-        return client
+                held = self._async.setdefault(loop, (client, guard))
+            if held[0] is not client:  # another task of this loop got there first
+                await guard.aclose()
+        return held[0]
+
+
+_LoopClient = tuple[redis.asyncio.Redis, AsyncGenerator[None, None]]
+
+
+async def _closed_with_loop(client: redis.asyncio.Redis) -> AsyncGenerator[None, None]:
+    try:
+        yield
+    finally:
+        await client.aclose()
 
 
 def _send(client: redis.Redis, op: Op[Any]) -> Any:

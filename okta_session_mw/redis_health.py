@@ -16,12 +16,34 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from okta_session_mw.redis_ops import Op
 
-__all__ = ["RedisHealth"]
+__all__ = ["RedisHealth", "redacted_url", "url_timeout"]
 
 logger = logging.getLogger("okta_session_mw")
+
+
+def redacted_url(url: str) -> str:
+    """Where Redis is, for logs and reprs: never the password or the query."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return f"unix://{parts.path}"
+    try:
+        port = parts.port or 6379
+    except ValueError:  # not a number: redis-py will refuse the URL anyway
+        port = 0
+    return f"{parts.scheme}://{parts.hostname}:{port}{parts.path}"
+
+
+def url_timeout(url: str, name: str, default: float) -> float:
+    """A timeout set in the URL's query (``?socket_timeout=2``), else ``default``."""
+    values = parse_qs(urlsplit(url).query).get(name)
+    try:
+        return float(values[-1]) if values else default
+    except ValueError:
+        return default
 
 
 class _Throttle:

@@ -217,6 +217,22 @@ async def test_async_methods_and_one_client_per_loop(redis_server: RedisServer):
     await cache.aclose()
 
 
+def test_a_loop_that_ends_closes_its_own_client(
+    redis_server: RedisServer, redis_client: redis.Redis
+):
+    cache = RedisSessionCache(redis_server.url, secret_key=SECRET)
+
+    async def use() -> None:  # no aclose(): e.g. asyncio.run in a script, async_to_sync
+        await cache.aset(key("sid=102Loop"), entry_for(make_session("102Loop")))
+
+    baseline = len(redis_client.client_list())
+    asyncio.run(use())
+    deadline = time.monotonic() + 2
+    while len(redis_client.client_list()) > baseline and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(redis_client.client_list()) == baseline
+
+
 def _services(okta: FakeOkta, url: str) -> tuple[SessionService, SessionService]:
     config = make_config(okta, cache_url=url, secret_key=SECRET)
     return SessionService(config, clock=okta.now), SessionService(config, clock=okta.now)
