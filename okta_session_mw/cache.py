@@ -54,9 +54,10 @@ class SessionCache(Protocol):
     """A cache used from synchronous code.
 
     ``claim(key, ttl)`` is cross-process single flight: True means "you ask Okta";
-    False means another worker is asking right now, so wait for its entry. A cache
-    shared by several processes stores the claim for ``ttl`` seconds at most and drops
-    it when ``set`` stores the entry; a process-local cache always says True.
+    False means another worker is asking right now (or has just answered: a fresh
+    entry is stored), so wait for its entry. A cache shared by several processes stores
+    the claim for ``ttl`` seconds at most and drops it when ``set`` stores the entry; a
+    process-local cache always says True.
     """
 
     def get(self, key: str) -> CacheEntry | None: ...

@@ -32,6 +32,13 @@ class OktaCookies:
         """The ``Cookie`` header value to forward to Okta: ``sid=...; idx=...``."""
         return "; ".join(f"{name}={value}" for name, value in self.pairs)
 
+    def value(self, name: str) -> str | None:
+        """The value of cookie ``name``, if the request carried it."""
+        for cookie_name, value in self.pairs:
+            if cookie_name == name:
+                return value
+        return None
+
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.pairs)

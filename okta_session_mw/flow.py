@@ -258,11 +258,14 @@ def _note_failure(exc: OktaSessionError, gate: RateLimitGate, now: float) -> Non
         logger.warning("Okta session call failed: %s", type(exc).__name__)
 
 
-def logout(key: str, cookie: str) -> Generator[Effect, Any, bool]:
+def logout(key: str, cookie: str, sid: str | None = None) -> Generator[Effect, Any, bool]:
     """CloseCurrentSession, then evict by cookie and by session id.
 
     Returns True when Okta closed the session or had none (404 = already closed).
-    The cache is cleared either way, so no worker keeps trusting the cookie.
+    The cache is cleared either way, so no worker keeps trusting the cookie. The
+    session id comes from the cached entry, or else from a ``sid`` cookie (whose value
+    is the id when the app set it after CreateSession), so the session's other cookies
+    (``idx``) are evicted too even when this one was not cached.
     """
     entry: CacheEntry | None = yield CacheGet(key)
     closed = True
@@ -274,8 +277,11 @@ def logout(key: str, cookie: str) -> Generator[Effect, Any, bool]:
         logger.warning("Okta CloseCurrentSession failed: %s", type(exc).__name__)
         closed = False
     yield CacheEvict(key)
-    if entry is not None and entry.session is not None:
-        yield CacheEvictSession(entry.session.id)
+    ids = {entry.session.id} if entry is not None and entry.session is not None else set()
+    if sid:
+        ids.add(sid)
+    for session_id in sorted(ids):
+        yield CacheEvictSession(session_id)
     return closed
 
 

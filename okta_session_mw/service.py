@@ -69,6 +69,7 @@ class SessionService:
     ) -> None:
         self.config = config
         self.clock = clock
+        self._owns_cache = cache is None
         self.cache = cache if cache is not None else _default_cache(config, clock)
         self.gate = RateLimitGate()
         self.stats = stats if stats is not None else SessionStats()
@@ -164,7 +165,7 @@ class SessionService:
         cookies = self.okta_cookies(cookie_header)
         if cookies is None:
             return True
-        flow = logout(self.key_for(cookies), cookies.header)
+        flow = logout(self.key_for(cookies), cookies.header, cookies.value(SID))
         closed: bool = await (await self._adriver()).run(flow)
         return closed
 
@@ -188,12 +189,16 @@ class SessionService:
         return session
 
     async def aclose(self) -> None:
-        """Close the async client of the running loop and the sync client we made."""
+        """Close what we made for the running loop (Okta client, Redis connections) and
+        the sync side. Everything reopens on next use, so a second app lifespan works."""
         loop = asyncio.get_running_loop()
         self._async_drivers.pop(loop, None)
         guard = self._loop_guards.pop(loop, None)
         if guard is not None:
             await guard.aclose()  # its `finally` closes the client
+        closer = getattr(self.cache, "aclose", None) if self._owns_cache else None
+        if closer is not None:
+            await closer()
         self.close()
 
     async def _adriver(self) -> AsyncDriver:
@@ -241,7 +246,8 @@ class SessionService:
         cookies = self.okta_cookies(cookie_header)
         if cookies is None:
             return True
-        closed: bool = self._sync().run(logout(self.key_for(cookies), cookies.header))
+        flow = logout(self.key_for(cookies), cookies.header, cookies.value(SID))
+        closed: bool = self._sync().run(flow)
         return closed
 
     def logout_request(self, request: LogoutRequest) -> Reply:
@@ -263,10 +269,14 @@ class SessionService:
         return session
 
     def close(self) -> None:
+        """Close the sync Okta client and the cache's connections, if we made them."""
         with self._lock:
             driver, self._sync_driver = self._sync_driver, None
         if driver is not None and self._client is None:
             driver.client.close()
+        closer = getattr(self.cache, "close", None) if self._owns_cache else None
+        if closer is not None:
+            closer()
 
     def _sync(self) -> SyncDriver:
         driver = self._sync_driver

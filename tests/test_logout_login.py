@@ -234,3 +234,15 @@ def test_11_sync_revoke_evicts_too(okta: FakeOkta) -> None:
     assert service.resolve(cookie).session is None
     assert me_calls(okta) == 2
     service.close()
+
+
+async def test_9_logout_by_an_uncached_sid_still_evicts_the_idx_entry(
+    okta: FakeOkta, service: SessionService
+) -> None:
+    sid = okta.create_session(LOGIN)
+    idx = okta.cookie_header(sid, name="idx")
+    assert (await service.aresolve(idx)).session is not None
+    assert await service.alogout(okta.cookie_header(sid)) is True  # sid itself never cached
+    okta.clear_calls()
+    assert (await service.aresolve(idx)).session is None
+    assert me_calls(okta) == 1  # the idx entry was evicted by session id
