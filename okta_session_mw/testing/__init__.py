@@ -20,6 +20,7 @@ from okta_session_mw.testing.fake_faults import FaultEffect
 from okta_session_mw.testing.fake_okta import FakeOkta, serve_fake_okta
 from okta_session_mw.testing.fake_rate_limit import RateLimitState
 from okta_session_mw.testing.fake_records import FakeSession, FakeUser, RecordedCall
+from okta_session_mw.testing.redis_server import RedisServer
 from okta_session_mw.testing.server import DropConnection, LoopbackServer, serve_asgi
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "LoopbackServer",
     "RateLimitState",
     "RecordedCall",
+    "RedisServer",
     "serve_asgi",
     "serve_fake_okta",
 ]
