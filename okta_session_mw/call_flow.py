@@ -19,8 +19,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from datetime import timezone
-from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 import httpx
@@ -53,20 +51,6 @@ class RetryPolicy:
     max_wait: float = 30.0
 
 
-def okta_time(headers: httpx.Headers) -> float | None:
-    """The response's ``Date`` as epoch seconds: Okta's "now". None if absent or bad."""
-    value = headers.get("Date")
-    if not value:
-        return None
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment.tzinfo is None:  # "-0000" and obsolete zones: RFC 9110 says UTC
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.timestamp()
-
-
 def retry_delay(headers: httpx.Headers, rate_limit: RateLimit, now: float) -> float | None:
     """Seconds to wait before retrying a 429, or None when Okta gave no Reset.
 
@@ -74,10 +58,7 @@ def retry_delay(headers: httpx.Headers, rate_limit: RateLimit, now: float) -> fl
     second makes sure the window has turned), never negative. ``now`` (the local
     clock) stands in for a missing or unreadable ``Date``.
     """
-    if rate_limit.reset is None:
-        return None
-    okta_now = okta_time(headers)
-    return max(0.0, rate_limit.reset - (now if okta_now is None else okta_now) + 1)
+    return rate_limit.wait_seconds(now)
 
 
 def transport_error(exc: httpx.HTTPError, call_name: str) -> OktaTransportError:

@@ -8,11 +8,13 @@ the environment (``OKTA_*``) all map onto the same field names through ``from_ma
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from okta_session_mw.errors import ConfigError
 from okta_session_mw.session import SessionStatus
@@ -78,6 +80,9 @@ class OktaSessionConfig:
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "org_url", validate_org_url(self.org_url))
+        for name in ("cookie_names", "exempt_paths", "allowed_origins"):
+            if isinstance(getattr(self, name), (str, bytes)):
+                raise ConfigError(name, "must be a list or tuple of strings, not one string")
         names = tuple(self.cookie_names)
         if not names or any(not n or not set(n) <= _COOKIE_NAME_CHARS for n in names):
             raise ConfigError("cookie_names", f"need one or more valid cookie names, got {names!r}")
@@ -102,17 +107,20 @@ class OktaSessionConfig:
         if any(not p.startswith("/") for p in prefixes):
             raise ConfigError("exempt_paths", f"each prefix must start with '/', got {prefixes!r}")
         set_(self, "exempt_paths", prefixes)
-        if not (self.login_url.startswith("/") and not self.login_url.startswith("//")) and not (
-            self.login_url.startswith(("https://", "http://"))
-        ):
-            raise ConfigError("login_url", "must be a path like '/login' or an http(s) URL")
+        if not _is_login_url(self.login_url):
+            raise ConfigError(
+                "login_url", "must be a path like '/login' or an http(s) URL with a host, "
+                "in printable ASCII (percent-encode anything else)"
+            )
         if not self.login_return_param.isidentifier():
             raise ConfigError("login_return_param", "must be a plain parameter name like 'next'")
         for name in ("post_logout_redirect", "logout_path"):
             value = getattr(self, name)
-            if not value.startswith("/") or value.startswith(("//", "/\\")):
+            unsafe = value.startswith(("//", "/\\")) or not _printable(value)
+            if not value.startswith("/") or unsafe:
                 raise ConfigError(
-                    name, f"must be a same-site path starting with '/', got {value!r}"
+                    name, f"must be a same-site path starting with '/' in printable ASCII, "
+                    f"got {value!r}"
                 )
         if self.cache_url is not None and not self.cache_url.startswith(
             ("redis://", "rediss://", "unix://")
@@ -124,6 +132,10 @@ class OktaSessionConfig:
                 "a shared cache needs one secret_key shared by every worker "
                 "(set OKTA_SECRET_KEY to a long random string)",
             )
+        if self.api_token is not None and (not self.api_token or not _printable(self.api_token)):
+            raise ConfigError("api_token", "must be printable ASCII with no spaces around it")
+        if not math.isfinite(self.timeout):
+            raise ConfigError("timeout", "must be a finite number of seconds")
         if self.secret_key and len(self.secret_key) < 16:
             raise ConfigError("secret_key", "must be at least 16 characters")
         if not self.secret_key:
@@ -177,6 +189,19 @@ class OktaSessionConfig:
         return cls.from_mapping(
             os.environ if environ is None else environ, prefix="OKTA_", **overrides
         )
+
+
+def _printable(text: str) -> bool:
+    return text == text.strip() and all(" " <= char <= "~" for char in text)
+
+
+def _is_login_url(url: str) -> bool:
+    if not _printable(url) or " " in url:
+        return False
+    if url.startswith("/"):
+        return not url.startswith(("//", "/\\"))
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _positive(name: str, value: object) -> None:

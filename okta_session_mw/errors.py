@@ -97,6 +97,16 @@ class RateLimit:
     remaining: int | None = None
     reset: int | None = None
     """Epoch seconds (UTC) at which the window resets."""
+    date: float | None = None
+    """Okta's clock when it answered (its ``Date`` header), epoch seconds."""
+
+    def wait_seconds(self, now: float) -> float | None:
+        """Seconds until the window has turned, by Okta's own clock: ``Reset - Date + 1``
+        (the SDKs' formula; ``Date`` has whole seconds). ``now`` stands in for a missing
+        ``Date``. None when there is no Reset; never negative."""
+        if self.reset is None:
+            return None
+        return max(0.0, self.reset - (now if self.date is None else self.date) + 1)
 
     @property
     def reset_at(self) -> datetime | None:

@@ -213,7 +213,13 @@ def _lookup(
     except OktaSessionError as exc:
         _note_failure(exc, gate, clock())
         return entry, _fallback(entry, clock())
-    fresh = positive_entry(session, clock(), config, previous=entry)
+    now = clock()
+    if session.expires_at.timestamp() <= now:
+        # Okta's clock and ours disagree: never serve a session past its expiresAt.
+        negative = negative_entry(now, config)
+        yield CacheSet(key, negative)
+        return negative, Resolution(None, Source.MISS)
+    fresh = positive_entry(session, now, config, previous=entry)
     yield CacheSet(key, fresh)
     return fresh, Resolution(session, Source.MISS)
 
@@ -252,13 +258,16 @@ def _fallback(entry: CacheEntry | None, now: float) -> Resolution:
 
 def _note_failure(exc: OktaSessionError, gate: RateLimitGate, now: float) -> None:
     if isinstance(exc, OktaRateLimitError):
-        gate.close_until(exc.rate_limit.reset, now)
-        logger.warning("Okta rate limit reached; no Okta calls until %s", exc.rate_limit.reset)
+        pause = exc.rate_limit.wait_seconds(now)
+        gate.close_for(pause, now)
+        logger.warning("Okta rate limit reached; no Okta calls for %.0f s", gate.until - now)
     else:
         logger.warning("Okta session call failed: %s", type(exc).__name__)
 
 
-def logout(key: str, cookie: str, sid: str | None = None) -> Generator[Effect, Any, bool]:
+def logout(
+    key: str, cookie: str, gate: RateLimitGate, clock: Clock, sid: str | None = None
+) -> Generator[Effect, Any, bool]:
     """CloseCurrentSession, then evict by cookie and by session id.
 
     Returns True when Okta closed the session or had none (404 = already closed).
@@ -268,13 +277,14 @@ def logout(key: str, cookie: str, sid: str | None = None) -> Generator[Effect, A
     (``idx``) are evicted too even when this one was not cached.
     """
     entry: CacheEntry | None = yield CacheGet(key)
-    closed = True
+    closed = not gate.closed(clock())  # rate-limited: do not call, say "try again"
     try:
-        yield CallOkta("close_current_session", cookie)
+        if closed:
+            yield CallOkta("close_current_session", cookie)
     except (OktaNotFoundError, OktaAuthError):
         pass
     except OktaSessionError as exc:
-        logger.warning("Okta CloseCurrentSession failed: %s", type(exc).__name__)
+        _note_failure(exc, gate, clock())
         closed = False
     yield CacheEvict(key)
     ids = {entry.session.id} if entry is not None and entry.session is not None else set()

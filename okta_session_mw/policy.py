@@ -106,11 +106,11 @@ class RateLimitGate:
     def until(self) -> float:
         return self._until
 
-    def close_until(self, reset: float | None, now: float) -> None:
-        """Stop calls until ``reset`` (epoch seconds); a missing or absurd value is bounded."""
-        if reset is None or reset <= now:
-            until = now + (DEFAULT_RATE_LIMIT_PAUSE if reset is None else 1.0)
-        else:
-            until = min(float(reset), now + MAX_RATE_LIMIT_PAUSE)
+    def close_for(self, seconds: float | None, now: float) -> None:
+        """Stop calls for ``seconds`` (until Okta's Reset, measured by Okta's clock, so
+        a skewed local clock does not matter); a missing or absurd value is bounded."""
+        if seconds is None:
+            seconds = DEFAULT_RATE_LIMIT_PAUSE
+        until = now + min(max(seconds, 1.0), MAX_RATE_LIMIT_PAUSE)
         with self._lock:
             self._until = max(self._until, until)

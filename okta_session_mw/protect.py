@@ -75,7 +75,7 @@ def reply_for(
         get_resolution(conn),
         service.config,
         headers=conn.headers,
-        path=conn.scope.get("root_path", "") + conn.scope["path"],
+        path=conn.scope["path"],  # ASGI: the full path, root_path included
         query=conn.scope.get("query_string", b"").decode("latin-1"),
         statuses=statuses,
         redirect=redirect,

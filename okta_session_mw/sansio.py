@@ -18,6 +18,8 @@ import enum
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timezone
+from email.utils import parsedate_to_datetime
 from typing import Generic, TypeVar
 from urllib.parse import quote
 
@@ -238,12 +240,28 @@ def _header_int(headers: httpx.Headers, name: str) -> int | None:
     return min(values) if values else None
 
 
+def okta_time(headers: httpx.Headers) -> float | None:
+    """The response's ``Date`` as epoch seconds: Okta's "now". None if absent or bad."""
+    value = headers.get("Date")
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:  # "-0000" and obsolete zones: RFC 9110 says UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
 def parse_rate_limit(headers: httpx.Headers) -> RateLimit:
-    """The ``X-Rate-Limit-Limit/Remaining/Reset`` figures; a missing or bad one is None."""
+    """The ``X-Rate-Limit-Limit/Remaining/Reset`` figures and Okta's ``Date``; a missing
+    or bad one is None."""
     return RateLimit(
         limit=_header_int(headers, "X-Rate-Limit-Limit"),
         remaining=_header_int(headers, "X-Rate-Limit-Remaining"),
         reset=_header_int(headers, "X-Rate-Limit-Reset"),
+        date=okta_time(headers) if "X-Rate-Limit-Reset" in headers else None,
     )
 
 
@@ -264,7 +282,11 @@ def raise_for_status(response: httpx.Response, rate_limit: RateLimit) -> None:
             status_code=status,
         )
     fields: dict[str, object] = {}
-    if response.content.strip():
+    if status == 429:
+        # Whatever the body (a proxy's or CDN's page too), 429 means "slow down".
+        data = _json_or_none(response.content)
+        fields = data if isinstance(data, dict) else {}
+    elif response.content.strip():
         data = _load_json(response.content)
         if not isinstance(data, dict) or not isinstance(data.get("errorCode"), str):
             raise OktaInvalidResponseError(
@@ -281,6 +303,13 @@ def raise_for_status(response: httpx.Response, rate_limit: RateLimit) -> None:
         rate_limit=rate_limit,
         request_id=response.headers.get("X-Okta-Request-Id"),
     )
+
+
+def _json_or_none(content: bytes) -> object:
+    try:
+        return json.loads(content)
+    except ValueError:
+        return None
 
 
 def _str_or_none(value: object) -> str | None:

@@ -165,7 +165,9 @@ class SessionService:
         cookies = self.okta_cookies(cookie_header)
         if cookies is None:
             return True
-        flow = logout(self.key_for(cookies), cookies.header, cookies.value(SID))
+        flow = logout(
+            self.key_for(cookies), cookies.header, self.gate, self.clock, cookies.value(SID)
+        )
         closed: bool = await (await self._adriver()).run(flow)
         return closed
 
@@ -246,7 +248,9 @@ class SessionService:
         cookies = self.okta_cookies(cookie_header)
         if cookies is None:
             return True
-        flow = logout(self.key_for(cookies), cookies.header, cookies.value(SID))
+        flow = logout(
+            self.key_for(cookies), cookies.header, self.gate, self.clock, cookies.value(SID)
+        )
         closed: bool = self._sync().run(flow)
         return closed
 

@@ -99,9 +99,11 @@ class Session:
         return hash(self.id)
 
     def __repr__(self) -> str:
+        # The id of a session made by CreateSession is the value of its ``sid`` cookie:
+        # a credential. Show only enough of it to tell sessions apart in a log.
         return (
-            f"Session(id={self.id!r}, login={self.login!r}, status={self.status.value!r}, "
-            f"expires_at={format_datetime(self.expires_at)!r})"
+            f"Session(id='{self.id[:4]}…', login={self.login!r}, "
+            f"status={self.status.value!r}, expires_at={format_datetime(self.expires_at)!r})"
         )
 
     def __reduce__(self) -> tuple[Any, ...]:

@@ -38,6 +38,14 @@ def test_defaults_are_sensible() -> None:
         ({"secret_key": "short"}, "secret_key"),
         ({"accepted_statuses": frozenset()}, "accepted_statuses"),
         ({"allowed_origins": ("https://a.example/path",)}, "allowed_origins"),
+        ({"cookie_names": "idx"}, "cookie_names"),  # one string would be ('i', 'd', 'x')
+        ({"exempt_paths": "/static"}, "exempt_paths"),
+        ({"api_token": "tok\n"}, "api_token"),
+        ({"timeout": float("inf")}, "timeout"),
+        ({"login_url": "/connexion/登录"}, "login_url"),
+        ({"login_url": "/login\r\nX: y"}, "login_url"),
+        ({"login_url": "https://"}, "login_url"),
+        ({"post_logout_redirect": "/au revoir\n"}, "post_logout_redirect"),
     ],
 )
 def test_bad_values_fail_naming_the_setting(kwargs: dict[str, object], setting: str) -> None:

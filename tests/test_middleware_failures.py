@@ -154,7 +154,7 @@ async def test_7_after_429_no_okta_call_until_reset_then_service_resumes(
     await svc.aresolve(cookies[1])
     assert me_calls(fake) == 1  # still gated, for every cookie
     fake.rate_limit_until(None)
-    fake.advance(2)  # past Reset
+    fake.advance(4)  # past Reset - Date + 1 (Okta's Date has whole seconds)
     resolution = await svc.aresolve(cookies[1])
     assert resolution.session is not None
     assert me_calls(fake) == 2
@@ -204,7 +204,7 @@ def restore(ctl: Okta, failure: str) -> None:
         ctl.start()
     ctl.fake.clear_faults()
     ctl.fake.rate_limit_until(None)
-    ctl.fake.advance(31)  # past the 429's Reset
+    ctl.fake.advance(33)  # past the 429's Reset - Date + 1
 
 
 @pytest.mark.parametrize("failure", FAILURES)

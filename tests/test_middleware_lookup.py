@@ -293,3 +293,17 @@ def test_testclient_without_with_leaves_no_open_sockets(okta: FakeOkta) -> None:
         assert tc.get("/private", headers={"cookie": okta.cookie_header(sid)}).status_code == 200
     gc.collect()
     assert me_calls(okta) == 3
+
+
+async def test_3_a_session_okta_says_is_past_its_expiry_by_our_clock_is_not_served(
+    okta: FakeOkta,
+) -> None:
+    # Our clock runs 30 s past the session's end (clock skew): never serve it.
+    fake_session = okta.create_session(LOGIN)
+    expires = okta.session(fake_session).expires_at  # type: ignore[union-attr]
+    service = SessionService(make_config(okta), clock=lambda: expires + 30)
+    cookie = okta.cookie_header(fake_session)
+    for _ in range(3):
+        assert (await service.aresolve(cookie)).session is None
+    assert me_calls(okta) == 1  # remembered as "no session" for negative_cache_ttl
+    await service.aclose()

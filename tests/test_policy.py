@@ -85,14 +85,24 @@ def test_refresh_disabled_with_zero_threshold() -> None:
     assert not refresh_due(positive_entry(session(5), NOW, config), NOW, config)
 
 
-def test_gate_closes_until_reset_and_bounds_it() -> None:
+def test_gate_closes_for_the_pause_and_bounds_it() -> None:
     gate = RateLimitGate()
     assert not gate.closed(NOW)
-    gate.close_until(NOW + 30, NOW)
+    gate.close_for(30, NOW)
     assert gate.closed(NOW + 29.9)
     assert not gate.closed(NOW + 30)
-    gate.close_until(NOW + 10_000, NOW)  # absurd Reset: bounded
+    gate.close_for(10_000, NOW)  # absurd Reset: bounded
     assert gate.until == NOW + MAX_RATE_LIMIT_PAUSE
     other = RateLimitGate()
-    other.close_until(None, NOW)  # no Reset header: pause a window
+    other.close_for(None, NOW)  # no Reset header: pause a window
     assert other.closed(NOW + 59)
+
+
+def test_rate_limit_wait_uses_oktas_clock_not_ours() -> None:
+    from okta_session_mw import RateLimit
+
+    okta_now = NOW - 90  # our clock runs 90 s ahead of Okta's
+    limit = RateLimit(limit=600, remaining=0, reset=int(okta_now) + 30, date=okta_now)
+    assert limit.wait_seconds(NOW) == 31  # Reset - Date + 1, whatever our clock says
+    assert RateLimit(reset=int(NOW) + 10).wait_seconds(NOW) == 11  # no Date: our clock
+    assert RateLimit().wait_seconds(NOW) is None

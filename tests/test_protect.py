@@ -205,3 +205,20 @@ async def test_8_without_middleware_the_error_says_how_to_fix_it() -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
         with pytest.raises(RuntimeError, match="OktaSessionMiddleware is not installed"):
             await c.get("/")
+
+
+async def test_8_return_path_under_a_mount_is_not_doubled(service: SessionService) -> None:
+    from starlette.routing import Mount
+
+    @okta_session_required
+    async def inner(request: Request) -> JSONResponse:
+        return JSONResponse({})
+
+    app = Starlette(
+        routes=[Mount("/app", routes=[Route("/private", inner)])],
+        middleware=[Middleware(OktaSessionMiddleware, service=service)],
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        response = await c.get("/app/private?x=1", headers=HTML)
+    assert next_param(response) == "/app/private?x=1"

@@ -191,12 +191,23 @@ def test_error_without_body_is_still_typed() -> None:
 @pytest.mark.parametrize(
     "body", [b"<html>502 Bad Gateway</html>", b'{"message": "nope"}', b'["E0000007"]', b"\x00\x01"]
 )
-@pytest.mark.parametrize("status", [404, 429, 502])
+@pytest.mark.parametrize("status", [404, 502])
 def test_foreign_error_bodies_are_not_api_errors(body: bytes, status: int) -> None:
     with pytest.raises(OktaInvalidResponseError) as info:
         sansio.raise_for_status(response(status, body), RateLimit())
     assert info.value.status_code == status
     assert OktaAPIError not in type(info.value).__mro__
+
+
+@pytest.mark.parametrize(
+    "body", [b"<html>429 Too Many Requests</html>", b'{"message": "nope"}', b"\x00\x01", b""]
+)
+def test_a_429_is_a_rate_limit_whatever_its_body(body: bytes) -> None:
+    # A proxy or CDN in front of Okta limits too: the middleware must back off either way.
+    limit = RateLimit(limit=10, remaining=0, reset=1_800_000_030)
+    with pytest.raises(OktaRateLimitError) as info:
+        sansio.raise_for_status(response(429, body), limit)
+    assert info.value.rate_limit.reset == 1_800_000_030
 
 
 def test_redirects_are_not_api_answers() -> None:

@@ -47,6 +47,8 @@ async def test_12_no_cookie_or_token_in_logs_reprs_or_errors(
         texts.append(str(exc))
         texts.append(repr(exc))
     texts += [repr(service), repr(service.config), str(service.config), repr(app)]
+    resolution = await service.aresolve(okta.cookie_header(okta.create_session(LOGIN)))
+    texts += [repr(resolution), repr(resolution.session), str(resolution)]
     texts += [repr(OktaSessionMiddleware(app, service=service))]
     texts += [r.getMessage() for r in caplog.records]  # httpx's own request lines too
     texts += [str(r.exc_info) for r in caplog.records if r.exc_info]
