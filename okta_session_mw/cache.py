@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from cachetools import TLRUCache
+from cachetools import TLRUCache, TTLCache
 
 from okta_session_mw.session import Session
 
@@ -93,11 +93,16 @@ class MemorySessionCache:
     across an ``await``: no method here awaits anything.
     """
 
-    def __init__(self, maxsize: int, *, timer: Callable[[], float]) -> None:
+    def __init__(
+        self, maxsize: int, *, timer: Callable[[], float], ended_ttl: float = 60.0
+    ) -> None:
         self._entries: TLRUCache[str, CacheEntry] = TLRUCache(maxsize, _entry_deadline, timer)
         self._by_session: TLRUCache[str, tuple[tuple[str, ...], float]] = TLRUCache(
             maxsize, _index_deadline, timer
         )
+        # Cookies and sessions just logged out or revoked: a lookup that was already
+        # under way must not put them back (its answer predates the logout).
+        self._ended: TTLCache[str, bool] = TTLCache(maxsize, ended_ttl, timer)
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -114,6 +119,11 @@ class MemorySessionCache:
 
     def set(self, key: str, entry: CacheEntry) -> None:
         with self._lock:
+            if entry.session is not None and (
+                key in self._ended or "id:" + entry.session.id in self._ended
+            ):
+                self._entries.pop(key, None)
+                return
             self._entries[key] = entry
             if entry.session is not None:
                 sid = entry.session.id
@@ -125,9 +135,11 @@ class MemorySessionCache:
     def evict(self, key: str) -> None:
         with self._lock:
             self._entries.pop(key, None)
+            self._ended[key] = True
 
     def evict_session(self, session_id: str) -> None:
         with self._lock:
+            self._ended["id:" + session_id] = True
             keys, _ = self._by_session.pop(session_id, ((), 0.0))
             for key in keys:
                 entry = self._entries.get(key)

@@ -95,6 +95,10 @@ class RedisCodec:
         """Marks a session just logged out or revoked: no worker may cache it again."""
         return self.prefix + "x:" + self.session_digest(session_id)
 
+    def ended_cookie_key(self, key: str) -> str:
+        """Marks a cookie just logged out (its session id may be unknown: ``idx``)."""
+        return self.prefix + "y:" + self.entry_key(key)[len(self.entry_prefix) :]
+
     # -- values -----------------------------------------------------------------------
     def encode(self, key: str, entry: CacheEntry) -> bytes:
         session = entry.session

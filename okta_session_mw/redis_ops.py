@@ -12,6 +12,9 @@ Keys (``P`` = the configured prefix, ``K`` = the cache key, ``S`` = HMAC of a se
             P e:K is fresh; dropped when the answer is stored or K is evicted)
     P s:S   set of the keys holding session S (PX = the longest of theirs)
     P x:S   session S just ended (logout/revoke): refuse to cache it again for a while
+    P y:K   cookie K just logged out: refuse to cache a session for it for a while (a
+            lookup already under way must not undo the logout, even for an ``idx``
+            cookie whose session id was never seen)
 
 Scripts touch keys named inside them, so this needs a standalone Redis (or a primary
 behind a proxy), not Redis Cluster.
@@ -27,7 +30,7 @@ from typing import Any, Generic, TypeVar
 from okta_session_mw.cache import CacheEntry
 from okta_session_mw.redis_codec import RedisCodec
 
-__all__ = ["CLAIM", "EVICT_SESSION", "SET_ENTRY", "LuaScript", "Op", "RedisPlan"]
+__all__ = ["CLAIM", "EVICT_KEY", "EVICT_SESSION", "SET_ENTRY", "LuaScript", "Op", "RedisPlan"]
 
 T = TypeVar("T")
 Arg = str | bytes | int
@@ -60,20 +63,27 @@ end
 return 0
 """)
 
-# KEYS: entry, claim[, index, ended]   ARGV: value, px[, cache key]
+# KEYS: entry, claim[, cookie ended, index, session ended]   ARGV: value, px[, cache key]
 SET_ENTRY = LuaScript("""
 redis.call('DEL', KEYS[2])
-if #KEYS == 4 then
-  if redis.call('EXISTS', KEYS[4]) == 1 then
+if #KEYS == 5 then
+  if redis.call('EXISTS', KEYS[3]) == 1 or redis.call('EXISTS', KEYS[5]) == 1 then
     redis.call('DEL', KEYS[1])
     return 0
   end
-  redis.call('SADD', KEYS[3], ARGV[3])
-  if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[2]) then
-    redis.call('PEXPIRE', KEYS[3], ARGV[2])
+  redis.call('SADD', KEYS[4], ARGV[3])
+  if redis.call('PTTL', KEYS[4]) < tonumber(ARGV[2]) then
+    redis.call('PEXPIRE', KEYS[4], ARGV[2])
   end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+""")
+
+# KEYS: entry, claim, cookie ended   ARGV: px of the "ended" mark
+EVICT_KEY = LuaScript("""
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[1])
 return 1
 """)
 
@@ -149,13 +159,15 @@ class RedisPlan:
         argv: tuple[Arg, ...] = (codec.encode(key, entry), px)
         if entry.session is not None:
             sid = entry.session.id
-            keys += (codec.index_key(sid), codec.ended_key(sid))
+            keys += (codec.ended_cookie_key(key), codec.index_key(sid), codec.ended_key(sid))
             argv += (key,)
         return Op("set", (len(keys), *keys, *argv), _ignore, None, SET_ENTRY)
 
     def evict(self, key: str) -> Op[None]:
-        args = ("DEL", self.codec.entry_key(key), self.codec.claim_key(key))
-        return Op("evict", args, _ignore, None, must_reach=True)
+        codec = self.codec
+        keys = (codec.entry_key(key), codec.claim_key(key), codec.ended_cookie_key(key))
+        args: tuple[Arg, ...] = (3, *keys, max(1, _ms(self.ended_ttl)))
+        return Op("evict", args, _ignore, None, EVICT_KEY, must_reach=True)
 
     def evict_session(self, session_id: str) -> Op[None]:
         codec = self.codec

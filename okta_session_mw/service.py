@@ -310,7 +310,9 @@ async def _close_with_loop(client: AsyncOktaSessionClient) -> AsyncGenerator[Non
 
 def _default_cache(config: OktaSessionConfig, clock: Callable[[], float]) -> Any:
     if config.cache_url is None:
-        return MemorySessionCache(config.cache_maxsize, timer=clock)
+        return MemorySessionCache(
+            config.cache_maxsize, timer=clock, ended_ttl=max(60.0, 4 * config.timeout)
+        )
     from okta_session_mw.redis_cache import RedisSessionCache  # optional extra
 
     return RedisSessionCache.from_config(config, timer=clock)

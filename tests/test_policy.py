@@ -106,3 +106,23 @@ def test_rate_limit_wait_uses_oktas_clock_not_ours() -> None:
     assert limit.wait_seconds(NOW) == 31  # Reset - Date + 1, whatever our clock says
     assert RateLimit(reset=int(NOW) + 10).wait_seconds(NOW) == 11  # no Date: our clock
     assert RateLimit().wait_seconds(NOW) is None
+
+
+def test_memory_cache_refuses_late_answers_for_what_just_ended() -> None:
+    from okta_session_mw.cache import MemorySessionCache
+
+    now = [NOW]
+    cache = MemorySessionCache(100, timer=lambda: now[0], ended_ttl=60)
+    entry = positive_entry(session(3600), NOW, CONFIG)
+    cache.set("k-idx", entry)
+    cache.evict("k-idx")  # logout by an idx cookie
+    cache.set("k-idx", entry)  # a lookup that was under way answers late
+    assert cache.get("k-idx") is None
+    cache.evict_session("s1")  # revoke by id
+    cache.set("k-other", entry)  # another cookie of the same session
+    assert cache.get("k-other") is None
+    cache.set("k-idx", negative_entry(NOW, CONFIG))
+    assert cache.get("k-idx") is not None  # "no session" agrees with the logout
+    now[0] = NOW + 61  # the marks last ended_ttl, then the cookie may be cached again
+    cache.set("k-idx", positive_entry(session(3600), now[0], CONFIG))
+    assert cache.get("k-idx") is not None

@@ -149,6 +149,17 @@ def test_evict_by_cookie(cache: RedisSessionCache):
     assert cache.get(key("sid=102One")) is None
 
 
+def test_a_logged_out_cookie_is_not_cached_again_by_a_late_answer(cache: RedisSessionCache):
+    # An idx cookie: its session id was never seen, so only the cookie can be marked.
+    cache.evict(key("idx=opaque-idx-value"))
+    cache.set(key("idx=opaque-idx-value"), entry_for(make_session("102Late")))
+    assert cache.get(key("idx=opaque-idx-value")) is None
+    cache.set(key("idx=opaque-idx-value"), entry_for(None))  # "no session" still caches
+    entry = cache.get(key("idx=opaque-idx-value"))
+    assert entry is not None
+    assert entry.session is None
+
+
 def test_keys_stay_under_their_prefix_and_raw_cookies_are_refused(
     redis_server: RedisServer, redis_client: redis.Redis
 ):
