@@ -22,6 +22,7 @@ from benchmarks import (
     instructions,
     memory,
     miss_path,
+    served_instructions,
     uvicorn_load,
     wsgi_overhead,
 )
@@ -55,6 +56,9 @@ SECTIONS: dict[str, Benchmark] = {
     "callgrind": Benchmark(instructions.run, {"iterations": 1_000}, {"iterations": 20}),
     "uvicorn": Benchmark(
         uvicorn_load.run, {"seconds": 4, "rounds": 5}, {"seconds": 0.5, "rounds": 1, "warm_up": 20}
+    ),
+    "served_callgrind": Benchmark(
+        served_instructions.run, {"requests": 1_000}, {"requests": 10, "warm_up": 5}
     ),
     "miss": Benchmark(miss_path.run, {}, {"requests": 100, "cookies": 10, "concurrency": 10}),
     "memory": Benchmark(memory.run, {"sizes": (1_000, 10_000, 100_000)}, {"sizes": (200, 1_000)}),

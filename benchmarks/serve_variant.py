@@ -2,9 +2,12 @@
 
 ``python -m benchmarks.serve_variant VARIANT`` starts a fake Okta (for the Okta
 variants' one cache miss), then uvicorn on a free loopback port, and prints one JSON
-line ``{"port": ..., "cookie": ...}`` once it listens. When its standard input closes,
-it shuts down and prints a last JSON line with the Okta calls the fake saw and the
-middleware's counters, so the caller can tell that the load really ran on cache hits.
+line ``{"port": ..., "cookie": ...}`` once it listens. Each line ``mark`` on its standard
+input makes it call ``time.sleep(0)`` (where callgrind, run with
+``--dump-before=time_sleep``, writes its counters) and answer ``marked``. When its
+standard input closes, it shuts down and prints a last JSON line with the Okta calls the
+fake saw and the middleware's counters, so the caller can tell that the load really ran
+on cache hits.
 """
 
 from __future__ import annotations
@@ -26,15 +29,18 @@ __all__ = ["main"]
 
 
 def _announce(server: uvicorn.Server, cookie: str) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # slow under valgrind
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1] if server.started else None
     print(json.dumps({"port": port, "cookie": cookie}), flush=True)
 
 
-def _stop_on_eof(server: uvicorn.Server) -> None:
-    sys.stdin.read()  # returns once the parent closes our stdin
+def _obey(server: uvicorn.Server) -> None:
+    for line in sys.stdin:  # ends once the parent closes our stdin
+        if line.strip() == "mark":
+            time.sleep(0)
+            print("marked", flush=True)
     server.should_exit = True
 
 
@@ -59,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
             )
         )
         threading.Thread(target=_announce, args=(server, variant.cookie), daemon=True).start()
-        threading.Thread(target=_stop_on_eof, args=(server,), daemon=True).start()
+        threading.Thread(target=_obey, args=(server,), daemon=True).start()
         server.run()
         counts = {k: v for k, v in service.stats.snapshot().items() if k.startswith("resolve.")}
         print(json.dumps({"okta_calls": me_calls(okta.fake), "counts": counts}), flush=True)

@@ -5,22 +5,27 @@ that each section produces its rows, that both framework adapters are measured (
 "not available"), that the cache-hit variants really ran on cache hits, and that the
 table renders. The uvicorn section uses the Python load generator, the path a machine
 without ``wrk`` takes; ``wrk``'s report is parsed from a recorded sample. The callgrind
-section is too slow for this file under valgrind: its target runs here without it, and
-its dumps are read from made-up files. The Redis section starts worker processes; its
-own tests (``test_redis_workers.py``) cover it.
+sections are too slow for this file under valgrind: their targets run here without it
+(the served one through its ``mark`` protocol), and dumps are read from made-up files.
+The Redis section starts worker processes; its own tests (``test_redis_workers.py``)
+cover it.
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from benchmarks import callgrind_target
 from benchmarks.__main__ import SECTIONS, main, run_sections
 from benchmarks.asgi_apps import LABELS
 from benchmarks.instructions import dump_totals, instruction_rows
-from benchmarks.load_tools import parse_wrk
+from benchmarks.load_tools import REPO_ROOT, parse_wrk
 from benchmarks.table import render
 
 WRK_SAMPLE = """\
@@ -62,8 +67,31 @@ def test_callgrind_target_runs_and_dumps_are_read(tmp_path: Path) -> None:
     assert "0.50x SessionMiddleware's overhead" in rows[1].vs_baseline  # 20k of 40k
 
 
+def test_served_variant_marks_and_reports() -> None:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.serve_variant", "okta_hit"],
+        cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert server.stdin is not None
+    assert server.stdout is not None
+    try:
+        hello = json.loads(server.stdout.readline())
+        url = f"http://127.0.0.1:{hello['port']}/"
+        for _ in range(3):
+            assert httpx.get(url, headers={"cookie": hello["cookie"]}).text == "ok"
+        server.stdin.write("mark\n")
+        server.stdin.flush()
+        assert server.stdout.readline().strip() == "marked"
+    finally:
+        out, _ = server.communicate(timeout=30)
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["okta_calls"] == 1
+    assert report["counts"] == {"resolve.miss": 1, "resolve.hit": 2}
+
+
 def test_every_section_runs_quick() -> None:
-    names = [name for name in SECTIONS if name not in ("callgrind", "redis")]
+    slow = ("callgrind", "served_callgrind", "redis")
+    names = [name for name in SECTIONS if name not in slow]
     sections = run_sections(names, quick=True, overrides={"uvicorn": {"tool": "httpx"}})
     titles = [s.title for s in sections]
     assert len(sections) == 6, titles  # wsgi gives Flask and Django
