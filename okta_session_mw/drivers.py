@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from okta_session_mw.cache import AsyncSessionCache, SessionCache
@@ -35,16 +36,16 @@ from okta_session_mw.flow import (
 )
 from okta_session_mw.stats import SessionStats
 
-__all__ = ["AsyncDriver", "SyncDriver"]
+__all__ = ["AsyncDriver", "SyncDriver", "request_deadline"]
 
 T = TypeVar("T")
 
 # How often a worker polls a shared cache for another worker's answer.
 _POLL_INTERVAL = 0.01
 
-# Followers of a single flight wait for the leader at most this many timeouts
-# (the leader's own call is bounded by one timeout; the rest is slack for the cache).
-_FOLLOWER_WAIT_FACTOR = 2.0
+# Followers of a single flight wait for the leader at most one timeout plus this
+# (the leader's Okta call is bounded by one timeout; the rest is slack for the cache).
+_FOLLOWER_MARGIN = 1.0
 
 
 @contextmanager
@@ -57,6 +58,52 @@ def _observed(stats: SessionStats, operation: str) -> Iterator[None]:
         stats.okta_call(operation, time.perf_counter() - started, exc)
         raise
     stats.okta_call(operation, time.perf_counter() - started, None)
+
+
+_deadline: ContextVar[float | None] = ContextVar("okta_session_mw_deadline", default=None)
+
+
+@contextmanager
+def request_deadline(seconds: float) -> Iterator[None]:
+    """Bound the Okta calls made inside the block to ``seconds`` in all (monotonic),
+    so a lookup and a refresh in one request never wait more than one timeout."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _budget(timeout: float) -> float:
+    """What is left for the next Okta call: the timeout, cut to the request's deadline."""
+    deadline = _deadline.get()
+    left = timeout if deadline is None else min(timeout, deadline - time.monotonic())
+    if left <= 0.01:
+        raise OktaTimeoutError("no time left to ask Okta within this request's timeout")
+    return left
+
+
+def _within(timeout: float, method: Callable[..., Any], argument: str) -> Any:
+    """Call ``method`` with a bound on the *whole* call, not only on each httpx phase
+    (an answer trickling in a byte at a time would otherwise hold the thread for good).
+
+    The call runs on a daemon thread; past ``timeout`` the request goes on with an
+    ``OktaTimeoutError`` and the thread ends by itself when httpx gives up. Only cache
+    misses pay for the thread.
+    """
+    done: Future[Any] = Future()
+
+    def call() -> None:
+        try:
+            done.set_result(method(argument, timeout=timeout))
+        except BaseException as exc:  # handed to the waiting request
+            done.set_exception(exc)
+
+    threading.Thread(target=call, name="okta-session-mw-call", daemon=True).start()
+    try:
+        return done.result(timeout=timeout)
+    except FutureTimeoutError:
+        raise OktaTimeoutError(f"Okta did not answer within {timeout} s") from None
 
 
 def _step(flow: Flow, value: Any, error: OktaSessionError | None) -> tuple[bool, Any]:
@@ -85,7 +132,7 @@ class AsyncDriver:
         self.timeout = timeout
         self.stats = stats
         self._flights: dict[str, asyncio.Task[Any]] = {}
-        self._solo: set[str] = set()
+        self._solo: dict[str, asyncio.Task[Any]] = {}
 
     async def run(self, flow: Flow) -> Any:
         value: Any = None
@@ -108,12 +155,11 @@ class AsyncDriver:
         if isinstance(effect, CallOkta):
             method: Callable[..., Awaitable[Any]] = getattr(self.client, effect.operation)
             with _observed(self.stats, effect.operation):
+                budget = _budget(self.timeout)
                 try:  # a hard bound on the whole call, not only on each httpx phase
-                    return await asyncio.wait_for(
-                        method(effect.argument, timeout=self.timeout), self.timeout
-                    )
+                    return await asyncio.wait_for(method(effect.argument, timeout=budget), budget)
                 except asyncio.TimeoutError:
-                    message = f"Okta did not answer within {self.timeout} s"
+                    message = f"Okta did not answer within {budget:.2f} s"
                     raise OktaTimeoutError(message) from None
         if isinstance(effect, Coalesce):
             task = self._flights.get(effect.key)
@@ -129,15 +175,16 @@ class AsyncDriver:
             if effect.key in self._solo:
                 effect.flow.close()
                 return None
-            self._solo.add(effect.key)
-            try:
-                return await self.run(effect.flow)
-            finally:
-                self._solo.discard(effect.key)
+            # A task of its own, shielded: a request that goes away (client gone) must
+            # not cancel a refresh halfway, leaving it marked as tried.
+            solo = asyncio.ensure_future(self.run(effect.flow))
+            self._solo[effect.key] = solo
+            solo.add_done_callback(functools.partial(self._forget_solo, effect.key))
+            return await asyncio.shield(solo)
         if isinstance(effect, Claim):
             return await self.cache.aclaim(effect.key, self.timeout)
         if isinstance(effect, AwaitEntry):
-            deadline = time.monotonic() + self.timeout
+            deadline = time.monotonic() + _budget(self.timeout)
             while time.monotonic() < deadline:
                 await asyncio.sleep(_POLL_INTERVAL)
                 entry = await self.cache.aget(effect.key)
@@ -148,6 +195,12 @@ class AsyncDriver:
             return await self.cache.aevict(effect.key)
         assert isinstance(effect, CacheEvictSession)
         return await self.cache.aevict_session(effect.session_id)
+
+    def _forget_solo(self, key: str, task: asyncio.Task[Any]) -> None:
+        if self._solo.get(key) is task:
+            del self._solo[key]
+        if not task.cancelled():
+            task.exception()
 
     def _forget(self, key: str, task: asyncio.Task[Any]) -> None:
         if self._flights.get(key) is task:
@@ -197,7 +250,7 @@ class SyncDriver:
         if isinstance(effect, CallOkta):
             method: Callable[..., Any] = getattr(self.client, effect.operation)
             with _observed(self.stats, effect.operation):
-                return method(effect.argument, timeout=self.timeout)
+                return _within(_budget(self.timeout), method, effect.argument)
         if isinstance(effect, Coalesce):
             return self._coalesce(effect)
         if isinstance(effect, Solo):
@@ -215,7 +268,7 @@ class SyncDriver:
         if isinstance(effect, Claim):
             return self.cache.claim(effect.key, self.timeout)
         if isinstance(effect, AwaitEntry):
-            deadline = time.monotonic() + self.timeout
+            deadline = time.monotonic() + _budget(self.timeout)
             while time.monotonic() < deadline:
                 time.sleep(_POLL_INTERVAL)
                 entry = self.cache.get(effect.key)
@@ -236,7 +289,7 @@ class SyncDriver:
         if not leader:
             effect.flow.close()
             try:
-                return future.result(timeout=self.timeout * _FOLLOWER_WAIT_FACTOR)
+                return future.result(timeout=_budget(self.timeout) + _FOLLOWER_MARGIN)
             except FutureTimeoutError:
                 raise OktaTimeoutError("timed out waiting for a concurrent Okta lookup") from None
         try:

@@ -26,6 +26,7 @@ from okta_session_mw.errors import (
 )
 from okta_session_mw.policy import (
     RateLimitGate,
+    RefreshBackoff,
     is_fresh,
     mark_refresh_tried,
     negative_entry,
@@ -168,7 +169,12 @@ def _cached(entry: CacheEntry) -> Resolution:
 
 
 def resolve(
-    key: str, cookie: str, config: OktaSessionConfig, gate: RateLimitGate, clock: Clock
+    key: str,
+    cookie: str,
+    config: OktaSessionConfig,
+    gate: RateLimitGate,
+    clock: Clock,
+    backoff: RefreshBackoff,
 ) -> Generator[Effect, Any, Resolution]:
     """The session for a cookie: cache, else one Okta lookup, then a refresh if due."""
     entry: CacheEntry | None = yield CacheGet(key)
@@ -177,33 +183,58 @@ def resolve(
     else:
         try:
             entry, resolution = yield Coalesce(
-                "lookup:" + key, _lookup(key, cookie, config, gate, clock)
+                "lookup:" + key, _lookup(key, cookie, config, gate, clock, backoff)
             )
         except OktaSessionError:  # waited too long for a concurrent lookup
             return _fallback(entry, clock())
-    if entry is not None and refresh_due(entry, clock(), config) and not gate.closed(clock()):
-        refreshed = yield Solo("refresh:" + key, _refresh(key, cookie, config, gate, clock))
+    # Due for its refresh (one request does it; a lookup that just refreshed marked the
+    # entry, so this is skipped). The request's deadline bounds both calls together.
+    now = clock()
+    if (
+        entry is not None
+        and refresh_due(entry, now, config)
+        and not gate.closed(now)
+        and backoff.allows(key, now)
+    ):
+        refresh = _refresh(key, cookie, config, gate, clock, backoff)
+        refreshed = yield Solo("refresh:" + key, refresh)
         if refreshed is not None:
             resolution = Resolution(refreshed.session, resolution.source)
     return resolution
 
 
 def _lookup(
-    key: str, cookie: str, config: OktaSessionConfig, gate: RateLimitGate, clock: Clock
+    key: str,
+    cookie: str,
+    config: OktaSessionConfig,
+    gate: RateLimitGate,
+    clock: Clock,
+    backoff: RefreshBackoff,
 ) -> Generator[Effect, Any, tuple[CacheEntry | None, Resolution]]:
-    """Ask Okta (GetCurrentSession) unless the cache was filled meanwhile or Okta is gated."""
+    """Ask Okta unless the cache was filled meanwhile or Okta is gated.
+
+    The question is GetCurrentSession, or RefreshCurrentSession when the session we
+    last saw is due for its refresh: both answer with the session (or 404), so one
+    call, one timeout, does both.
+    """
     entry: CacheEntry | None = yield CacheGet(key)
     if entry is not None and is_fresh(entry, clock()):
         return entry, _cached(entry)
     if gate.closed(clock()):
         return entry, _fallback(entry, clock())
     if not (yield Claim(key)):
-        # Another worker is asking Okta about this cookie: take its answer.
+        # Another worker is asking Okta about this cookie: take its answer. If none
+        # comes within the timeout, do not spend a second timeout asking Okta too.
         shared: CacheEntry | None = yield AwaitEntry(key)
         if shared is not None and is_fresh(shared, clock()):
             return shared, _cached(shared)
+        return entry, _fallback(entry, clock())
+    now = clock()
+    refreshing = refresh_due(entry, now, config) and backoff.allows(key, now)
+    previous = mark_refresh_tried(entry) if refreshing and entry is not None else entry
+    operation: Operation = "refresh_current_session" if refreshing else "get_current_session"
     try:
-        session: Session = yield CallOkta("get_current_session", cookie)
+        session: Session = yield CallOkta(operation, cookie)
     except (OktaNotFoundError, OktaAuthError, InvalidRequestError):
         # 404 is Okta's "no session"; 401/403 are what some orgs answer for a bad cookie;
         # a cookie that cannot even be sent is no session either.
@@ -212,6 +243,8 @@ def _lookup(
         return negative, Resolution(None, Source.MISS)
     except OktaSessionError as exc:
         _note_failure(exc, gate, clock())
+        if refreshing:
+            backoff.failed(key, clock())
         return entry, _fallback(entry, clock())
     now = clock()
     if session.expires_at.timestamp() <= now:
@@ -219,13 +252,18 @@ def _lookup(
         negative = negative_entry(now, config)
         yield CacheSet(key, negative)
         return negative, Resolution(None, Source.MISS)
-    fresh = positive_entry(session, now, config, previous=entry)
+    fresh = positive_entry(session, now, config, previous=previous)
     yield CacheSet(key, fresh)
     return fresh, Resolution(session, Source.MISS)
 
 
 def _refresh(
-    key: str, cookie: str, config: OktaSessionConfig, gate: RateLimitGate, clock: Clock
+    key: str,
+    cookie: str,
+    config: OktaSessionConfig,
+    gate: RateLimitGate,
+    clock: Clock,
+    backoff: RefreshBackoff,
 ) -> Generator[Effect, Any, CacheEntry | None]:
     """RefreshCurrentSession once per expiresAt; the cache takes the new expiresAt."""
     entry: CacheEntry | None = yield CacheGet(key)
@@ -241,6 +279,8 @@ def _refresh(
         return negative
     except OktaSessionError as exc:
         _note_failure(exc, gate, clock())
+        backoff.failed(key, clock())
+        yield CacheSet(key, entry)  # not answered: try again after the back-off
         return None
     # If Okta capped the session (same expiresAt), it stays marked: never asked again.
     refreshed = positive_entry(session, clock(), config, previous=tried)

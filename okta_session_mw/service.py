@@ -22,9 +22,9 @@ from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.cookies import OktaCookies, extract_okta_cookies
 from okta_session_mw.csrf import LogoutGuard
-from okta_session_mw.drivers import AsyncDriver, SyncDriver
+from okta_session_mw.drivers import AsyncDriver, SyncDriver, request_deadline
 from okta_session_mw.errors import ConfigError
-from okta_session_mw.flow import Resolution, Source, login, logout, resolve, revoke
+from okta_session_mw.flow import Flow, Resolution, Source, login, logout, resolve, revoke
 from okta_session_mw.logout import (
     LogoutRequest,
     cookie_should_be_secure,
@@ -33,7 +33,7 @@ from okta_session_mw.logout import (
     method_not_allowed_reply,
     own_origin,
 )
-from okta_session_mw.policy import RateLimitGate
+from okta_session_mw.policy import RateLimitGate, RefreshBackoff
 from okta_session_mw.reply import Reply
 from okta_session_mw.session import Session
 from okta_session_mw.stats import SessionStats
@@ -72,6 +72,7 @@ class SessionService:
         self._owns_cache = cache is None
         self.cache = cache if cache is not None else _default_cache(config, clock)
         self.gate = RateLimitGate()
+        self.refresh_backoff = RefreshBackoff(config.cache_maxsize)
         self.stats = stats if stats is not None else SessionStats()
         self.logout_guard = LogoutGuard(config)
         self._secret = config.secret_key_bytes
@@ -158,8 +159,15 @@ class SessionService:
         cookies = self.okta_cookies(cookie_header)
         if cookies is None:
             return _NO_COOKIE
-        flow = resolve(self.key_for(cookies), cookies.header, self.config, self.gate, self.clock)
-        return self.stats.record(await (await self._adriver()).run(flow))
+        flow = resolve(
+            self.key_for(cookies),
+            cookies.header,
+            self.config,
+            self.gate,
+            self.clock,
+            self.refresh_backoff,
+        )
+        return self.stats.record(await self._arun(flow))
 
     async def alogout(self, cookie_header: str | None) -> bool:
         cookies = self.okta_cookies(cookie_header)
@@ -168,7 +176,7 @@ class SessionService:
         flow = logout(
             self.key_for(cookies), cookies.header, self.gate, self.clock, cookies.value(SID)
         )
-        closed: bool = await (await self._adriver()).run(flow)
+        closed: bool = await self._arun(flow)
         return closed
 
     async def alogout_request(self, request: LogoutRequest) -> Reply:
@@ -180,12 +188,12 @@ class SessionService:
         return self._logout_answer(request, await self.alogout(request.cookie_header))
 
     async def arevoke(self, session_id: str) -> bool:
-        found: bool = await (await self._adriver()).run(revoke(session_id))
+        found: bool = await self._arun(revoke(session_id))
         return found
 
     async def alogin(self, session_token: str) -> Session:
         self._check_login_possible()
-        session: Session = await (await self._adriver()).run(
+        session: Session = await self._arun(
             login(session_token, self._sid_key, self.config, self.clock)
         )
         return session
@@ -202,6 +210,12 @@ class SessionService:
         if closer is not None:
             await closer()
         self.close()
+
+    async def _arun(self, flow: Flow) -> Any:
+        """Run a flow on this loop's driver, all its Okta calls within one timeout."""
+        driver = await self._adriver()
+        with request_deadline(self.config.timeout):
+            return await driver.run(flow)
 
     async def _adriver(self) -> AsyncDriver:
         # httpx.AsyncClient and asyncio tasks belong to one loop: one driver per loop.
@@ -241,8 +255,15 @@ class SessionService:
         cookies = self.okta_cookies(cookie_header)
         if cookies is None:
             return _NO_COOKIE
-        flow = resolve(self.key_for(cookies), cookies.header, self.config, self.gate, self.clock)
-        return self.stats.record(self._sync().run(flow))
+        flow = resolve(
+            self.key_for(cookies),
+            cookies.header,
+            self.config,
+            self.gate,
+            self.clock,
+            self.refresh_backoff,
+        )
+        return self.stats.record(self._run(flow))
 
     def logout(self, cookie_header: str | None) -> bool:
         cookies = self.okta_cookies(cookie_header)
@@ -251,7 +272,7 @@ class SessionService:
         flow = logout(
             self.key_for(cookies), cookies.header, self.gate, self.clock, cookies.value(SID)
         )
-        closed: bool = self._sync().run(flow)
+        closed: bool = self._run(flow)
         return closed
 
     def logout_request(self, request: LogoutRequest) -> Reply:
@@ -262,12 +283,12 @@ class SessionService:
         return self._logout_answer(request, self.logout(request.cookie_header))
 
     def revoke(self, session_id: str) -> bool:
-        found: bool = self._sync().run(revoke(session_id))
+        found: bool = self._run(revoke(session_id))
         return found
 
     def login(self, session_token: str) -> Session:
         self._check_login_possible()
-        session: Session = self._sync().run(
+        session: Session = self._run(
             login(session_token, self._sid_key, self.config, self.clock)
         )
         return session
@@ -281,6 +302,11 @@ class SessionService:
         closer = getattr(self.cache, "close", None) if self._owns_cache else None
         if closer is not None:
             closer()
+
+    def _run(self, flow: Flow) -> Any:
+        """Run a flow on the sync driver, all its Okta calls within one timeout."""
+        with request_deadline(self.config.timeout):
+            return self._sync().run(flow)
 
     def _sync(self) -> SyncDriver:
         driver = self._sync_driver
