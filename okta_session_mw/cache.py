@@ -12,7 +12,8 @@ import hashlib
 import hmac
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 from cachetools import TLRUCache, TTLCache
@@ -43,11 +44,25 @@ class CacheEntry:
     fresh_until: float
     stale_until: float
     refreshed_for: float | None = None
+    expires: float = field(init=False, repr=False, compare=False)
+    """The session's expiresAt as epoch seconds (0 for "no session"), worked out once."""
+
+    def __post_init__(self) -> None:
+        expires = self.session.expires_at.timestamp() if self.session is not None else 0.0
+        object.__setattr__(self, "expires", expires)
+
+
+@lru_cache(maxsize=8)
+def _keyed(secret: bytes) -> hmac.HMAC:
+    """HMAC-SHA256 with ``secret`` already keyed: each key is then a copy and an update."""
+    return hmac.new(secret, digestmod=hashlib.sha256)
 
 
 def cache_key(secret: bytes, forwarded_cookie: str) -> str:
     """Keyed hash of the forwarded ``name=value`` pairs: the only form a cookie is stored in."""
-    return hmac.new(secret, forwarded_cookie.encode(), hashlib.sha256).hexdigest()
+    digest = _keyed(secret).copy()
+    digest.update(forwarded_cookie.encode())
+    return digest.hexdigest()
 
 
 class SessionCache(Protocol):
@@ -110,9 +125,15 @@ class MemorySessionCache:
             self._entries.expire()
             return len(self._entries)
 
+    local = True
+    """Reads need no I/O: the service may read it without going through a driver."""
+
     def get(self, key: str) -> CacheEntry | None:
         with self._lock:
-            return self._entries.get(key)
+            try:  # one lookup (``get`` would look twice)
+                return self._entries[key]
+            except KeyError:
+                return None
 
     def claim(self, key: str, ttl: float) -> bool:
         return True  # one process: the driver's single flight already covers it

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from okta_session_mw.cache import CacheEntry
 from okta_session_mw.config import OktaSessionConfig
@@ -50,6 +50,7 @@ __all__ = [
     "Resolution",
     "Solo",
     "Source",
+    "answer_without_io",
     "login",
     "logout",
     "resolve",
@@ -155,9 +156,10 @@ class Source(str, Enum):
     UNAVAILABLE = "unavailable"
 
 
-@dataclass(frozen=True, slots=True)
-class Resolution:
-    """The session for a request, or None; ``unavailable`` when Okta could not say."""
+class Resolution(NamedTuple):
+    """The session for a request, or None; ``unavailable`` when Okta could not say.
+
+    A named tuple: made on every request, so it must be cheap to build."""
 
     session: Session | None
     source: Source
@@ -166,6 +168,37 @@ class Resolution:
 
 def _cached(entry: CacheEntry) -> Resolution:
     return Resolution(entry.session, Source.HIT if entry.session else Source.NEGATIVE_HIT)
+
+
+def _wants_refresh(
+    entry: CacheEntry | None,
+    now: float,
+    config: OktaSessionConfig,
+    gate: RateLimitGate,
+    backoff: RefreshBackoff,
+    key: str,
+) -> bool:
+    return (
+        refresh_due(entry, now, config) and not gate.closed(now) and backoff.allows(key, now)
+    )
+
+
+def answer_without_io(
+    entry: CacheEntry | None,
+    now: float,
+    config: OktaSessionConfig,
+    gate: RateLimitGate,
+    backoff: RefreshBackoff,
+    key: str,
+) -> Resolution | None:
+    """The first step of ``resolve`` when the cache is in-process: a fresh entry with
+    no refresh to do is the answer, with no flow, driver or coroutine at all (the hit
+    path). None means "run ``resolve``"."""
+    if entry is None or now >= entry.fresh_until:
+        return None
+    if _wants_refresh(entry, now, config, gate, backoff, key):
+        return None
+    return _cached(entry)
 
 
 def resolve(
@@ -178,7 +211,8 @@ def resolve(
 ) -> Generator[Effect, Any, Resolution]:
     """The session for a cookie: cache, else one Okta lookup, then a refresh if due."""
     entry: CacheEntry | None = yield CacheGet(key)
-    if entry is not None and is_fresh(entry, clock()):
+    if is_fresh(entry, clock()):
+        assert entry is not None
         resolution = _cached(entry)
     else:
         try:
@@ -189,13 +223,7 @@ def resolve(
             return _fallback(entry, clock())
     # Due for its refresh (one request does it; a lookup that just refreshed marked the
     # entry, so this is skipped). The request's deadline bounds both calls together.
-    now = clock()
-    if (
-        entry is not None
-        and refresh_due(entry, now, config)
-        and not gate.closed(now)
-        and backoff.allows(key, now)
-    ):
+    if _wants_refresh(entry, clock(), config, gate, backoff, key):
         refresh = _refresh(key, cookie, config, gate, clock, backoff)
         refreshed = yield Solo("refresh:" + key, refresh)
         if refreshed is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.flow import Resolution
 from okta_session_mw.reply import Reply
 from okta_session_mw.service import SessionService
 
@@ -59,7 +60,8 @@ class OktaSessionMiddleware:
             await self.app(scope, receive, send)
             return
         scope[SERVICE_KEY] = self.service
-        resolution = await self.service.aresolve_request(_cookie_header(scope), scope["path"])
+        ready = self.service.prepare(_cookie_header(scope), scope["path"])  # no I/O
+        resolution = ready if isinstance(ready, Resolution) else await self.service.afinish(ready)
         scope[RESOLUTION_KEY] = resolution
         scope["okta_session"] = resolution.session
         scope.setdefault("state", {})["okta_session"] = resolution.session

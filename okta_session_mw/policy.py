@@ -69,7 +69,7 @@ def stale_usable(entry: CacheEntry | None, now: float) -> Session | None:
     """The session to serve while Okta is failing, if the entry may still be served."""
     if entry is None or entry.session is None or now >= entry.stale_until:
         return None
-    if now >= entry.session.expires_at.timestamp():
+    if now >= entry.expires:
         return None
     return entry.session
 
@@ -79,7 +79,7 @@ def refresh_due(entry: CacheEntry | None, now: float, config: OktaSessionConfig)
     for this expiresAt yet (behaviour 5)."""
     if entry is None or entry.session is None or config.refresh_threshold <= 0:
         return False
-    expires = entry.session.expires_at.timestamp()
+    expires = entry.expires
     return (
         now < expires
         and expires - now < config.refresh_threshold
@@ -90,7 +90,7 @@ def refresh_due(entry: CacheEntry | None, now: float, config: OktaSessionConfig)
 def mark_refresh_tried(entry: CacheEntry) -> CacheEntry:
     """The same entry, remembering that its expiresAt has had its one refresh attempt."""
     assert entry.session is not None
-    return dataclasses.replace(entry, refreshed_for=entry.session.expires_at.timestamp())
+    return dataclasses.replace(entry, refreshed_for=entry.expires)
 
 
 REFRESH_RETRY_PAUSE = 30.0

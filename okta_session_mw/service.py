@@ -14,6 +14,7 @@ import threading
 import time
 import weakref
 from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from okta_session_mw.access import wants_html
@@ -24,7 +25,16 @@ from okta_session_mw.cookies import OktaCookies, extract_okta_cookies
 from okta_session_mw.csrf import LogoutGuard
 from okta_session_mw.drivers import AsyncDriver, SyncDriver, request_deadline
 from okta_session_mw.errors import ConfigError
-from okta_session_mw.flow import Flow, Resolution, Source, login, logout, resolve, revoke
+from okta_session_mw.flow import (
+    Flow,
+    Resolution,
+    Source,
+    answer_without_io,
+    login,
+    logout,
+    resolve,
+    revoke,
+)
 from okta_session_mw.logout import (
     LogoutRequest,
     cookie_should_be_secure,
@@ -38,9 +48,20 @@ from okta_session_mw.reply import Reply
 from okta_session_mw.session import Session
 from okta_session_mw.stats import SessionStats
 
-__all__ = ["SessionService"]
+__all__ = ["Lookup", "SessionService"]
 
 logger = logging.getLogger("okta_session_mw")
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """A request that needs the cache or Okta: its cache key and the cookies to forward."""
+
+    key: str
+    cookie: str
+
+    def __repr__(self) -> str:  # the cookie is a credential
+        return "Lookup(...)"
+
 
 _NO_COOKIE = Resolution(None, Source.NO_COOKIE)
 _FAILED = Resolution(None, Source.UNAVAILABLE, unavailable=True)
@@ -71,6 +92,8 @@ class SessionService:
         self.clock = clock
         self._owns_cache = cache is None
         self.cache = cache if cache is not None else _default_cache(config, clock)
+        # An in-process cache is read directly on the hit path (see ``prepare``).
+        self._local_get = self.cache.get if getattr(self.cache, "local", False) else None
         self.gate = RateLimitGate()
         self.refresh_backoff = RefreshBackoff(config.cache_maxsize)
         self.stats = stats if stats is not None else SessionStats()
@@ -101,6 +124,25 @@ class SessionService:
 
     def is_exempt(self, path: str) -> bool:
         return path.startswith(self.config.exempt_paths) if self.config.exempt_paths else False
+
+    def prepare(self, cookie_header: str | None, path: str) -> Resolution | Lookup:
+        """All of a request's resolution that needs no I/O: the ``Resolution`` for no
+        Okta cookie, an exempt path, or a fresh hit in the in-process cache with nothing
+        to refresh; else the ``Lookup`` to hand to ``afinish``/``finish``."""
+        if cookie_header is None or self.is_exempt(path):
+            return _NO_COOKIE
+        cookies = self.okta_cookies(cookie_header)
+        if cookies is None:
+            return _NO_COOKIE
+        key = self.key_for(cookies)
+        if self._local_get is not None:
+            entry = self._local_get(key)
+            hit = answer_without_io(
+                entry, self.clock(), self.config, self.gate, self.refresh_backoff, key
+            )
+            if hit is not None:
+                return self.stats.record(hit)
+        return Lookup(key, cookies.header)
 
     def _sid_key(self, session_id: str) -> str:
         return cache_key(self._secret, f"{SID}={session_id}")
@@ -145,29 +187,26 @@ class SessionService:
 
     # -- async (ASGI) -----------------------------------------------------------------
     async def aresolve_request(self, cookie_header: str | None, path: str) -> Resolution:
-        """What an adapter calls per request: exempt paths and requests without an
-        Okta cookie cost nothing, and nothing raises (a failure reads as "unavailable")."""
-        if cookie_header is None or self.is_exempt(path):
-            return _NO_COOKIE
+        """What an adapter calls per request: ``prepare``, then ``afinish`` if needed.
+        Exempt paths and requests without an Okta cookie cost nothing, and nothing
+        raises (a failure reads as "unavailable")."""
+        ready = self.prepare(cookie_header, path)
+        return ready if isinstance(ready, Resolution) else await self.afinish(ready)
+
+    async def aresolve(self, cookie_header: str | None) -> Resolution:
+        """The session for a ``Cookie`` header (no exempt-path check)."""
+        return await self.aresolve_request(cookie_header, "")
+
+    async def afinish(self, lookup: Lookup) -> Resolution:
+        """The part of a request's resolution that needs I/O (cache, Okta)."""
+        flow = resolve(
+            lookup.key, lookup.cookie, self.config, self.gate, self.clock, self.refresh_backoff
+        )
         try:
-            return await self.aresolve(cookie_header)
+            return self.stats.record(await self._arun(flow))
         except Exception:  # a bug or a broken cache must not take the app down
             logger.exception("okta_session_mw: session lookup failed unexpectedly")
             return _FAILED
-
-    async def aresolve(self, cookie_header: str | None) -> Resolution:
-        cookies = self.okta_cookies(cookie_header)
-        if cookies is None:
-            return _NO_COOKIE
-        flow = resolve(
-            self.key_for(cookies),
-            cookies.header,
-            self.config,
-            self.gate,
-            self.clock,
-            self.refresh_backoff,
-        )
-        return self.stats.record(await self._arun(flow))
 
     async def alogout(self, cookie_header: str | None) -> bool:
         cookies = self.okta_cookies(cookie_header)
@@ -243,27 +282,23 @@ class SessionService:
     # -- sync (WSGI) ------------------------------------------------------------------
     def resolve_request(self, cookie_header: str | None, path: str) -> Resolution:
         """Sync twin of ``aresolve_request``."""
-        if cookie_header is None or self.is_exempt(path):
-            return _NO_COOKIE
+        ready = self.prepare(cookie_header, path)
+        return ready if isinstance(ready, Resolution) else self.finish(ready)
+
+    def resolve(self, cookie_header: str | None) -> Resolution:
+        """Sync twin of ``aresolve``."""
+        return self.resolve_request(cookie_header, "")
+
+    def finish(self, lookup: Lookup) -> Resolution:
+        """Sync twin of ``afinish``."""
+        flow = resolve(
+            lookup.key, lookup.cookie, self.config, self.gate, self.clock, self.refresh_backoff
+        )
         try:
-            return self.resolve(cookie_header)
+            return self.stats.record(self._run(flow))
         except Exception:  # a bug or a broken cache must not take the app down
             logger.exception("okta_session_mw: session lookup failed unexpectedly")
             return _FAILED
-
-    def resolve(self, cookie_header: str | None) -> Resolution:
-        cookies = self.okta_cookies(cookie_header)
-        if cookies is None:
-            return _NO_COOKIE
-        flow = resolve(
-            self.key_for(cookies),
-            cookies.header,
-            self.config,
-            self.gate,
-            self.clock,
-            self.refresh_backoff,
-        )
-        return self.stats.record(self._run(flow))
 
     def logout(self, cookie_header: str | None) -> bool:
         cookies = self.okta_cookies(cookie_header)

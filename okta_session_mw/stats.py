@@ -12,12 +12,15 @@ from collections import Counter
 from collections.abc import Callable
 
 from okta_session_mw.errors import OktaSessionError
-from okta_session_mw.flow import Resolution
+from okta_session_mw.flow import Resolution, Source
 
 __all__ = ["EventHook", "SessionStats"]
 
 EventHook = Callable[[str, float], None]
 """``hook(name, value)``: ``value`` is 1 for a count, seconds for ``okta_latency.*``."""
+
+
+_RESOLVE_NAMES = {source: "resolve." + source.value for source in Source}
 
 
 class SessionStats:
@@ -31,7 +34,7 @@ class SessionStats:
 
     def record(self, resolution: Resolution) -> Resolution:
         """Count one request's resolution (by its source) and hand it back."""
-        self._count("resolve." + resolution.source.value)
+        self._count(_RESOLVE_NAMES[resolution.source])
         return resolution
 
     def okta_call(self, operation: str, seconds: float, error: OktaSessionError | None) -> None:

@@ -169,3 +169,32 @@ def test_generated_okta_bodies_never_crash(
         assert status == 200
     else:
         assert resolution.unavailable or status in (200, 404)
+
+
+def reference_extract(header: str, names: tuple[str, ...], limit: int) -> str | None:
+    """The rule, spelled out the slow way: split on ';', then on the first '=', strip."""
+    found: dict[str, str] = {}
+    for part in header.split(";"):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or name not in names:
+            continue
+        if name in found:
+            return None
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        allowed = all(c == "!" or "#" <= c <= "+" or "-" <= c <= ":" or "<" <= c <= "["
+                      or "]" <= c <= "~" for c in value)
+        if not value or len(value) > limit or not allowed:
+            return None
+        found[name] = value
+    pairs = [(n, found[n]) for n in names if n in found]
+    return "; ".join(f"{n}={v}" for n, v in pairs) or None
+
+
+@settings(max_examples=3000, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(cookie_headers())
+def test_the_fast_parser_agrees_with_the_rule_spelled_out(header: str) -> None:
+    picked = extract_okta_cookies(header, NAMES, MAX)
+    assert (picked.header if picked else None) == reference_extract(header, NAMES, MAX)
