@@ -196,7 +196,10 @@ def answer_without_io(
     path). None means "run ``resolve``"."""
     if entry is None or now >= entry.fresh_until:
         return None
-    if _wants_refresh(entry, now, config, gate, backoff, key):
+    # Most hits are far from expiry: one subtraction rules a refresh out.
+    if entry.expires - now < config.refresh_threshold and _wants_refresh(
+        entry, now, config, gate, backoff, key
+    ):
         return None
     return _cached(entry)
 

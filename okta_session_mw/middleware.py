@@ -81,13 +81,12 @@ class OktaSessionMiddleware:
 
 def _cookie_header(scope: Scope) -> str | None:
     """The request's cookies; several ``Cookie`` headers (HTTP/2) are joined."""
-    found: list[str] = []
+    cookie: str | None = None
     for name, value in scope["headers"]:
         if name == b"cookie":
-            found.append(value.decode("latin-1"))
-    if not found:
-        return None
-    return found[0] if len(found) == 1 else "; ".join(found)
+            text = value.decode("latin-1")
+            cookie = text if cookie is None else f"{cookie}; {text}"
+    return cookie
 
 
 async def _send_reply(kind: str, reply: Reply, send: Send) -> None:
