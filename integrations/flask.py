@@ -31,7 +31,7 @@ from flask import Blueprint, Flask, Response, current_app, g, has_app_context, r
 from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from okta_session_mw.access import check_access
+from okta_session_mw.access import check_access, passes
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.csrf import CSRF_FIELD
 from okta_session_mw.flow import Resolution, Source
@@ -102,7 +102,10 @@ class OktaSession:
             service = SessionService(config)
         self._services[app] = service
         app.extensions[EXTENSION_KEY] = self
-        app.before_request(functools.partial(_attach_session, service))
+        def attach_session() -> None:  # a plain function: Flask checks it for async per request
+            _attach_session(service)
+
+        app.before_request(attach_session)
         app.add_template_global(logout_csrf_token, "okta_logout_csrf_token")
         if self._logout_route:
             app.register_blueprint(_logout_blueprint(service.config.logout_path))
@@ -152,13 +155,19 @@ def _attach_session(service: SessionService) -> None:
     The logout route is not looked up: it only needs the cookie, and a refused
     cross-site logout then costs no Okta call at all.
     """
-    if request.blueprint == EXTENSION_KEY:
+    # Each proxy access costs: resolve ``request`` and ``g`` once (this runs per request).
+    current = cast("LocalProxy[Any]", request)._get_current_object()
+    environ = current.environ
+    if current.blueprint == EXTENSION_KEY:
         resolution = _NOT_LOOKED_UP
     else:
-        resolution = service.resolve_request(request.environ.get("HTTP_COOKIE"), request.path)
-    g._okta_session_resolution = resolution
-    g.okta_session = resolution.session
-    setattr(request, SESSION_ATTR, resolution.session)  # werkzeug's Request has no slot for it
+        resolution = service.resolve_request(
+            environ.get("HTTP_COOKIE"), environ.get("PATH_INFO", "")
+        )
+    state = cast("LocalProxy[Any]", g)._get_current_object()
+    state._okta_session_resolution = resolution
+    state.okta_session = resolution.session
+    setattr(current, SESSION_ATTR, resolution.session)  # werkzeug's Request has no slot
 
 
 def _resolution() -> Resolution:
@@ -200,9 +209,12 @@ def okta_session_required(
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            resolution, config = _resolution(), get_service().config
+            if passes(resolution, config, statuses):  # the usual case: no headers read
+                return current_app.ensure_sync(view)(*args, **kwargs)
             reply = check_access(
-                _resolution(),
-                get_service().config,
+                resolution,
+                config,
                 headers=_lower_headers(),
                 path=request.script_root + request.path,
                 query=request.query_string.decode("latin-1"),

@@ -16,7 +16,7 @@ from okta_session_mw.flow import Resolution
 from okta_session_mw.reply import Reply
 from okta_session_mw.session import SessionStatus
 
-__all__ = ["check_access", "is_safe_path", "safe_return_path", "wants_html"]
+__all__ = ["check_access", "is_safe_path", "passes", "safe_return_path", "wants_html"]
 
 
 def wants_html(headers: Mapping[str, str]) -> bool:
@@ -60,6 +60,18 @@ def login_redirect_url(config: OktaSessionConfig, return_to: str) -> str:
     return config.login_url + sep + urlencode({config.login_return_param: return_to})
 
 
+def passes(
+    resolution: Resolution,
+    config: OktaSessionConfig,
+    statuses: Collection[SessionStatus] | None = None,
+) -> bool:
+    """True when the request may see a protected view: a session with an accepted
+    status. Adapters ask this first; only a refused request needs its headers read."""
+    session = resolution.session
+    allowed = config.accepted_statuses if statuses is None else statuses
+    return session is not None and session.status in allowed
+
+
 def check_access(
     resolution: Resolution,
     config: OktaSessionConfig,
@@ -77,10 +89,9 @@ def check_access(
     default) is treated like no session. ``redirect=False`` (API routes) always
     answers 401, even to a browser tab.
     """
-    allowed = config.accepted_statuses if statuses is None else statuses
-    session = resolution.session
-    if session is not None and session.status in allowed:
+    if passes(resolution, config, statuses):
         return None
+    session = resolution.session
     if session is None and resolution.unavailable:
         return _json(
             503,

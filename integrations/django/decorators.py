@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.encoding import escape_uri_path
 from django.views import View
 
-from okta_session_mw.access import check_access
+from okta_session_mw.access import check_access, passes
 from okta_session_mw.flow import Resolution
 from okta_session_mw.session import SessionStatus
 
@@ -35,9 +35,12 @@ def denial(
     statuses: Collection[SessionStatus] | None = None,
 ) -> HttpResponseBase | None:
     """None if the request may see a protected view, else the response to send instead."""
+    config = pending_service(request).config
+    if passes(resolution, config, statuses):  # the usual case: no headers read
+        return None
     reply = check_access(
         resolution,
-        pending_service(request).config,
+        config,
         headers=request.headers,
         path=escape_uri_path(request.path),
         query=request.META.get("QUERY_STRING", ""),

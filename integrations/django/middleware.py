@@ -26,7 +26,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.functional import SimpleLazyObject
 
 from okta_session_mw.flow import Resolution, Source
-from okta_session_mw.service import SessionService
+from okta_session_mw.service import Lookup, SessionService
 from okta_session_mw.session import Session
 
 from .service import get_service
@@ -59,42 +59,45 @@ def _event_loop_running() -> bool:
 
 
 class _PendingResolution:
-    """One request's resolution: made at the first read, then kept."""
+    """One request's resolution: what needs no I/O is known at once (no cookie, an
+    exempt path, a fresh in-process hit); the rest is made at the first read."""
 
-    __slots__ = ("_cookie", "_on_server_loop", "_path", "_resolution", "service")
+    __slots__ = ("_on_server_loop", "_ready", "service")
 
     def __init__(
         self, service: SessionService, cookie: str | None, path: str, on_server_loop: bool
     ) -> None:
         self.service = service
-        self._cookie = cookie
-        self._path = path
         self._on_server_loop = on_server_loop
-        exempt = service.is_exempt(path)
-        self._resolution: Resolution | None = _NO_COOKIE if exempt or not cookie else None
+        self._ready: Resolution | Lookup = service.prepare(cookie, path)
+
+    @property
+    def known(self) -> Resolution | None:
+        """The resolution if it needed no I/O, else None until it is looked up."""
+        return self._ready if isinstance(self._ready, Resolution) else None
 
     def resolve(self) -> Resolution:
-        if self._resolution is None:
-            if self.service.okta_cookies(self._cookie) is None:
-                self._resolution = _NO_COOKIE
-            elif _event_loop_running():
-                raise SynchronousOnlyOperation(
-                    "request.okta_session needs an Okta lookup, which would block the event "
-                    "loop: use `await request.aokta_session()` in async code (or protect the "
-                    "view with @okta_session_required, which resolves it first)"
-                )
-            else:
-                self._resolution = self.service.resolve_request(self._cookie, self._path)
-        return self._resolution
+        ready = self._ready
+        if isinstance(ready, Resolution):
+            return ready
+        if _event_loop_running():
+            raise SynchronousOnlyOperation(
+                "request.okta_session needs an Okta lookup, which would block the event "
+                "loop: use `await request.aokta_session()` in async code (or protect the "
+                "view with @okta_session_required, which resolves it first)"
+            )
+        self._ready = resolution = self.service.finish(ready)
+        return resolution
 
     async def aresolve(self) -> Resolution:
-        if self._resolution is None:
-            if self._on_server_loop:
-                self._resolution = await self.service.aresolve_request(self._cookie, self._path)
-            else:
-                # WSGI: the sync path, in the request's own thread (see on_server_loop).
-                self._resolution = await sync_to_async(self.resolve)()
-        return self._resolution
+        ready = self._ready
+        if isinstance(ready, Resolution):
+            return ready
+        if self._on_server_loop:
+            self._ready = resolution = await self.service.afinish(ready)
+            return resolution
+        # WSGI: the sync path, in the request's own thread (see on_server_loop).
+        return await sync_to_async(self.resolve)()
 
     def session(self) -> Session | None:
         return self.resolve().session
@@ -129,7 +132,9 @@ def _attach(request: HttpRequest) -> None:
     )
     target: Any = request  # Django's request accepts new attributes; its stubs do not say so
     setattr(target, _STATE, pending)
-    target.okta_session = SimpleLazyObject(pending.session)
+    known = pending.known
+    # Lazy only when reading it would mean I/O (like request.user); else the value itself.
+    target.okta_session = known.session if known else SimpleLazyObject(pending.session)
     target.aokta_session = pending.asession
 
 
