@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -92,10 +93,6 @@ class AsyncSessionCache(Protocol):
     async def aevict_session(self, session_id: str) -> None: ...
 
 
-def _entry_deadline(_key: str, entry: CacheEntry, _now: float) -> float:
-    return entry.stale_until
-
-
 def _index_deadline(_key: str, value: tuple[tuple[str, ...], float], _now: float) -> float:
     return value[1]
 
@@ -103,15 +100,20 @@ def _index_deadline(_key: str, value: tuple[tuple[str, ...], float], _now: float
 class MemorySessionCache:
     """Bounded in-process cache (LRU, per-entry expiry), safe across threads.
 
-    A small index from session id to keys lets logout and admin revoke evict a session
-    however many cookies (``sid`` and ``idx``) point at it. The lock is never held
-    across an ``await``: no method here awaits anything.
+    The entries live in an ``OrderedDict`` used as an LRU whose items expire at their
+    ``stale_until``: the read on every request is one dict lookup, one clock read and
+    one ``move_to_end`` (cachetools' ``TLRUCache`` cost several times that, measured on
+    the hit path). A small index from session id to keys lets logout and admin revoke
+    evict a session however many cookies (``sid`` and ``idx``) point at it. The lock is
+    never held across an ``await``: no method here awaits anything.
     """
 
     def __init__(
         self, maxsize: int, *, timer: Callable[[], float], ended_ttl: float = 60.0
     ) -> None:
-        self._entries: TLRUCache[str, CacheEntry] = TLRUCache(maxsize, _entry_deadline, timer)
+        self._entries: OrderedDict[str, CacheEntry] = OrderedDict()
+        self._maxsize = maxsize
+        self._timer = timer
         self._by_session: TLRUCache[str, tuple[tuple[str, ...], float]] = TLRUCache(
             maxsize, _index_deadline, timer
         )
@@ -121,8 +123,11 @@ class MemorySessionCache:
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
+        """Live entries (expired ones are dropped first)."""
         with self._lock:
-            self._entries.expire()
+            now = self._timer()
+            for key in [k for k, e in self._entries.items() if e.stale_until <= now]:
+                del self._entries[key]
             return len(self._entries)
 
     local = True
@@ -130,10 +135,14 @@ class MemorySessionCache:
 
     def get(self, key: str) -> CacheEntry | None:
         with self._lock:
-            try:  # one lookup (``get`` would look twice)
-                return self._entries[key]
-            except KeyError:
+            entry = self._entries.get(key)
+            if entry is None:
                 return None
+            if entry.stale_until <= self._timer():
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return entry
 
     def claim(self, key: str, ttl: float) -> bool:
         return True  # one process: the driver's single flight already covers it
@@ -145,7 +154,11 @@ class MemorySessionCache:
             ):
                 self._entries.pop(key, None)
                 return
-            self._entries[key] = entry
+            entries = self._entries
+            entries[key] = entry
+            entries.move_to_end(key)
+            while len(entries) > self._maxsize:
+                entries.popitem(last=False)  # the least recently used
             if entry.session is not None:
                 sid = entry.session.id
                 keys, until = self._by_session.get(sid, ((), 0.0))
