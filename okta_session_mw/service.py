@@ -54,6 +54,7 @@ __all__ = ["Lookup", "SessionService"]
 
 logger = logging.getLogger("okta_session_mw")
 
+
 @dataclass(frozen=True, slots=True)
 class Lookup:
     """A request that needs the cache or Okta: its cache key and the cookies to forward."""

@@ -25,7 +25,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.functional import SimpleLazyObject
 
-from okta_session_mw.flow import Resolution, Source
+from okta_session_mw.flow import Resolution
 from okta_session_mw.service import Lookup, SessionService
 from okta_session_mw.session import Session
 
@@ -43,7 +43,6 @@ __all__ = [
 ]
 
 _STATE = "_okta_session_state"
-_NO_COOKIE = Resolution(None, Source.NO_COOKIE)
 _NOT_INSTALLED = (
     "OktaSessionMiddleware is not installed: add "
     '"okta_session_mw.integrations.django.OktaSessionMiddleware" to settings.MIDDLEWARE'

@@ -1,0 +1,139 @@
+"""The vocabulary of ``flow.py``: the effects a flow yields, and what it answers.
+
+A flow never performs I/O; it yields one of these and receives the result (or has the
+effect's error thrown into it). ``drivers.py`` performs them, sync or async.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Literal, NamedTuple
+
+from okta_session_mw.cache import CacheEntry
+from okta_session_mw.session import Session
+
+__all__ = [
+    "AwaitEntry",
+    "CacheEvict",
+    "CacheEvictSession",
+    "CacheGet",
+    "CacheSet",
+    "CallOkta",
+    "Claim",
+    "Clock",
+    "Coalesce",
+    "Effect",
+    "Flow",
+    "Operation",
+    "Resolution",
+    "Solo",
+    "Source",
+]
+
+Operation = Literal[
+    "get_current_session",
+    "refresh_current_session",
+    "close_current_session",
+    "create_session",
+    "revoke_session",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CacheGet:
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class CacheSet:
+    key: str
+    entry: CacheEntry
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Cross-process single flight: True if this process should ask Okta for ``key``."""
+
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitEntry:
+    """Wait (polling the cache, at most one timeout) for another process's fresh entry."""
+
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEvict:
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEvictSession:
+    session_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallOkta:
+    """Call one client operation with one argument (a cookie header, an id or a token)."""
+
+    operation: Operation
+    argument: str
+
+    def __repr__(self) -> str:  # the argument may be a cookie or a session token
+        return f"CallOkta({self.operation!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Coalesce:
+    """Run ``flow`` once for all concurrent requests with the same ``key``; all get its result."""
+
+    key: str
+    flow: Flow
+
+
+@dataclass(frozen=True, slots=True)
+class Solo:
+    """Run ``flow`` unless one with ``key`` is already running; then the result is None at once."""
+
+    key: str
+    flow: Flow
+
+
+Effect = (
+    CacheGet
+    | CacheSet
+    | CacheEvict
+    | CacheEvictSession
+    | CallOkta
+    | Coalesce
+    | Solo
+    | Claim
+    | AwaitEntry
+)
+Flow = Generator[Effect, Any, Any]
+Clock = Callable[[], float]
+
+
+class Source(str, Enum):
+    """Where a resolution came from; the stats count these."""
+
+    NO_COOKIE = "no_cookie"
+    HIT = "hit"
+    NEGATIVE_HIT = "negative_hit"
+    MISS = "miss"
+    STALE = "stale"
+    UNAVAILABLE = "unavailable"
+
+
+class Resolution(NamedTuple):
+    """The session for a request, or None; ``unavailable`` when Okta could not say.
+
+    A named tuple: made on every request, so it must be cheap to build."""
+
+    session: Session | None
+    source: Source
+    unavailable: bool = False
