@@ -31,10 +31,10 @@ from flask import Blueprint, Flask, Response, current_app, g, has_app_context, r
 from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from okta_session_mw.access import check_access, passes
+from okta_session_mw.access import passes, refusal
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.csrf import CSRF_FIELD
-from okta_session_mw.flow import Resolution, Source
+from okta_session_mw.effects import Resolution, Source
 from okta_session_mw.logout import LogoutRequest, cookie_should_be_secure, login_cookie_header
 from okta_session_mw.reply import Reply
 from okta_session_mw.service import SessionService
@@ -56,7 +56,7 @@ logger = logging.getLogger("okta_session_mw")
 EXTENSION_KEY: Final = "okta_session"
 """Key of the extension in ``app.extensions``; also the logout blueprint's name."""
 SESSION_ATTR: Final = "okta_session"
-_NOT_LOOKED_UP = Resolution(None, Source.NO_COOKIE)
+_NOT_LOOKED_UP = Resolution(None, Source.NO_COOKIE)  # the logout route: never looked up
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -212,17 +212,15 @@ def okta_session_required(
             resolution, config = _resolution(), get_service().config
             if passes(resolution, config, statuses):  # the usual case: no headers read
                 return current_app.ensure_sync(view)(*args, **kwargs)
-            reply = check_access(
-                resolution,
-                config,
-                headers=_lower_headers(),
-                path=request.script_root + request.path,
-                query=request.query_string.decode("latin-1"),
-                statuses=statuses,
+            return render_reply(
+                refusal(
+                    resolution,
+                    config,
+                    headers=_lower_headers(),
+                    path=request.script_root + request.path,
+                    query=request.query_string.decode("latin-1"),
+                )
             )
-            if reply is not None:
-                return render_reply(reply)
-            return current_app.ensure_sync(view)(*args, **kwargs)
 
         return cast(F, wrapper)
 

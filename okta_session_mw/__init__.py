@@ -11,6 +11,7 @@ from okta_session_mw.auth_backend import OktaAuthBackend, OktaUser
 from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.csrf import CSRF_FIELD, CSRF_HEADER
+from okta_session_mw.effects import Resolution, Source
 from okta_session_mw.errors import (
     ConfigError,
     InvalidRequestError,
@@ -31,7 +32,6 @@ from okta_session_mw.errors import (
     RateLimit,
     SessionParseError,
 )
-from okta_session_mw.flow import Resolution, Source
 from okta_session_mw.middleware import OktaSessionDenied, OktaSessionMiddleware
 from okta_session_mw.protect import (
     RequireOktaSession,

@@ -12,11 +12,18 @@ from collections.abc import Collection, Mapping
 from urllib.parse import urlencode
 
 from okta_session_mw.config import OktaSessionConfig
-from okta_session_mw.flow import Resolution
+from okta_session_mw.effects import Resolution
 from okta_session_mw.reply import Reply
 from okta_session_mw.session import SessionStatus
 
-__all__ = ["check_access", "is_safe_path", "passes", "safe_return_path", "wants_html"]
+__all__ = [
+    "check_access",
+    "is_safe_path",
+    "passes",
+    "refusal",
+    "safe_return_path",
+    "wants_html",
+]
 
 
 def wants_html(headers: Mapping[str, str]) -> bool:
@@ -72,6 +79,28 @@ def passes(
     return session is not None and session.status in allowed
 
 
+def refusal(
+    resolution: Resolution,
+    config: OktaSessionConfig,
+    *,
+    headers: Mapping[str, str],
+    path: str,
+    query: str = "",
+    redirect: bool = True,
+) -> Reply:
+    """What to answer a request that does not ``pass``: 503 while Okta is unreachable
+    with nothing cached (not a login redirect: no redirect loops in an outage), a 303 to
+    login for a browser (``redirect=False``: never), else a JSON 401."""
+    if resolution.session is None and resolution.unavailable:
+        return _json(503, "okta_unavailable", "Okta could not be reached; try again shortly.",
+                     (("retry-after", "5"),))
+    if redirect and wants_html(headers):
+        location = login_redirect_url(config, safe_return_path(path, query))
+        return Reply(303, (("location", location), ("cache-control", "no-store")), b"")
+    return _json(401, "okta_session_required", "An active Okta session is required.",
+                 (("www-authenticate", 'OktaSession realm="okta"'),))
+
+
 def check_access(
     resolution: Resolution,
     config: OktaSessionConfig,
@@ -82,32 +111,12 @@ def check_access(
     statuses: Collection[SessionStatus] | None = None,
     redirect: bool = True,
 ) -> Reply | None:
-    """None when the request may proceed, else the ``Reply`` to send.
-
-    Okta unreachable with nothing cached is 503, not a login redirect (no redirect
-    loops in an outage). A session whose status is not accepted (MFA_REQUIRED by
-    default) is treated like no session. ``redirect=False`` (API routes) always
-    answers 401, even to a browser tab.
-    """
+    """None when the request may proceed, else the ``Reply`` to send (``passes`` then
+    ``refusal``; adapters call the two themselves so a passing request reads no headers).
+    A session whose status is not accepted (MFA_REQUIRED by default) counts as none."""
     if passes(resolution, config, statuses):
         return None
-    session = resolution.session
-    if session is None and resolution.unavailable:
-        return _json(
-            503,
-            "okta_unavailable",
-            "Okta could not be reached; try again shortly.",
-            (("retry-after", "5"),),
-        )
-    if redirect and wants_html(headers):
-        location = login_redirect_url(config, safe_return_path(path, query))
-        return Reply(303, (("location", location), ("cache-control", "no-store")), b"")
-    return _json(
-        401,
-        "okta_session_required",
-        "An active Okta session is required.",
-        (("www-authenticate", 'OktaSession realm="okta"'),),
-    )
+    return refusal(resolution, config, headers=headers, path=path, query=query, redirect=redirect)
 
 
 def _json(status: int, error: str, message: str, extra: tuple[tuple[str, str], ...]) -> Reply:

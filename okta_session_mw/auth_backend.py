@@ -10,6 +10,7 @@ from __future__ import annotations
 from starlette.authentication import AuthCredentials, AuthenticationBackend, BaseUser
 from starlette.requests import HTTPConnection
 
+from okta_session_mw.access import passes
 from okta_session_mw.session import Session
 
 __all__ = ["OktaAuthBackend", "OktaUser"]
@@ -40,12 +41,12 @@ class OktaAuthBackend(AuthenticationBackend):
     """Authenticates a request whose Okta session has an accepted status."""
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
-        from okta_session_mw.protect import get_service
+        from okta_session_mw.protect import get_resolution, get_service
 
         session: Session | None = conn.scope.get("okta_session")
         if session is None:
             return None
-        accepted = session.status in get_service(conn).config.accepted_statuses
+        accepted = passes(get_resolution(conn), get_service(conn).config)
         scopes = ["authenticated"] if accepted else []
         scopes.append(f"okta:{session.status.value}")
         return AuthCredentials(scopes), OktaUser(session, authenticated=accepted)

@@ -1,7 +1,9 @@
 """The session cache: entries, keys, and the in-process cache.
 
-Keys are an HMAC-SHA256 of the forwarded cookies, so neither a cookie value nor a
-session id is ever a key (behaviour 3). Every cache offers the same small set of
+Cache keys are an HMAC-SHA256 of the forwarded cookies, so a cookie value is never a
+key (behaviour 3). The in-process cache's session-id index holds ids only in this
+process's memory, as the cached ``Session`` objects do; the Redis cache stores no id
+in the clear, not even in key names (``redis_codec.py``). Every cache offers the same small set of
 operations, in a sync form (Flask, Django under WSGI) and an async form (ASGI); the
 in-process cache does no I/O, so its async form simply calls the sync one.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -19,6 +22,7 @@ from typing import Protocol
 
 from cachetools import TLRUCache, TTLCache
 
+from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.session import Session
 
 __all__ = [
@@ -46,22 +50,28 @@ class CacheEntry:
     stale_until: float
     refreshed_for: float | None = None
     expires: float = field(init=False, repr=False, compare=False)
-    """The session's expiresAt as epoch seconds (0 for "no session"), worked out once."""
+    """The session's expiresAt as epoch seconds, worked out once ("no session": never)."""
 
     def __post_init__(self) -> None:
-        expires = self.session.expires_at.timestamp() if self.session is not None else 0.0
+        expires = self.session.expires_at.timestamp() if self.session is not None else math.inf
         object.__setattr__(self, "expires", expires)
 
 
 @lru_cache(maxsize=8)
-def _keyed(secret: bytes) -> hmac.HMAC:
+def keyed_hmac(secret: bytes) -> hmac.HMAC:
     """HMAC-SHA256 with ``secret`` already keyed: each key is then a copy and an update."""
     return hmac.new(secret, digestmod=hashlib.sha256)
 
 
+def ended_ttl(config: OktaSessionConfig) -> float:
+    """How long a logged-out cookie or session may not be cached again: longer than any
+    lookup that was already under way can take."""
+    return max(60.0, 4 * config.timeout)
+
+
 def cache_key(secret: bytes, forwarded_cookie: str) -> str:
     """Keyed hash of the forwarded ``name=value`` pairs: the only form a cookie is stored in."""
-    digest = _keyed(secret).copy()
+    digest = keyed_hmac(secret).copy()
     digest.update(forwarded_cookie.encode())
     return digest.hexdigest()
 

@@ -20,8 +20,7 @@ from typing import Any, TypeVar
 
 from okta_session_mw.cache import AsyncSessionCache, SessionCache
 from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
-from okta_session_mw.errors import OktaSessionError, OktaTimeoutError
-from okta_session_mw.flow import (
+from okta_session_mw.effects import (
     AwaitEntry,
     CacheEvict,
     CacheEvictSession,
@@ -34,6 +33,8 @@ from okta_session_mw.flow import (
     Flow,
     Solo,
 )
+from okta_session_mw.errors import OktaSessionError, OktaTimeoutError
+from okta_session_mw.policy import is_fresh
 from okta_session_mw.stats import SessionStats
 
 __all__ = ["AsyncDriver", "SyncDriver", "request_deadline"]
@@ -43,8 +44,9 @@ T = TypeVar("T")
 # How often a worker polls a shared cache for another worker's answer.
 _POLL_INTERVAL = 0.01
 
-# Followers of a single flight wait for the leader at most one timeout plus this
-# (the leader's Okta call is bounded by one timeout; the rest is slack for the cache).
+# Sync followers of a single flight wait for the leader at most their remaining budget
+# plus this: the leader's Okta call is bounded by its own budget, but its cache calls
+# (Redis: at most 0.5 s to connect plus 0.5 s to answer) are not part of it.
 _FOLLOWER_MARGIN = 1.0
 
 
@@ -166,7 +168,7 @@ class AsyncDriver:
             if task is None:
                 task = asyncio.ensure_future(self.run(effect.flow))
                 self._flights[effect.key] = task
-                task.add_done_callback(functools.partial(self._forget, effect.key))
+                task.add_done_callback(functools.partial(_forget, self._flights, effect.key))
             else:
                 effect.flow.close()
             # shield: a cancelled request (client gone) must not cancel the others' lookup
@@ -179,7 +181,7 @@ class AsyncDriver:
             # not cancel a refresh halfway, leaving it marked as tried.
             solo = asyncio.ensure_future(self.run(effect.flow))
             self._solo[effect.key] = solo
-            solo.add_done_callback(functools.partial(self._forget_solo, effect.key))
+            solo.add_done_callback(functools.partial(_forget, self._solo, effect.key))
             return await asyncio.shield(solo)
         if isinstance(effect, Claim):
             return await self.cache.aclaim(effect.key, self.timeout)
@@ -188,7 +190,7 @@ class AsyncDriver:
             while time.monotonic() < deadline:
                 await asyncio.sleep(_POLL_INTERVAL)
                 entry = await self.cache.aget(effect.key)
-                if entry is not None and entry.fresh_until > self.clock():
+                if is_fresh(entry, self.clock()):
                     return entry
             return None
         if isinstance(effect, CacheEvict):
@@ -196,17 +198,13 @@ class AsyncDriver:
         assert isinstance(effect, CacheEvictSession)
         return await self.cache.aevict_session(effect.session_id)
 
-    def _forget_solo(self, key: str, task: asyncio.Task[Any]) -> None:
-        if self._solo.get(key) is task:
-            del self._solo[key]
-        if not task.cancelled():
-            task.exception()
 
-    def _forget(self, key: str, task: asyncio.Task[Any]) -> None:
-        if self._flights.get(key) is task:
-            del self._flights[key]
-        if not task.cancelled():
-            task.exception()  # mark retrieved; the waiters re-raise it
+def _forget(running: dict[str, asyncio.Task[Any]], key: str, task: asyncio.Task[Any]) -> None:
+    """Done callback of a shared task: drop it from ``running``; its waiters re-raise."""
+    if running.get(key) is task:
+        del running[key]
+    if not task.cancelled():
+        task.exception()  # mark retrieved
 
 
 class SyncDriver:
@@ -272,7 +270,7 @@ class SyncDriver:
             while time.monotonic() < deadline:
                 time.sleep(_POLL_INTERVAL)
                 entry = self.cache.get(effect.key)
-                if entry is not None and entry.fresh_until > self.clock():
+                if is_fresh(entry, self.clock()):
                     return entry
             return None
         if isinstance(effect, CacheEvict):

@@ -136,4 +136,8 @@ class Resolution(NamedTuple):
 
     session: Session | None
     source: Source
-    unavailable: bool = False
+
+    @property
+    def unavailable(self) -> bool:
+        """Okta could not be asked and nothing usable was cached."""
+        return self.source is Source.UNAVAILABLE

@@ -234,7 +234,7 @@ def _fallback(entry: CacheEntry | None, now: float) -> Resolution:
     session = stale_usable(entry, now)
     if session is not None:
         return Resolution(session, Source.STALE)
-    return Resolution(None, Source.UNAVAILABLE, unavailable=True)
+    return Resolution(None, Source.UNAVAILABLE)
 
 
 def _note_failure(exc: OktaSessionError, gate: RateLimitGate, now: float) -> None:

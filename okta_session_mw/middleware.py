@@ -11,7 +11,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from okta_session_mw.config import OktaSessionConfig
-from okta_session_mw.flow import Resolution
+from okta_session_mw.effects import Resolution
 from okta_session_mw.reply import Reply
 from okta_session_mw.service import SessionService
 

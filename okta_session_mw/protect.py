@@ -16,8 +16,8 @@ from typing import Any, TypeVar, overload
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from okta_session_mw.access import check_access
-from okta_session_mw.flow import Resolution
+from okta_session_mw.access import passes, refusal
+from okta_session_mw.effects import Resolution
 from okta_session_mw.middleware import RESOLUTION_KEY, SERVICE_KEY, OktaSessionDenied
 from okta_session_mw.reply import Reply
 from okta_session_mw.service import SessionService
@@ -70,14 +70,15 @@ def reply_for(
     redirect: bool = True,
 ) -> Reply | None:
     """None if the request may see a protected view, else what to answer."""
-    service = get_service(conn)
-    return check_access(
-        get_resolution(conn),
-        service.config,
+    resolution, config = get_resolution(conn), get_service(conn).config
+    if passes(resolution, config, statuses):
+        return None
+    return refusal(
+        resolution,
+        config,
         headers=conn.headers,
         path=conn.scope["path"],  # ASGI: the full path, root_path included
         query=conn.scope.get("query_string", b"").decode("latin-1"),
-        statuses=statuses,
         redirect=redirect,
     )
 
@@ -157,7 +158,5 @@ require_okta_session = RequireOktaSession()
 
 def optional_okta_session(request: HTTPConnection) -> Session | None:
     """``Depends(optional_okta_session)``: the session if it is accepted, else None."""
-    session = get_okta_session(request)
-    if session is None or session.status not in get_service(request).config.accepted_statuses:
-        return None
-    return session
+    resolution = get_resolution(request)
+    return resolution.session if passes(resolution, get_service(request).config) else None

@@ -34,6 +34,7 @@ from redis.exceptions import NoScriptError, RedisError, ResponseError
 from redis.retry import Retry
 
 from okta_session_mw.cache import CacheEntry, MemorySessionCache
+from okta_session_mw.cache import ended_ttl as ended_ttl_for
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.redis_codec import RedisCodec
 from okta_session_mw.redis_health import RedisHealth, redacted_url, url_timeout
@@ -90,7 +91,8 @@ class RedisSessionCache:
         self._health = RedisHealth(
             redacted_url(url), retry_interval=retry_interval, log_interval=log_interval
         )
-        self._local = MemorySessionCache(maxsize, timer=timer)
+        self._ended_ttl = ended_ttl
+        self._local = MemorySessionCache(maxsize, timer=timer, ended_ttl=ended_ttl)
         self._lock = threading.Lock()
         self._sync: redis.Redis | None = None
         # per loop: its client, held open by a started async generator whose `finally`
@@ -109,7 +111,7 @@ class RedisSessionCache:
         """
         if config.cache_url is None:
             raise ValueError("config.cache_url is not set")
-        options.setdefault("ended_ttl", max(60.0, 4 * config.timeout))
+        options.setdefault("ended_ttl", ended_ttl_for(config))
         options.setdefault("maxsize", config.cache_maxsize)
         return cls(
             config.cache_url,
@@ -238,7 +240,9 @@ class RedisSessionCache:
 
     def _answered(self) -> None:
         if self._health.succeeded():  # an outage ended: what we kept meanwhile goes
-            self._local = MemorySessionCache(self._maxsize, timer=self._timer)
+            self._local = MemorySessionCache(
+                self._maxsize, timer=self._timer, ended_ttl=self._ended_ttl
+            )
 
     def _outage_entry(self, entry: CacheEntry) -> CacheEntry:
         """Kept in this process only while Redis is out, fresh for ``outage_ttl`` at most."""

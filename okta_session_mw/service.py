@@ -9,8 +9,6 @@ Django get exactly the same behaviour.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 import threading
 import time
@@ -20,7 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from okta_session_mw.access import wants_html
-from okta_session_mw.cache import AsyncSessionCache, MemorySessionCache, SessionCache, cache_key
+from okta_session_mw.cache import (
+    AsyncSessionCache,
+    MemorySessionCache,
+    SessionCache,
+    cache_key,
+    ended_ttl,
+    keyed_hmac,
+)
 from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.cookies import OktaCookies, extract_okta_cookies
@@ -67,7 +72,7 @@ class Lookup:
 
 
 _NO_COOKIE = Resolution(None, Source.NO_COOKIE)
-_FAILED = Resolution(None, Source.UNAVAILABLE, unavailable=True)
+_FAILED = Resolution(None, Source.UNAVAILABLE)
 SID = "sid"
 """CreateSession's id is the value of Okta's ``sid`` cookie (behaviour 10)."""
 
@@ -76,9 +81,11 @@ class SessionService:
     """Resolves, refreshes, closes and revokes Okta sessions for one app.
 
     One per app (the middleware or extension makes it). ``cache`` defaults to the
-    in-process cache, or to Redis when ``config.cache_url`` is set. Pass your own
-    ``httpx`` clients through ``client``/``async_client`` if you need a proxy or TLS
-    settings; they are then yours to close.
+    in-process cache, or to Redis when ``config.cache_url`` is set (a cache you pass in
+    is yours to close). For a proxy or TLS settings, pass ``client`` (an
+    ``OktaSessionClient`` over your ``httpx.Client``: yours to close) and
+    ``async_client_factory`` (makes one ``AsyncOktaSessionClient`` per event loop; the
+    service closes those when it closes or their loop ends).
     """
 
     def __init__(
@@ -102,7 +109,7 @@ class SessionService:
         self.stats = stats if stats is not None else SessionStats()
         self.logout_guard = LogoutGuard(config)
         self._secret = config.secret_key_bytes
-        self._keyed = hmac.new(self._secret, digestmod=hashlib.sha256)
+        self._keyed = keyed_hmac(self._secret)
         self._client = client
         self._async_client_factory = async_client_factory or self._new_async_client
         self._sync_driver: SyncDriver | None = None
@@ -161,21 +168,34 @@ class SessionService:
 
     def csrf_allows(self, request: LogoutRequest) -> bool:
         """Same origin (``Origin``, else ``Referer``) or a valid signed token."""
+        return self._csrf_allows(request, self.okta_cookies(request.cookie_header))
+
+    def _csrf_allows(self, request: LogoutRequest, cookies: OktaCookies | None) -> bool:
         return self.logout_guard.allows(
             own_origin=own_origin(request.scheme, request.host),
             origin=request.headers.get("origin"),
             referer=request.headers.get("referer"),
             token=request.token,
-            cookie_key=self.cookie_key(request.cookie_header),
+            cookie_key=self.key_for(cookies) if cookies else None,
         )
 
-    def _refuse_logout(self, request: LogoutRequest) -> Reply | None:
+    def _refuse_logout(self, request: LogoutRequest, cookies: OktaCookies | None) -> Reply | None:
         if request.method.upper() != "POST":
             return method_not_allowed_reply()
-        return None if self.csrf_allows(request) else forbidden_reply()
+        return None if self._csrf_allows(request, cookies) else forbidden_reply()
 
-    def _logout_answer(self, request: LogoutRequest, closed: bool) -> Reply:
-        cookies = self.okta_cookies(request.cookie_header)
+    def _logout_flow(self, cookies: OktaCookies) -> Flow:
+        key = self.key_for(cookies)
+        return logout(key, cookies.header, self.gate, self.clock, cookies.value(SID))
+
+    def _resolve_flow(self, lookup: Lookup) -> Flow:
+        return resolve(
+            lookup.key, lookup.cookie, self.config, self.gate, self.clock, self.refresh_backoff
+        )
+
+    def _logout_answer(
+        self, request: LogoutRequest, cookies: OktaCookies | None, closed: bool
+    ) -> Reply:
         return logout_reply(
             self.config,
             html=wants_html(request.headers),
@@ -206,32 +226,26 @@ class SessionService:
 
     async def afinish(self, lookup: Lookup) -> Resolution:
         """The part of a request's resolution that needs I/O (cache, Okta)."""
-        flow = resolve(
-            lookup.key, lookup.cookie, self.config, self.gate, self.clock, self.refresh_backoff
-        )
         try:
-            return self.stats.record(await self._arun(flow))
+            return self.stats.record(await self._arun(self._resolve_flow(lookup)))
         except Exception:  # a bug or a broken cache must not take the app down
             logger.exception("okta_session_mw: session lookup failed unexpectedly")
             return _FAILED
 
     async def alogout(self, cookie_header: str | None) -> bool:
+        """CloseCurrentSession and evict; True when closed (or there was nothing)."""
         cookies = self.okta_cookies(cookie_header)
-        if cookies is None:
-            return True
-        flow = logout(
-            self.key_for(cookies), cookies.header, self.gate, self.clock, cookies.value(SID)
-        )
-        closed: bool = await self._arun(flow)
-        return closed
+        return True if cookies is None else bool(await self._arun(self._logout_flow(cookies)))
 
     async def alogout_request(self, request: LogoutRequest) -> Reply:
         """The whole logout route: refuse (405, CSRF 403) before any Okta call, else
         CloseCurrentSession, evict, and the answer to send (303/204, or 503)."""
-        refused = self._refuse_logout(request)
+        cookies = self.okta_cookies(request.cookie_header)
+        refused = self._refuse_logout(request, cookies)
         if refused is not None:
             return refused
-        return self._logout_answer(request, await self.alogout(request.cookie_header))
+        closed = True if cookies is None else bool(await self._arun(self._logout_flow(cookies)))
+        return self._logout_answer(request, cookies, closed)
 
     async def arevoke(self, session_id: str) -> bool:
         found: bool = await self._arun(revoke(session_id))
@@ -282,8 +296,9 @@ class SessionService:
         return driver
 
     def _new_async_client(self) -> AsyncOktaSessionClient:
+        config = self.config
         return AsyncOktaSessionClient(
-            self.config.org_url, api_token=self.config.api_token, timeout=self.config.timeout
+            config.org_url, api_token=config.api_token, timeout=config.timeout
         )
 
     # -- sync (WSGI) ------------------------------------------------------------------
@@ -298,31 +313,25 @@ class SessionService:
 
     def finish(self, lookup: Lookup) -> Resolution:
         """Sync twin of ``afinish``."""
-        flow = resolve(
-            lookup.key, lookup.cookie, self.config, self.gate, self.clock, self.refresh_backoff
-        )
         try:
-            return self.stats.record(self._run(flow))
+            return self.stats.record(self._run(self._resolve_flow(lookup)))
         except Exception:  # a bug or a broken cache must not take the app down
             logger.exception("okta_session_mw: session lookup failed unexpectedly")
             return _FAILED
 
     def logout(self, cookie_header: str | None) -> bool:
+        """Sync twin of ``alogout``."""
         cookies = self.okta_cookies(cookie_header)
-        if cookies is None:
-            return True
-        flow = logout(
-            self.key_for(cookies), cookies.header, self.gate, self.clock, cookies.value(SID)
-        )
-        closed: bool = self._run(flow)
-        return closed
+        return True if cookies is None else bool(self._run(self._logout_flow(cookies)))
 
     def logout_request(self, request: LogoutRequest) -> Reply:
         """Sync twin of ``alogout_request``."""
-        refused = self._refuse_logout(request)
+        cookies = self.okta_cookies(request.cookie_header)
+        refused = self._refuse_logout(request, cookies)
         if refused is not None:
             return refused
-        return self._logout_answer(request, self.logout(request.cookie_header))
+        closed = True if cookies is None else bool(self._run(self._logout_flow(cookies)))
+        return self._logout_answer(request, cookies, closed)
 
     def revoke(self, session_id: str) -> bool:
         found: bool = self._run(revoke(session_id))
@@ -378,9 +387,7 @@ async def _close_with_loop(client: AsyncOktaSessionClient) -> AsyncGenerator[Non
 
 def _default_cache(config: OktaSessionConfig, clock: Callable[[], float]) -> Any:
     if config.cache_url is None:
-        return MemorySessionCache(
-            config.cache_maxsize, timer=clock, ended_ttl=max(60.0, 4 * config.timeout)
-        )
+        return MemorySessionCache(config.cache_maxsize, timer=clock, ended_ttl=ended_ttl(config))
     from okta_session_mw.redis_cache import RedisSessionCache  # optional extra
 
     return RedisSessionCache.from_config(config, timer=clock)

@@ -11,8 +11,8 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 
+from okta_session_mw.effects import Resolution, Source
 from okta_session_mw.errors import OktaSessionError
-from okta_session_mw.flow import Resolution, Source
 
 __all__ = ["EventHook", "SessionStats"]
 

@@ -17,8 +17,8 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.encoding import escape_uri_path
 from django.views import View
 
-from okta_session_mw.access import check_access, passes
-from okta_session_mw.flow import Resolution
+from okta_session_mw.access import passes, refusal
+from okta_session_mw.effects import Resolution
 from okta_session_mw.session import SessionStatus
 
 from .middleware import aresolution_for, pending_service, resolution_for
@@ -38,15 +38,14 @@ def denial(
     config = pending_service(request).config
     if passes(resolution, config, statuses):  # the usual case: no headers read
         return None
-    reply = check_access(
+    reply = refusal(
         resolution,
         config,
         headers=request.headers,
         path=escape_uri_path(request.path),
         query=request.META.get("QUERY_STRING", ""),
-        statuses=statuses,
     )
-    return None if reply is None else render_reply(reply)
+    return render_reply(reply)
 
 
 @overload

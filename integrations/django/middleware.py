@@ -25,7 +25,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.functional import SimpleLazyObject
 
-from okta_session_mw.flow import Resolution
+from okta_session_mw.effects import Resolution
 from okta_session_mw.service import Lookup, SessionService
 from okta_session_mw.session import Session
 
