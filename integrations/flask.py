@@ -278,5 +278,5 @@ def login_with_session_token(response: WerkzeugResponse, session_token: str) -> 
     service = get_service()
     session = service.login(session_token)
     secure = cookie_should_be_secure(request.scheme, request.host)
-    response.headers.add("Set-Cookie", login_cookie_header(service.config, session, secure=secure))
+    response.headers.add("Set-Cookie", login_cookie_header(session, secure=secure))
     return session

@@ -7,13 +7,12 @@ response type. Return paths are same-site relative paths only (no open redirect)
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Mapping
 from urllib.parse import urlencode
 
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.effects import Resolution
-from okta_session_mw.reply import Reply
+from okta_session_mw.reply import Reply, json_reply
 from okta_session_mw.session import SessionStatus
 
 __all__ = [
@@ -92,12 +91,12 @@ def refusal(
     with nothing cached (not a login redirect: no redirect loops in an outage), a 303 to
     login for a browser (``redirect=False``: never), else a JSON 401."""
     if resolution.session is None and resolution.unavailable:
-        return _json(503, "okta_unavailable", "Okta could not be reached; try again shortly.",
+        return json_reply(503, "okta_unavailable", "Okta could not be reached; try again shortly.",
                      (("retry-after", "5"),))
     if redirect and wants_html(headers):
         location = login_redirect_url(config, safe_return_path(path, query))
         return Reply(303, (("location", location), ("cache-control", "no-store")), b"")
-    return _json(401, "okta_session_required", "An active Okta session is required.",
+    return json_reply(401, "okta_session_required", "An active Okta session is required.",
                  (("www-authenticate", 'OktaSession realm="okta"'),))
 
 
@@ -117,9 +116,3 @@ def check_access(
     if passes(resolution, config, statuses):
         return None
     return refusal(resolution, config, headers=headers, path=path, query=query, redirect=redirect)
-
-
-def _json(status: int, error: str, message: str, extra: tuple[tuple[str, str], ...]) -> Reply:
-    body = json.dumps({"error": error, "message": message}).encode()
-    headers = (("content-type", "application/json"), ("cache-control", "no-store"), *extra)
-    return Reply(status, headers, body)

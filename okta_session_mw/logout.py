@@ -8,17 +8,16 @@ The adapters read the request (method, headers, form token, cookies), call the
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from okta_session_mw.access import is_safe_path
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.cookies import expired_cookie_header, session_cookie_header
 from okta_session_mw.csrf import CSRF_HEADER
-from okta_session_mw.reply import Reply
+from okta_session_mw.reply import Reply, json_reply
 from okta_session_mw.session import Session
 from okta_session_mw.urls import is_loopback_host
 
@@ -91,10 +90,10 @@ def logout_reply(
     they are signed out while the Okta session lives on.
     """
     if not closed:
-        body = json.dumps({"error": "okta_unavailable",
-                           "message": "Could not close the Okta session; try again."})
-        return Reply(503, (("content-type", "application/json"), ("cache-control", "no-store"),
-                           ("retry-after", "5")), body.encode())
+        return json_reply(
+            503, "okta_unavailable", "Could not close the Okta session; try again.",
+            (("retry-after", "5"),),
+        )
     headers: list[tuple[str, str]] = [("cache-control", "no-store")]
     headers += [("set-cookie", expired_cookie_header(n, secure=secure)) for n in present_cookies]
     if not html:
@@ -107,18 +106,9 @@ def logout_reply(
 
 def forbidden_reply() -> Reply:
     """Refused before any call to Okta: a cross-site POST without a valid token."""
-    body = json.dumps({"error": "csrf_failed", "message": "Logout refused: bad origin or token."})
-    return Reply(403, (("content-type", "application/json"),), body.encode())
+    return json_reply(403, "csrf_failed", "Logout refused: bad origin or token.")
 
 
-def login_cookie_header(
-    config: OktaSessionConfig, session: Session, *, secure: bool, now: datetime | None = None
-) -> str:
+def login_cookie_header(session: Session, *, secure: bool, now: datetime | None = None) -> str:
     """``Set-Cookie`` for the session CreateSession made: ``sid=<id>``, ends with it."""
-    return session_cookie_header(
-        "sid",
-        session.id,
-        session.expires_at,
-        secure=secure,
-        now=now or datetime.now(timezone.utc),
-    )
+    return session_cookie_header("sid", session.id, session.expires_at, secure=secure, now=now)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
-__all__ = ["Reply"]
+__all__ = ["Reply", "json_reply"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,3 +22,12 @@ class Reply:
             if name == "content-type":
                 return value
         return None
+
+
+def json_reply(
+    status: int, error: str, message: str, extra: tuple[tuple[str, str], ...] = ()
+) -> Reply:
+    """A small JSON error answer, ``{"error": ..., "message": ...}``, never cached."""
+    body = json.dumps({"error": error, "message": message}).encode()
+    headers = (("content-type", "application/json"), ("cache-control", "no-store"), *extra)
+    return Reply(status, headers, body)

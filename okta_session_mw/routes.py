@@ -106,6 +106,6 @@ async def login_with_session_token(
     session = await service.alogin(session_token)
     secure = cookie_should_be_secure(request.url.scheme, request.headers.get("host"))
     response.raw_headers.append(
-        (b"set-cookie", login_cookie_header(service.config, session, secure=secure).encode())
+        (b"set-cookie", login_cookie_header(session, secure=secure).encode())
     )
     return session

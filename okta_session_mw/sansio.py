@@ -284,7 +284,7 @@ def raise_for_status(response: httpx.Response, rate_limit: RateLimit) -> None:
     fields: dict[str, object] = {}
     if status == 429:
         # Whatever the body (a proxy's or CDN's page too), 429 means "slow down".
-        data = _json_or_none(response.content)
+        data = _load_json(response.content)
         fields = data if isinstance(data, dict) else {}
     elif response.content.strip():
         data = _load_json(response.content)
@@ -303,13 +303,6 @@ def raise_for_status(response: httpx.Response, rate_limit: RateLimit) -> None:
         rate_limit=rate_limit,
         request_id=response.headers.get("X-Okta-Request-Id"),
     )
-
-
-def _json_or_none(content: bytes) -> object:
-    try:
-        return json.loads(content)
-    except ValueError:
-        return None
 
 
 def _str_or_none(value: object) -> str | None:

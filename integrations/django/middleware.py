@@ -1,12 +1,13 @@
 """``OktaSessionMiddleware``: ``request.okta_session`` (lazy) and ``request.aokta_session()``.
 
-Like ``request.user``, nothing is looked up until a view reads it: the middleware only
-attaches a lazy value, so a view that never reads it costs Okta nothing. The first
-read resolves it through the process's ``SessionService`` (cache, single flight,
-refresh, stale-if-error) and the answer is kept for the rest of the request.
+Like ``request.user``, Okta is never asked until a view reads it. What needs no I/O is
+settled at once (no Okta cookie, an exempt path, a fresh hit in the in-process cache)
+and ``request.okta_session`` is then the plain value; otherwise it is a lazy value
+whose first read resolves it through the process's ``SessionService`` (cache, single
+flight, refresh, stale-if-error), kept for the rest of the request.
 
-``request.okta_session`` is a ``SimpleLazyObject`` around a ``Session`` or None: test
-it with ``if request.okta_session:`` (``is None`` is never true of a proxy), or call
+So ``request.okta_session`` may be a ``SimpleLazyObject``: test it with
+``if request.okta_session:`` (``is None`` is never true of a proxy), or call
 ``get_okta_session(request)`` for the plain value. In an async view, read
 ``await request.aokta_session()``: a sync read that would need a lookup raises
 ``SynchronousOnlyOperation`` there rather than block the event loop.

@@ -88,7 +88,7 @@ alogout_view.csrf_exempt = True  # type: ignore[attr-defined]
 def _set_login_cookie(
     service: SessionService, request: HttpRequest, response: HttpResponseBase, session: Session
 ) -> None:
-    header = login_cookie_header(service.config, session, secure=_secure(request))
+    header = login_cookie_header(session, secure=_secure(request))
     add_set_cookie(response, header)
 
 
