@@ -10,6 +10,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from okta_session_mw import CSRF_FIELD, csrf_allows
+from okta_session_mw.access import is_safe_path
 
 __all__ = ["CSRF_FIELD", "form_allowed", "safe_next"]
 
@@ -21,11 +22,4 @@ async def form_allowed(request: Request, token: str | None) -> bool:
 
 def safe_next(target: str | None, fallback: str = "/profile") -> str:
     """``target`` if it is a path on this site, else ``fallback`` (no open redirect)."""
-    if (
-        not target
-        or not target.startswith("/")
-        or target.startswith(("//", "/\\"))
-        or any(c in target for c in "\\\r\n\t\x00")
-    ):
-        return fallback
-    return target
+    return target if target and is_safe_path(target) else fallback
