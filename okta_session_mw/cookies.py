@@ -9,11 +9,18 @@ treated as having none.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from typing import NamedTuple
 
-__all__ = ["OktaCookies", "expired_cookie_header", "extract_okta_cookies", "session_cookie_header"]
+__all__ = [
+    "OktaCookies",
+    "asgi_cookie_header",
+    "expired_cookie_header",
+    "extract_okta_cookies",
+    "session_cookie_header",
+]
 
 # RFC 6265 cookie-octet: anything else (controls, space, '"', ',', ';', '\\', non-ASCII)
 # in an Okta cookie value means it is not one Okta issued.
@@ -63,6 +70,17 @@ class OktaCookies(NamedTuple):
 
     def __repr__(self) -> str:  # never show the values
         return f"OktaCookies(names={self.names!r})"
+
+
+def asgi_cookie_header(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """The ``Cookie`` header of an ASGI request; several (HTTP/2 splits them) are joined
+    with ``; `` (empty ones skipped), as one header would have carried them."""
+    cookie: str | None = None
+    for name, value in headers:
+        if name == b"cookie" and value:
+            text = value.decode("latin-1")
+            cookie = text if cookie is None else f"{cookie}; {text}"
+    return cookie
 
 
 def extract_okta_cookies(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.cookies import asgi_cookie_header
 from okta_session_mw.effects import Resolution
 from okta_session_mw.reply import Reply
 from okta_session_mw.service import SessionService
@@ -60,7 +61,7 @@ class OktaSessionMiddleware:
             await self.app(scope, receive, send)
             return
         scope[SERVICE_KEY] = self.service
-        ready = self.service.prepare(_cookie_header(scope), scope["path"])  # no I/O
+        ready = self.service.prepare(asgi_cookie_header(scope["headers"]), scope["path"])
         resolution = ready if isinstance(ready, Resolution) else await self.service.afinish(ready)
         scope[RESOLUTION_KEY] = resolution
         scope["okta_session"] = resolution.session
@@ -77,16 +78,6 @@ class OktaSessionMiddleware:
             await send(message)
 
         return lifespan_send
-
-
-def _cookie_header(scope: Scope) -> str | None:
-    """The request's cookies; several ``Cookie`` headers (HTTP/2) are joined."""
-    cookie: str | None = None
-    for name, value in scope["headers"]:
-        if name == b"cookie":
-            text = value.decode("latin-1")
-            cookie = text if cookie is None else f"{cookie}; {text}"
-    return cookie
 
 
 async def _send_reply(kind: str, reply: Reply, send: Send) -> None:

@@ -26,6 +26,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.functional import SimpleLazyObject
 
+from okta_session_mw.cookies import asgi_cookie_header
 from okta_session_mw.effects import Resolution
 from okta_session_mw.service import Lookup, SessionService
 from okta_session_mw.session import Session
@@ -110,8 +111,7 @@ def cookie_header(request: HttpRequest) -> str | None:
     """The request's ``Cookie`` header. Under ASGI it is read from the scope: an HTTP/2
     client may split cookies over several headers, which ``META`` joins with commas."""
     if isinstance(request, ASGIRequest):
-        found = [v.decode("latin-1") for k, v in request.scope.get("headers", ()) if k == b"cookie"]
-        return "; ".join(v for v in found if v) or None
+        return asgi_cookie_header(request.scope.get("headers", ()))
     return request.META.get("HTTP_COOKIE")
 
 
