@@ -47,6 +47,18 @@ class ConnectionCounter:
 
 
 @dataclass
+def bench_config(base_url: str, **overrides: Any) -> OktaSessionConfig:
+    """A config for a served fake: a long cache TTL so a benchmark never sees it lapse."""
+    settings: dict[str, Any] = {
+        "org_url": base_url,
+        "api_token": API_TOKEN,
+        "cache_ttl": 3600.0,
+        "timeout": 5.0,
+    }
+    settings.update(overrides)
+    return OktaSessionConfig(**settings)
+
+
 class ServedOkta:
     """The fake, where it is served, and its connection counter."""
 
@@ -56,15 +68,7 @@ class ServedOkta:
     logins: list[str] = field(default_factory=list)
 
     def config(self, **overrides: Any) -> OktaSessionConfig:
-        """A config for this fake: a long cache TTL so a benchmark never sees it lapse."""
-        settings: dict[str, Any] = {
-            "org_url": self.base_url,
-            "api_token": API_TOKEN,
-            "cache_ttl": 3600.0,
-            "timeout": 5.0,
-        }
-        settings.update(overrides)
-        return OktaSessionConfig(**settings)
+        return bench_config(self.base_url, **overrides)
 
     def new_session_cookie(self) -> str:
         """A fresh Okta session for a new user, as the browser's ``sid=...`` pair."""

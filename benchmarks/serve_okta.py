@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any
 
 from benchmarks.load_tools import REPO_ROOT
-from benchmarks.okta_fixture import API_TOKEN, me_calls, served_okta
+from benchmarks.okta_fixture import bench_config, me_calls, served_okta
 from okta_session_mw import OktaSessionConfig
 
 __all__ = ["RemoteOkta", "main"]
@@ -65,14 +65,7 @@ class RemoteOkta:
         return {k: int(v) for k, v in self._read().items()}
 
     def config(self, **overrides: Any) -> OktaSessionConfig:
-        settings: dict[str, Any] = {
-            "org_url": self.base_url,
-            "api_token": API_TOKEN,
-            "cache_ttl": 3600.0,
-            "timeout": 5.0,
-        }
-        settings.update(overrides)
-        return OktaSessionConfig(**settings)
+        return bench_config(self.base_url, **overrides)
 
     def close(self) -> None:
         try:
