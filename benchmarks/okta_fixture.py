@@ -46,7 +46,6 @@ class ConnectionCounter:
             self._peers.clear()
 
 
-@dataclass
 def bench_config(base_url: str, **overrides: Any) -> OktaSessionConfig:
     """A config for a served fake: a long cache TTL so a benchmark never sees it lapse."""
     settings: dict[str, Any] = {
@@ -59,6 +58,7 @@ def bench_config(base_url: str, **overrides: Any) -> OktaSessionConfig:
     return OktaSessionConfig(**settings)
 
 
+@dataclass
 class ServedOkta:
     """The fake, where it is served, and its connection counter."""
 
