@@ -148,11 +148,21 @@ def _idp(value: object) -> IdentityProvider | None:
         return None
     idp = _object(value, "idp")
     kind = idp.get("type")
-    return IdentityProvider(
-        id=_optional_str(idp.get("id"), "idp.id"),
-        type=None if kind is None else _member(_IDP_TYPES, kind, "idp.type"),
-        extra=EMPTY if IDP_FIELDS.issuperset(idp) else _extras(idp, IDP_FIELDS, "idp."),
+    idp_id = _optional_str(idp.get("id"), "idp.id")
+    idp_type = None if kind is None else _member(_IDP_TYPES, kind, "idp.type")
+    plain = IDP_FIELDS.issuperset(idp)
+    if plain:  # usually the org itself, the same for every session: one object
+        shared = _SHARED_IDP.get((idp_id, idp_type))
+        if shared is not None:
+            return shared
+    made = IdentityProvider(
+        id=idp_id,
+        type=idp_type,
+        extra=EMPTY if plain else _extras(idp, IDP_FIELDS, "idp."),
     )
+    if plain and len(_SHARED_IDP) < _SHARED_MAX:
+        _SHARED_IDP[(idp_id, idp_type)] = made
+    return made
 
 
 def _links(value: object) -> Mapping[str, Link]:
@@ -196,9 +206,17 @@ def _link(rel: str, link: object) -> Link:
         if not allow or len(hints) != 1:
             # A shape that hints_allow alone would not write back: keep it whole.
             extra["hints"] = _frozen(hints, f"_links.{rel}.hints")
-    if href.endswith(_ORG_WIDE_HREFS):
+    org_wide = href.endswith(_ORG_WIDE_HREFS)
+    if org_wide:
         href = _share(_SHARED_STR, href)
-    return Link(
+    shareable = org_wide and not extra and name is None  # the user link names its user
+    if shareable:
+        # self and refresh links are the same for every session of the org: one object.
+        key = (href, name, allow, templated, media_type)
+        shared = _SHARED_LINKS.get(key)
+        if shared is not None:
+            return shared
+    made = Link(
         href=href,
         name=name,
         hints_allow=allow,
@@ -206,6 +224,9 @@ def _link(rel: str, link: object) -> Link:
         media_type=media_type,
         extra=extra,
     )
+    if shareable and len(_SHARED_LINKS) < _SHARED_MAX:
+        _SHARED_LINKS[key] = made
+    return made
 
 
 def _allow(rel: str, value: object) -> tuple[str, ...]:
@@ -253,6 +274,8 @@ _SHARED_MAX = 256
 _SHARED_STR: dict[str, str] = {}
 _SHARED_ALLOW: dict[tuple[str, ...], tuple[str, ...]] = {}
 _SHARED_AMR: dict[tuple[AuthenticationMethod, ...], tuple[AuthenticationMethod, ...]] = {}
+_SHARED_LINKS: dict[tuple[object, ...], Link] = {}
+_SHARED_IDP: dict[tuple[str | None, object], IdentityProvider] = {}
 _ORG_WIDE_HREFS = ("/sessions/me", "/sessions/me/lifecycle/refresh", "/users/me")
 
 _T = TypeVar("_T")
