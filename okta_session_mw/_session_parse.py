@@ -209,10 +209,11 @@ def _link(rel: str, link: object) -> Link:
     org_wide = href.endswith(_ORG_WIDE_HREFS)
     if org_wide:
         href = _share(_SHARED_STR, href)
-    shareable = org_wide and not extra and name is None  # the user link names its user
+    # self and refresh links are the same for every session of the org: one object
+    # (not the user link: it names its user).
+    shareable = org_wide and not extra and name is None
+    key = (href, allow, templated, media_type)
     if shareable:
-        # self and refresh links are the same for every session of the org: one object.
-        key = (href, name, allow, templated, media_type)
         shared = _SHARED_LINKS.get(key)
         if shared is not None:
             return shared

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import Any, NamedTuple
 
 from okta_session_mw.cache import CacheEntry
 from okta_session_mw.config import OktaSessionConfig
@@ -64,6 +64,7 @@ __all__ = [
     "Effect",
     "Flow",
     "Resolution",
+    "Rules",
     "Solo",
     "Source",
     "answer_without_io",
@@ -76,30 +77,31 @@ __all__ = [
 logger = logging.getLogger("okta_session_mw")
 
 
+class Rules(NamedTuple):
+    """What every step of a flow consults, made once per service: the settings, the 429
+    gate, the refresh back-off and the clock."""
+
+    config: OktaSessionConfig
+    gate: RateLimitGate
+    backoff: RefreshBackoff
+    clock: Clock
+
+
 def _cached(entry: CacheEntry) -> Resolution:
     return Resolution(entry.session, Source.HIT if entry.session else Source.NEGATIVE_HIT)
 
 
-def _wants_refresh(
-    entry: CacheEntry | None,
-    now: float,
-    config: OktaSessionConfig,
-    gate: RateLimitGate,
-    backoff: RefreshBackoff,
-    key: str,
-) -> bool:
+def _wants_refresh(entry: CacheEntry | None, now: float, rules: Rules, key: str) -> bool:
+    """Due (policy), Okta not rate-limited, and no recent failed refresh for this key."""
     return (
-        refresh_due(entry, now, config) and not gate.closed(now) and backoff.allows(key, now)
+        refresh_due(entry, now, rules.config)
+        and not rules.gate.closed(now)
+        and rules.backoff.allows(key, now)
     )
 
 
 def answer_without_io(
-    entry: CacheEntry | None,
-    now: float,
-    config: OktaSessionConfig,
-    gate: RateLimitGate,
-    backoff: RefreshBackoff,
-    key: str,
+    entry: CacheEntry | None, now: float, rules: Rules, key: str
 ) -> Resolution | None:
     """The first step of ``resolve`` when the cache is in-process: a fresh entry with
     no refresh to do is the answer, with no flow, driver or coroutine at all (the hit
@@ -107,50 +109,36 @@ def answer_without_io(
     if entry is None or now >= entry.fresh_until:
         return None
     # Most hits are far from expiry: one subtraction rules a refresh out.
-    if entry.expires - now < config.refresh_threshold and _wants_refresh(
-        entry, now, config, gate, backoff, key
+    if entry.expires - now < rules.config.refresh_threshold and _wants_refresh(
+        entry, now, rules, key
     ):
         return None
     return _cached(entry)
 
 
-def resolve(
-    key: str,
-    cookie: str,
-    config: OktaSessionConfig,
-    gate: RateLimitGate,
-    clock: Clock,
-    backoff: RefreshBackoff,
-) -> Generator[Effect, Any, Resolution]:
+def resolve(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, Resolution]:
     """The session for a cookie: cache, else one Okta lookup, then a refresh if due."""
+    clock = rules.clock
     entry: CacheEntry | None = yield CacheGet(key)
     if is_fresh(entry, clock()):
         assert entry is not None
         resolution = _cached(entry)
     else:
         try:
-            entry, resolution = yield Coalesce(
-                "lookup:" + key, _lookup(key, cookie, config, gate, clock, backoff)
-            )
+            entry, resolution = yield Coalesce("lookup:" + key, _lookup(key, cookie, rules))
         except OktaSessionError:  # waited too long for a concurrent lookup
             return _fallback(entry, clock())
     # Due for its refresh (one request does it; a lookup that just refreshed marked the
     # entry, so this is skipped). The request's deadline bounds both calls together.
-    if _wants_refresh(entry, clock(), config, gate, backoff, key):
-        refresh = _refresh(key, cookie, config, gate, clock, backoff)
-        refreshed = yield Solo("refresh:" + key, refresh)
+    if _wants_refresh(entry, clock(), rules, key):
+        refreshed = yield Solo("refresh:" + key, _refresh(key, cookie, rules))
         if refreshed is not None:
             resolution = Resolution(refreshed.session, resolution.source)
     return resolution
 
 
 def _lookup(
-    key: str,
-    cookie: str,
-    config: OktaSessionConfig,
-    gate: RateLimitGate,
-    clock: Clock,
-    backoff: RefreshBackoff,
+    key: str, cookie: str, rules: Rules
 ) -> Generator[Effect, Any, tuple[CacheEntry | None, Resolution]]:
     """Ask Okta unless the cache was filled meanwhile or Okta is gated.
 
@@ -158,8 +146,10 @@ def _lookup(
     last saw is due for its refresh: both answer with the session (or 404), so one
     call, one timeout, does both.
     """
+    config, gate, backoff, clock = rules
     entry: CacheEntry | None = yield CacheGet(key)
-    if entry is not None and is_fresh(entry, clock()):
+    if is_fresh(entry, clock()):
+        assert entry is not None
         return entry, _cached(entry)
     if gate.closed(clock()):
         return entry, _fallback(entry, clock())
@@ -170,8 +160,7 @@ def _lookup(
         if shared is not None and is_fresh(shared, clock()):
             return shared, _cached(shared)
         return entry, _fallback(entry, clock())
-    now = clock()
-    refreshing = refresh_due(entry, now, config) and backoff.allows(key, now)
+    refreshing = _wants_refresh(entry, clock(), rules, key)
     previous = mark_refresh_tried(entry) if refreshing and entry is not None else entry
     operation: Operation = "refresh_current_session" if refreshing else "get_current_session"
     try:
@@ -198,15 +187,9 @@ def _lookup(
     return fresh, Resolution(session, Source.MISS)
 
 
-def _refresh(
-    key: str,
-    cookie: str,
-    config: OktaSessionConfig,
-    gate: RateLimitGate,
-    clock: Clock,
-    backoff: RefreshBackoff,
-) -> Generator[Effect, Any, CacheEntry | None]:
+def _refresh(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, CacheEntry | None]:
     """RefreshCurrentSession once per expiresAt; the cache takes the new expiresAt."""
+    config, gate, backoff, clock = rules
     entry: CacheEntry | None = yield CacheGet(key)
     if entry is None or not refresh_due(entry, clock(), config):
         return None
@@ -247,7 +230,7 @@ def _note_failure(exc: OktaSessionError, gate: RateLimitGate, now: float) -> Non
 
 
 def logout(
-    key: str, cookie: str, gate: RateLimitGate, clock: Clock, sid: str | None = None
+    key: str, cookie: str, rules: Rules, sid: str | None = None
 ) -> Generator[Effect, Any, bool]:
     """CloseCurrentSession, then evict by cookie and by session id.
 
@@ -257,6 +240,7 @@ def logout(
     is the id when the app set it after CreateSession), so the session's other cookies
     (``idx``) are evicted too even when this one was not cached.
     """
+    gate, clock = rules.gate, rules.clock
     entry: CacheEntry | None = yield CacheGet(key)
     closed = not gate.closed(clock())  # rate-limited: do not call, say "try again"
     try:
@@ -292,9 +276,9 @@ def revoke(session_id: str) -> Generator[Effect, Any, bool]:
 
 
 def login(
-    session_token: str, key_for: Callable[[str], str], config: OktaSessionConfig, clock: Clock
+    session_token: str, key_for: Callable[[str], str], rules: Rules
 ) -> Generator[Effect, Any, Session]:
     """CreateSession from a sessionToken; prime the cache for the ``sid`` cookie it makes."""
     session: Session = yield CallOkta("create_session", session_token)
-    yield CacheSet(key_for(session.id), positive_entry(session, clock(), config))
+    yield CacheSet(key_for(session.id), positive_entry(session, rules.clock(), rules.config))
     return session

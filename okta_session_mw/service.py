@@ -35,6 +35,7 @@ from okta_session_mw.errors import ConfigError
 from okta_session_mw.flow import (
     Flow,
     Resolution,
+    Rules,
     Source,
     answer_without_io,
     login,
@@ -106,6 +107,7 @@ class SessionService:
         self._local_get = self.cache.get if getattr(self.cache, "local", False) else None
         self.gate = RateLimitGate()
         self.refresh_backoff = RefreshBackoff(config.cache_maxsize)
+        self._rules = Rules(config, self.gate, self.refresh_backoff, clock)
         self.stats = stats if stats is not None else SessionStats()
         self.logout_guard = LogoutGuard(config)
         self._secret = config.secret_key_bytes
@@ -151,9 +153,7 @@ class SessionService:
         key = self.key_for(cookies)
         if self._local_get is not None:
             entry = self._local_get(key)
-            hit = answer_without_io(
-                entry, self.clock(), self.config, self.gate, self.refresh_backoff, key
-            )
+            hit = answer_without_io(entry, self.clock(), self._rules, key)
             if hit is not None:
                 return self.stats.record(hit)
         return Lookup(key, cookies.header)
@@ -186,12 +186,10 @@ class SessionService:
 
     def _logout_flow(self, cookies: OktaCookies) -> Flow:
         key = self.key_for(cookies)
-        return logout(key, cookies.header, self.gate, self.clock, cookies.value(SID))
+        return logout(key, cookies.header, self._rules, cookies.value(SID))
 
     def _resolve_flow(self, lookup: Lookup) -> Flow:
-        return resolve(
-            lookup.key, lookup.cookie, self.config, self.gate, self.clock, self.refresh_backoff
-        )
+        return resolve(lookup.key, lookup.cookie, self._rules)
 
     def _logout_answer(
         self, request: LogoutRequest, cookies: OktaCookies | None, closed: bool
@@ -254,7 +252,7 @@ class SessionService:
     async def alogin(self, session_token: str) -> Session:
         self._check_login_possible()
         session: Session = await self._arun(
-            login(session_token, self._sid_key, self.config, self.clock)
+            login(session_token, self._sid_key, self._rules)
         )
         return session
 
@@ -340,7 +338,7 @@ class SessionService:
     def login(self, session_token: str) -> Session:
         self._check_login_possible()
         session: Session = self._run(
-            login(session_token, self._sid_key, self.config, self.clock)
+            login(session_token, self._sid_key, self._rules)
         )
         return session
 
