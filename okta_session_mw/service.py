@@ -22,7 +22,6 @@ from okta_session_mw.cache import (
     AsyncSessionCache,
     MemorySessionCache,
     SessionCache,
-    cache_key,
     ended_ttl,
     keyed_hmac,
 )
@@ -133,9 +132,13 @@ class SessionService:
         return extract_okta_cookies(cookie_header, config.cookie_names, config.max_cookie_length)
 
     def key_for(self, cookies: OktaCookies) -> str:
-        """The cache key of a request's Okta cookies (``cache_key``, inlined: hot path)."""
+        """The cache key of a request's Okta cookies."""
+        return self._key(cookies.header)
+
+    def _key(self, forwarded_cookie: str) -> str:
+        # ``cache.cache_key`` with the HMAC already keyed for this service (hot path).
         digest = self._keyed.copy()
-        digest.update(cookies.header.encode())
+        digest.update(forwarded_cookie.encode())
         return digest.hexdigest()
 
     def is_exempt(self, path: str) -> bool:
@@ -159,7 +162,7 @@ class SessionService:
         return Lookup(key, cookies.header)
 
     def _sid_key(self, session_id: str) -> str:
-        return cache_key(self._secret, f"{SID}={session_id}")
+        return self._key(f"{SID}={session_id}")
 
     def cookie_key(self, cookie_header: str | None) -> str | None:
         """The cache key of a request's Okta cookies (what CSRF tokens are bound to)."""
