@@ -109,8 +109,7 @@ class SessionService:
         self._rules = Rules(config, self.gate, self.refresh_backoff, clock)
         self.stats = stats if stats is not None else SessionStats()
         self.logout_guard = LogoutGuard(config)
-        self._secret = config.secret_key_bytes
-        self._keyed = keyed_hmac(self._secret)
+        self._keyed = keyed_hmac(config.secret_key_bytes)
         self._client = client
         self._async_client_factory = async_client_factory or self._new_async_client
         self._sync_driver: SyncDriver | None = None
