@@ -86,11 +86,11 @@ class RedisSessionCache:
         self.outage_ttl = outage_ttl
         self._timer = timer
         self._maxsize = maxsize
-        codec = RedisCodec(secret, prefix, maxsize=maxsize)
-        self._plan = RedisPlan(codec, ended_ttl=ended_ttl)
         self._health = RedisHealth(
             redacted_url(url), retry_interval=retry_interval, log_interval=log_interval
         )
+        codec = RedisCodec(secret, prefix, maxsize=maxsize)
+        self._plan = RedisPlan(codec, ended_ttl=ended_ttl, report=self._health.bad_value)
         self._ended_ttl = ended_ttl
         self._local = MemorySessionCache(maxsize, timer=timer, ended_ttl=ended_ttl)
         self._lock = threading.Lock()
@@ -106,12 +106,16 @@ class RedisSessionCache:
     ) -> RedisSessionCache:
         """The cache ``config.cache_url`` names, keyed with ``config.secret_key``.
 
-        A session just logged out or revoked is refused for ``max(60, 4 x timeout)``
-        seconds, longer than any Okta lookup that was already under way can take.
+        A session or cookie just logged out or revoked is neither stored nor read for
+        ``max(60, 4 x timeout, cache_ttl + stale_if_error)`` seconds: longer than any
+        Okta lookup that was already under way can take, and than any entry fetched
+        before the end could still be served (so a stale writer putting such an entry
+        back cannot bring the session back, fresh or stale).
         """
         if config.cache_url is None:
             raise ValueError("config.cache_url is not set")
-        options.setdefault("ended_ttl", ended_ttl_for(config))
+        longest_served = config.cache_ttl + config.stale_if_error
+        options.setdefault("ended_ttl", max(ended_ttl_for(config), longest_served))
         options.setdefault("maxsize", config.cache_maxsize)
         return cls(
             config.cache_url,
@@ -131,11 +135,11 @@ class RedisSessionCache:
 
     # -- sync (Flask, Django/WSGI) ----------------------------------------------------
     def get(self, key: str) -> CacheEntry | None:
-        ok, entry = self._run(self._plan.get(key, self._health.bad_value))
+        ok, entry = self._run(self._plan.get(key))
         return entry if ok else self._local.get(key)
 
     def claim(self, key: str, ttl: float) -> bool:
-        return self._run(self._plan.claim(key, ttl, self._timer()))[1]
+        return self._run(self._plan.claim(key, ttl))[1]
 
     def set(self, key: str, entry: CacheEntry) -> None:
         if not self._run(self._plan.set(key, entry, self._timer()))[0]:
@@ -158,11 +162,11 @@ class RedisSessionCache:
 
     # -- async (ASGI) -----------------------------------------------------------------
     async def aget(self, key: str) -> CacheEntry | None:
-        ok, entry = await self._arun(self._plan.get(key, self._health.bad_value))
+        ok, entry = await self._arun(self._plan.get(key))
         return entry if ok else self._local.get(key)
 
     async def aclaim(self, key: str, ttl: float) -> bool:
-        return (await self._arun(self._plan.claim(key, ttl, self._timer())))[1]
+        return (await self._arun(self._plan.claim(key, ttl)))[1]
 
     async def aset(self, key: str, entry: CacheEntry) -> None:
         if not (await self._arun(self._plan.set(key, entry, self._timer())))[0]:

@@ -1,28 +1,39 @@
-"""How a cache entry is named and stored in Redis: key names and a compact, sealed value.
+"""How a cache entry is named and stored in Redis: key names and a sealed value.
 
 Nothing secret is stored in the clear. Names are built from the cache key (already an
-HMAC of the cookies) or from an HMAC of the session id. A value is Okta's session JSON
-and the entry's times, with the session id taken out of the text and stored encrypted:
-for a ``sid`` cookie the session id *is* the cookie, so whoever can read Redis must not
-learn it. The whole value carries a MAC bound to its key, so a value copied onto another
-key, edited, or written by someone without the secret is refused (read as a miss).
+HMAC of the cookies) or from an HMAC of the session id. A value is the entry encrypted
+and authenticated with AES-256-GCM (``cryptography``): for a ``sid`` cookie the session
+id *is* the cookie, and the login is personal data, so whoever can read Redis learns
+neither. Whoever can write Redis without the secret cannot make a value we accept:
+a value edited, truncated, copied onto another key or written by someone else fails
+its tag and is read as a miss.
 
 Value layout (bytes)::
 
-    tag (16) | version (1) | fresh until (15) | sealed-id length (2) | sealed id | JSON
+    version (1) = 2 | subject (64) | salt (16) | AES-256-GCM ciphertext of JSON | tag (16)
 
-* fresh until: epoch milliseconds, 15 ASCII digits, so the claim script in
-  ``redis_ops.py`` can tell a fresh entry without decoding it (bytes 18-32).
+* subject: the session's name in Redis (``session_digest``, 64 hex digits), or 64 ``-``
+  for a "no session" entry. It is the only part in the clear, and only so that the read
+  script in ``redis_ops.py`` can refuse the value of a session that ended without a
+  second round trip (the same digest already names that session's keys).
+* salt: 16 random bytes. HKDF-SHA256(secret_key, salt, info=_VALUE_INFO) gives this
+  value's own 32-byte key and 12-byte nonce, so no key ever encrypts twice and the
+  96-bit random-nonce limit of one GCM key (2^32 messages) does not apply.
+* the tag covers the JSON and, as associated data, the Redis key name and the header
+  (version, subject, salt): a value moved to another key, or whose subject was edited
+  to dodge the "ended" check, fails.
+* JSON: ``[fetched_at, fresh_until, stale_until, refreshed_for, okta_json]``;
+  ``okta_json`` is null for a negative entry.
 
-* JSON text: ``[fetched_at, fresh_until, stale_until, refreshed_for, okta_json]`` with
-  every occurrence of the session id replaced by NUL (``json.dumps`` never emits a raw
-  NUL, so putting the id back is exact); ``okta_json`` is null for a negative entry.
-* sealed id: 12-byte random nonce, then the id XORed with HMAC-SHA256(k_enc, nonce |
-  counter) blocks (HMAC as a PRF in counter mode, standard library only).
-* tag: HMAC-SHA256(k_mac, key | everything after the tag), first 16 bytes.
+No Redis script trusts anything else in a value: freshness, for the claim, lives in
+the claim key's own expiry (``redis_ops.py``). The session-id names use an HMAC key
+derived by HKDF under their own ``info``; cookie cache keys stay the HMAC of
+``cache.cache_key`` (behaviour 3). Values of another version (the version 1 format of
+earlier releases included) are refused like any other value that fails its tag.
 
-k_enc, k_mac and the session-id hashes each derive from ``secret_key`` under their own
-label, so one secret serves every purpose without reuse.
+``MAX_VALUE_BYTES`` bounds what is read or written: a session Okta sends is 1-2 KB of
+JSON (about 1.5 KB in the tests), so 16 KiB leaves room for ten times that in fields
+Okta may add, while a poisoned value costs a reader at most 16 KiB of transfer.
 """
 
 from __future__ import annotations
@@ -35,28 +46,35 @@ import threading
 from typing import Any
 
 from cachetools import LRUCache
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from okta_session_mw.cache import CacheEntry, cache_key
+from okta_session_mw.cache import CacheEntry
 from okta_session_mw.session import Session
 
-__all__ = ["RedisCodec"]
+__all__ = ["MAX_VALUE_BYTES", "BadValueError", "RedisCodec"]
 
-_VERSION = 1
-_FRESH_DIGITS = 15
-_HEAD = 1 + _FRESH_DIGITS + 2  # version, fresh until, sealed-id length
+MAX_VALUE_BYTES = 16 * 1024
+VERSION = 2
+SUBJECT_SIZE = 64
+NO_SUBJECT = b"-" * SUBJECT_SIZE
+_SALT = 16
+_HEAD = 1 + SUBJECT_SIZE + _SALT
 _TAG = 16
-_NONCE = 12
-_BLOCK = 32
+_VALUE_INFO = b"okta-session-mw/redis/value: AES-256-GCM key and nonce"
+_NAMES_INFO = b"okta-session-mw/redis/names: HMAC-SHA256 key of session ids"
 _HEX = frozenset("0123456789abcdef")
 
 
-def _derive(secret: bytes, label: str) -> bytes:
-    return hmac.new(secret, b"okta-session-mw/redis/" + label.encode(), hashlib.sha256).digest()
+class BadValueError(ValueError):
+    """A value this app did not write (or no longer reads). The message is a fixed phrase
+    saying why, never any of the value's bytes, so it can be logged."""
 
 
-def _json_fragment(text: str) -> str:
-    """``text`` as it appears inside a JSON string written by ``json.dumps``."""
-    return json.dumps(text)[1:-1]
+def _hkdf(secret: bytes, length: int, salt: bytes | None, info: bytes) -> bytes:
+    return HKDF(algorithm=SHA256(), length=length, salt=salt, info=info).derive(secret)
 
 
 class RedisCodec:
@@ -66,11 +84,11 @@ class RedisCodec:
         self._decoded: LRUCache[str, tuple[bytes, CacheEntry]] = LRUCache(maxsize)
         self._lock = threading.Lock()
         self._secret = secret
-        self._enc = _derive(secret, "encrypt")
-        self._mac = _derive(secret, "mac")
+        self._names = hmac.new(_hkdf(secret, 32, None, _NAMES_INFO), digestmod=hashlib.sha256)
         self.prefix = prefix
         self.entry_prefix = prefix + "e:"
         self.claim_prefix = prefix + "c:"
+        self.ended_prefix = prefix + "x:"
 
     # -- names ------------------------------------------------------------------------
     def entry_key(self, key: str) -> str:
@@ -85,15 +103,18 @@ class RedisCodec:
         return self.claim_prefix + self.entry_key(key)[len(self.entry_prefix) :]
 
     def session_digest(self, session_id: str) -> str:
-        return cache_key(self._secret, "okta-session-id=" + session_id)
+        """A session's name in Redis: HMAC-SHA256 of its id, 64 hex digits."""
+        digest = self._names.copy()
+        digest.update(session_id.encode())
+        return digest.hexdigest()
 
     def index_key(self, session_id: str) -> str:
         """The set of cache keys holding this session (for logout and admin revoke)."""
         return self.prefix + "s:" + self.session_digest(session_id)
 
     def ended_key(self, session_id: str) -> str:
-        """Marks a session just logged out or revoked: no worker may cache it again."""
-        return self.prefix + "x:" + self.session_digest(session_id)
+        """Marks a session just logged out or revoked: not cached again, not read."""
+        return self.ended_prefix + self.session_digest(session_id)
 
     def ended_cookie_key(self, key: str) -> str:
         """Marks a cookie just logged out (its session id may be unknown: ``idx``)."""
@@ -101,19 +122,16 @@ class RedisCodec:
 
     # -- values -----------------------------------------------------------------------
     def encode(self, key: str, entry: CacheEntry) -> bytes:
+        """The sealed value; ``BadValueError`` when it would exceed ``MAX_VALUE_BYTES``."""
         session = entry.session
-        head: list[Any] = [entry.fetched_at, entry.fresh_until, entry.stale_until]
-        head.append(entry.refreshed_for)
         okta = session.to_okta() if session is not None else None
-        text = json.dumps([*head, okta], separators=(",", ":"))
-        sealed = b""
-        if session is not None and session.id:
-            text = text.replace(_json_fragment(session.id), "\0")
-            sealed = self._seal(session.id.encode())
-        fresh_ms = b"%0*d" % (_FRESH_DIGITS, max(0, int(entry.fresh_until * 1000)))
-        payload = bytes([_VERSION]) + fresh_ms + len(sealed).to_bytes(2, "big") + sealed
-        payload += text.encode()
-        return self._tag(key, payload) + payload
+        fields: list[Any] = [entry.fetched_at, entry.fresh_until, entry.stale_until]
+        text = json.dumps([*fields, entry.refreshed_for, okta], separators=(",", ":"))
+        subject = NO_SUBJECT if session is None else self.session_digest(session.id).encode()
+        head = bytes([VERSION]) + subject + os.urandom(_SALT)
+        if len(head) + len(text) + _TAG > MAX_VALUE_BYTES:
+            raise BadValueError(f"session larger than {MAX_VALUE_BYTES} bytes once sealed")
+        return head + self._cipher(head, key, text.encode(), seal=True)
 
     def decode(self, key: str, raw: bytes) -> CacheEntry:
         """The entry stored under ``key``; ``ValueError`` when it is not one we wrote.
@@ -133,35 +151,25 @@ class RedisCodec:
         return entry
 
     def _decode(self, key: str, raw: bytes) -> CacheEntry:
-        tag, payload = raw[:_TAG], raw[_TAG:]
-        if len(payload) < _HEAD or not hmac.compare_digest(tag, self._tag(key, payload)):
-            raise ValueError("Redis cache value failed its integrity check")
-        if payload[0] != _VERSION:
-            raise ValueError(f"Redis cache value has unknown version {payload[0]}")
-        size = int.from_bytes(payload[_HEAD - 2 : _HEAD], "big")
-        sealed, text = payload[_HEAD : _HEAD + size], payload[_HEAD + size :].decode()
-        if sealed:
-            text = text.replace("\0", _json_fragment(self._open(sealed).decode()))
+        if len(raw) > MAX_VALUE_BYTES:
+            raise BadValueError(f"value larger than {MAX_VALUE_BYTES} bytes")
+        if len(raw) < _HEAD + _TAG or raw[0] != VERSION:
+            raise BadValueError("value of an unknown format or version")
+        head = raw[:_HEAD]
+        try:
+            text = self._cipher(head, key, raw[_HEAD:], seal=False)
+        except InvalidTag:
+            raise BadValueError("value failed its authentication") from None
         fetched, fresh, stale, refreshed, okta = json.loads(text)
         session = Session.from_okta(okta) if okta is not None else None
+        subject = NO_SUBJECT if session is None else self.session_digest(session.id).encode()
+        if head[1 : 1 + SUBJECT_SIZE] != subject:  # only a writer with the secret gets here
+            raise BadValueError("value names another session than it holds")
         return CacheEntry(session, fetched, fresh, stale, refreshed)
 
-    def _tag(self, key: str, payload: bytes) -> bytes:
-        return hmac.new(self._mac, key.encode() + payload, hashlib.sha256).digest()[:_TAG]
-
-    def _keystream(self, nonce: bytes, size: int) -> bytes:
-        blocks = (size + _BLOCK - 1) // _BLOCK
-        return b"".join(
-            hmac.new(self._enc, nonce + i.to_bytes(4, "big"), hashlib.sha256).digest()
-            for i in range(blocks)
-        )
-
-    def _seal(self, data: bytes) -> bytes:
-        nonce = os.urandom(_NONCE)
-        stream = self._keystream(nonce, len(data))
-        return nonce + bytes(a ^ b for a, b in zip(data, stream, strict=False))
-
-    def _open(self, sealed: bytes) -> bytes:
-        nonce, data = sealed[:_NONCE], sealed[_NONCE:]
-        stream = self._keystream(nonce, len(data))
-        return bytes(a ^ b for a, b in zip(data, stream, strict=False))
+    def _cipher(self, head: bytes, key: str, data: bytes, *, seal: bool) -> bytes:
+        """AES-256-GCM under this value's own key and nonce (derived from its salt)."""
+        material = _hkdf(self._secret, 32 + 12, head[-_SALT:], _VALUE_INFO)
+        aead, nonce = AESGCM(material[:32]), material[32:]
+        bound = self.entry_key(key).encode() + head
+        return aead.encrypt(nonce, data, bound) if seal else aead.decrypt(nonce, data, bound)

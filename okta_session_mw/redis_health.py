@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from okta_session_mw.redis_codec import BadValueError
 from okta_session_mw.redis_ops import Op
 
 __all__ = ["RedisHealth", "redacted_url", "url_timeout"]
@@ -125,14 +126,17 @@ class RedisHealth:
         return True
 
     def bad_value(self, exc: Exception) -> None:
+        """Log (throttled) a value refused: read as a miss, or not written. Only the
+        reason is logged, never the value's bytes (they may be an attacker's)."""
         with self._lock:
             if not self._bad_values.allow():
                 return
+        reason = str(exc) if isinstance(exc, BadValueError) else type(exc).__name__
         logger.warning(
-            "Redis session cache at %s holds a value this app did not write (%s); "
-            "treated as a miss. Do all workers share one secret_key?",
+            "Redis session cache at %s: %s; not used (a value this app did not write "
+            "is a miss: do all workers share one secret_key?)",
             self.where,
-            type(exc).__name__,
+            reason,
         )
 
     def owe(self, op: Op[Any]) -> None:

@@ -8,13 +8,23 @@ both speak to Redis identically.
 Keys (``P`` = the configured prefix, ``K`` = the cache key, ``S`` = HMAC of a session id)::
 
     P e:K   the entry (PX = until stale_until, never past the session's expiresAt)
-    P c:K   single-flight claim: one worker asks Okta for K (SET NX PX, refused while
-            P e:K is fresh; dropped when the answer is stored or K is evicted)
+    P c:K   single-flight claim: one worker asks Okta for K (SET NX PX). Storing the
+            answer shortens it to the entry's freshness (so a worker that missed the
+            entry a moment ago waits for it, and finds it at once, instead of asking
+            Okta again); evicting K drops it
     P s:S   set of the keys holding session S (PX = the longest of theirs)
-    P x:S   session S just ended (logout/revoke): refuse to cache it again for a while
-    P y:K   cookie K just logged out: refuse to cache a session for it for a while (a
+    P x:S   session S ended (logout/revoke): not cached again, and not read, for a while
+    P y:K   cookie K logged out: no session cached or read for it for a while (a
             lookup already under way must not undo the logout, even for an ``idx``
             cookie whose session id was never seen)
+
+What a script may trust. A value is authenticated in Python only (``redis_codec.py``),
+so no script decides anything from a value's bytes that could make a worker serve it or
+wait: the claim script never reads the entry (freshness is the claim key's expiry), and
+a claim left without expiry, or longer than the caller's, is taken over. The read
+script uses a value's clear subject only to *refuse* it (the session ended); editing
+the subject breaks the value's tag, so it is refused either way. Values over
+``MAX_VALUE_BYTES``, and keys of another type, are refused unread and reported.
 
 Scripts touch keys named inside them, so this needs a standalone Redis (or a primary
 behind a proxy), not Redis Cluster.
@@ -28,9 +38,25 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from okta_session_mw.cache import CacheEntry
-from okta_session_mw.redis_codec import RedisCodec
+from okta_session_mw.redis_codec import (
+    MAX_VALUE_BYTES,
+    NO_SUBJECT,
+    SUBJECT_SIZE,
+    VERSION,
+    BadValueError,
+    RedisCodec,
+)
 
-__all__ = ["CLAIM", "EVICT_KEY", "EVICT_SESSION", "SET_ENTRY", "LuaScript", "Op", "RedisPlan"]
+__all__ = [
+    "CLAIM",
+    "EVICT_KEY",
+    "EVICT_SESSION",
+    "GET_ENTRY",
+    "SET_ENTRY",
+    "LuaScript",
+    "Op",
+    "RedisPlan",
+]
 
 T = TypeVar("T")
 Arg = str | bytes | int
@@ -48,35 +74,63 @@ class LuaScript:
         object.__setattr__(self, "sha", sha)
 
 
-# KEYS: entry, claim   ARGV: claim px, now (epoch ms)
-# No claim while the entry is fresh: a worker that missed it a moment ago (it was
-# stored since) then waits for it, and finds it at once, instead of asking Okta again.
-CLAIM = LuaScript("""
-local value = redis.call('GET', KEYS[1])
-local fresh = value and tonumber(string.sub(value, 18, 32))
-if fresh and fresh > tonumber(ARGV[2]) then
-  return 0
+# KEYS: entry, cookie ended   ARGV: session-ended prefix, max bytes
+# Reply: the value; nil when absent or its session/cookie ended; -1 when refused unread.
+GET_ENTRY = LuaScript(f"""
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind == 'none' then
+  return false
 end
-if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then
+if kind ~= 'string' or redis.call('STRLEN', KEYS[1]) > tonumber(ARGV[2]) then
+  return -1
+end
+local value = redis.call('GET', KEYS[1])
+local subject = string.sub(value, 2, {1 + SUBJECT_SIZE})
+if string.byte(value, 1) == {VERSION} and subject ~= '{NO_SUBJECT.decode()}' then
+  if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', ARGV[1] .. subject) == 1 then
+    return false
+  end
+end
+return value
+""")
+
+# KEYS: claim   ARGV: claim px
+CLAIM = LuaScript("""
+local left = redis.call('PTTL', KEYS[1])
+if left == -1 or left > tonumber(ARGV[1]) then
+  redis.call('DEL', KEYS[1])
+end
+if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
   return 1
 end
 return 0
 """)
 
-# KEYS: entry, claim[, cookie ended, index, session ended]   ARGV: value, px[, cache key]
+# KEYS: entry, claim[, cookie ended, index, session ended]
+# ARGV: value, px, fresh px[, cache key]
 SET_ENTRY = LuaScript("""
-redis.call('DEL', KEYS[2])
 if #KEYS == 5 then
   if redis.call('EXISTS', KEYS[3]) == 1 or redis.call('EXISTS', KEYS[5]) == 1 then
-    redis.call('DEL', KEYS[1])
+    redis.call('DEL', KEYS[1], KEYS[2])
     return 0
   end
-  redis.call('SADD', KEYS[4], ARGV[3])
+  local kind = redis.call('TYPE', KEYS[4])['ok']
+  if kind ~= 'set' and kind ~= 'none' then
+    redis.call('DEL', KEYS[4])
+  end
+  redis.call('SADD', KEYS[4], ARGV[4])
   if redis.call('PTTL', KEYS[4]) < tonumber(ARGV[2]) then
     redis.call('PEXPIRE', KEYS[4], ARGV[2])
   end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+local fresh = tonumber(ARGV[3])
+local left = redis.call('PTTL', KEYS[2])
+if fresh < 1 then
+  redis.call('DEL', KEYS[2])
+elseif left == -1 or left > fresh then
+  redis.call('PEXPIRE', KEYS[2], fresh)
+end
 return 1
 """)
 
@@ -89,7 +143,10 @@ return 1
 
 # KEYS: index, ended   ARGV: entry key prefix, claim key prefix, px of the "ended" mark
 EVICT_SESSION = LuaScript("""
-local keys = redis.call('SMEMBERS', KEYS[1])
+local keys = {}
+if redis.call('TYPE', KEYS[1])['ok'] == 'set' then
+  keys = redis.call('SMEMBERS', KEYS[1])
+end
 for _, key in ipairs(keys) do
   redis.call('DEL', ARGV[1] .. key, ARGV[2] .. key)
 end
@@ -122,29 +179,40 @@ def _ms(seconds: float) -> int:
 
 
 class RedisPlan:
-    """Builds the op for each cache method (no I/O; ``now`` comes from the caller)."""
+    """Builds the op for each cache method (no I/O; ``now`` comes from the caller).
 
-    def __init__(self, codec: RedisCodec, *, ended_ttl: float) -> None:
+    ``report`` hears of every value refused, read or about to be written (its
+    exception's message never holds the value's bytes).
+    """
+
+    def __init__(
+        self, codec: RedisCodec, *, ended_ttl: float, report: Callable[[Exception], None]
+    ) -> None:
         self.codec = codec
         self.ended_ttl = ended_ttl
+        self._report = report
 
-    def get(self, key: str, on_bad_value: Callable[[Exception], None]) -> Op[CacheEntry | None]:
-        codec = self.codec
+    def get(self, key: str) -> Op[CacheEntry | None]:
+        codec, report = self.codec, self._report
 
-        def read(raw: bytes | None) -> CacheEntry | None:
+        def read(raw: bytes | int | None) -> CacheEntry | None:
             if raw is None:
+                return None
+            if isinstance(raw, int):
+                report(BadValueError(f"value larger than {MAX_VALUE_BYTES} bytes or not a string"))
                 return None
             try:
                 return codec.decode(key, raw)
             except (ValueError, TypeError, KeyError) as exc:  # JSON, SessionParseError...
-                on_bad_value(exc)
+                report(exc)
                 return None
 
-        return Op("get", ("GET", codec.entry_key(key)), read, None)
+        keys = (codec.entry_key(key), codec.ended_cookie_key(key))
+        args: tuple[Arg, ...] = (2, *keys, codec.ended_prefix, MAX_VALUE_BYTES)
+        return Op("get", args, read, None, GET_ENTRY)
 
-    def claim(self, key: str, ttl: float, now: float) -> Op[bool]:
-        codec = self.codec
-        args = (2, codec.entry_key(key), codec.claim_key(key), max(1, _ms(ttl)), _ms(now))
+    def claim(self, key: str, ttl: float) -> Op[bool]:
+        args = (1, self.codec.claim_key(key), max(1, _ms(ttl)))
         return Op("claim", args, lambda reply: reply == 1, True, CLAIM)
 
     def set(self, key: str, entry: CacheEntry, now: float) -> Op[None]:
@@ -153,10 +221,16 @@ class RedisPlan:
         if entry.session is not None:
             until = min(until, entry.session.expires_at.timestamp())
         px = _ms(until - now)
-        if px < 1:  # already over: only release the claim
+        value = b""
+        if px >= 1:
+            try:
+                value = codec.encode(key, entry)
+            except BadValueError as exc:
+                self._report(exc)
+        if not value:  # already over, or too large to share: only release the claim
             return Op("set", ("DEL", codec.claim_key(key)), _ignore, None)
         keys: tuple[str, ...] = (codec.entry_key(key), codec.claim_key(key))
-        argv: tuple[Arg, ...] = (codec.encode(key, entry), px)
+        argv: tuple[Arg, ...] = (value, px, _ms(entry.fresh_until - now))
         if entry.session is not None:
             sid = entry.session.id
             keys += (codec.ended_cookie_key(key), codec.index_key(sid), codec.ended_key(sid))
