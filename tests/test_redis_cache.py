@@ -300,3 +300,147 @@ def test_config_picks_redis_and_needs_a_shared_secret(redis_server: RedisServer)
     assert cache._plan.ended_ttl == 180
     with pytest.raises(ValueError, match="secret_key"):
         OktaSessionConfig(org_url="https://example.okta.com", cache_url=redis_server.url)
+
+
+def _redis_key(worker: SessionService, cookie_header: str, kind: str = "e:") -> str:
+    cookies = worker.okta_cookies(cookie_header)
+    assert cookies is not None
+    return PREFIX + kind + worker.key_for(cookies)
+
+
+@pytest.mark.parametrize("driver", ["sync", "async"])
+async def test_i10_10_a_value_written_back_after_logout_is_not_served(
+    driver: str, okta: FakeOkta, redis_server: RedisServer, redis_client: redis.Redis
+):
+    worker1, worker2 = _services(okta, redis_server.url)
+    sid = okta.create_session("ann@example.com")
+    cookies = (okta.cookie_header(sid), okta.cookie_header(sid, name="idx"))
+    for cookie in cookies:
+        assert worker1.resolve(cookie).session is not None
+    # A slow writer (or anyone with Redis access) read the values before the logout...
+    saved = {_redis_key(worker1, c): redis_client.get(_redis_key(worker1, c)) for c in cookies}
+    assert all(saved.values())
+    if driver == "sync":
+        assert worker2.logout(cookies[0]) is True
+    else:
+        assert await worker2.alogout(cookies[0]) is True
+    for name, raw in saved.items():  # ...and puts them back, raw, once it is over
+        redis_client.set(name, raw)
+    for cookie in cookies:
+        if driver == "sync":
+            assert worker1.resolve(cookie).session is None
+        else:
+            assert (await worker1.aresolve(cookie)).session is None
+    assert sid.encode() not in everything_in(redis_client)
+    for worker in (worker1, worker2):
+        await worker.cache.aclose()
+        await worker.aclose()
+
+
+def _poison(kind: str, genuine: bytes) -> bytes | list[bytes]:
+    """What an attacker, another app or a corruption may leave under an entry's name."""
+    far_future = b"%015d" % 99_999_999_999_999  # what the old claim read at bytes 18-32
+    if kind == "54 junk bytes":
+        return b"x" * 17 + far_future + b"x" * 22
+    if kind == "old format, bad MAC, fresh-looking":
+        return b"\x00" * 16 + b"\x01" + far_future + b"\x00\x00" + b"[1,2,3,null,null]"
+    if kind == "genuine value, one byte edited":
+        return genuine[:40] + bytes([genuine[40] ^ 1]) + genuine[41:]
+    if kind == "10 MB":
+        return b"\x02" + b"9" * (10 * 1024 * 1024)
+    return [b"a", b"list"]  # not even a string
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "54 junk bytes",
+        "old format, bad MAC, fresh-looking",
+        "genuine value, one byte edited",
+        "10 MB",
+        "not a string",
+    ],
+)
+def test_i10_10_poisoned_values_are_a_miss_not_a_wait(
+    kind: str,
+    okta: FakeOkta,
+    redis_server: RedisServer,
+    redis_client: redis.Redis,
+    caplog: pytest.LogCaptureFixture,
+):
+    worker, other = _services(okta, redis_server.url)
+    sid = okta.create_session("ann@example.com")
+    cookie = okta.cookie_header(sid)
+    assert other.resolve(cookie).session is not None
+    name = _redis_key(worker, cookie)
+    genuine = redis_client.get(name)
+    assert genuine is not None
+    redis_client.delete(name, _redis_key(worker, cookie, "c:"))
+    poison = _poison(kind, genuine)
+    if isinstance(poison, list):
+        redis_client.rpush(name, *poison)
+    else:
+        redis_client.set(name, poison)
+    sent_before = int(redis_client.info("stats")["total_net_output_bytes"])
+    # On the old code the claim trusted the poison's "fresh until": the request waited
+    # the whole timeout for an answer nobody was fetching, then gave up without Okta.
+    resolution = worker.resolve(cookie)
+    assert resolution.session is not None and resolution.session.id == sid
+    assert me_calls(okta) == 2  # the poison counted as absent: Okta was asked at once
+    assert worker.cache.available  # a bad value is not a Redis failure
+    assert int(redis_client.info("stats")["total_net_output_bytes"]) - sent_before < 100_000
+    stored = redis_client.get(name)
+    assert stored is not None and stored != poison  # replaced by a genuine answer
+    assert worker.resolve(cookie).session is not None and me_calls(okta) == 2  # a hit
+    warnings = [r.getMessage() for r in caplog.records if "did not write" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "999" not in warnings[0] and "xxx" not in warnings[0]
+    worker.close()
+    other.close()
+
+
+def test_i10_10_a_claim_left_without_expiry_is_taken_over(
+    cache: RedisSessionCache, redis_client: redis.Redis
+):
+    k = key("sid=102Abandoned")
+    redis_client.set(PREFIX + "c:" + k, b"1")  # no expiry: would hold every worker forever
+    assert cache.claim(k, 5) is True
+    assert 0 < redis_client.pttl(PREFIX + "c:" + k) <= 5_000
+    redis_client.set(PREFIX + "c:" + k, b"1", px=600_000)  # longer than any caller's
+    assert cache.claim(k, 5) is True
+
+
+def test_i10_10_ended_marks_refuse_reads_by_cookie_and_by_session(
+    cache: RedisSessionCache, redis_client: redis.Redis
+):
+    session = make_session("102Ended")
+    idx, sid = key("idx=opaque-idx-value"), key("sid=102Ended")
+    for k in (idx, sid):
+        cache.set(k, entry_for(session))
+    saved = {k: redis_client.get(PREFIX + "e:" + k) for k in (idx, sid)}
+    cache.evict(idx)  # the idx cookie logged out; its session id unknown to the caller
+    redis_client.set(PREFIX + "e:" + idx, saved[idx])
+    assert cache.get(idx) is None
+    assert cache.get(sid) is not None  # another cookie of a session that did not end
+    cache.evict_session("102Ended")
+    for k, raw in saved.items():
+        redis_client.set(PREFIX + "e:" + k, raw)
+        assert cache.get(k) is None
+    negative = entry_for(None)  # "no session" answers are still read for an ended cookie
+    cache.set(idx, negative)
+    assert cache.get(idx) == negative
+
+
+def test_no_session_id_or_login_in_redis_even_in_dump_bytes(
+    okta: FakeOkta, redis_server: RedisServer, redis_client: redis.Redis
+):
+    worker, _ = _services(okta, redis_server.url)
+    sid = okta.create_session("ann@example.com")
+    for name in ("sid", "idx"):
+        assert worker.resolve(okta.cookie_header(sid, name=name)).session is not None
+    names = redis_client.keys("*")
+    assert len(names) >= 4  # two entries, their claims, the session index
+    dumps = b"".join(redis_client.dump(n) or b"" for n in names)
+    for blob in (dumps, everything_in(redis_client)):
+        assert sid.encode() not in blob and b"ann@example.com" not in blob
+    worker.close()
