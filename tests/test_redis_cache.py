@@ -351,6 +351,7 @@ def _poison(kind: str, genuine: bytes) -> bytes | list[bytes]:
     return [b"a", b"list"]  # not even a string
 
 
+@pytest.mark.parametrize("driver", ["sync", "async"])
 @pytest.mark.parametrize(
     "kind",
     [
@@ -361,8 +362,9 @@ def _poison(kind: str, genuine: bytes) -> bytes | list[bytes]:
         "not a string",
     ],
 )
-def test_i10_10_poisoned_values_are_a_miss_not_a_wait(
+async def test_i10_10_poisoned_values_are_a_miss_not_a_wait(
     kind: str,
+    driver: str,
     okta: FakeOkta,
     redis_server: RedisServer,
     redis_client: redis.Redis,
@@ -384,7 +386,7 @@ def test_i10_10_poisoned_values_are_a_miss_not_a_wait(
     sent_before = int(redis_client.info("stats")["total_net_output_bytes"])
     # On the old code the claim trusted the poison's "fresh until": the request waited
     # the whole timeout for an answer nobody was fetching, then gave up without Okta.
-    resolution = worker.resolve(cookie)
+    resolution = worker.resolve(cookie) if driver == "sync" else await worker.aresolve(cookie)
     assert resolution.session is not None and resolution.session.id == sid
     assert me_calls(okta) == 2  # the poison counted as absent: Okta was asked at once
     assert worker.cache.available  # a bad value is not a Redis failure
@@ -395,8 +397,9 @@ def test_i10_10_poisoned_values_are_a_miss_not_a_wait(
     warnings = [r.getMessage() for r in caplog.records if "did not write" in r.getMessage()]
     assert len(warnings) == 1
     assert "999" not in warnings[0] and "xxx" not in warnings[0]
-    worker.close()
-    other.close()
+    for service in (worker, other):
+        await service.cache.aclose()
+        await service.aclose()
 
 
 def test_i10_10_a_claim_left_without_expiry_is_taken_over(
