@@ -33,6 +33,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from okta_session_mw.access import passes, refusal
 from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.cookies import wsgi_cookie_header
 from okta_session_mw.csrf import CSRF_FIELD
 from okta_session_mw.effects import Resolution, Source
 from okta_session_mw.logout import LogoutRequest, cookie_should_be_secure, login_cookie_header
@@ -162,7 +163,7 @@ def _attach_session(service: SessionService) -> None:
         resolution = _NOT_LOOKED_UP
     else:
         resolution = service.resolve_request(
-            environ.get("HTTP_COOKIE"), environ.get("PATH_INFO", "")
+            wsgi_cookie_header(environ), environ.get("PATH_INFO", "")
         )
     state = cast("LocalProxy[Any]", g)._get_current_object()
     state._okta_session_resolution = resolution
@@ -234,7 +235,7 @@ def logout_csrf_token() -> str:
     Okta cookie, so one user's token cannot log out another.
     """
     service = get_service()
-    return service.logout_guard.token(service.cookie_key(request.environ.get("HTTP_COOKIE")))
+    return service.logout_guard.token(service.cookie_key(wsgi_cookie_header(request.environ)))
 
 
 def logout(*, redirect_to: str | None = None) -> Response:
@@ -249,7 +250,7 @@ def logout(*, redirect_to: str | None = None) -> Response:
         scheme=request.scheme,
         host=request.host,
         headers=_lower_headers(),
-        cookie_header=request.environ.get("HTTP_COOKIE"),
+        cookie_header=wsgi_cookie_header(request.environ),
         form_token=request.form.get(CSRF_FIELD) if request.method == "POST" else None,
         redirect_to=redirect_to,
     )

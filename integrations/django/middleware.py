@@ -26,7 +26,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.functional import SimpleLazyObject
 
-from okta_session_mw.cookies import asgi_cookie_header
+from okta_session_mw.cookies import asgi_cookie_header, wsgi_cookie_header
 from okta_session_mw.effects import Resolution
 from okta_session_mw.service import Lookup, SessionService
 from okta_session_mw.session import Session
@@ -108,11 +108,12 @@ class _PendingResolution:
 
 
 def cookie_header(request: HttpRequest) -> str | None:
-    """The request's ``Cookie`` header. Under ASGI it is read from the scope: an HTTP/2
-    client may split cookies over several headers, which ``META`` joins with commas."""
+    """The request's ``Cookie`` header, every field of it (HTTP/2 sends one per cookie):
+    under ASGI from the scope (``META`` would join the fields with commas), under WSGI
+    from the server's comma-joined ``HTTP_COOKIE``."""
     if isinstance(request, ASGIRequest):
         return asgi_cookie_header(request.scope.get("headers", ()))
-    return request.META.get("HTTP_COOKIE")
+    return wsgi_cookie_header(request.META)
 
 
 def on_server_loop(request: HttpRequest) -> bool:
