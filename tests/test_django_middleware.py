@@ -9,8 +9,7 @@ import httpx
 import pytest
 from django.core.asgi import get_asgi_application
 from django.http import HttpRequest, JsonResponse
-from django.test import Client, RequestFactory
-from django.utils.functional import SimpleLazyObject
+from django.test import AsyncClient, Client, RequestFactory
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from okta_session_mw.integrations.django import (
@@ -72,3 +71,44 @@ async def test_i10_04_split_cookie_fields_logout_closes_session_asgi(aokta: Fake
     _assert_logged_out(aokta, sid, _key(sid), response)
 
 
+READER = "django_project.middleware.reads_the_session"
+
+
+@pytest.fixture
+def reader(settings: SettingsWrapper) -> None:
+    """A project middleware after ours that reads ``request.okta_session`` every time."""
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, READER]
+
+
+@pytest.mark.usefixtures("reader")
+@pytest.mark.parametrize("cached", [False, True], ids=["not-cached", "cached"])
+@pytest.mark.parametrize("path", ["/okta/logout/", "/alogout/", "/bye/"])
+def test_i10_05_refused_logout_makes_no_okta_call(
+    okta: FakeOkta, cached: bool, path: str
+) -> None:
+    """Wherever the URLconf mounts a logout view (``include`` prefix, own paths): the
+    view marks itself, and the core never looks such a request up."""
+    client, sid = Client(), okta.create_session(DEMO_LOGIN)
+    cookie = {"Cookie": okta.cookie_header(sid)}
+    other = {"Cookie": okta.cookie_header(okta.create_session(DEMO_LOGIN))}
+    read = client.get("/untouched/", headers=cookie if cached else other)
+    assert read["X-Signed-In"] == "yes"  # the reader does read (and caches)
+    okta.clear_calls()
+    response = client.post(path, headers={**cookie, **EVIL})
+    assert response.status_code == 403
+    assert okta.calls == []
+    assert okta.session(sid) is not None
+    assert response["X-Signed-In"] == "no"  # logout never has a session to read
+
+
+@pytest.mark.usefixtures("reader")
+async def test_i10_05_refused_logout_makes_no_okta_call_asgi(aokta: FakeOkta) -> None:
+    client, sid = AsyncClient(), aokta.create_session(DEMO_LOGIN)
+    cookie = {"Cookie": aokta.cookie_header(sid)}
+    for path in ("/okta/logout/", "/alogout/", "/bye/"):
+        response = await client.post(path, headers={**cookie, **EVIL})
+        assert response.status_code == 403
+    assert aokta.calls == []
+    allowed = await client.post("/alogout/", headers={**cookie, **SAME_ORIGIN})
+    assert allowed.status_code == 204
+    assert [call.method for call in aokta.calls] == ["DELETE"]  # the close, no lookup

@@ -709,3 +709,30 @@ def test_i10_04_split_cookie_fields_token_is_bound_to_the_okta_cookie(
     assert okta.session(sid) is None
 
 
+@pytest.mark.parametrize("cached", [False, True], ids=["not-cached", "cached"])
+@pytest.mark.parametrize("own_route", [False, True], ids=["extension-route", "own-route"])
+def test_i10_05_refused_logout_makes_no_okta_call(
+    okta: FakeOkta, cached: bool, own_route: bool
+) -> None:
+    """Also when the app mounts its own logout view at the configured path: the core,
+    not the extension's blueprint, decides what is never looked up."""
+    app = Flask(__name__)
+    app.config.update(okta_settings(okta))
+    extension = OktaSession(app, logout_route=not own_route)
+    add_routes(app)
+    if own_route:
+        app.add_url_rule("/logout", "my_logout", lambda: logout(), methods=["POST"])
+    try:
+        sid, cookie = signed_in(okta)
+        client = app.test_client(use_cookies=False)
+        if cached:
+            body = client.get("/", headers=cookie).json
+            assert body is not None
+            assert body["g"] == sid
+        okta.clear_calls()
+        response = client.post("/logout", headers={**cookie, "origin": "https://evil.example"})
+        assert response.status_code == 403
+        assert okta.calls == []
+        assert okta.session(sid) is not None
+    finally:
+        extension.close()

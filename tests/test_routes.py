@@ -75,3 +75,29 @@ async def test_i10_04_split_cookie_fields_token_is_bound_to_the_okta_cookie(
     assert okta.session(sid) is None
 
 
+@pytest.mark.parametrize("cached", [False, True], ids=["not-cached", "cached"])
+@pytest.mark.parametrize(
+    "refusing", [{"origin": "https://evil.example"}, {"referer": "https://evil.example/x"}]
+)
+async def test_i10_05_refused_logout_makes_no_okta_call(
+    okta: FakeOkta, client: httpx.AsyncClient, cached: bool, refusing: dict[str, str]
+) -> None:
+    sid = okta.create_session(LOGIN)
+    cookie = okta.cookie_header(sid)
+    if cached:
+        assert (await client.get("/", headers={"cookie": cookie})).json()["id"] == sid
+    okta.clear_calls()
+    response = await client.post("/logout", headers={"cookie": cookie, **refusing})
+    assert response.status_code == 403
+    assert okta.calls == []  # no lookup, no refresh, no close
+    assert okta.session(sid) is not None
+
+
+async def test_i10_05_logout_path_is_never_looked_up_whatever_the_method(
+    okta: FakeOkta, client: httpx.AsyncClient
+) -> None:
+    cookie = okta.cookie_header(okta.create_session(LOGIN))
+    assert (await client.get("/logout", headers={"cookie": cookie})).status_code == 405
+    assert me_calls(okta) == 0
+    assert (await client.get("/", headers={"cookie": cookie})).json()["id"] is not None
+    assert me_calls(okta) == 1  # other paths are looked up as before

@@ -18,26 +18,29 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Final
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.core.exceptions import ImproperlyConfigured, SynchronousOnlyOperation
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponseBase
+from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject
 
 from okta_session_mw.cookies import asgi_cookie_header, wsgi_cookie_header
-from okta_session_mw.effects import Resolution
+from okta_session_mw.effects import Resolution, Source
 from okta_session_mw.service import Lookup, SessionService
 from okta_session_mw.session import Session
 
 from .service import get_service
 
 __all__ = [
+    "LOGOUT_VIEW_MARK",
     "OktaSessionMiddleware",
     "aget_okta_session",
     "aresolution_for",
     "cookie_header",
+    "for_logout_view",
     "get_okta_session",
     "on_server_loop",
     "pending_service",
@@ -60,25 +63,38 @@ def _event_loop_running() -> bool:
 
 
 class _PendingResolution:
-    """One request's resolution: what needs no I/O is known at once (no cookie, an
-    exempt path, a fresh in-process hit); the rest is made at the first read."""
+    """One request's resolution: what needs no I/O is known at once (no cookie, a path
+    never looked up, a fresh in-process hit); the rest is made at the first read."""
 
-    __slots__ = ("_on_server_loop", "_ready", "service")
+    __slots__ = ("_ready", "_request", "_routed", "service")
 
-    def __init__(
-        self, service: SessionService, cookie: str | None, path: str, on_server_loop: bool
-    ) -> None:
+    def __init__(self, service: SessionService, request: HttpRequest) -> None:
         self.service = service
-        self._on_server_loop = on_server_loop
-        self._ready: Resolution | Lookup = service.prepare(cookie, path)
+        self._request = request
+        self._ready: Resolution | Lookup = service.prepare(cookie_header(request), request.path)
+        self._routed = False
 
     @property
     def known(self) -> Resolution | None:
         """The resolution if it needed no I/O, else None until it is looked up."""
         return self._ready if isinstance(self._ready, Resolution) else None
 
-    def resolve(self) -> Resolution:
+    def _pending_lookup(self) -> Resolution | Lookup:
+        # At the first read, ask the router whether this is a logout view: the core
+        # never looks those up, wherever the URLconf put them, cached or not.
         ready = self._ready
+        if not self._routed:
+            self._routed = True
+            has_cookie = isinstance(ready, Lookup) or ready.source is not Source.NO_COOKIE
+            if has_cookie and for_logout_view(self._request):
+                request = self._request
+                self._ready = ready = self.service.prepare(
+                    cookie_header(request), request.path, logout=True
+                )
+        return ready
+
+    def resolve(self) -> Resolution:
+        ready = self._pending_lookup()
         if isinstance(ready, Resolution):
             return ready
         if _event_loop_running():
@@ -91,10 +107,10 @@ class _PendingResolution:
         return resolution
 
     async def aresolve(self) -> Resolution:
-        ready = self._ready
+        ready = self._pending_lookup()
         if isinstance(ready, Resolution):
             return ready
-        if self._on_server_loop:
+        if on_server_loop(self._request):
             self._ready = resolution = await self.service.afinish(ready)
             return resolution
         # WSGI: the sync path, in the request's own thread (see on_server_loop).
@@ -116,6 +132,23 @@ def cookie_header(request: HttpRequest) -> str | None:
     return wsgi_cookie_header(request.META)
 
 
+LOGOUT_VIEW_MARK: Final = "okta_session_logout"
+"""The attribute the logout views carry (a view wrapping one with ``functools.wraps``
+keeps it): requests routed to them are never looked up."""
+
+
+def for_logout_view(request: HttpRequest) -> bool:
+    """Whether Django's URL resolver sends ``request`` to a logout view (read before
+    URL resolution, by another middleware, it resolves the path itself)."""
+    match = request.resolver_match
+    if match is None:
+        try:
+            match = resolve(request.path_info, getattr(request, "urlconf", None))
+        except Resolver404:
+            return False
+    return getattr(match.func, LOGOUT_VIEW_MARK, False) is True
+
+
 def on_server_loop(request: HttpRequest) -> bool:
     """True when the request came through ASGI: its event loop lives as long as the
     server, so the core's async client may be used. An async view under WSGI runs on a
@@ -124,13 +157,7 @@ def on_server_loop(request: HttpRequest) -> bool:
 
 
 def _attach(request: HttpRequest) -> None:
-    service = get_service()
-    pending = _PendingResolution(
-        service,
-        cookie_header(request),
-        request.path,
-        on_server_loop(request),
-    )
+    pending = _PendingResolution(get_service(), request)
     target: Any = request  # Django's request accepts new attributes; its stubs do not say so
     setattr(target, _STATE, pending)
     known = pending.known
