@@ -26,6 +26,33 @@ __all__ = ["aokta", "okta", "wsgi_server"]  # fixtures shared with test_django.p
 EVIL = {"Origin": "https://evil.example"}
 
 
+def _seen(request: HttpRequest) -> JsonResponse:
+    value = request.okta_session  # type: ignore[attr-defined]
+    return JsonResponse(
+        {"kind": type(value).__name__, "is_none": value is None, "truthy": bool(value)}
+    )
+
+
+@pytest.mark.parametrize(
+    ("cookie", "signed_in"),
+    [(None, False), ("theme=dark", False), ("sid=made-up-by-hand", False), ("cached", True)],
+    ids=["no-cookie", "no-okta-cookie", "made-up-sid", "cached-sid"],
+)
+def test_i10_07_okta_session_is_the_same_kind_whatever_the_cache_holds(
+    okta: FakeOkta, rf: RequestFactory, cookie: str | None, signed_in: bool
+) -> None:
+    """Like ``request.user``: always the same lazy object; only its value differs, so an
+    ``is None`` check fails in the tests without a cookie too, not only in production."""
+    if cookie == "cached":
+        cookie = okta.cookie_header(okta.create_session(DEMO_LOGIN))
+        OktaSessionMiddleware(_seen)(rf.get("/", headers={"Cookie": cookie}))  # now cached
+    request = rf.get("/", headers={"Cookie": cookie} if cookie else {})
+    seen = json.loads(OktaSessionMiddleware(_seen)(request).content)
+    assert seen == {"kind": "SimpleLazyObject", "is_none": False, "truthy": signed_in}
+    assert (request.okta_session == None) is not signed_in  # type: ignore[attr-defined]  # noqa: E711
+    assert (get_okta_session(request) is None) is not signed_in
+
+
 def _split_fields(sid: str) -> list[tuple[str, str]]:
     """One ``Cookie`` field per cookie, as an HTTP/2 client (or proxy) sends them."""
     return [("Cookie", "theme=dark"), ("Cookie", f"sid={sid}"), ("Cookie", "lang=en")]

@@ -1,16 +1,18 @@
 """``OktaSessionMiddleware``: ``request.okta_session`` (lazy) and ``request.aokta_session()``.
 
 Like ``request.user``, Okta is never asked until a view reads it. What needs no I/O is
-settled at once (no Okta cookie, an exempt path, a fresh hit in the in-process cache)
-and ``request.okta_session`` is then the plain value; otherwise it is a lazy value
-whose first read resolves it through the process's ``SessionService`` (cache, single
-flight, refresh, stale-if-error), kept for the rest of the request.
+settled at once (no Okta cookie, a path never looked up, a fresh hit in the in-process
+cache); the rest is resolved at the first read through the process's
+``SessionService`` (cache, single flight, refresh, stale-if-error), and kept for the
+rest of the request.
 
-So ``request.okta_session`` may be a ``SimpleLazyObject``: test it with
-``if request.okta_session:`` (``is None`` is never true of a proxy), or call
-``get_okta_session(request)`` for the plain value. In an async view, read
-``await request.aokta_session()``: a sync read that would need a lookup raises
-``SynchronousOnlyOperation`` there rather than block the event loop.
+``request.okta_session`` is always a ``SimpleLazyObject``, as ``request.user`` is,
+whatever the cookie and the cache: its value is the ``Session`` or None. So test it
+with ``if request.okta_session:`` (``== None`` works too; ``is None`` is never true of
+a proxy, in every test as in production), or call ``get_okta_session(request)`` for
+the plain value. In an async view, read ``await request.aokta_session()``: a sync read
+that would need a lookup raises ``SynchronousOnlyOperation`` there rather than block
+the event loop.
 """
 
 from __future__ import annotations
@@ -73,11 +75,6 @@ class _PendingResolution:
         self._request = request
         self._ready: Resolution | Lookup = service.prepare(cookie_header(request), request.path)
         self._routed = False
-
-    @property
-    def known(self) -> Resolution | None:
-        """The resolution if it needed no I/O, else None until it is looked up."""
-        return self._ready if isinstance(self._ready, Resolution) else None
 
     def _pending_lookup(self) -> Resolution | Lookup:
         # At the first read, ask the router whether this is a logout view: the core
@@ -160,9 +157,10 @@ def _attach(request: HttpRequest) -> None:
     pending = _PendingResolution(get_service(), request)
     target: Any = request  # Django's request accepts new attributes; its stubs do not say so
     setattr(target, _STATE, pending)
-    known = pending.known
-    # Lazy only when reading it would mean I/O (like request.user); else the value itself.
-    target.okta_session = known.session if known else SimpleLazyObject(pending.session)
+    # Always the same lazy kind, like request.user, whatever the cache holds: a value
+    # that were None only without a cookie would let `is None` checks pass every test
+    # and fail for a made-up cookie (which needs a lookup, so it would be lazy).
+    target.okta_session = SimpleLazyObject(pending.session)
     target.aokta_session = pending.asession
 
 
