@@ -92,7 +92,11 @@ async def logout(request: Request, *, redirect_to: str | None = None) -> Respons
 def logout_route(
     config: OktaSessionConfig, *, path: str | None = None, name: str = "okta_logout"
 ) -> Route:
-    """``Route`` for ``POST config.logout_path`` that logs out (see ``logout``)."""
+    """``Route`` for ``POST config.logout_path`` that logs out (see ``logout``).
+
+    The middleware never looks up ``config.logout_path``, so a refused logout causes no
+    Okta call; a route mounted at another ``path`` is looked up like any other path
+    (set ``logout_path`` in the config instead)."""
 
     async def endpoint(request: Request) -> Response:
         return await logout(request)

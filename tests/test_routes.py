@@ -18,7 +18,7 @@ from okta_session_mw import (
     logout_route,
 )
 from okta_session_mw.testing import FakeOkta
-from tests.conftest import LOGIN, me_calls
+from tests.conftest import LOGIN, make_app, me_calls
 
 ORIGIN = "http://testserver"
 CLOSE = "/api/v1/sessions/me"
@@ -101,3 +101,21 @@ async def test_i10_05_logout_path_is_never_looked_up_whatever_the_method(
     assert me_calls(okta) == 0
     assert (await client.get("/", headers={"cookie": cookie})).json()["id"] is not None
     assert me_calls(okta) == 1  # other paths are looked up as before
+
+
+async def test_i10_05_logout_under_a_root_path_is_never_looked_up(
+    okta: FakeOkta, service: SessionService
+) -> None:
+    """Served under ``--root-path /app``: ASGI's path includes the root path, the route
+    matches what follows it, and so does the rule."""
+    transport = httpx.ASGITransport(app=make_app(service), root_path="/app")
+    sid = okta.create_session(LOGIN)
+    cookie = {"cookie": okta.cookie_header(sid)}
+    async with httpx.AsyncClient(transport=transport, base_url=ORIGIN) as client:
+        refused = await client.post("/app/logout", headers={**cookie, "origin": "https://x.example"})
+        assert refused.status_code == 403
+        assert okta.calls == []
+        assert (await client.get("/app/", headers=cookie)).json()["id"] == sid  # looked up
+        done = await client.post("/app/logout", headers={**cookie, "origin": ORIGIN})
+    assert done.status_code == 204
+    assert okta.session(sid) is None
