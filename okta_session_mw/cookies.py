@@ -80,16 +80,12 @@ def join_cookie_fields(fields: Iterable[str]) -> str | None:
     HTTP/1.1 header would have carried them. Every adapter reads cookies through this
     (``asgi_cookie_header``, ``wsgi_cookie_header``): reading only the first field would
     make logout close nothing."""
-    parts = [field.strip() for field in fields]
-    joined = "; ".join(part for part in parts if part)
-    return joined or None
+    return "; ".join(filter(None, map(str.strip, fields))) or None  # C loops: per request
 
 
 def asgi_cookie_header(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
     """The ``Cookie`` header of an ASGI request, all its ``cookie`` fields joined."""
-    return join_cookie_fields(
-        value.decode("latin-1") for name, value in headers if name == b"cookie"
-    )
+    return join_cookie_fields([v.decode("latin-1") for name, v in headers if name == b"cookie"])
 
 
 def wsgi_cookie_header(environ: Mapping[str, Any]) -> str | None:
