@@ -33,8 +33,9 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from okta_session_mw.access import passes, refusal
 from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.cookies import wsgi_cookie_header
 from okta_session_mw.csrf import CSRF_FIELD
-from okta_session_mw.effects import Resolution, Source
+from okta_session_mw.effects import Resolution
 from okta_session_mw.logout import LogoutRequest, cookie_should_be_secure, login_cookie_header
 from okta_session_mw.reply import Reply
 from okta_session_mw.service import SessionService
@@ -56,7 +57,6 @@ logger = logging.getLogger("okta_session_mw")
 EXTENSION_KEY: Final = "okta_session"
 """Key of the extension in ``app.extensions``; also the logout blueprint's name."""
 SESSION_ATTR: Final = "okta_session"
-_NOT_LOOKED_UP = Resolution(None, Source.NO_COOKIE)  # the logout route: never looked up
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -152,18 +152,15 @@ def get_service() -> SessionService:
 def _attach_session(service: SessionService) -> None:
     """``before_request``: resolve the session and put it on ``g`` and ``request``.
 
-    The logout route is not looked up: it only needs the cookie, and a refused
-    cross-site logout then costs no Okta call at all.
+    The core never looks up the logout path (where the blueprint mounts logout) or an
+    exempt path.
     """
     # Each proxy access costs: resolve ``request`` and ``g`` once (this runs per request).
     current = cast("LocalProxy[Any]", request)._get_current_object()
     environ = current.environ
-    if current.blueprint == EXTENSION_KEY:
-        resolution = _NOT_LOOKED_UP
-    else:
-        resolution = service.resolve_request(
-            environ.get("HTTP_COOKIE"), environ.get("PATH_INFO", "")
-        )
+    resolution = service.resolve_request(
+        wsgi_cookie_header(environ), environ.get("PATH_INFO", "")
+    )
     state = cast("LocalProxy[Any]", g)._get_current_object()
     state._okta_session_resolution = resolution
     state.okta_session = resolution.session
@@ -234,7 +231,7 @@ def logout_csrf_token() -> str:
     Okta cookie, so one user's token cannot log out another.
     """
     service = get_service()
-    return service.logout_guard.token(service.cookie_key(request.environ.get("HTTP_COOKIE")))
+    return service.logout_guard.token(service.cookie_key(wsgi_cookie_header(request.environ)))
 
 
 def logout(*, redirect_to: str | None = None) -> Response:
@@ -249,7 +246,7 @@ def logout(*, redirect_to: str | None = None) -> Response:
         scheme=request.scheme,
         host=request.host,
         headers=_lower_headers(),
-        cookie_header=request.environ.get("HTTP_COOKIE"),
+        cookie_header=wsgi_cookie_header(request.environ),
         form_token=request.form.get(CSRF_FIELD) if request.method == "POST" else None,
         redirect_to=redirect_to,
     )

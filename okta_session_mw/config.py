@@ -63,7 +63,7 @@ class OktaSessionConfig:
     post_logout_redirect: str = "/"
     """Same-site path a browser is sent to after logout."""
     logout_path: str = "/logout"
-    """Path of the route ``logout_route`` mounts."""
+    """Path of the logout route (``logout_route``, Flask's blueprint); never looked up."""
     secret_key: str = field(default="", repr=False)
     """HMAC key for cache keys and CSRF tokens; a random one per process when empty."""
     api_token: str | None = field(default=None, repr=False)

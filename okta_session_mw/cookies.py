@@ -9,17 +9,19 @@ treated as having none.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from email.utils import format_datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 __all__ = [
     "OktaCookies",
     "asgi_cookie_header",
     "expired_cookie_header",
     "extract_okta_cookies",
+    "join_cookie_fields",
     "session_cookie_header",
+    "wsgi_cookie_header",
 ]
 
 # RFC 6265 cookie-octet: anything else (controls, space, '"', ',', ';', '\\', non-ASCII)
@@ -72,15 +74,26 @@ class OktaCookies(NamedTuple):
         return f"OktaCookies(names={self.names!r})"
 
 
+def join_cookie_fields(fields: Iterable[str]) -> str | None:
+    """The one ``Cookie`` header a request's cookie fields make; HTTP/2 sends a field per
+    cookie (RFC 9113 8.2.3), and they are joined with ``; `` (empty ones skipped), as one
+    HTTP/1.1 header would have carried them. Every adapter reads cookies through this
+    (``asgi_cookie_header``, ``wsgi_cookie_header``): reading only the first field would
+    make logout close nothing."""
+    return "; ".join(filter(None, map(str.strip, fields))) or None  # C loops: per request
+
+
 def asgi_cookie_header(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
-    """The ``Cookie`` header of an ASGI request; several (HTTP/2 splits them) are joined
-    with ``; `` (empty ones skipped), as one header would have carried them."""
-    cookie: str | None = None
-    for name, value in headers:
-        if name == b"cookie" and value:
-            text = value.decode("latin-1")
-            cookie = text if cookie is None else f"{cookie}; {text}"
-    return cookie
+    """The ``Cookie`` header of an ASGI request, all its ``cookie`` fields joined."""
+    return join_cookie_fields([v.decode("latin-1") for name, v in headers if name == b"cookie"])
+
+
+def wsgi_cookie_header(environ: Mapping[str, Any]) -> str | None:
+    """The ``Cookie`` header of a WSGI request. A WSGI server that got several fields
+    joins them with commas (CGI's rule for repeated headers: werkzeug, gunicorn,
+    wsgiref), so commas count as field boundaries too; no Okta cookie value holds one."""
+    value = environ.get("HTTP_COOKIE")
+    return join_cookie_fields(value.split(",")) if isinstance(value, str) else None
 
 
 def extract_okta_cookies(

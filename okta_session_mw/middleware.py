@@ -61,7 +61,12 @@ class OktaSessionMiddleware:
             await self.app(scope, receive, send)
             return
         scope[SERVICE_KEY] = self.service
-        ready = self.service.prepare(asgi_cookie_header(scope["headers"]), scope["path"])
+        service, path = self.service, scope["path"]
+        ready = service.prepare(
+            asgi_cookie_header(scope["headers"]),
+            path,
+            logout=service.is_logout_path(_route_path(path, scope.get("root_path", ""))),
+        )
         resolution = ready if isinstance(ready, Resolution) else await self.service.afinish(ready)
         scope[RESOLUTION_KEY] = resolution
         scope["okta_session"] = resolution.session
@@ -78,6 +83,13 @@ class OktaSessionMiddleware:
             await send(message)
 
         return lifespan_send
+
+
+def _route_path(path: str, root_path: str) -> str:
+    """``path`` as the app's routes see it: without the ``root_path`` it is mounted at
+    (ASGI paths include it; ``logout_route`` matches what follows it)."""
+    root = root_path.rstrip("/")
+    return path[len(root) :] if root and path.startswith(root + "/") else path
 
 
 async def _send_reply(kind: str, reply: Reply, send: Send) -> None:

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.cookies import asgi_cookie_header
 from okta_session_mw.csrf import CSRF_FIELD, CSRF_HEADER
 from okta_session_mw.logout import LogoutRequest, cookie_should_be_secure, login_cookie_header
 from okta_session_mw.protect import get_service, render_reply
@@ -34,7 +35,12 @@ _MAX_FORM_BYTES = 16 * 1024
 def logout_csrf_token(request: Request) -> str:
     """Token for a logout form's ``csrf_token`` field (or the ``X-CSRF-Token`` header)."""
     service = get_service(request)
-    return service.logout_guard.token(service.cookie_key(request.headers.get("cookie")))
+    return service.logout_guard.token(service.cookie_key(_cookie_header(request)))
+
+
+def _cookie_header(request: Request) -> str | None:
+    # every ``cookie`` field (HTTP/2 sends several), not ``headers.get``: only the first
+    return asgi_cookie_header(request.scope["headers"])
 
 
 async def _form_field(request: Request, name: str) -> str | None:
@@ -61,7 +67,7 @@ async def _logout_request(
         scheme=request.url.scheme,
         host=request.headers.get("host"),
         headers=request.headers,
-        cookie_header=request.headers.get("cookie"),
+        cookie_header=_cookie_header(request),
         form_token=form_token,
         redirect_to=redirect_to,
     )
@@ -86,7 +92,11 @@ async def logout(request: Request, *, redirect_to: str | None = None) -> Respons
 def logout_route(
     config: OktaSessionConfig, *, path: str | None = None, name: str = "okta_logout"
 ) -> Route:
-    """``Route`` for ``POST config.logout_path`` that logs out (see ``logout``)."""
+    """``Route`` for ``POST config.logout_path`` that logs out (see ``logout``).
+
+    The middleware never looks up ``config.logout_path``, so a refused logout causes no
+    Okta call; a route mounted at another ``path`` is looked up like any other path
+    (set ``logout_path`` in the config instead)."""
 
     async def endpoint(request: Request) -> Response:
         return await logout(request)

@@ -143,11 +143,26 @@ class SessionService:
     def is_exempt(self, path: str) -> bool:
         return path.startswith(self.config.exempt_paths) if self.config.exempt_paths else False
 
-    def prepare(self, cookie_header: str | None, path: str) -> Resolution | Lookup:
+    def is_logout_path(self, path: str) -> bool:
+        """``path`` (relative to where the app is mounted) is the logout route's."""
+        return path == self.config.logout_path
+
+    def never_looked_up(self, path: str) -> bool:
+        """Exempt paths and ``logout_path``: logout needs only the cookie, so a refused
+        (cross-site) logout causes no Okta call of any kind. Every adapter asks this."""
+        return self.is_logout_path(path) or self.is_exempt(path)
+
+    def prepare(
+        self, cookie_header: str | None, path: str, *, logout: bool = False
+    ) -> Resolution | Lookup:
         """All of a request's resolution that needs no I/O: the ``Resolution`` for no
-        Okta cookie, an exempt path, or a fresh hit in the in-process cache with nothing
-        to refresh; else the ``Lookup`` to hand to ``afinish``/``finish``."""
-        if cookie_header is None or self.is_exempt(path):
+        Okta cookie, a path never looked up, or a fresh hit in the in-process cache with
+        nothing to refresh; else the ``Lookup`` to hand to ``afinish``/``finish``.
+
+        ``logout`` says the request is for the logout route though ``path`` is not
+        ``logout_path``: the app is mounted under a root path (ASGI ``root_path``), or
+        the framework's router says so (Django's logout views mark themselves)."""
+        if cookie_header is None or logout or self.never_looked_up(path):
             return _NO_COOKIE
         cookies = self.okta_cookies(cookie_header)
         if cookies is None:

@@ -7,9 +7,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from okta_session_mw.cookies import (
+    asgi_cookie_header,
     expired_cookie_header,
     extract_okta_cookies,
     session_cookie_header,
+    wsgi_cookie_header,
 )
 
 NAMES = ("sid", "idx")
@@ -41,6 +43,23 @@ def pick(header: str | None) -> str | None:
 )
 def test_only_okta_cookies_are_picked(header: str | None, forwarded: str | None) -> None:
     assert pick(header) == forwarded
+
+
+def test_i10_04_split_cookie_fields_are_read_as_one_header() -> None:
+    """HTTP/2 sends one field per cookie: an ASGI scope keeps them apart, a WSGI server
+    joins them with commas; both read as the one header HTTP/1.1 would have sent."""
+    fields = [(b"cookie", b"theme=dark"), (b"accept", b"*/*"), (b"cookie", b""),
+              (b"cookie", b"sid=abc"), (b"cookie", b"idx=i1")]
+    assert asgi_cookie_header(fields) == "theme=dark; sid=abc; idx=i1"
+    assert asgi_cookie_header([(b"accept", b"*/*")]) is None
+    assert pick(asgi_cookie_header(fields)) == "sid=abc; idx=i1"
+    assert wsgi_cookie_header({"HTTP_COOKIE": "theme=dark, sid=abc,idx=i1"}) == (
+        "theme=dark; sid=abc; idx=i1"
+    )
+    assert pick(wsgi_cookie_header({"HTTP_COOKIE": "theme=dark,sid=abc"})) == "sid=abc"
+    assert pick(wsgi_cookie_header({"HTTP_COOKIE": "sid=a, sid=b"})) is None  # still ambiguous
+    assert wsgi_cookie_header({"HTTP_COOKIE": " , "}) is None
+    assert wsgi_cookie_header({}) is None
 
 
 def test_oversized_cookie_is_refused() -> None:

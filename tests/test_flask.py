@@ -21,6 +21,7 @@ from okta_session_mw.integrations.flask import (
     OktaSession,
     get_service,
     login_with_session_token,
+    logout,
     okta_session_required,
 )
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
@@ -651,3 +652,87 @@ def test_flask_quickstart_reads_the_environment(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.delenv("OKTA_ORG_URL")
     with pytest.raises(ConfigError, match="OKTA_ORG_URL"):
         create_app()
+
+
+# -- issue 10: split Cookie fields, the logout path is never looked up ---------------------
+
+
+def split_fields(sid: str) -> list[tuple[str, str]]:
+    """One ``Cookie`` field per cookie, as an HTTP/2 client sends them; a WSGI server
+    joins repeated fields with commas (CGI's rule), which is what the app then sees."""
+    return [("Cookie", "theme=dark"), ("Cookie", f"sid={sid}"), ("Cookie", "lang=en")]
+
+
+@pytest.mark.parametrize("through", ["test-client", "werkzeug-server"])
+def test_i10_04_split_cookie_fields_logout_closes_session(okta: FakeOkta, through: str) -> None:
+    with flask_app(**okta_settings(okta)) as (app, extension):
+        sid = okta.create_session(LOGIN)
+        service = extension.service_for(app)
+        key = service.key_for(service.okta_cookies(f"sid={sid}"))  # type: ignore[arg-type]
+        logout_headers = [*split_fields(sid), ("Origin", ORIGIN), ("Accept", "text/html")]
+        if through == "test-client":
+            client = app.test_client(use_cookies=False)
+            looked_up = client.get("/", headers=split_fields(sid)).json
+            cached = service.cache.get(key) is not None
+            response = client.post("/logout", headers=logout_headers)
+            status, expired = response.status_code, response.headers.getlist("set-cookie")
+        else:
+            with threaded_server(app) as base_url, httpx.Client(
+                base_url=base_url, trust_env=False, timeout=10
+            ) as http:
+                looked_up = http.get("/", headers=split_fields(sid)).json()
+                cached = service.cache.get(key) is not None
+                host_origin = ("Origin", base_url)
+                answer = http.post("/logout", headers=[*split_fields(sid), host_origin])
+                status, expired = answer.status_code, answer.headers.get_list("set-cookie")
+        assert looked_up is not None
+        assert looked_up["g"] == sid
+        assert cached
+        assert status in (303, 204)
+        (close,) = okta.calls_to("DELETE", ME)
+        assert close.cookies == {"sid": sid}
+        assert okta.session(sid) is None
+        assert service.cache.get(key) is None  # evicted
+        (dropped,) = expired
+        assert dropped.startswith('sid=""') and "Max-Age=0" in dropped
+
+
+def test_i10_04_split_cookie_fields_token_is_bound_to_the_okta_cookie(
+    okta: FakeOkta, client: FlaskClient
+) -> None:
+    sid = okta.create_session(LOGIN)
+    token = client.get("/token", headers=split_fields(sid)).get_data(as_text=True)
+    response = client.post(
+        "/logout", headers={"cookie": f"theme=dark; sid={sid}", "x-csrf-token": token}
+    )
+    assert response.status_code == 204
+    assert okta.session(sid) is None
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["not-cached", "cached"])
+@pytest.mark.parametrize("own_route", [False, True], ids=["extension-route", "own-route"])
+def test_i10_05_refused_logout_makes_no_okta_call(
+    okta: FakeOkta, cached: bool, own_route: bool
+) -> None:
+    """Also when the app mounts its own logout view at the configured path: the core,
+    not the extension's blueprint, decides what is never looked up."""
+    app = Flask(__name__)
+    app.config.update(okta_settings(okta))
+    extension = OktaSession(app, logout_route=not own_route)
+    add_routes(app)
+    if own_route:
+        app.add_url_rule("/logout", "my_logout", lambda: logout(), methods=["POST"])
+    try:
+        sid, cookie = signed_in(okta)
+        client = app.test_client(use_cookies=False)
+        if cached:
+            body = client.get("/", headers=cookie).json
+            assert body is not None
+            assert body["g"] == sid
+        okta.clear_calls()
+        response = client.post("/logout", headers={**cookie, "origin": "https://evil.example"})
+        assert response.status_code == 403
+        assert okta.calls == []
+        assert okta.session(sid) is not None
+    finally:
+        extension.close()

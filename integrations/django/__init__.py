@@ -8,8 +8,8 @@ settings.py::
 
 urls.py: ``path("okta/", include("okta_session_mw.integrations.django.urls"))`` (POST
 ``okta/logout/``). Views: ``@okta_session_required``, ``OktaSessionRequiredMixin``;
-``request.okta_session`` is lazy like ``request.user`` (test it with ``if``, not ``is
-None``; ``get_okta_session(request)`` gives the plain value), ``await
+``request.okta_session`` is always lazy like ``request.user`` (test it with ``if``,
+never ``is None``; ``get_okta_session(request)`` gives the plain value), ``await
 request.aokta_session()`` in async views. Templates: ``context_processors.okta_session``
 gives the logout form its token. Everything is decided by the core
 (``okta_session_mw``); this package only translates Django's request and response.

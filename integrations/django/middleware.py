@@ -1,16 +1,18 @@
 """``OktaSessionMiddleware``: ``request.okta_session`` (lazy) and ``request.aokta_session()``.
 
 Like ``request.user``, Okta is never asked until a view reads it. What needs no I/O is
-settled at once (no Okta cookie, an exempt path, a fresh hit in the in-process cache)
-and ``request.okta_session`` is then the plain value; otherwise it is a lazy value
-whose first read resolves it through the process's ``SessionService`` (cache, single
-flight, refresh, stale-if-error), kept for the rest of the request.
+settled at once (no Okta cookie, a path never looked up, a fresh hit in the in-process
+cache); the rest is resolved at the first read through the process's
+``SessionService`` (cache, single flight, refresh, stale-if-error), and kept for the
+rest of the request.
 
-So ``request.okta_session`` may be a ``SimpleLazyObject``: test it with
-``if request.okta_session:`` (``is None`` is never true of a proxy), or call
-``get_okta_session(request)`` for the plain value. In an async view, read
-``await request.aokta_session()``: a sync read that would need a lookup raises
-``SynchronousOnlyOperation`` there rather than block the event loop.
+``request.okta_session`` is always a ``SimpleLazyObject``, as ``request.user`` is,
+whatever the cookie and the cache: its value is the ``Session`` or None. So test it
+with ``if request.okta_session:`` (``== None`` works too; ``is None`` is never true of
+a proxy, in every test as in production), or call ``get_okta_session(request)`` for
+the plain value. In an async view, read ``await request.aokta_session()``: a sync read
+that would need a lookup raises ``SynchronousOnlyOperation`` there rather than block
+the event loop.
 """
 
 from __future__ import annotations
@@ -18,26 +20,29 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Final
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.core.exceptions import ImproperlyConfigured, SynchronousOnlyOperation
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponseBase
+from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject
 
-from okta_session_mw.cookies import asgi_cookie_header
-from okta_session_mw.effects import Resolution
+from okta_session_mw.cookies import asgi_cookie_header, wsgi_cookie_header
+from okta_session_mw.effects import Resolution, Source
 from okta_session_mw.service import Lookup, SessionService
 from okta_session_mw.session import Session
 
 from .service import get_service
 
 __all__ = [
+    "LOGOUT_VIEW_MARK",
     "OktaSessionMiddleware",
     "aget_okta_session",
     "aresolution_for",
     "cookie_header",
+    "for_logout_view",
     "get_okta_session",
     "on_server_loop",
     "pending_service",
@@ -60,25 +65,33 @@ def _event_loop_running() -> bool:
 
 
 class _PendingResolution:
-    """One request's resolution: what needs no I/O is known at once (no cookie, an
-    exempt path, a fresh in-process hit); the rest is made at the first read."""
+    """One request's resolution: what needs no I/O is known at once (no cookie, a path
+    never looked up, a fresh in-process hit); the rest is made at the first read."""
 
-    __slots__ = ("_on_server_loop", "_ready", "service")
+    __slots__ = ("_ready", "_request", "_routed", "service")
 
-    def __init__(
-        self, service: SessionService, cookie: str | None, path: str, on_server_loop: bool
-    ) -> None:
+    def __init__(self, service: SessionService, request: HttpRequest) -> None:
         self.service = service
-        self._on_server_loop = on_server_loop
-        self._ready: Resolution | Lookup = service.prepare(cookie, path)
+        self._request = request
+        self._ready: Resolution | Lookup = service.prepare(cookie_header(request), request.path)
+        self._routed = False
 
-    @property
-    def known(self) -> Resolution | None:
-        """The resolution if it needed no I/O, else None until it is looked up."""
-        return self._ready if isinstance(self._ready, Resolution) else None
+    def _pending_lookup(self) -> Resolution | Lookup:
+        # At the first read, ask the router whether this is a logout view: the core
+        # never looks those up, wherever the URLconf put them, cached or not.
+        ready = self._ready
+        if not self._routed:
+            self._routed = True
+            has_cookie = isinstance(ready, Lookup) or ready.source is not Source.NO_COOKIE
+            if has_cookie and for_logout_view(self._request):
+                request = self._request
+                self._ready = ready = self.service.prepare(
+                    cookie_header(request), request.path, logout=True
+                )
+        return ready
 
     def resolve(self) -> Resolution:
-        ready = self._ready
+        ready = self._pending_lookup()
         if isinstance(ready, Resolution):
             return ready
         if _event_loop_running():
@@ -91,10 +104,10 @@ class _PendingResolution:
         return resolution
 
     async def aresolve(self) -> Resolution:
-        ready = self._ready
+        ready = self._pending_lookup()
         if isinstance(ready, Resolution):
             return ready
-        if self._on_server_loop:
+        if on_server_loop(self._request):
             self._ready = resolution = await self.service.afinish(ready)
             return resolution
         # WSGI: the sync path, in the request's own thread (see on_server_loop).
@@ -108,11 +121,29 @@ class _PendingResolution:
 
 
 def cookie_header(request: HttpRequest) -> str | None:
-    """The request's ``Cookie`` header. Under ASGI it is read from the scope: an HTTP/2
-    client may split cookies over several headers, which ``META`` joins with commas."""
+    """The request's ``Cookie`` header, every field of it (HTTP/2 sends one per cookie):
+    under ASGI from the scope (``META`` would join the fields with commas), under WSGI
+    from the server's comma-joined ``HTTP_COOKIE``."""
     if isinstance(request, ASGIRequest):
         return asgi_cookie_header(request.scope.get("headers", ()))
-    return request.META.get("HTTP_COOKIE")
+    return wsgi_cookie_header(request.META)
+
+
+LOGOUT_VIEW_MARK: Final = "okta_session_logout"
+"""The attribute the logout views carry (a view wrapping one with ``functools.wraps``
+keeps it): requests routed to them are never looked up."""
+
+
+def for_logout_view(request: HttpRequest) -> bool:
+    """Whether Django's URL resolver sends ``request`` to a logout view (read before
+    URL resolution, by another middleware, it resolves the path itself)."""
+    match = request.resolver_match
+    if match is None:
+        try:
+            match = resolve(request.path_info, getattr(request, "urlconf", None))
+        except Resolver404:
+            return False
+    return getattr(match.func, LOGOUT_VIEW_MARK, False) is True
 
 
 def on_server_loop(request: HttpRequest) -> bool:
@@ -123,18 +154,13 @@ def on_server_loop(request: HttpRequest) -> bool:
 
 
 def _attach(request: HttpRequest) -> None:
-    service = get_service()
-    pending = _PendingResolution(
-        service,
-        cookie_header(request),
-        request.path,
-        on_server_loop(request),
-    )
+    pending = _PendingResolution(get_service(), request)
     target: Any = request  # Django's request accepts new attributes; its stubs do not say so
     setattr(target, _STATE, pending)
-    known = pending.known
-    # Lazy only when reading it would mean I/O (like request.user); else the value itself.
-    target.okta_session = known.session if known else SimpleLazyObject(pending.session)
+    # Always the same lazy kind, like request.user, whatever the cache holds: a value
+    # that were None only without a cookie would let `is None` checks pass every test
+    # and fail for a made-up cookie (which needs a lookup, so it would be lazy).
+    target.okta_session = SimpleLazyObject(pending.session)
     target.aokta_session = pending.asession
 
 

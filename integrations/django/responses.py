@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from http.cookies import CookieError, SimpleCookie
 
-from django.http import HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase, HttpResponseRedirect
 
 from okta_session_mw.reply import Reply
 
@@ -31,13 +31,28 @@ def add_set_cookie(response: HttpResponseBase, header: str) -> None:
 
 
 def render_reply(reply: Reply) -> HttpResponse:
-    """An ``HttpResponse`` with the reply's status, headers, cookies and body."""
-    response = HttpResponse(reply.body, status=reply.status, content_type=reply.media_type)
+    """An ``HttpResponse`` with the reply's status, headers, cookies and body; a redirect
+    is Django's ``HttpResponseRedirect`` (with the reply's 303), so ``response.url``,
+    ``Client(...).get(..., follow=True)`` and ``assertRedirects`` work as with Django's own."""
+    location = _location(reply)
+    response: HttpResponse
+    if location is not None:
+        response = HttpResponseRedirect(
+            location, status=reply.status, content=reply.body, content_type=reply.media_type
+        )
+    else:
+        response = HttpResponse(reply.body, status=reply.status, content_type=reply.media_type)
     if reply.media_type is None:
         del response.headers["Content-Type"]  # a 303 or 204 has no body to describe
     for name, value in reply.headers:
         if name == "set-cookie":
             add_set_cookie(response, value)
-        elif name != "content-type":
+        elif name not in ("content-type", "location"):
             response.headers[name] = value
     return response
+
+
+def _location(reply: Reply) -> str | None:
+    if not 300 <= reply.status < 400:
+        return None
+    return next((value for name, value in reply.headers if name == "location"), None)

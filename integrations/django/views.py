@@ -11,6 +11,11 @@ A template form may still carry ``{% csrf_token %}``; it is simply not needed.
 ``logout_view`` is sync: it serves WSGI and ASGI projects alike (Django runs it in a
 thread under ASGI). ``alogout_view`` is the same view for ASGI projects that want no
 thread hop; under WSGI it falls back to the sync client (see ``on_server_loop``).
+
+Both carry ``LOGOUT_VIEW_MARK``: a request the URL resolver sends to them, under
+``include(...)`` or any path of the project's own, is never looked up, so a refused
+logout causes no Okta call (a view of yours wrapping one with ``functools.wraps``
+keeps the mark).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from okta_session_mw.logout import LogoutRequest, cookie_should_be_secure, login
 from okta_session_mw.service import SessionService
 from okta_session_mw.session import Session
 
-from .middleware import cookie_header, on_server_loop
+from .middleware import LOGOUT_VIEW_MARK, cookie_header, on_server_loop
 from .responses import add_set_cookie, render_reply
 from .service import get_service
 
@@ -83,6 +88,9 @@ async def alogout_view(request: HttpRequest, redirect_to: str | None = None) -> 
 # Django's own decorator is not async-aware before Django 5.0; the flag is all it sets.
 logout_view.csrf_exempt = True  # type: ignore[attr-defined]
 alogout_view.csrf_exempt = True  # type: ignore[attr-defined]
+# Wherever the URLconf mounts them, requests to them are never looked up (see middleware).
+setattr(logout_view, LOGOUT_VIEW_MARK, True)
+setattr(alogout_view, LOGOUT_VIEW_MARK, True)
 
 
 def _set_login_cookie(
