@@ -246,3 +246,27 @@ async def test_9_logout_by_an_uncached_sid_still_evicts_the_idx_entry(
     okta.clear_calls()
     assert (await service.aresolve(idx)).session is None
     assert me_calls(okta) == 1  # the idx entry was evicted by session id
+
+
+@pytest.mark.parametrize("target", ["/\u65e5\u672c", "/caf\u00e9", "/a\u2028b", "/a\x7f"])
+async def test_i10_14_logout_with_a_non_ascii_redirect_does_not_fail(
+    okta: FakeOkta, service: SessionService, target: str
+) -> None:
+    async def bye(request: Request) -> Response:  # an app passing the form's "next" on
+        return await logout(request, redirect_to=request.query_params.get("next"))
+
+    app = Starlette(
+        routes=[Route("/bye", bye, methods=["POST"])],
+        middleware=[Middleware(OktaSessionMiddleware, service=service)],
+    )
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url=ORIGIN) as c:
+        sid = okta.create_session(LOGIN)
+        response = await c.post(
+            "/bye",
+            params={"next": target},
+            headers={"cookie": okta.cookie_header(sid), "origin": ORIGIN, "accept": "text/html"},
+        )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"  # the safe post_logout_redirect instead
+    assert okta.session(sid) is None
