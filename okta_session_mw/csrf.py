@@ -11,6 +11,9 @@ without one, to a random nonce the library keeps in a signed, HttpOnly, SameSite
 cookie (``CSRF_COOKIE``: double submit). So a token is only good in the browser it was
 made for: an attacker's token, fetched in the attacker's browser, fails in the victim's
 (which closes login CSRF on a sign-in form), and one user's cannot log out another.
+
+The same origin rule guards WebSocket handshakes (behaviour 8): browsers always send
+``Origin`` there, so a foreign one is a cross-site page riding the victim's cookies.
 """
 
 from __future__ import annotations
@@ -52,8 +55,11 @@ class CsrfState:
 
 
 def own_origin(scheme: str, host_header: str | None) -> str:
-    """The app's origin as the browser sees it, from the request's scheme and Host."""
-    return f"{scheme.lower()}://{(host_header or '').strip().lower()}"
+    """The app's origin as the browser sees it, from the request's scheme and Host
+    (a WebSocket's ``ws``/``wss`` is the page's ``http``/``https``)."""
+    scheme = scheme.lower()
+    scheme = {"ws": "http", "wss": "https"}.get(scheme, scheme)
+    return f"{scheme}://{(host_header or '').strip().lower()}"
 
 
 class LogoutGuard:
@@ -77,6 +83,11 @@ class LogoutGuard:
         else:
             return None
         return source is not None and (source == own.lower() or source in self._allowed)
+
+    def websocket_allowed(self, own: str, origin: str | None) -> bool:
+        """A WebSocket handshake may use the browser's session: no ``Origin`` (not a
+        browser) or a trusted one."""
+        return origin is None or bool(self.origin_verdict(own, origin, None))
 
     # -- tokens ------------------------------------------------------------------------
     def token(self, cookie_key: str | None, cookie_header: str | None, state: CsrfState) -> str:

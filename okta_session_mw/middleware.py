@@ -5,8 +5,10 @@ For each request it reads the ``Cookie`` header, resolves the Okta session throu
 ``scope["okta_session"]`` and ``request.state.okta_session``. Nothing it does raises
 into the app: a failure is logged and the request goes on without a session.
 
-For a request without an Okta cookie it also adds the CSRF nonce cookie a token helper
-made (``csrf.py``).
+A WebSocket handshake from a foreign ``Origin`` (not the app's own, not in
+``allowed_origins``) gets no session, so a protected socket is closed with 1008: a
+cross-site page cannot ride the browser's Okta cookie. For a request without an Okta
+cookie it also adds the CSRF nonce cookie a token helper made (``csrf.py``).
 """
 
 from __future__ import annotations
@@ -72,7 +74,10 @@ class OktaSessionMiddleware:
             await self.app(scope, receive, send)
             return
         scope[SERVICE_KEY] = self.service
-        ready = self.service.prepare(asgi_cookie_header(scope["headers"]), scope["path"])
+        cookie = asgi_cookie_header(scope["headers"])
+        if kind == "websocket" and not self._websocket_allowed(scope):
+            cookie = None  # cross-site WebSocket hijacking: never the browser's session
+        ready = self.service.prepare(cookie, scope["path"])
         resolution = ready if isinstance(ready, Resolution) else await self.service.afinish(ready)
         scope[RESOLUTION_KEY] = resolution
         scope["okta_session"] = resolution.session
@@ -83,6 +88,15 @@ class OktaSessionMiddleware:
             await self.app(scope, receive, send)
         except OktaSessionDenied as denied:
             await _send_reply(kind, denied.reply, send)
+
+    def _websocket_allowed(self, scope: Scope) -> bool:
+        headers = dict(scope["headers"])  # a handshake, not the hot path
+        host, origin = headers.get(b"host"), headers.get(b"origin")
+        return self.service.websocket_allowed(
+            scope.get("scheme", "ws"),
+            host.decode("latin-1") if host is not None else None,
+            origin.decode("latin-1") if origin is not None else None,
+        )
 
     def _lifespan_send(self, send: Send) -> Send:
         async def lifespan_send(message: Message) -> None:

@@ -187,6 +187,11 @@ class SessionService:
             cookie_header=request.cookie_header,
         )
 
+    def websocket_allowed(self, scheme: str, host: str | None, origin: str | None) -> bool:
+        """False for a handshake from a foreign ``Origin`` (cross-site WebSocket
+        hijacking): such a socket must not get the browser's Okta session."""
+        return self.logout_guard.websocket_allowed(own_origin(scheme, host), origin)
+
     def _refuse_logout(self, request: LogoutRequest, cookies: OktaCookies | None) -> Reply | None:
         if request.method.upper() != "POST":
             return method_not_allowed_reply()
