@@ -100,8 +100,9 @@ alogout_view.csrf_exempt = True  # type: ignore[attr-defined]
 
 
 def _set_login_cookie(
-    service: SessionService, request: HttpRequest, response: HttpResponseBase, session: Session
+    service: SessionService, response: HttpResponseBase, session: Session
 ) -> None:
+    """``sid``, ``Secure`` by ``COOKIE_SECURE`` (never by the request's host)."""
     add_set_cookie(response, login_cookie_header(service.config, session))
 
 
@@ -115,7 +116,7 @@ def login_with_session_token(
     """
     service = get_service()
     session = service.login(session_token)
-    _set_login_cookie(service, request, response, session)
+    _set_login_cookie(service, response, session)
     return session
 
 
@@ -128,5 +129,5 @@ async def alogin_with_session_token(
         session = await service.alogin(session_token)
     else:  # an async view under WSGI: the sync client, in the request's thread
         session = await sync_to_async(service.login)(session_token)
-    _set_login_cookie(service, request, response, session)
+    _set_login_cookie(service, response, session)
     return session
