@@ -37,6 +37,7 @@ from okta_session_mw.errors import (
 )
 from okta_session_mw.integrations.flask import (
     OktaSession,
+    csrf_allows,
     login_with_session_token,
     okta_session_required,
 )
@@ -71,6 +72,7 @@ TEMPLATES = {
     "login.html": """{% extends "layout.html" %}{% block main %}
 {% if error %}<p id="error" role="alert">{{ error }}</p>{% endif %}
 <form method="post" action="{{ url_for('login') }}">
+  <input type="hidden" name="csrf_token" value="{{ okta_logout_csrf_token() }}">
   <input type="hidden" name="next" value="{{ next }}">
   <label>Username <input name="username" autocomplete="username"></label>
   <label>Password <input name="password" type="password" autocomplete="current-password"></label>
@@ -124,7 +126,9 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
         def failed(error: str, status: int) -> ResponseReturnValue:
             return page("login.html", "Sign in", next=next_path, error=error), status
 
-        # A production form also needs login-CSRF protection (Flask-WTF, for example).
+        # Login CSRF: a foreign page must not sign this browser in as someone else.
+        if not csrf_allows():
+            return failed("This form did not come from this site.", 403)
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
         if not username or not password:

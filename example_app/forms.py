@@ -1,8 +1,11 @@
 """Small helpers for the app's own POST forms: CSRF and the "come back to" path.
 
 The sign-in and admin forms reuse the library's logout guard, so every POST of the
-app passes the same test: a same-origin ``Origin``/``Referer``, or the signed token the
-page embedded (``logout_csrf_token``), bound to the browser's Okta cookie.
+app passes the same test: a foreign ``Origin``/``Referer`` is refused, the app's own
+passes, and with neither header the POST needs the signed token the page embedded
+(``logout_csrf_token``), which works only in the browser it was given to (bound to its
+Okta cookie, or to the nonce cookie the library set with it): an attacker's token
+cannot sign the victim in as the attacker (login CSRF).
 """
 
 from __future__ import annotations

@@ -34,9 +34,9 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from okta_session_mw.access import passes, refusal
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.cookies import wsgi_cookie_header
-from okta_session_mw.csrf import CSRF_FIELD
+from okta_session_mw.csrf import CSRF_FIELD, CsrfState
 from okta_session_mw.effects import Resolution
-from okta_session_mw.logout import LogoutRequest, cookie_should_be_secure, login_cookie_header
+from okta_session_mw.logout import LogoutRequest, login_cookie_header
 from okta_session_mw.reply import Reply
 from okta_session_mw.service import SessionService
 from okta_session_mw.session import Session, SessionStatus
@@ -44,6 +44,7 @@ from okta_session_mw.session import Session, SessionStatus
 __all__ = [
     "EXTENSION_KEY",
     "OktaSession",
+    "csrf_allows",
     "get_service",
     "login_with_session_token",
     "logout",
@@ -57,6 +58,7 @@ logger = logging.getLogger("okta_session_mw")
 EXTENSION_KEY: Final = "okta_session"
 """Key of the extension in ``app.extensions``; also the logout blueprint's name."""
 SESSION_ATTR: Final = "okta_session"
+_CSRF_STATE = "_okta_session_csrf"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -106,6 +108,7 @@ class OktaSession:
             _attach_session(service)
 
         app.before_request(attach_session)
+        app.after_request(_add_csrf_cookie)
         app.add_template_global(logout_csrf_token, "okta_logout_csrf_token")
         if self._logout_route:
             app.register_blueprint(_logout_blueprint(service.config.logout_path))
@@ -225,13 +228,49 @@ def okta_session_required(
 
 
 def logout_csrf_token() -> str:
-    """Token for a logout form's ``csrf_token`` field (or the ``X-CSRF-Token`` header).
+    """Token for a form's ``csrf_token`` field (or the ``X-CSRF-Token`` header): logout,
+    or any form ``csrf_allows`` checks.
 
-    Templates call it as ``okta_logout_csrf_token()``. It is bound to the request's
-    Okta cookie, so one user's token cannot log out another.
+    Templates call it as ``okta_logout_csrf_token()``. It is bound to this browser (its
+    Okta cookie, else a nonce cookie added to the response), so a token fetched in one
+    browser does not work in another.
     """
-    service = get_service()
-    return service.logout_guard.token(service.cookie_key(wsgi_cookie_header(request.environ)))
+    state = g.get(_CSRF_STATE)
+    if state is None:
+        state = CsrfState()
+        setattr(g, _CSRF_STATE, state)
+    return get_service().csrf_token(wsgi_cookie_header(request.environ), state)
+
+
+def _add_csrf_cookie(response: WerkzeugResponse) -> WerkzeugResponse:
+    """``after_request``: the nonce cookie ``logout_csrf_token`` made, if it made one."""
+    state = g.get(_CSRF_STATE)
+    if state is not None and state.set_cookie is not None:
+        response.headers.add("Set-Cookie", state.set_cookie)
+    return response
+
+
+def _logout_request(redirect_to: str | None = None, token: str | None = None) -> LogoutRequest:
+    if token is None and request.method == "POST":
+        token = request.form.get(CSRF_FIELD)
+    return LogoutRequest(
+        method=request.method,
+        scheme=request.scheme,
+        host=request.host,
+        headers=_lower_headers(),
+        cookie_header=wsgi_cookie_header(request.environ),
+        form_token=token,
+        redirect_to=redirect_to,
+    )
+
+
+def csrf_allows(token: str | None = None) -> bool:
+    """The logout CSRF rule, for the app's own state-changing forms (a sign-in form
+    too): a foreign ``Origin`` (else ``Referer``) is refused whatever the token says,
+    the app's own origin passes, and with neither header the POST needs a token from
+    ``logout_csrf_token`` made for this browser (read from ``X-CSRF-Token`` or the
+    ``csrf_token`` form field unless ``token`` is given)."""
+    return get_service().csrf_allows(_logout_request(token=token))
 
 
 def logout(*, redirect_to: str | None = None) -> Response:
@@ -241,16 +280,7 @@ def logout(*, redirect_to: str | None = None) -> Response:
     request gets 403 before any call to Okta. The app's origin is taken from the
     request's scheme and host: behind a proxy, install werkzeug's ``ProxyFix``.
     """
-    logout_request = LogoutRequest(
-        method=request.method,
-        scheme=request.scheme,
-        host=request.host,
-        headers=_lower_headers(),
-        cookie_header=wsgi_cookie_header(request.environ),
-        form_token=request.form.get(CSRF_FIELD) if request.method == "POST" else None,
-        redirect_to=redirect_to,
-    )
-    return render_reply(get_service().logout_request(logout_request))
+    return render_reply(get_service().logout_request(_logout_request(redirect_to)))
 
 
 def _logout_blueprint(path: str) -> Blueprint:
@@ -268,12 +298,12 @@ def login_with_session_token(response: WerkzeugResponse, session_token: str) -> 
     """CreateSession from a ``sessionToken`` and set the ``sid`` cookie on ``response``
     (any Werkzeug response, such as the one ``flask.redirect`` returns).
 
-    The cookie is HttpOnly, SameSite=Lax, Secure unless the site is plain http on
-    loopback, and ends with the session. Needs ``api_token`` in the config; raises the
-    client's errors (``OktaAuthenticationError`` for a used or expired token).
+    The cookie is HttpOnly, SameSite=Lax, Secure by ``OKTA_COOKIE_SECURE`` (default:
+    on unless the org is plain http on loopback), and ends with the session. Needs
+    ``api_token`` in the config; raises the client's errors
+    (``OktaAuthenticationError`` for a used or expired token).
     """
     service = get_service()
     session = service.login(session_token)
-    secure = cookie_should_be_secure(request.scheme, request.host)
-    response.headers.add("Set-Cookie", login_cookie_header(session, secure=secure))
+    response.headers.add("Set-Cookie", login_cookie_header(service.config, session))
     return session

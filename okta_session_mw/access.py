@@ -8,7 +8,7 @@ response type. Return paths are same-site relative paths only (no open redirect)
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.effects import Resolution
@@ -23,6 +23,9 @@ __all__ = [
     "safe_return_path",
     "wants_html",
 ]
+
+_PATH_SAFE = "/!$&'()*+,;=:@-._~"  # RFC 3986 pchar and "/", unreserved left as they are
+_QUERY_SAFE = _PATH_SAFE + "?%"  # a raw query string: its %XX escapes stay
 
 
 def wants_html(headers: Mapping[str, str]) -> bool:
@@ -47,17 +50,32 @@ def wants_html(headers: Mapping[str, str]) -> bool:
 
 
 def is_safe_path(target: str) -> bool:
-    """A same-site absolute path: ``/x`` but not ``//host``, ``/\\host`` or ``http:``."""
+    """A same-site absolute path: ``/x`` but not ``//host``, ``/\\host`` or ``http:``.
+
+    Printable ASCII only (no space, control character or backslash): it goes into a
+    ``Location`` header, which is Latin-1 on the wire, and browsers and proxies disagree
+    about what the rest means. Percent-encode anything else.
+    """
     return (
         target.startswith("/")
-        and not target.startswith(("//", "/\\"))
-        and not any(c in target for c in "\r\n\t\x00\\")
+        and not target.startswith("//")
+        and target.isascii()
+        and target.isprintable()
+        and " " not in target
+        and "\\" not in target
     )
 
 
 def safe_return_path(path: str, query: str = "", fallback: str = "/") -> str:
-    """The path to come back to after login, or ``fallback`` if it is not safe."""
-    target = path + ("?" + query if query else "")
+    """The path to come back to after login, or ``fallback`` if it is not safe.
+
+    ``path`` is the decoded request path the frameworks give (``/café``): once it
+    passes the same-site test it is percent-encoded again; ``query`` is the raw query
+    string (its escapes are kept)."""
+    raw = path + ("?" + query if query else "")
+    if not raw.startswith("/") or raw.startswith("//") or "\\" in raw or not raw.isprintable():
+        return fallback  # judged before encoding: ``%5C`` or ``%0D`` must not sneak through
+    target = quote(path, safe=_PATH_SAFE) + ("?" + quote(query, safe=_QUERY_SAFE) if query else "")
     return target if is_safe_path(target) else fallback
 
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from okta_session_mw.errors import ConfigError
 from okta_session_mw.session import SessionStatus
-from okta_session_mw.urls import validate_org_url
+from okta_session_mw.urls import is_loopback_host, validate_org_url
 
 __all__ = ["OktaSessionConfig"]
 
@@ -75,7 +75,12 @@ class OktaSessionConfig:
     max_cookie_length: int = 4096
     """An Okta cookie longer than this is refused without asking Okta."""
     allowed_origins: tuple[str, ...] = ()
-    """Extra origins (``https://host``) whose POSTs may log out, besides the app's own."""
+    """Extra origins (``https://host``) trusted like the app's own: their POSTs (logout,
+    ``csrf_allows``) and WebSocket handshakes are not cross-site."""
+    cookie_secure: bool | None = None
+    """``Secure`` on every cookie the library sets (``sid``, expired cookies, the CSRF
+    nonce). None: on, unless ``org_url`` is plain http on loopback (local development).
+    Never taken from the request's Host header, which a TLS proxy may rewrite."""
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -146,10 +151,21 @@ class OktaSessionConfig:
                     "allowed_origins", f"{origin!r} is not an origin like https://host"
                 )
         set_(self, "allowed_origins", tuple(self.allowed_origins))
+        if self.cookie_secure is None:
+            parts = urlsplit(self.org_url)
+            local = parts.scheme == "http" and is_loopback_host(parts.hostname or "")
+            set_(self, "cookie_secure", not local)
+        elif not isinstance(self.cookie_secure, bool):
+            raise ConfigError("cookie_secure", f"must be true or false, got {self.cookie_secure!r}")
 
     @property
     def secret_key_bytes(self) -> bytes:
         return self.secret_key.encode()
+
+    @property
+    def secure_cookies(self) -> bool:
+        """``cookie_secure`` as resolved at start-up (never None once built)."""
+        return self.cookie_secure is not False
 
     @classmethod
     def from_mapping(
@@ -217,6 +233,9 @@ def _non_negative(name: str, value: object) -> None:
 _FLOATS = {"cache_ttl", "negative_cache_ttl", "refresh_threshold", "timeout", "stale_if_error"}
 _INTS = {"cache_maxsize", "max_cookie_length"}
 _TUPLES = {"cookie_names", "exempt_paths", "allowed_origins"}
+_BOOLS = {"cookie_secure"}
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
 
 
 def _convert(key: str, name: str, raw: Any) -> Any:
@@ -237,6 +256,12 @@ def _convert(key: str, name: str, raw: Any) -> Any:
         raise ConfigError(key, f"must be a number, got {raw!r}") from None
     if name in _TUPLES:
         return tuple(part.strip() for part in text.split(",") if part.strip())
+    if name in _BOOLS:
+        if not text:
+            return None  # unset: the default applies
+        if text.lower() in _TRUE | _FALSE:
+            return text.lower() in _TRUE
+        raise ConfigError(key, f"must be true or false, got {raw!r}")
     if name == "accepted_statuses":
         return frozenset(part.strip().upper() for part in text.split(",") if part.strip())
     if name == "cache_url" or name == "api_token":

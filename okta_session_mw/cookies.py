@@ -132,21 +132,24 @@ def extract_okta_cookies(
 
 
 def session_cookie_header(
-    name: str, value: str, expires_at: datetime, *, secure: bool, now: datetime | None = None
+    name: str,
+    value: str,
+    expires_at: datetime | None,
+    *,
+    secure: bool,
+    now: datetime | None = None,
 ) -> str:
-    """``Set-Cookie`` value for the login helper: HttpOnly, SameSite=Lax, ends with the session."""
+    """``Set-Cookie`` value the library sets (the login helper's ``sid``, the CSRF
+    nonce): HttpOnly, SameSite=Lax, ends at ``expires_at`` (None: with the browser)."""
     if _VALUE.fullmatch(value) is None:
-        raise ValueError("session id is not a valid cookie value")
-    current = now or datetime.now(timezone.utc)
-    max_age = max(0, int((expires_at - current).total_seconds()))
-    parts = [
-        f"{name}={value}",
-        "Path=/",
-        f"Expires={format_datetime(expires_at.astimezone(timezone.utc), usegmt=True)}",
-        f"Max-Age={max_age}",
-        "HttpOnly",
-        "SameSite=Lax",
-    ]
+        raise ValueError("not a valid cookie value")
+    parts = [f"{name}={value}", "Path=/"]
+    if expires_at is not None:
+        current = now or datetime.now(timezone.utc)
+        max_age = max(0, int((expires_at - current).total_seconds()))
+        expires = format_datetime(expires_at.astimezone(timezone.utc), usegmt=True)
+        parts += [f"Expires={expires}", f"Max-Age={max_age}"]
+    parts += ["HttpOnly", "SameSite=Lax"]
     if secure:
         parts.append("Secure")
     return "; ".join(parts)

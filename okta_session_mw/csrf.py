@@ -1,49 +1,125 @@
-"""Logout's CSRF defence (behaviour 9), decided with no framework in it.
+"""The CSRF rule of logout and of the app's own forms (behaviour 9), with no framework in it.
 
-A logout POST is accepted when its ``Origin`` (or, when the browser sent none, its
-``Referer``) is the app's own origin or an allowed one, or when it carries a valid
-signed token (for clients that send neither header). Anything else is refused before
-Okta is called. The token is signed with itsdangerous under its own salt and bound to
-the request's Okta cookies, so one user's token cannot log out another.
+A state-changing request whose ``Origin`` (or, when the browser sent none, its
+``Referer``) is foreign is refused whatever else it carries; one from the app's own
+origin or an ``allowed_origins`` entry passes; one with neither header needs a valid
+signed token (itsdangerous, its own salt) bound to this browser. Refusal happens before
+Okta is called.
+
+A token is bound to the request's Okta cookies (their cache key) or, for a visitor
+without one, to a random nonce the library keeps in a signed, HttpOnly, SameSite=Lax
+cookie (``CSRF_COOKIE``: double submit). So a token is only good in the browser it was
+made for: an attacker's token, fetched in the attacker's browser, fails in the victim's
+(which closes login CSRF on a sign-in form), and one user's cannot log out another.
+
+The same origin rule guards WebSocket handshakes (behaviour 8): browsers always send
+``Origin`` there, so a foreign one is a cross-site page riding the victim's cookies.
 """
 
 from __future__ import annotations
 
+import secrets
 from urllib.parse import urlsplit
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
 from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.cookies import extract_okta_cookies, session_cookie_header
 
-__all__ = ["CSRF_FIELD", "CSRF_HEADER", "LogoutGuard"]
+__all__ = ["CSRF_COOKIE", "CSRF_FIELD", "CSRF_HEADER", "CsrfState", "LogoutGuard", "own_origin"]
 
 CSRF_FIELD = "csrf_token"
 """Form field that carries the token."""
 CSRF_HEADER = "x-csrf-token"
 """Header that carries the token (for scripts)."""
+CSRF_COOKIE = "okta_mw_csrf"
+"""Cookie holding an anonymous browser's signed nonce (never read by scripts)."""
 TOKEN_MAX_AGE = 24 * 3600
-_ANONYMOUS = "-"
+_MAX_TOKEN = 512
+_NONCE = "n:"  # prefix of a nonce binding; a cookie-key binding is hex, never has ':'
+
+
+class CsrfState:
+    """One request's nonce: read from its cookie or made now. ``set_cookie`` is the
+    ``Set-Cookie`` line the adapter adds to the response when it was made now; kept
+    per request so every token of one page shares one nonce."""
+
+    __slots__ = ("nonce", "set_cookie")
+
+    def __init__(self) -> None:
+        self.nonce: str | None = None
+        self.set_cookie: str | None = None
+
+    def __repr__(self) -> str:  # the nonce is what a token is bound to
+        return f"CsrfState(new_cookie={self.set_cookie is not None})"
+
+
+def own_origin(scheme: str, host_header: str | None) -> str:
+    """The app's origin as the browser sees it, from the request's scheme and Host
+    (a WebSocket's ``ws``/``wss`` is the page's ``http``/``https``)."""
+    scheme = scheme.lower()
+    scheme = {"ws": "http", "wss": "https"}.get(scheme, scheme)
+    return f"{scheme}://{(host_header or '').strip().lower()}"
 
 
 class LogoutGuard:
-    """Issues and checks logout tokens; one per config (derived values made once)."""
+    """Issues and checks CSRF tokens; one per config (derived values made once)."""
 
     def __init__(self, config: OktaSessionConfig) -> None:
-        self._serializer = URLSafeTimedSerializer(config.secret_key, salt="okta-session-mw.logout")
+        self._tokens = URLSafeTimedSerializer(config.secret_key, salt="okta-session-mw.logout")
+        self._nonces = URLSafeSerializer(config.secret_key, salt="okta-session-mw.csrf-nonce")
         self._allowed = frozenset(o.lower() for o in config.allowed_origins)
+        self._secure = config.secure_cookies
 
-    def token(self, cookie_key: str | None) -> str:
-        """A token for a logout form; ``cookie_key`` is the request's cache key, if any."""
-        return self._serializer.dumps(_binding(cookie_key))
+    # -- the origin rule ---------------------------------------------------------------
+    def origin_verdict(self, own: str, origin: str | None, referer: str | None) -> bool | None:
+        """True: the app's own or an allowed origin. False: foreign (including
+        ``Origin: null`` and a ``Referer`` that names no http(s) origin). None: the
+        request carried neither header, so only a token can tell."""
+        if origin is not None:
+            source: str | None = origin.strip().lower()
+        elif referer is not None:
+            source = _origin_of(referer)
+        else:
+            return None
+        return source is not None and (source == own.lower() or source in self._allowed)
 
-    def token_valid(self, token: str | None, cookie_key: str | None) -> bool:
-        if not token or len(token) > 512:
+    def websocket_allowed(self, own: str, origin: str | None) -> bool:
+        """A WebSocket handshake may use the browser's session: no ``Origin`` (not a
+        browser) or a trusted one."""
+        return origin is None or bool(self.origin_verdict(own, origin, None))
+
+    # -- tokens ------------------------------------------------------------------------
+    def token(self, cookie_key: str | None, cookie_header: str | None, state: CsrfState) -> str:
+        """A token for a form's ``csrf_token`` field: bound to ``cookie_key`` (the
+        request's Okta cookies) if any, else to the browser's nonce, made now (and
+        ``state.set_cookie`` set) when the request carried no valid nonce cookie."""
+        if cookie_key:
+            return self._tokens.dumps(cookie_key[:32])
+        if state.nonce is None:
+            state.nonce = self._nonce_of(cookie_header)
+            if state.nonce is None:
+                state.nonce = secrets.token_urlsafe(24)
+                state.set_cookie = _nonce_cookie(self._nonces.dumps(state.nonce), self._secure)
+        return self._tokens.dumps(_NONCE + state.nonce)
+
+    def token_valid(
+        self, token: str | None, cookie_key: str | None, cookie_header: str | None
+    ) -> bool:
+        """True when ``token`` was made for this browser: its Okta cookies, or the
+        nonce in its (signed) nonce cookie."""
+        if not token or len(token) > _MAX_TOKEN:
             return False
         try:
-            bound = self._serializer.loads(token, max_age=TOKEN_MAX_AGE)
+            bound = self._tokens.loads(token, max_age=TOKEN_MAX_AGE)
         except BadSignature:
             return False
-        return bool(bound == _binding(cookie_key))
+        if not isinstance(bound, str) or not bound:
+            return False
+        if bound.startswith(_NONCE):
+            nonce = self._nonce_of(cookie_header)
+            return nonce is not None and secrets.compare_digest(bound, _NONCE + nonce)
+        return cookie_key is not None and secrets.compare_digest(bound, cookie_key[:32])
 
     def allows(
         self,
@@ -53,27 +129,37 @@ class LogoutGuard:
         referer: str | None,
         token: str | None,
         cookie_key: str | None,
+        cookie_header: str | None,
     ) -> bool:
-        """True when the POST may log out (see the module docstring)."""
-        source = origin if origin is not None else _origin_of(referer)
-        if source is not None and (
-            source.lower() == own_origin.lower() or source.lower() in self._allowed
-        ):
-            return True
-        return self.token_valid(token, cookie_key)
+        """True when the POST may go on (see the module docstring)."""
+        verdict = self.origin_verdict(own_origin, origin, referer)
+        if verdict is not None:
+            return verdict
+        return self.token_valid(token, cookie_key, cookie_header)
+
+    def _nonce_of(self, cookie_header: str | None) -> str | None:
+        found = extract_okta_cookies(cookie_header, (CSRF_COOKIE,), _MAX_TOKEN)
+        value = found.value(CSRF_COOKIE) if found else None
+        if value is None:
+            return None
+        try:
+            nonce = self._nonces.loads(value)
+        except BadSignature:
+            return None
+        return nonce if isinstance(nonce, str) and nonce else None
 
 
-def _binding(cookie_key: str | None) -> str:
-    return cookie_key[:32] if cookie_key else _ANONYMOUS
+def _nonce_cookie(value: str, secure: bool) -> str:
+    """``Set-Cookie`` for the nonce: HttpOnly, SameSite=Lax, Path=/, a browser-session
+    cookie (no expiry: it lives as long as the pages that embed its tokens)."""
+    return session_cookie_header(CSRF_COOKIE, value, None, secure=secure)
 
 
-def _origin_of(url: str | None) -> str | None:
-    if not url:
-        return None
+def _origin_of(url: str) -> str | None:
     try:
-        parts = urlsplit(url)
+        parts = urlsplit(url.strip())
     except ValueError:
         return None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
-    return f"{parts.scheme}://{parts.netloc}"
+    return f"{parts.scheme}://{parts.netloc}".lower()

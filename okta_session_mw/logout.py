@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from okta_session_mw.access import is_safe_path
 from okta_session_mw.config import OktaSessionConfig
@@ -19,15 +18,12 @@ from okta_session_mw.cookies import expired_cookie_header, session_cookie_header
 from okta_session_mw.csrf import CSRF_HEADER
 from okta_session_mw.reply import Reply, json_reply
 from okta_session_mw.session import Session
-from okta_session_mw.urls import is_loopback_host
 
 __all__ = [
     "LogoutRequest",
-    "cookie_should_be_secure",
     "forbidden_reply",
     "login_cookie_header",
     "logout_reply",
-    "own_origin",
 ]
 
 
@@ -57,29 +53,11 @@ def method_not_allowed_reply() -> Reply:
     return Reply(405, (("allow", "POST"),))
 
 
-def own_origin(scheme: str, host_header: str | None) -> str:
-    """The app's origin as the browser sees it, from the request's scheme and Host."""
-    host = (host_header or "").strip().lower()
-    return f"{scheme.lower()}://{host}"
-
-
-def cookie_should_be_secure(scheme: str, host_header: str | None) -> bool:
-    """``Secure`` unless the site is plain http on loopback (local development)."""
-    if scheme.lower() in ("https", "wss"):
-        return True
-    try:
-        host = urlsplit("//" + (host_header or "")).hostname or ""
-    except ValueError:
-        return True
-    return not is_loopback_host(host)
-
-
 def logout_reply(
     config: OktaSessionConfig,
     *,
     html: bool,
     present_cookies: Iterable[str],
-    secure: bool,
     redirect_to: str | None = None,
     closed: bool = True,
 ) -> Reply:
@@ -87,7 +65,8 @@ def logout_reply(
 
     ``closed`` False means Okta could not close the session (down, 5xx): the answer is
     then 503 and the cookies are kept, so the user can try again rather than believe
-    they are signed out while the Okta session lives on.
+    they are signed out while the Okta session lives on. ``Secure`` on the expired
+    cookies follows ``config.cookie_secure``, never the request's Host.
     """
     if not closed:
         return json_reply(
@@ -95,6 +74,7 @@ def logout_reply(
             (("retry-after", "5"),),
         )
     headers: list[tuple[str, str]] = [("cache-control", "no-store")]
+    secure = config.secure_cookies
     headers += [("set-cookie", expired_cookie_header(n, secure=secure)) for n in present_cookies]
     if not html:
         return Reply(204, tuple(headers))
@@ -105,10 +85,15 @@ def logout_reply(
 
 
 def forbidden_reply() -> Reply:
-    """Refused before any call to Okta: a cross-site POST without a valid token."""
+    """Refused before any call to Okta: a foreign origin, or no origin and no valid token."""
     return json_reply(403, "csrf_failed", "Logout refused: bad origin or token.")
 
 
-def login_cookie_header(session: Session, *, secure: bool, now: datetime | None = None) -> str:
-    """``Set-Cookie`` for the session CreateSession made: ``sid=<id>``, ends with it."""
-    return session_cookie_header("sid", session.id, session.expires_at, secure=secure, now=now)
+def login_cookie_header(
+    config: OktaSessionConfig, session: Session, *, now: datetime | None = None
+) -> str:
+    """``Set-Cookie`` for the session CreateSession made: ``sid=<id>``, ends with it,
+    ``Secure`` by ``config.cookie_secure``."""
+    return session_cookie_header(
+        "sid", session.id, session.expires_at, secure=config.secure_cookies, now=now
+    )

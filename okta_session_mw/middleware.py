@@ -4,6 +4,11 @@ For each request it reads the ``Cookie`` header, resolves the Okta session throu
 ``SessionService`` (cache, single flight, refresh, stale-if-error), and puts it in
 ``scope["okta_session"]`` and ``request.state.okta_session``. Nothing it does raises
 into the app: a failure is logged and the request goes on without a session.
+
+A WebSocket handshake from a foreign ``Origin`` (not the app's own, not in
+``allowed_origins``) gets no session, so a protected socket is closed with 1008: a
+cross-site page cannot ride the browser's Okta cookie. For a request without an Okta
+cookie it also adds the CSRF nonce cookie a token helper made (``csrf.py``).
 """
 
 from __future__ import annotations
@@ -12,14 +17,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.cookies import asgi_cookie_header
-from okta_session_mw.effects import Resolution
+from okta_session_mw.effects import Resolution, Source
 from okta_session_mw.reply import Reply
 from okta_session_mw.service import SessionService
 
-__all__ = ["RESOLUTION_KEY", "SERVICE_KEY", "OktaSessionDenied", "OktaSessionMiddleware"]
+__all__ = [
+    "CSRF_STATE_KEY",
+    "RESOLUTION_KEY",
+    "SERVICE_KEY",
+    "OktaSessionDenied",
+    "OktaSessionMiddleware",
+]
 
 SERVICE_KEY = "okta_session_mw.service"
 RESOLUTION_KEY = "okta_session_mw.resolution"
+CSRF_STATE_KEY = "okta_session_mw.csrf"
+"""Scope key of the request's ``CsrfState`` (made by the first token helper call)."""
 
 
 class OktaSessionDenied(Exception):
@@ -61,9 +74,12 @@ class OktaSessionMiddleware:
             await self.app(scope, receive, send)
             return
         scope[SERVICE_KEY] = self.service
+        cookie = asgi_cookie_header(scope["headers"])
+        if kind == "websocket" and not self._websocket_allowed(scope):
+            cookie = None  # cross-site WebSocket hijacking: never the browser's session
         service, path = self.service, scope["path"]
         ready = service.prepare(
-            asgi_cookie_header(scope["headers"]),
+            cookie,
             path,
             logout=service.is_logout_path(_route_path(path, scope.get("root_path", ""))),
         )
@@ -71,10 +87,21 @@ class OktaSessionMiddleware:
         scope[RESOLUTION_KEY] = resolution
         scope["okta_session"] = resolution.session
         scope.setdefault("state", {})["okta_session"] = resolution.session
+        if kind == "http" and resolution.source is Source.NO_COOKIE:
+            send = _with_csrf_cookie(scope, send)  # a form may give this browser a nonce
         try:
             await self.app(scope, receive, send)
         except OktaSessionDenied as denied:
             await _send_reply(kind, denied.reply, send)
+
+    def _websocket_allowed(self, scope: Scope) -> bool:
+        headers = dict(scope["headers"])  # a handshake, not the hot path
+        host, origin = headers.get(b"host"), headers.get(b"origin")
+        return self.service.websocket_allowed(
+            scope.get("scheme", "ws"),
+            host.decode("latin-1") if host is not None else None,
+            origin.decode("latin-1") if origin is not None else None,
+        )
 
     def _lifespan_send(self, send: Send) -> Send:
         async def lifespan_send(message: Message) -> None:
@@ -90,6 +117,21 @@ def _route_path(path: str, root_path: str) -> str:
     (ASGI paths include it; ``logout_route`` matches what follows it)."""
     root = root_path.rstrip("/")
     return path[len(root) :] if root and path.startswith(root + "/") else path
+
+
+def _with_csrf_cookie(scope: Scope, send: Send) -> Send:
+    """``send`` that adds the CSRF nonce cookie a token helper made during the request
+    (``CSRF_STATE_KEY``: see ``routes.logout_csrf_token``)."""
+
+    async def send_with_cookie(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            state = scope.get(CSRF_STATE_KEY)
+            if state is not None and state.set_cookie is not None:
+                headers = [*message.get("headers", ()), (b"set-cookie", state.set_cookie.encode())]
+                message = {**message, "headers": headers}
+        await send(message)
+
+    return send_with_cookie
 
 
 async def _send_reply(kind: str, reply: Reply, send: Send) -> None:

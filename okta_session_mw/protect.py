@@ -92,6 +92,14 @@ def render_reply(reply: Reply) -> Response:
     return response
 
 
+def _deny(conn: HTTPConnection, reply: Reply) -> Response:
+    """The refusal as a response; a WebSocket has none, so the middleware closes it
+    with 1008 (policy violation) instead."""
+    if conn.scope["type"] == "websocket":
+        raise OktaSessionDenied(reply)
+    return render_reply(reply)
+
+
 def _find_connection(args: tuple[Any, ...], kwargs: dict[str, Any]) -> HTTPConnection:
     for value in (*args, *kwargs.values()):
         if isinstance(value, HTTPConnection):
@@ -109,22 +117,26 @@ def okta_session_required(
     func: F | None = None, *, statuses: Collection[SessionStatus] | None = None
 ) -> F | Callable[[F], F]:
     """Protect an endpoint: a browser is redirected to login, an API call gets 401,
-    503 while Okta is unreachable. ``statuses`` overrides the config's accepted ones."""
+    503 while Okta is unreachable. ``statuses`` overrides the config's accepted ones.
+    A WebSocket endpoint is closed with 1008 instead, and one opened from a foreign
+    ``Origin`` never has a session (the middleware withholds it)."""
 
     def decorate(view: F) -> F:
         if inspect.iscoroutinefunction(view):
 
             @functools.wraps(view)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                reply = reply_for(_find_connection(args, kwargs), statuses)
-                return render_reply(reply) if reply else await view(*args, **kwargs)
+                conn = _find_connection(args, kwargs)
+                reply = reply_for(conn, statuses)
+                return _deny(conn, reply) if reply else await view(*args, **kwargs)
 
             return async_wrapper  # type: ignore[return-value]
 
         @functools.wraps(view)
         def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-            reply = reply_for(_find_connection(args, kwargs), statuses)
-            return render_reply(reply) if reply else view(*args, **kwargs)
+            conn = _find_connection(args, kwargs)
+            reply = reply_for(conn, statuses)
+            return _deny(conn, reply) if reply else view(*args, **kwargs)
 
         return sync_wrapper  # type: ignore[return-value]
 

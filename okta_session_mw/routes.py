@@ -16,8 +16,9 @@ from starlette.routing import Route
 
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.cookies import asgi_cookie_header
-from okta_session_mw.csrf import CSRF_FIELD, CSRF_HEADER
-from okta_session_mw.logout import LogoutRequest, cookie_should_be_secure, login_cookie_header
+from okta_session_mw.csrf import CSRF_FIELD, CSRF_HEADER, CsrfState
+from okta_session_mw.logout import LogoutRequest, login_cookie_header
+from okta_session_mw.middleware import CSRF_STATE_KEY
 from okta_session_mw.protect import get_service, render_reply
 from okta_session_mw.session import Session
 
@@ -33,9 +34,13 @@ _MAX_FORM_BYTES = 16 * 1024
 
 
 def logout_csrf_token(request: Request) -> str:
-    """Token for a logout form's ``csrf_token`` field (or the ``X-CSRF-Token`` header)."""
-    service = get_service(request)
-    return service.logout_guard.token(service.cookie_key(_cookie_header(request)))
+    """Token for a form's ``csrf_token`` field (or the ``X-CSRF-Token`` header): logout,
+    or any form ``csrf_allows`` checks. It is bound to this browser; a visitor without
+    an Okta cookie gets a nonce cookie, which the middleware adds to the response."""
+    state = request.scope.get(CSRF_STATE_KEY)
+    if state is None:
+        state = request.scope[CSRF_STATE_KEY] = CsrfState()
+    return get_service(request).csrf_token(_cookie_header(request), state)
 
 
 def _cookie_header(request: Request) -> str | None:
@@ -74,8 +79,10 @@ async def _logout_request(
 
 
 async def csrf_allows(request: Request, token: str | None = None) -> bool:
-    """The logout CSRF rule, for an app's own state-changing forms: same origin (by
-    ``Origin``, else ``Referer``) or a valid token from ``logout_csrf_token``.
+    """The logout CSRF rule, for an app's own state-changing forms (a sign-in form
+    too): a foreign ``Origin`` (else ``Referer``) is refused whatever the token says,
+    the app's own origin passes, and with neither header the POST needs a token from
+    ``logout_csrf_token`` made for this browser.
 
     Pass ``token`` when the form was already parsed (a FastAPI ``Form`` field);
     otherwise it is read from ``X-CSRF-Token`` or a urlencoded ``csrf_token`` field.
@@ -114,8 +121,6 @@ async def login_with_session_token(
     """
     service = get_service(request)
     session = await service.alogin(session_token)
-    secure = cookie_should_be_secure(request.url.scheme, request.headers.get("host"))
-    response.raw_headers.append(
-        (b"set-cookie", login_cookie_header(session, secure=secure).encode())
-    )
+    cookie = login_cookie_header(service.config, session)
+    response.raw_headers.append((b"set-cookie", cookie.encode()))
     return session

@@ -28,7 +28,7 @@ from okta_session_mw.cache import (
 from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.cookies import OktaCookies, extract_okta_cookies
-from okta_session_mw.csrf import LogoutGuard
+from okta_session_mw.csrf import CsrfState, LogoutGuard, own_origin
 from okta_session_mw.drivers import AsyncDriver, SyncDriver, request_deadline
 from okta_session_mw.errors import ConfigError
 from okta_session_mw.flow import (
@@ -44,11 +44,9 @@ from okta_session_mw.flow import (
 )
 from okta_session_mw.logout import (
     LogoutRequest,
-    cookie_should_be_secure,
     forbidden_reply,
     logout_reply,
     method_not_allowed_reply,
-    own_origin,
 )
 from okta_session_mw.policy import RateLimitGate, RefreshBackoff
 from okta_session_mw.reply import Reply
@@ -183,8 +181,15 @@ class SessionService:
         cookies = self.okta_cookies(cookie_header)
         return self.key_for(cookies) if cookies else None
 
+    def csrf_token(self, cookie_header: str | None, state: CsrfState) -> str:
+        """A CSRF token for a form of this request, bound to this browser (its Okta
+        cookies, else its nonce cookie). ``state`` is the request's own ``CsrfState``;
+        when ``state.set_cookie`` is then set, the adapter adds it to the response."""
+        return self.logout_guard.token(self.cookie_key(cookie_header), cookie_header, state)
+
     def csrf_allows(self, request: LogoutRequest) -> bool:
-        """Same origin (``Origin``, else ``Referer``) or a valid signed token."""
+        """The CSRF rule (``csrf.py``): a foreign ``Origin`` (else ``Referer``) is
+        refused, the app's own passes, neither needs a token bound to this browser."""
         return self._csrf_allows(request, self.okta_cookies(request.cookie_header))
 
     def _csrf_allows(self, request: LogoutRequest, cookies: OktaCookies | None) -> bool:
@@ -194,7 +199,13 @@ class SessionService:
             referer=request.headers.get("referer"),
             token=request.token,
             cookie_key=self.key_for(cookies) if cookies else None,
+            cookie_header=request.cookie_header,
         )
+
+    def websocket_allowed(self, scheme: str, host: str | None, origin: str | None) -> bool:
+        """False for a handshake from a foreign ``Origin`` (cross-site WebSocket
+        hijacking): such a socket must not get the browser's Okta session."""
+        return self.logout_guard.websocket_allowed(own_origin(scheme, host), origin)
 
     def _refuse_logout(self, request: LogoutRequest, cookies: OktaCookies | None) -> Reply | None:
         if request.method.upper() != "POST":
@@ -215,7 +226,6 @@ class SessionService:
             self.config,
             html=wants_html(request.headers),
             present_cookies=cookies.names if cookies else (),
-            secure=cookie_should_be_secure(request.scheme, request.host),
             redirect_to=request.redirect_to,
             closed=closed,
         )

@@ -107,3 +107,36 @@ def test_unknown_accepted_status_is_refused() -> None:
         OktaSessionConfig(org_url=ORG, accepted_statuses=frozenset({"ACTIV"}))  # type: ignore[arg-type]
     lower = OktaSessionConfig(org_url=ORG, accepted_statuses=frozenset({"active"}))  # type: ignore[arg-type]
     assert lower.accepted_statuses == {SessionStatus.ACTIVE}
+
+
+@pytest.mark.parametrize(
+    ("org_url", "secure"),
+    [
+        (ORG, True),
+        ("https://127.0.0.1:8443", True),  # https on loopback: the browser is on TLS too
+        ("http://127.0.0.1:8080", False),  # plain http on loopback: local development
+        ("http://localhost:8080", False),
+    ],
+)
+def test_i10_13_cookie_secure_defaults_from_the_org_never_from_a_request(
+    org_url: str, secure: bool
+) -> None:
+    config = OktaSessionConfig(org_url=org_url)
+    assert config.cookie_secure is secure
+    assert config.secure_cookies is secure
+    assert OktaSessionConfig(org_url=org_url, cookie_secure=not secure).cookie_secure is not secure
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("true", True), ("1", True), ("On", True), ("false", False), ("no", False)]
+)
+def test_i10_13_cookie_secure_from_text(text: str, value: bool) -> None:
+    env = {"OKTA_ORG_URL": "http://127.0.0.1:8080", "OKTA_COOKIE_SECURE": text}
+    assert OktaSessionConfig.from_env(env).cookie_secure is value
+
+
+def test_i10_13_cookie_secure_refuses_what_is_not_a_boolean() -> None:
+    with pytest.raises(ConfigError, match="OKTA_COOKIE_SECURE"):
+        OktaSessionConfig.from_env({"OKTA_ORG_URL": ORG, "OKTA_COOKIE_SECURE": "maybe"})
+    with pytest.raises(ConfigError, match="cookie_secure"):
+        OktaSessionConfig(org_url=ORG, cookie_secure="yes")  # type: ignore[arg-type]

@@ -408,6 +408,53 @@ def test_logout_works_with_django_csrf_middleware_enforcing(okta: FakeOkta) -> N
     assert ok.status_code == 303
 
 
+def _token(client: Client, **headers: str) -> str:
+    page = client.get("/logout-form/", headers=headers).content.decode()
+    return page.split('value="')[1].split('"')[0]
+
+
+def test_i10_01_an_anonymous_token_works_only_in_the_browser_it_was_made_for(
+    okta: FakeOkta,
+) -> None:
+    attacker, victim = Client(), Client()
+    attackers_token = _token(attacker)  # the attacker's browser gets its own nonce cookie
+    victims_token = _token(victim)
+    # login CSRF: the attacker's page makes the victim's browser post the attacker's token
+    forged = victim.post("/change/", {"csrf_token": attackers_token})
+    assert forged.status_code == 403
+    assert attacker.cookies["okta_mw_csrf"].value != victim.cookies["okta_mw_csrf"].value
+    assert Client().post("/change/", {"csrf_token": attackers_token}).status_code == 403
+    assert victim.post("/change/", {"csrf_token": victims_token}).status_code == 200
+    assert okta.calls == []
+
+
+def test_i10_01_a_foreign_origin_is_refused_whatever_the_token_says(okta: FakeOkta) -> None:
+    client = Client()
+    cookie = _cookie(okta)
+    token = _token(client, Cookie=cookie)
+    evil = {"Origin": "https://evil.example"}
+    form = {"csrf_token": token}
+    refused = client.post("/okta/logout/", form, headers={**evil, "Cookie": cookie})
+    assert refused.status_code == 403
+    referer = {"Referer": "https://evil.example/x"}
+    changed = client.post("/change/", {"csrf_token": _token(client)}, headers=referer)
+    assert changed.status_code == 403
+    assert okta.calls == []
+    allowed = client.post("/okta/logout/", {"csrf_token": token}, headers={"Cookie": cookie})
+    assert allowed.status_code == 204
+
+
+def test_i10_13_a_tls_proxy_forwarding_a_loopback_host_still_gets_secure(
+    okta: FakeOkta, settings: SettingsWrapper
+) -> None:
+    settings.OKTA_SESSION = {**settings.OKTA_SESSION, "ORG_URL": "https://acme.okta.com"}
+    client = Client(headers={"Host": "127.0.0.1"})  # plain http behind the proxy
+    _token(client)
+    assert client.cookies["okta_mw_csrf"]["secure"]  # the nonce cookie: no Okta call needed
+    assert client.cookies["okta_mw_csrf"]["httponly"]
+    assert client.cookies["okta_mw_csrf"]["samesite"] == "Lax"
+
+
 def test_async_logout_view_under_wsgi_uses_the_sync_client(okta: FakeOkta) -> None:
     response = Client().post("/bye/", headers={**HTML, **SAME_ORIGIN, "Cookie": _cookie(okta)})
     assert response.status_code == 303
@@ -419,7 +466,10 @@ def test_async_logout_view_under_wsgi_uses_the_sync_client(okta: FakeOkta) -> No
 # -- login helper ------------------------------------------------------------------------
 
 
-def test_login_helper_sets_the_sid_cookie_and_primes_the_cache(okta: FakeOkta) -> None:
+def test_login_helper_sets_the_sid_cookie_and_primes_the_cache(
+    okta: FakeOkta, settings: SettingsWrapper
+) -> None:
+    settings.OKTA_SESSION = {**settings.OKTA_SESSION, "COOKIE_SECURE": "true"}
     client = Client()
     token = okta.issue_session_token(DEMO_LOGIN)
     response = client.post("/login/", {"session_token": token})
@@ -428,7 +478,7 @@ def test_login_helper_sets_the_sid_cookie_and_primes_the_cache(okta: FakeOkta) -
     morsel = response.cookies["sid"]
     assert morsel.value == session_id
     assert morsel["httponly"]
-    assert morsel["secure"]  # "testserver" is not loopback: Secure
+    assert morsel["secure"]  # COOKIE_SECURE (the fake's loopback http org: off by default)
     assert morsel["samesite"] == "Lax"
     assert int(morsel["max-age"]) > 7000
     okta.clear_calls()
@@ -444,9 +494,9 @@ def test_async_login_helper_under_wsgi(okta: FakeOkta) -> None:
     assert not get_service()._async_drivers
 
 
-def test_login_cookie_is_not_secure_on_plain_http_loopback(okta: FakeOkta) -> None:
+def test_login_cookie_is_not_secure_for_a_plain_http_loopback_org(okta: FakeOkta) -> None:
     token = okta.issue_session_token(DEMO_LOGIN)
-    response = Client().post("/login/", {"session_token": token}, headers={"Host": "localhost"})
+    response = Client().post("/login/", {"session_token": token})  # whatever the Host
     assert not response.cookies["sid"]["secure"]
 
 
@@ -526,8 +576,11 @@ async def test_asgi_logout_and_login(aokta: FakeOkta) -> None:
     assert len(aokta.calls_to("DELETE", ME)) == 1
 
 
-def test_set_cookie_round_trip_keeps_the_core_attributes(okta: FakeOkta) -> None:
+def test_set_cookie_round_trip_keeps_the_core_attributes(
+    okta: FakeOkta, settings: SettingsWrapper
+) -> None:
     """What the browser receives is the core's cookie, attribute for attribute."""
+    settings.OKTA_SESSION = {**settings.OKTA_SESSION, "COOKIE_SECURE": True}
     token = okta.issue_session_token(DEMO_LOGIN)
     response = Client().post("/login/", {"session_token": token})
     header = response.cookies.output(header="").strip()

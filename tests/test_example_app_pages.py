@@ -571,3 +571,28 @@ def held_port() -> Iterator[int]:
 )
 def test_settings_are_shown_in_words(seconds: float, words: str) -> None:
     assert duration(seconds) == words
+
+
+def test_i10_01_login_csrf_the_attackers_token_does_not_work_in_the_victims_browser(
+    client: TestClient, fake: FakeOkta
+) -> None:
+    mallory = DEMO_USERS[1]  # the attacker's own account, to be signed in as the victim
+    attackers_token = csrf_token(client.get("/login").text)  # fetched in the attacker's browser
+    client.cookies.clear()  # ... and now the victim's browser
+    victims_token = csrf_token(client.get("/login").text)
+    forged = {"username": mallory.login, "password": mallory.password, "next": "/profile"}
+    reply = client.post("/login", data={**forged, "csrf_token": attackers_token})
+    assert reply.status_code == 403
+    assert client.cookies.get("okta_mw_csrf")  # the victim's own nonce
+    # a valid token does not help a cross-site page either
+    cross_site = client.post(
+        "/login",
+        data={**forged, "csrf_token": victims_token},
+        headers={"origin": "https://evil.example"},
+    )
+    assert cross_site.status_code == 403
+    assert fake.calls == [] and client.cookies.get("sid") is None  # nobody was signed in
+    own = client.post(
+        "/login", data={**forged, "csrf_token": victims_token}, follow_redirects=False
+    )
+    assert own.status_code == 303  # the form still works in the browser it was given to

@@ -16,9 +16,16 @@ from flask import Flask, Response, g, render_template_string, request
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
-from okta_session_mw import ConfigError, OktaSessionConfig, SessionService, SessionStatus
+from okta_session_mw import (
+    ConfigError,
+    OktaSessionClient,
+    OktaSessionConfig,
+    SessionService,
+    SessionStatus,
+)
 from okta_session_mw.integrations.flask import (
     OktaSession,
+    csrf_allows,
     get_service,
     login_with_session_token,
     logout,
@@ -69,6 +76,10 @@ def add_routes(app: Flask) -> None:
     @app.get("/token")
     def token() -> str:
         return render_template_string("{{ okta_logout_csrf_token() }}")
+
+    @app.post("/change")
+    def change() -> tuple[str, int]:  # an app's own form, guarded by csrf_allows
+        return ("changed", 200) if csrf_allows() else ("refused", 403)
 
     @app.post("/login")
     def login() -> Response:
@@ -411,12 +422,22 @@ def test_logout_path_from_config(okta: FakeOkta) -> None:
 # -- login helper and admin revoke ---------------------------------------------------------
 
 
+# ``Secure`` follows OKTA_COOKIE_SECURE (default for the fake's plain-http loopback org:
+# off), never the request's host (issue 10 item 13 changed this).
 @pytest.mark.parametrize(
-    ("base_url", "secure"), [("http://localhost", False), ("https://a.example", True)]
+    ("base_url", "setting", "secure"),
+    [("http://localhost", None, False), ("https://a.example", "true", True),
+     ("https://a.example", "false", False)],
 )
 def test_login_with_session_token_sets_sid_and_primes_the_cache(
-    okta: FakeOkta, client: FlaskClient, base_url: str, secure: bool
+    okta: FakeOkta, base_url: str, setting: str | None, secure: bool
 ) -> None:
+    extra = {} if setting is None else {"OKTA_COOKIE_SECURE": setting}
+    with flask_app(**okta_settings(okta, **extra)) as (app, _):
+        check_login_cookie(okta, app.test_client(use_cookies=False), base_url, secure)
+
+
+def check_login_cookie(okta: FakeOkta, client: FlaskClient, base_url: str, secure: bool) -> None:
     token = okta.issue_session_token(LOGIN)
     response = client.post("/login", data={"token": token}, base_url=base_url)
     assert response.status_code == 204
@@ -430,6 +451,16 @@ def test_login_with_session_token_sets_sid_and_primes_the_cache(
     assert body is not None
     assert body["g"] == session.id
     assert me_calls(okta) == 0
+
+
+def test_i10_13_a_tls_proxy_forwarding_a_loopback_host_still_gets_secure(okta: FakeOkta) -> None:
+    # A production (https) org whose Okta calls reach the fake through the client hook;
+    # the app itself is reached over plain http as 127.0.0.1 (a TLS proxy in front).
+    assert okta.base_url is not None
+    config = OktaSessionConfig(org_url="https://acme.okta.com", api_token=API_TOKEN)
+    to_fake = OktaSessionClient(okta.base_url, api_token=API_TOKEN)
+    with to_fake, flask_app(service=SessionService(config, client=to_fake)) as (app, _):
+        check_login_cookie(okta, app.test_client(use_cookies=False), "http://127.0.0.1", True)
 
 
 def test_revoke_closes_the_session_at_okta_and_evicts_it(okta: FakeOkta) -> None:
@@ -621,7 +652,10 @@ def test_flask_quickstart_runs(okta: FakeOkta) -> None:
         to_login = client.get("/profile", headers=HTML)
         assert to_login.headers["location"] == "/login?next=%2Fprofile"
         assert client.get("/api/me").status_code == 401
+        page = client.get("/login").get_data(as_text=True)
+        sign_in_token = page.split('name="csrf_token" value="')[1].split('"')[0]
         form = {"username": LOGIN, "password": "wrong", "next": "/profile"}
+        form["csrf_token"] = sign_in_token  # the sign-in form is CSRF-checked (issue 10, 1)
         assert client.post("/login", data=form).status_code == 401
         signed = client.post("/login", data={**form, "password": PASSWORD})
         assert signed.status_code == 303
@@ -636,10 +670,58 @@ def test_flask_quickstart_runs(okta: FakeOkta) -> None:
         assert (out.status_code, out.headers["location"]) == (303, "/")
         assert okta.sessions == []
         assert client.get("/profile", headers=HTML).status_code == 303
-        evil = {"username": LOGIN, "password": PASSWORD, "next": "//evil.example/"}
+        evil = {**form, "password": PASSWORD, "next": "//evil.example/"}
         assert client.post("/login", data=evil).headers["location"] == "/"
     finally:
         app.extensions["okta_session"].close()
+
+
+def test_i10_01_login_csrf_on_the_flask_quickstart_sign_in_is_refused(okta: FakeOkta) -> None:
+    from example_app.flask_app import create_app
+
+    okta.add_user("mallory@example.com", "mallory's password")
+    app = create_app({"OKTA_ORG_URL": okta.base_url, "OKTA_API_TOKEN": API_TOKEN})
+    attacker, victim = app.test_client(), app.test_client()
+    try:
+        page = attacker.get("/login").get_data(as_text=True)
+        token = page.partition('name="csrf_token" value="')[2].partition('"')[0]
+        victim.get("/login")  # the victim's browser has a nonce cookie of its own
+        forged = {"username": "mallory@example.com", "password": "mallory's password",
+                  "csrf_token": token}
+        assert victim.post("/login", data=forged).status_code == 403
+        cross_site = victim.post("/login", data=forged, headers={"origin": "https://evil.example"})
+        assert cross_site.status_code == 403
+        assert okta.sessions == [] and victim.get_cookie("sid") is None
+        assert attacker.post("/login", data=forged).status_code == 303  # its own browser: fine
+    finally:
+        app.extensions["okta_session"].close()
+
+
+def test_i10_01_an_anonymous_token_works_only_in_the_browser_it_was_made_for(
+    okta: FakeOkta, app: Flask
+) -> None:
+    attacker, victim = app.test_client(), app.test_client()
+    attackers_token = attacker.get("/token").get_data(as_text=True)
+    victims_token = victim.get("/token").get_data(as_text=True)
+    assert victim.post("/change", data={"csrf_token": attackers_token}).status_code == 403
+    nonce = attacker.get_cookie("okta_mw_csrf")
+    assert nonce is not None and nonce.http_only and nonce.same_site == "Lax"
+    assert victim.post("/change", data={"csrf_token": victims_token}).status_code == 200
+    assert app.test_client().post("/change", data={"csrf_token": victims_token}).status_code == 403
+    assert okta.calls == []
+
+
+def test_i10_01_a_foreign_origin_is_refused_whatever_the_token_says(
+    okta: FakeOkta, client: FlaskClient
+) -> None:
+    sid, cookie = signed_in(okta)
+    token = client.get("/token", headers=cookie).get_data(as_text=True)
+    for foreign in ({"origin": "https://evil.example"}, {"referer": "https://evil.example/"}):
+        response = client.post("/logout", headers={**cookie, **foreign, "x-csrf-token": token})
+        assert response.status_code == 403
+        changed = client.post("/change", headers={**cookie, **foreign, "x-csrf-token": token})
+        assert changed.status_code == 403
+    assert okta.calls_to("DELETE", ME) == [] and okta.session(sid) is not None
 
 
 def test_flask_quickstart_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

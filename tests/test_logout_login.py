@@ -14,15 +14,19 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from okta_session_mw import (
+    AsyncOktaSessionClient,
     OktaAuthenticationError,
+    OktaSessionConfig,
     OktaSessionMiddleware,
     SessionService,
+    csrf_allows,
     login_with_session_token,
     logout,
     logout_csrf_token,
+    logout_route,
 )
 from okta_session_mw.testing import FakeOkta
-from tests.conftest import LOGIN, make_app, me_calls
+from tests.conftest import API_TOKEN, LOGIN, make_app, make_config, me_calls
 
 ORIGIN = "http://testserver"
 
@@ -106,22 +110,34 @@ async def test_9_referer_when_no_origin(okta: FakeOkta, client: httpx.AsyncClien
     assert (await client.post("/logout", headers=headers)).status_code == 204
 
 
-async def token_app(service: SessionService) -> Starlette:
+def token_app(service: SessionService) -> Starlette:
     async def form(request: Request) -> PlainTextResponse:
         return PlainTextResponse(logout_csrf_token(request))
 
     async def my_logout(request: Request) -> Response:
         return await logout(request, redirect_to="/bye")
 
+    async def two_forms(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(logout_csrf_token(request) + " " + logout_csrf_token(request))
+
+    async def change(request: Request) -> PlainTextResponse:  # an app's own form
+        allowed = await csrf_allows(request)
+        return PlainTextResponse("changed" if allowed else "refused", 200 if allowed else 403)
+
     return Starlette(
-        routes=[Route("/form", form), Route("/bye-logout", my_logout, methods=["POST"])],
+        routes=[
+            Route("/form", form),
+            Route("/two-forms", two_forms),
+            Route("/bye-logout", my_logout, methods=["POST"]),
+            Route("/change", change, methods=["POST"]),
+        ],
         middleware=[Middleware(OktaSessionMiddleware, service=service)],
     )
 
 
 @pytest.fixture
 async def token_client(service: SessionService) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=await token_app(service))
+    transport = httpx.ASGITransport(app=token_app(service))
     async with httpx.AsyncClient(transport=transport, base_url=ORIGIN) as c:
         yield c
 
@@ -186,12 +202,17 @@ def login_app(service: SessionService) -> Starlette:
     )
 
 
-@pytest.mark.parametrize(("base", "secure"), [("http://127.0.0.1", False),
-                                              ("https://app.example", True),
-                                              ("http://app.example", True)])
+# ``Secure`` follows the ``cookie_secure`` setting (default for the fake's plain-http
+# loopback org: off), whatever the Host header says (issue 10 item 13 changed this).
+@pytest.mark.parametrize(
+    ("base", "cookie_secure", "secure"),
+    [("http://127.0.0.1", None, False), ("https://app.example", True, True),
+     ("http://app.example", False, False)],
+)
 async def test_10_login_helper_sets_the_sid_cookie(
-    okta: FakeOkta, service: SessionService, base: str, secure: bool
+    okta: FakeOkta, base: str, cookie_secure: bool | None, secure: bool
 ) -> None:
+    service = SessionService(make_config(okta, cookie_secure=cookie_secure), clock=okta.now)
     transport = httpx.ASGITransport(app=login_app(service))
     async with httpx.AsyncClient(transport=transport, base_url=base) as c:
         token = okta.issue_session_token(LOGIN)
@@ -210,6 +231,7 @@ async def test_10_login_helper_sets_the_sid_cookie(
         assert me_calls(okta) == 0
         again = await c.post("/sign-in", json={"token": token})  # one-time token
         assert again.status_code == 401
+    await service.aclose()
 
 
 async def test_11_admin_revoke_evicts_from_the_cache(
@@ -224,8 +246,6 @@ async def test_11_admin_revoke_evicts_from_the_cache(
 
 
 def test_11_sync_revoke_evicts_too(okta: FakeOkta) -> None:
-    from tests.conftest import make_config
-
     service = SessionService(make_config(okta), clock=okta.now)
     sid = okta.create_session(LOGIN)
     cookie = okta.cookie_header(sid)
@@ -246,3 +266,151 @@ async def test_9_logout_by_an_uncached_sid_still_evicts_the_idx_entry(
     okta.clear_calls()
     assert (await service.aresolve(idx)).session is None
     assert me_calls(okta) == 1  # the idx entry was evicted by session id
+
+
+@pytest.mark.parametrize("target", ["/\u65e5\u672c", "/caf\u00e9", "/a\u2028b", "/a\x7f"])
+async def test_i10_14_logout_with_a_non_ascii_redirect_does_not_fail(
+    okta: FakeOkta, service: SessionService, target: str
+) -> None:
+    async def bye(request: Request) -> Response:  # an app passing the form's "next" on
+        return await logout(request, redirect_to=request.query_params.get("next"))
+
+    app = Starlette(
+        routes=[Route("/bye", bye, methods=["POST"])],
+        middleware=[Middleware(OktaSessionMiddleware, service=service)],
+    )
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url=ORIGIN) as c:
+        sid = okta.create_session(LOGIN)
+        response = await c.post(
+            "/bye",
+            params={"next": target},
+            headers={"cookie": okta.cookie_header(sid), "origin": ORIGIN, "accept": "text/html"},
+        )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"  # the safe post_logout_redirect instead
+    assert okta.session(sid) is None
+
+
+def behind_a_tls_proxy(okta: FakeOkta, **settings: object) -> SessionService:
+    """A production org (https): its Okta calls go to the fake through the client
+    hook the service offers for proxies, so only the cookie policy is the real one."""
+    assert okta.base_url is not None
+    base = okta.base_url
+    config = OktaSessionConfig(
+        org_url="https://acme.okta.com", api_token=API_TOKEN, timeout=1.0, **settings  # type: ignore[arg-type]
+    )
+    return SessionService(
+        config,
+        async_client_factory=lambda: AsyncOktaSessionClient(base, api_token=API_TOKEN),
+        clock=okta.now,
+    )
+
+
+async def test_i10_13_a_tls_proxy_forwarding_a_loopback_host_still_gets_secure(
+    okta: FakeOkta,
+) -> None:
+    # The proxy ends TLS and forwards plain http with ``Host: 127.0.0.1``: what the app
+    # sees looks like local development, but the browser is on https.
+    service = behind_a_tls_proxy(okta)
+    app = login_app(service)
+    app.router.routes.append(logout_route(service.config))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+        response = await c.post("/sign-in", json={"token": okta.issue_session_token(LOGIN)})
+        (sid_cookie,) = response.headers.get_list("set-cookie")
+        assert sid_cookie.startswith("sid=") and sid_cookie.endswith("; Secure")
+        sid = response.json()["id"]
+        out = await c.post(
+            "/logout", headers={"cookie": f"sid={sid}", "origin": "http://127.0.0.1"}
+        )
+        assert out.status_code == 204 and okta.session(sid) is None
+        (expired,) = out.headers.get_list("set-cookie")
+        assert "Max-Age=0" in expired and expired.endswith("; Secure")
+    await service.aclose()
+
+
+async def test_i10_13_cookie_secure_false_is_obeyed_whatever_the_host(okta: FakeOkta) -> None:
+    service = behind_a_tls_proxy(okta, cookie_secure=False)
+    transport = httpx.ASGITransport(app=login_app(service))
+    async with httpx.AsyncClient(transport=transport, base_url="https://app.example") as c:
+        response = await c.post("/sign-in", json={"token": okta.issue_session_token(LOGIN)})
+        (sid_cookie,) = response.headers.get_list("set-cookie")
+        assert "Secure" not in sid_cookie
+    await service.aclose()
+
+
+def nonce_client(service: SessionService) -> httpx.AsyncClient:
+    """A browser of its own (its own cookie jar) on the token app."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=token_app(service)), base_url=ORIGIN)
+
+
+async def test_i10_01_an_anonymous_token_works_only_in_the_browser_it_was_made_for(
+    okta: FakeOkta, service: SessionService
+) -> None:
+    async with nonce_client(service) as attacker, nonce_client(service) as victim:
+        attackers = (await attacker.get("/form")).text
+        victims = (await victim.get("/form")).text
+        forged = await victim.post("/change", data={"csrf_token": attackers})
+        assert forged.status_code == 403
+        assert attacker.cookies["okta_mw_csrf"] != victim.cookies["okta_mw_csrf"]
+        assert (await victim.post("/change", data={"csrf_token": victims})).status_code == 200
+        assert (await victim.post("/change", headers={"x-csrf-token": victims})).status_code == 200
+    async with nonce_client(service) as fresh:  # no nonce cookie at all
+        assert (await fresh.post("/change", data={"csrf_token": victims})).status_code == 403
+    assert okta.calls == []
+
+
+async def test_i10_01_the_nonce_cookie_is_signed_http_only_and_set_once(
+    service: SessionService,
+) -> None:
+    async with nonce_client(service) as browser:
+        page = await browser.get("/two-forms")
+        (set_cookie,) = page.headers.get_list("set-cookie")  # two tokens, one nonce
+        assert set_cookie.startswith("okta_mw_csrf=") and "Max-Age" not in set_cookie
+        assert "; HttpOnly" in set_cookie and "; SameSite=Lax" in set_cookie
+        assert "Secure" not in set_cookie  # the fake's http loopback org: cookie_secure off
+        first, second = page.text.split()
+        for token in (first, second):
+            assert (await browser.post("/change", data={"csrf_token": token})).status_code == 200
+        again = await browser.get("/form")  # a valid nonce cookie is kept, not replaced
+        assert again.headers.get_list("set-cookie") == []
+        assert (await browser.post("/change", data={"csrf_token": again.text})).status_code == 200
+        # a nonce cookie the library did not sign is replaced, and binds nothing
+        browser.cookies.set("okta_mw_csrf", "made-up")
+        assert (await browser.post("/change", data={"csrf_token": first})).status_code == 403
+        replaced = await browser.get("/form")
+        assert replaced.headers["set-cookie"].startswith("okta_mw_csrf=")
+
+
+async def test_i10_01_a_foreign_origin_is_refused_whatever_the_token_says(
+    okta: FakeOkta, token_client: httpx.AsyncClient
+) -> None:
+    sid = okta.create_session(LOGIN)
+    cookie = okta.cookie_header(sid)
+    token = (await token_client.get("/form", headers={"cookie": cookie})).text
+    for foreign in (
+        {"origin": "https://evil.example"},
+        {"origin": "null"},
+        {"referer": "https://evil.example/page"},
+        {"referer": "not a url"},
+    ):
+        headers = {"cookie": cookie, "x-csrf-token": token, **foreign}
+        assert (await token_client.post("/bye-logout", headers=headers)).status_code == 403
+        assert (await token_client.post("/change", headers=headers)).status_code == 403
+    assert okta.calls_to("DELETE", "/api/v1/sessions/me") == []
+    assert okta.session(sid) is not None
+    same_site = {"cookie": cookie, "origin": ORIGIN}  # the app's own origin needs no token
+    assert (await token_client.post("/change", headers=same_site)).status_code == 200
+
+
+async def test_allowed_origins_extend_the_csrf_rule(okta: FakeOkta) -> None:
+    service = SessionService(
+        make_config(okta, allowed_origins=("https://portal.example",)), clock=okta.now
+    )
+    async with nonce_client(service) as browser:
+        partner = {"origin": "https://portal.example"}
+        assert (await browser.post("/change", headers=partner)).status_code == 200
+        other = {"origin": "https://other.example"}
+        assert (await browser.post("/change", headers=other)).status_code == 403
+    await service.aclose()

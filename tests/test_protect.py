@@ -5,6 +5,7 @@ dependencies and Starlette's AuthenticationBackend all share that one decision."
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Annotated
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -16,7 +17,9 @@ from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from okta_session_mw import (
     OktaAuthBackend,
@@ -31,7 +34,7 @@ from okta_session_mw import (
 )
 from okta_session_mw.access import safe_return_path, wants_html
 from okta_session_mw.testing import FakeOkta
-from tests.conftest import LOGIN
+from tests.conftest import LOGIN, make_config
 
 HTML = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
@@ -222,3 +225,83 @@ async def test_8_return_path_under_a_mount_is_not_doubled(service: SessionServic
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
         response = await c.get("/app/private?x=1", headers=HTML)
     assert next_param(response) == "/app/private?x=1"
+
+
+# -- WebSockets: cross-site WebSocket hijacking (issue 10 item 6) -------------------------
+
+
+def websocket_app(service: SessionService) -> FastAPI:
+    """A protected socket by decorator (Starlette style), one by dependency (FastAPI)
+    and an open one that reports what session it was given."""
+
+    @okta_session_required
+    async def decorated(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text(websocket.scope["okta_session"].login)
+        await websocket.close()
+
+    app = FastAPI(middleware=[Middleware(OktaSessionMiddleware, service=service)])
+    app.router.routes.append(WebSocketRoute("/ws/decorated", decorated))
+
+    @app.websocket("/ws/depends")
+    async def depends(
+        websocket: WebSocket, session: Annotated[Session, Depends(require_okta_session)]
+    ) -> None:
+        await websocket.accept()
+        await websocket.send_text(session.login or "")
+        await websocket.close()
+
+    @app.websocket("/ws/open")
+    async def open_socket(websocket: WebSocket) -> None:
+        await websocket.accept()
+        session = websocket.scope["okta_session"]
+        await websocket.send_text(session.login if session else "anonymous")
+        await websocket.close()
+
+    return app
+
+
+def close_code(tc: TestClient, url: str, headers: dict[str, str]) -> int:
+    """The close code of a handshake the app refuses."""
+    with pytest.raises(WebSocketDisconnect) as closed, tc.websocket_connect(url, headers=headers):
+        pass
+    return closed.value.code
+
+
+@pytest.mark.parametrize("path", ["/ws/decorated", "/ws/depends"])
+def test_i10_06_a_foreign_origin_websocket_is_closed_with_1008(
+    okta: FakeOkta, service: SessionService, path: str
+) -> None:
+    cookie = okta.cookie_header(okta.create_session(LOGIN))
+    with TestClient(websocket_app(service)) as tc:
+        for origin in ("https://evil.example", "null", "http://testserver.evil.example"):
+            assert close_code(tc, path, {"cookie": cookie, "origin": origin}) == 1008
+        same_site = {"cookie": cookie, "origin": "http://testserver"}
+        with tc.websocket_connect(path, headers=same_site) as socket:
+            assert socket.receive_text() == LOGIN
+        with tc.websocket_connect(path, headers={"cookie": cookie}) as socket:  # not a browser
+            assert socket.receive_text() == LOGIN
+
+
+def test_i10_06_a_cross_site_socket_never_gets_the_session_nor_asks_okta(
+    okta: FakeOkta, service: SessionService
+) -> None:
+    cookie = okta.cookie_header(okta.create_session(LOGIN))
+    with TestClient(websocket_app(service)) as tc:
+        evil = {"cookie": cookie, "origin": "https://evil.example"}
+        with tc.websocket_connect("/ws/open", headers=evil) as socket:
+            assert socket.receive_text() == "anonymous"
+        assert okta.calls == []
+
+
+def test_i10_06_allowed_origins_extend_the_websocket_rule(okta: FakeOkta) -> None:
+    config = make_config(okta, allowed_origins=("https://portal.example",))
+    service = SessionService(config, clock=okta.now)
+    cookie = okta.cookie_header(okta.create_session(LOGIN))
+    url = "wss://app.example/ws/depends"  # wss: the page's origin is https://app.example
+    with TestClient(websocket_app(service)) as tc:
+        for origin in ("https://portal.example", "https://app.example"):
+            with tc.websocket_connect(url, headers={"cookie": cookie, "origin": origin}) as s:
+                assert s.receive_text() == LOGIN
+        other_scheme = {"cookie": cookie, "origin": "http://app.example"}
+        assert close_code(tc, url, other_scheme) == 1008

@@ -24,6 +24,7 @@ from .settings import config_from_settings
 from .views import (
     alogin_with_session_token,
     alogout_view,
+    csrf_allows,
     login_with_session_token,
     logout_csrf_token,
     logout_view,
@@ -36,6 +37,7 @@ __all__ = [
     "alogin_with_session_token",
     "alogout_view",
     "config_from_settings",
+    "csrf_allows",
     "get_okta_session",
     "get_service",
     "login_with_session_token",

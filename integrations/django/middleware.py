@@ -34,6 +34,7 @@ from okta_session_mw.effects import Resolution, Source
 from okta_session_mw.service import Lookup, SessionService
 from okta_session_mw.session import Session
 
+from .csrf import add_csrf_cookie
 from .service import get_service
 
 __all__ = [
@@ -219,9 +220,11 @@ class OktaSessionMiddleware:
             return self.__acall__(request)
         _attach(request)
         response: HttpResponseBase = self.get_response(request)
+        add_csrf_cookie(request, response)
         return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         _attach(request)
         response: HttpResponseBase = await self.get_response(request)
+        add_csrf_cookie(request, response)
         return response

@@ -1,10 +1,12 @@
 """Logout view, logout CSRF token and login helper (behaviours 9 and 10).
 
 CSRF: the logout views are exempt from Django's ``CsrfViewMiddleware`` and rely on
-the library's own check (``service.logout_guard``), which every adapter shares:
-``Origin`` (or ``Referer``) must be the site's own origin or an ``ALLOWED_ORIGINS``
-entry, or the POST must carry a valid ``csrf_token`` field / ``X-CSRF-Token`` header
-(``logout_csrf_token(request)``). It refuses with 403 before Okta is called, with or
+the library's own check (``service.logout_guard``), which every adapter shares: a
+foreign ``Origin`` (or ``Referer``) is refused whatever the POST carries, the site's
+own origin or an ``ALLOWED_ORIGINS`` entry passes, and a POST with neither header
+must carry a ``csrf_token`` field / ``X-CSRF-Token`` header made for this browser
+(``logout_csrf_token(request)``; ``csrf_allows(request)`` applies the same rule to
+the app's own forms). It refuses with 403 before Okta is called, with or
 without Django's middleware, and an API client does not need Django's CSRF cookie.
 A template form may still carry ``{% csrf_token %}``; it is simply not needed.
 
@@ -24,10 +26,11 @@ from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponseBase
 
 from okta_session_mw.csrf import CSRF_FIELD
-from okta_session_mw.logout import LogoutRequest, cookie_should_be_secure, login_cookie_header
+from okta_session_mw.logout import LogoutRequest, login_cookie_header
 from okta_session_mw.service import SessionService
 from okta_session_mw.session import Session
 
+from .csrf import csrf_state
 from .middleware import LOGOUT_VIEW_MARK, cookie_header, on_server_loop
 from .responses import add_set_cookie, render_reply
 from .service import get_service
@@ -35,33 +38,44 @@ from .service import get_service
 __all__ = [
     "alogin_with_session_token",
     "alogout_view",
+    "csrf_allows",
     "login_with_session_token",
     "logout_csrf_token",
     "logout_view",
 ]
 
 
-def _secure(request: HttpRequest) -> bool:
-    return cookie_should_be_secure(request.scheme or "http", request.get_host())
-
-
 def logout_csrf_token(request: HttpRequest) -> str:
-    """Token for a logout form's ``csrf_token`` field (or the ``X-CSRF-Token`` header)."""
-    service = get_service()
-    return service.logout_guard.token(service.cookie_key(cookie_header(request)))
+    """Token for a form's ``csrf_token`` field (or the ``X-CSRF-Token`` header): logout,
+    or any form ``csrf_allows`` checks. Bound to this browser: its Okta cookie, else a
+    nonce cookie that ``OktaSessionMiddleware`` adds to the response."""
+    return get_service().csrf_token(cookie_header(request), csrf_state(request))
 
 
-def _logout_request(request: HttpRequest, redirect_to: str | None) -> LogoutRequest:
+def _logout_request(
+    request: HttpRequest, redirect_to: str | None = None, token: str | None = None
+) -> LogoutRequest:
     method = request.method or "GET"
+    if token is None and method == "POST":
+        token = request.POST.get(CSRF_FIELD)
     return LogoutRequest(
         method=method,
         scheme=request.scheme or "http",
         host=request.get_host(),
         headers=request.headers,
         cookie_header=cookie_header(request),
-        form_token=request.POST.get(CSRF_FIELD) if method == "POST" else None,
+        form_token=token,
         redirect_to=redirect_to,
     )
+
+
+def csrf_allows(request: HttpRequest, token: str | None = None) -> bool:
+    """The logout CSRF rule, for the app's own state-changing forms (a sign-in form
+    too): a foreign ``Origin`` (else ``Referer``) is refused whatever the token says,
+    the app's own origin passes, and with neither header the POST needs a token from
+    ``logout_csrf_token`` made for this browser (read from ``X-CSRF-Token`` or the
+    ``csrf_token`` field unless ``token`` is given)."""
+    return get_service().csrf_allows(_logout_request(request, token=token))
 
 
 def logout_view(request: HttpRequest, redirect_to: str | None = None) -> HttpResponseBase:
@@ -94,10 +108,10 @@ setattr(alogout_view, LOGOUT_VIEW_MARK, True)
 
 
 def _set_login_cookie(
-    service: SessionService, request: HttpRequest, response: HttpResponseBase, session: Session
+    service: SessionService, response: HttpResponseBase, session: Session
 ) -> None:
-    header = login_cookie_header(session, secure=_secure(request))
-    add_set_cookie(response, header)
+    """``sid``, ``Secure`` by ``COOKIE_SECURE`` (never by the request's host)."""
+    add_set_cookie(response, login_cookie_header(service.config, session))
 
 
 def login_with_session_token(
@@ -110,7 +124,7 @@ def login_with_session_token(
     """
     service = get_service()
     session = service.login(session_token)
-    _set_login_cookie(service, request, response, session)
+    _set_login_cookie(service, response, session)
     return session
 
 
@@ -123,5 +137,5 @@ async def alogin_with_session_token(
         session = await service.alogin(session_token)
     else:  # an async view under WSGI: the sync client, in the request's thread
         session = await sync_to_async(service.login)(session_token)
-    _set_login_cookie(service, request, response, session)
+    _set_login_cookie(service, response, session)
     return session

@@ -21,6 +21,7 @@ urlpatterns = [
     path("login/", views.login),
     path("alogin/", views.alogin),
     path("logout-form/", views.logout_form),
+    path("change/", views.change),
     path("alogout/", alogout_view),
     path("bye/", alogout_view, {"redirect_to": "/see-you/"}),
     path("okta/", include("okta_session_mw.integrations.django.urls")),

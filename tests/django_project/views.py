@@ -7,10 +7,12 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import engines
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 
 from okta_session_mw.integrations.django import (
     OktaSessionRequiredMixin,
     alogin_with_session_token,
+    csrf_allows,
     get_okta_session,
     login_with_session_token,
     okta_session_required,
@@ -98,3 +100,10 @@ def logout_form(request: HttpRequest) -> HttpResponse:
         '<input name="{{ okta_csrf_field }}" value="{{ okta_logout_csrf_token }}">'
     )
     return HttpResponse(template.render({}, request))
+
+
+@csrf_exempt  # the library's rule is the one under test
+def change(request: HttpRequest) -> HttpResponse:
+    """An app's own state-changing form, guarded by ``csrf_allows``."""
+    allowed = csrf_allows(request)
+    return HttpResponse("changed" if allowed else "refused", status=200 if allowed else 403)
