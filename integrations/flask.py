@@ -162,7 +162,7 @@ def _attach_session(service: SessionService) -> None:
         resolution = _NOT_LOOKED_UP
     else:
         resolution = service.resolve_request(
-            environ.get("HTTP_COOKIE"), environ.get("PATH_INFO", "")
+            environ.get("HTTP_COOKIE"), environ.get("PATH_INFO", ""), current.remote_addr
         )
     state = cast("LocalProxy[Any]", g)._get_current_object()
     state._okta_session_resolution = resolution

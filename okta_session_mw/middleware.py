@@ -61,7 +61,10 @@ class OktaSessionMiddleware:
             await self.app(scope, receive, send)
             return
         scope[SERVICE_KEY] = self.service
-        ready = self.service.prepare(asgi_cookie_header(scope["headers"]), scope["path"])
+        peer = scope.get("client")  # the transport peer: never a forgeable header
+        ready = self.service.prepare(
+            asgi_cookie_header(scope["headers"]), scope["path"], peer[0] if peer else None
+        )
         resolution = ready if isinstance(ready, Resolution) else await self.service.afinish(ready)
         scope[RESOLUTION_KEY] = resolution
         scope["okta_session"] = resolution.session

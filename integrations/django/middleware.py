@@ -66,11 +66,16 @@ class _PendingResolution:
     __slots__ = ("_on_server_loop", "_ready", "service")
 
     def __init__(
-        self, service: SessionService, cookie: str | None, path: str, on_server_loop: bool
+        self,
+        service: SessionService,
+        cookie: str | None,
+        path: str,
+        on_server_loop: bool,
+        client: str | None = None,
     ) -> None:
         self.service = service
         self._on_server_loop = on_server_loop
-        self._ready: Resolution | Lookup = service.prepare(cookie, path)
+        self._ready: Resolution | Lookup = service.prepare(cookie, path, client)
 
     @property
     def known(self) -> Resolution | None:
@@ -129,6 +134,7 @@ def _attach(request: HttpRequest) -> None:
         cookie_header(request),
         request.path,
         on_server_loop(request),
+        request.META.get("REMOTE_ADDR") or None,
     )
     target: Any = request  # Django's request accepts new attributes; its stubs do not say so
     setattr(target, _STATE, pending)
