@@ -303,7 +303,7 @@ class SessionService:
                 cache, self._async_client_factory(), self.config.timeout, self.stats, self.clock
             )
             self._async_drivers[loop] = driver
-            driver.client.add_rate_limit_listener(self._observe_rate_limit)
+            self._listen(driver.client)
             # Close the client when its loop shuts down (asyncio.run, anyio, uvicorn all
             # finalize async generators then), so short-lived loops (a TestClient used
             # without `with`, async_to_sync) leave no open sockets behind.
@@ -311,6 +311,13 @@ class SessionService:
             await guard.asend(None)
             self._loop_guards[loop] = guard
         return driver
+
+    def _listen(self, client: object) -> None:
+        """Have ``client`` report every answer's figures (a stand-in client without
+        ``add_rate_limit_listener`` reports none: the gate then learns only from 429s)."""
+        listen = getattr(client, "add_rate_limit_listener", None)
+        if listen is not None:
+            listen(self._observe_rate_limit)
 
     def _observe_rate_limit(self, operation: str, rate_limit: RateLimit) -> None:
         """Every answer's figures, from every client of this service, feed the gate."""
@@ -392,7 +399,7 @@ class SessionService:
                         api_token=self.config.api_token,
                         timeout=self.config.timeout,
                     )
-                    client.add_rate_limit_listener(self._observe_rate_limit)
+                    self._listen(client)
                     cache: SessionCache = self.cache
                     self._sync_driver = SyncDriver(
                         cache, client, self.config.timeout, self.stats, self.clock
