@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import ipaddress
 import math
 import threading
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ __all__ = [
     "BucketFigures",
     "RateLimitGate",
     "Spender",
+    "address_key",
     "admits",
     "bucket_of",
     "reserve_of",
@@ -115,8 +117,24 @@ def _bounded(seconds: float | None) -> float:
     return min(max(seconds, 1.0), MAX_RATE_LIMIT_PAUSE)
 
 
+def address_key(address: str) -> str:
+    """The unit an allowance is kept for: an IPv4 address, or an IPv6 address's /64
+    (one subscriber gets a whole /64, so counting single IPv6 addresses would let one
+    client rotate through billions). Anything else (a socket name) is kept as given."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 class AddressAllowance:
-    """Lookups of never-seen cookies per client address: a token bucket each, holding
+    """Lookups of never-seen cookies per client address (``address_key``: an IPv6
+    client's /64): a token bucket each, holding
     at most ``per_minute`` tokens, refilled at ``per_minute`` a minute. ``per_minute``
     0 turns the bound off. At most ``maxsize`` addresses are remembered (LRU): one
     forgotten starts again with a full bucket, which an attacker gains little from
@@ -135,6 +153,7 @@ class AddressAllowance:
         if self.per_minute <= 0 or address is None:
             return True
         capacity = float(self.per_minute)
+        address = address_key(address)
         with self._lock:
             tokens, then = self._tokens.get(address, (capacity, now))
             tokens = min(capacity, tokens + max(0.0, now - then) * capacity / 60.0)

@@ -17,6 +17,7 @@ from okta_session_mw.budget import (
     AddressAllowance,
     RateLimitGate,
     Spender,
+    address_key,
     bucket_of,
     reserve_of,
 )
@@ -102,6 +103,16 @@ def test_address_allowance_bursts_refills_and_forgets_the_oldest() -> None:
     assert [allowance.take("b", NOW + 21) for _ in range(4)] == [True, True, True, False]
     assert all(allowance.take(None, NOW) for _ in range(10))  # no peer: the reserve bounds it
     assert all(AddressAllowance(0).take("a", NOW) for _ in range(10))  # 0 = off
+
+
+def test_an_ipv6_client_is_counted_by_its_64_so_rotating_addresses_buys_nothing() -> None:
+    assert address_key("2001:db8:1:2:aaaa::1") == address_key("2001:db8:1:2:bbbb::9")
+    assert address_key("2001:db8:1:3::1") != address_key("2001:db8:1:2::1")
+    assert address_key("::ffff:203.0.113.9") == address_key("203.0.113.9") == "203.0.113.9"
+    assert address_key("testclient") == "testclient"  # not an IP: kept as given
+    allowance = AddressAllowance(per_minute=2)
+    taken = [allowance.take(f"2001:db8:1:2::{n:x}", NOW) for n in range(1, 6)]
+    assert taken == [True, True, False, False, False]
 
 
 def test_a_cookie_refused_by_the_bucket_keeps_its_address_token() -> None:
