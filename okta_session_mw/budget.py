@@ -81,7 +81,8 @@ class Spender(enum.Enum):
 @dataclass(slots=True)
 class BucketFigures:
     """What we know of one bucket's window: Okta's last figures, minus the calls we
-    have let through since (so concurrent calls do not all see the same remaining)."""
+    have let through since (so concurrent calls do not all see the same remaining).
+    Conservative: a call that never got an answer stays counted until the window turns."""
 
     limit: int | None = None
     remaining: int | None = None
