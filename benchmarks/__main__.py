@@ -19,6 +19,7 @@ from typing import Any
 
 from benchmarks import (
     asgi_overhead,
+    flood,
     instructions,
     memory,
     miss_path,
@@ -65,6 +66,7 @@ SECTIONS: dict[str, Benchmark] = {
     "wsgi": Benchmark(
         wsgi_overhead.run, {"iterations": 10_000, "rounds": 5}, {"iterations": 200, "rounds": 2}
     ),
+    "flood": Benchmark(flood.run, {}, {"limit": 40, "cached": 4, "flood": 100}),
     "redis": Benchmark(
         _redis_workers, {}, {"workers": (1, 2), "sessions": 5, "seconds": 2.0, "ttl": 1.0}
     ),

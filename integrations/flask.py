@@ -162,7 +162,7 @@ def _attach_session(service: SessionService) -> None:
     current = cast("LocalProxy[Any]", request)._get_current_object()
     environ = current.environ
     resolution = service.resolve_request(
-        wsgi_cookie_header(environ), environ.get("PATH_INFO", "")
+        wsgi_cookie_header(environ), environ.get("PATH_INFO", ""), current.remote_addr
     )
     state = cast("LocalProxy[Any]", g)._get_current_object()
     state._okta_session_resolution = resolution

@@ -10,6 +10,7 @@ the flow contains a token or a cookie.
 
 from __future__ import annotations
 
+import functools
 import http.cookiejar
 import sys
 import time
@@ -98,6 +99,7 @@ class ClientCore:
         self._headers = {"Accept": "application/json", "User-Agent": agent}
         self.last_rate_limit: RateLimit | None = None
         """The ``X-Rate-Limit-*`` figures of the latest response Okta sent."""
+        self._rate_limit_listeners: list[Callable[[str, RateLimit], None]] = []
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(org_url={self.org_url!r})"
@@ -140,10 +142,21 @@ class ClientCore:
             content=call.body,
             extensions={"timeout": extension},
         )
-        return call_flow(call, request, retry=self._retry, clock=time.time, observe=self._observe)
+        observe = functools.partial(self._observe, call.name)
+        return call_flow(call, request, retry=self._retry, clock=time.time, observe=observe)
 
-    def _observe(self, rate_limit: RateLimit) -> None:
+    def add_rate_limit_listener(self, listener: Callable[[str, RateLimit], None]) -> None:
+        """Have ``listener(operation, figures)`` called with the ``X-Rate-Limit-*``
+        figures of every answer, with the name of the operation it answered (the
+        middleware's per-bucket gate learns Okta's budget this way). Adding the same
+        listener twice changes nothing."""
+        if listener not in self._rate_limit_listeners:
+            self._rate_limit_listeners.append(listener)
+
+    def _observe(self, operation: str, rate_limit: RateLimit) -> None:
         self.last_rate_limit = rate_limit
+        for listener in self._rate_limit_listeners:
+            listener(operation, rate_limit)
 
 
 def _header_setting(value: object, setting: str) -> str:

@@ -81,6 +81,13 @@ class OktaSessionConfig:
     """``Secure`` on every cookie the library sets (``sid``, expired cookies, the CSRF
     nonce). None: on, unless ``org_url`` is plain http on loopback (local development).
     Never taken from the request's Host header, which a TLS proxy may rewrite."""
+    rate_limit_reserve: float = 0.2
+    """Fraction of each Okta rate-limit window (``X-Rate-Limit-Limit``) that lookups of
+    cookies with no cached session leave for logouts, refreshes and re-checks of cached
+    sessions; 0 keeps no reserve."""
+    new_cookie_lookups_per_minute: int = 60
+    """Okta lookups of cookies with no cached session allowed per client address (the
+    transport peer; bursts up to this many), refilled evenly over a minute; 0 = no bound."""
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -157,6 +164,20 @@ class OktaSessionConfig:
             set_(self, "cookie_secure", not local)
         elif not isinstance(self.cookie_secure, bool):
             raise ConfigError("cookie_secure", f"must be true or false, got {self.cookie_secure!r}")
+        reserve = self.rate_limit_reserve
+        if isinstance(reserve, bool) or not isinstance(reserve, (int, float)) or not (
+            0 <= reserve < 1
+        ):
+            raise ConfigError(
+                "rate_limit_reserve", f"must be a fraction from 0 up to (not including) 1, "
+                f"got {reserve!r}"
+            )
+        lookups = self.new_cookie_lookups_per_minute
+        if isinstance(lookups, bool) or not isinstance(lookups, int) or lookups < 0:
+            raise ConfigError(
+                "new_cookie_lookups_per_minute",
+                f"must be an integer >= 0 (0 turns the bound off), got {lookups!r}",
+            )
 
     @property
     def secret_key_bytes(self) -> bytes:
@@ -230,8 +251,11 @@ def _non_negative(name: str, value: object) -> None:
         raise ConfigError(name, f"must be a number of seconds >= 0, got {value!r}")
 
 
-_FLOATS = {"cache_ttl", "negative_cache_ttl", "refresh_threshold", "timeout", "stale_if_error"}
-_INTS = {"cache_maxsize", "max_cookie_length"}
+_FLOATS = {
+    "cache_ttl", "negative_cache_ttl", "refresh_threshold", "timeout", "stale_if_error",
+    "rate_limit_reserve",
+}  # fmt: skip
+_INTS = {"cache_maxsize", "max_cookie_length", "new_cookie_lookups_per_minute"}
 _TUPLES = {"cookie_names", "exempt_paths", "allowed_origins"}
 _BOOLS = {"cookie_secure"}
 _TRUE = frozenset({"1", "true", "yes", "on"})

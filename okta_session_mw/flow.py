@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Generator
 from typing import Any, NamedTuple
 
+from okta_session_mw.budget import RateLimitGate, Spender
 from okta_session_mw.cache import CacheEntry
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.effects import (
@@ -41,7 +42,6 @@ from okta_session_mw.errors import (
     OktaSessionError,
 )
 from okta_session_mw.policy import (
-    RateLimitGate,
     RefreshBackoff,
     is_fresh,
     mark_refresh_tried,
@@ -78,8 +78,9 @@ logger = logging.getLogger("okta_session_mw")
 
 
 class Rules(NamedTuple):
-    """What every step of a flow consults, made once per service: the settings, the 429
-    gate, the refresh back-off and the clock."""
+    """What every step of a flow consults, made once per service: the settings, the
+    rate-limit gate (per Okta bucket, with its reserve and per-address allowance), the
+    refresh back-off and the clock."""
 
     config: OktaSessionConfig
     gate: RateLimitGate
@@ -95,7 +96,7 @@ def _wants_refresh(entry: CacheEntry | None, now: float, rules: Rules, key: str)
     """Due (policy), Okta not rate-limited, and no recent failed refresh for this key."""
     return (
         refresh_due(entry, now, rules.config)
-        and not rules.gate.closed(now)
+        and rules.gate.open("refresh_current_session", Spender.KNOWN, now)
         and rules.backoff.allows(key, now)
     )
 
@@ -116,8 +117,13 @@ def answer_without_io(
     return _cached(entry)
 
 
-def resolve(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, Resolution]:
-    """The session for a cookie: cache, else one Okta lookup, then a refresh if due."""
+def resolve(
+    key: str, cookie: str, rules: Rules, client: str | None = None
+) -> Generator[Effect, Any, Resolution]:
+    """The session for a cookie: cache, else one Okta lookup, then a refresh if due.
+
+    ``client`` is the request's transport peer address: lookups of cookies with no
+    cached session are bounded per address (behaviour 14)."""
     clock = rules.clock
     entry: CacheEntry | None = yield CacheGet(key)
     if is_fresh(entry, clock()):
@@ -125,7 +131,8 @@ def resolve(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, Resol
         resolution = _cached(entry)
     else:
         try:
-            entry, resolution = yield Coalesce("lookup:" + key, _lookup(key, cookie, rules))
+            lookup = _lookup(key, cookie, rules, client)
+            entry, resolution = yield Coalesce("lookup:" + key, lookup)
         except OktaSessionError:  # waited too long for a concurrent lookup
             return _fallback(entry, clock())
     # Due for its refresh (one request does it; a lookup that just refreshed marked the
@@ -138,20 +145,27 @@ def resolve(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, Resol
 
 
 def _lookup(
-    key: str, cookie: str, rules: Rules
+    key: str, cookie: str, rules: Rules, client: str | None = None
 ) -> Generator[Effect, Any, tuple[CacheEntry | None, Resolution]]:
-    """Ask Okta unless the cache was filled meanwhile or Okta is gated.
+    """Ask Okta unless the cache was filled meanwhile or the gate refuses the call.
 
     The question is GetCurrentSession, or RefreshCurrentSession when the session we
     last saw is due for its refresh: both answer with the session (or 404), so one
-    call, one timeout, does both.
+    call, one timeout, does both. A cookie with no cached session may not spend the
+    reserve of Okta's window, nor more than its client address's allowance: refused, it
+    reads as "unavailable" (503 on protected views, never a redirect to the login page,
+    which could loop back here) and nothing is cached.
     """
     config, gate, backoff, clock = rules
     entry: CacheEntry | None = yield CacheGet(key)
     if is_fresh(entry, clock()):
         assert entry is not None
         return entry, _cached(entry)
-    if gate.closed(clock()):
+    refreshing = _wants_refresh(entry, clock(), rules, key)
+    operation: Operation = "refresh_current_session" if refreshing else "get_current_session"
+    known = entry is not None and entry.session is not None
+    spender = Spender.KNOWN if known else Spender.NEW_COOKIE
+    if not gate.take(operation, spender, clock(), client):
         return entry, _fallback(entry, clock())
     if not (yield Claim(key)):
         # Another worker is asking Okta about this cookie: take its answer. If none
@@ -160,9 +174,7 @@ def _lookup(
         if shared is not None and is_fresh(shared, clock()):
             return shared, _cached(shared)
         return entry, _fallback(entry, clock())
-    refreshing = _wants_refresh(entry, clock(), rules, key)
     previous = mark_refresh_tried(entry) if refreshing and entry is not None else entry
-    operation: Operation = "refresh_current_session" if refreshing else "get_current_session"
     try:
         session: Session = yield CallOkta(operation, cookie)
     except (OktaNotFoundError, OktaAuthError, InvalidRequestError):
@@ -172,7 +184,7 @@ def _lookup(
         yield CacheSet(key, negative)
         return negative, Resolution(None, Source.MISS)
     except OktaSessionError as exc:
-        _note_failure(exc, gate, clock())
+        _note_failure(exc, gate, operation, clock())
         if refreshing:
             backoff.failed(key, clock())
         return entry, _fallback(entry, clock())
@@ -193,6 +205,8 @@ def _refresh(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, Cach
     entry: CacheEntry | None = yield CacheGet(key)
     if entry is None or not refresh_due(entry, clock(), config):
         return None
+    if not gate.take("refresh_current_session", Spender.KNOWN, clock()):
+        return None
     tried = mark_refresh_tried(entry)
     yield CacheSet(key, tried)  # other requests and workers now skip this expiresAt
     try:
@@ -202,7 +216,7 @@ def _refresh(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, Cach
         yield CacheSet(key, negative)
         return negative
     except OktaSessionError as exc:
-        _note_failure(exc, gate, clock())
+        _note_failure(exc, gate, "refresh_current_session", clock())
         backoff.failed(key, clock())
         yield CacheSet(key, entry)  # not answered: try again after the back-off
         return None
@@ -220,11 +234,15 @@ def _fallback(entry: CacheEntry | None, now: float) -> Resolution:
     return Resolution(None, Source.UNAVAILABLE)
 
 
-def _note_failure(exc: OktaSessionError, gate: RateLimitGate, now: float) -> None:
+def _note_failure(
+    exc: OktaSessionError, gate: RateLimitGate, operation: Operation, now: float
+) -> None:
     if isinstance(exc, OktaRateLimitError):
-        pause = exc.rate_limit.wait_seconds(now)
-        gate.close_for(pause, now)
-        logger.warning("Okta rate limit reached; no Okta calls for %.0f s", gate.until - now)
+        # Only this operation's bucket: a 429 on lookups says nothing about logouts.
+        until = gate.close_for(operation, exc.rate_limit.wait_seconds(now), now)
+        logger.warning(
+            "Okta rate limit reached; no %s calls for %.0f s", operation, until - now
+        )
     else:
         logger.warning("Okta session call failed: %s", type(exc).__name__)
 
@@ -235,21 +253,26 @@ def logout(
     """CloseCurrentSession, then evict by cookie and by session id.
 
     Returns True when Okta closed the session or had none (404 = already closed).
-    The cache is cleared either way, so no worker keeps trusting the cookie. The
+    The cache is cleared either way, so no worker keeps trusting the cookie. Closing a
+    cached session may spend the reserve of Okta's window; a cookie with no cached
+    session may not (anyone can post made-up cookies here). The
     session id comes from the cached entry, or else from a ``sid`` cookie (whose value
     is the id when the app set it after CreateSession), so the session's other cookies
     (``idx``) are evicted too even when this one was not cached.
     """
     gate, clock = rules.gate, rules.clock
     entry: CacheEntry | None = yield CacheGet(key)
-    closed = not gate.closed(clock())  # rate-limited: do not call, say "try again"
+    known = entry is not None and entry.session is not None
+    spender = Spender.KNOWN if known else Spender.NEW_COOKIE
+    # Refused (rate-limited, or no reserve for an unknown cookie): say "try again".
+    closed = gate.take("close_current_session", spender, clock())
     try:
         if closed:
             yield CallOkta("close_current_session", cookie)
     except (OktaNotFoundError, OktaAuthError):
         pass
     except OktaSessionError as exc:
-        _note_failure(exc, gate, clock())
+        _note_failure(exc, gate, "close_current_session", clock())
         closed = False
     yield CacheEvict(key)
     ids = {entry.session.id} if entry is not None and entry.session is not None else set()

@@ -78,9 +78,11 @@ class OktaSessionMiddleware:
         if kind == "websocket" and not self._websocket_allowed(scope):
             cookie = None  # cross-site WebSocket hijacking: never the browser's session
         service, path = self.service, scope["path"]
+        peer = scope.get("client")  # the transport peer: never a forgeable header
         ready = service.prepare(
             cookie,
             path,
+            peer[0] if peer else None,
             logout=service.is_logout_path(_route_path(path, scope.get("root_path", ""))),
         )
         resolution = ready if isinstance(ready, Resolution) else await self.service.afinish(ready)

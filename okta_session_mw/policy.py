@@ -1,4 +1,6 @@
-"""Cache and refresh policy as plain functions of ``(entry, now)``, and the 429 gate.
+"""Cache and refresh policy as plain functions of ``(entry, now)``.
+
+The 429 gate and Okta's rate-limit budget are in ``budget.py``.
 
 Nothing here does I/O or reads a clock: ``now`` is always passed in (epoch seconds),
 so every rule can be tested by stating a time.
@@ -16,19 +18,12 @@ from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.session import Session
 
 __all__ = [
-    "RateLimitGate",
     "RefreshBackoff",
     "negative_entry",
     "positive_entry",
     "refresh_due",
     "stale_usable",
 ]
-
-# When a 429 carries no usable X-Rate-Limit-Reset, wait this long (Okta's windows are a minute).
-DEFAULT_RATE_LIMIT_PAUSE = 60.0
-# Never believe a Reset further ahead than this (a clock skew or a bad header).
-MAX_RATE_LIMIT_PAUSE = 300.0
-
 
 def positive_entry(
     session: Session,
@@ -116,29 +111,3 @@ class RefreshBackoff:
     def failed(self, key: str, now: float) -> None:
         with self._lock:
             self._until[key] = now + REFRESH_RETRY_PAUSE
-
-
-class RateLimitGate:
-    """After a 429, no call to Okta until its ``X-Rate-Limit-Reset`` (behaviour 7)."""
-
-    __slots__ = ("_lock", "_until")
-
-    def __init__(self) -> None:
-        self._until = 0.0
-        self._lock = threading.Lock()
-
-    def closed(self, now: float) -> bool:
-        return now < self._until
-
-    @property
-    def until(self) -> float:
-        return self._until
-
-    def close_for(self, seconds: float | None, now: float) -> None:
-        """Stop calls for ``seconds`` (until Okta's Reset, measured by Okta's clock, so
-        a skewed local clock does not matter); a missing or absurd value is bounded."""
-        if seconds is None:
-            seconds = DEFAULT_RATE_LIMIT_PAUSE
-        until = now + min(max(seconds, 1.0), MAX_RATE_LIMIT_PAUSE)
-        with self._lock:
-            self._until = max(self._until, until)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from okta_session_mw.access import wants_html
+from okta_session_mw.budget import RateLimitGate
 from okta_session_mw.cache import (
     AsyncSessionCache,
     MemorySessionCache,
@@ -30,7 +31,7 @@ from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.cookies import OktaCookies, extract_okta_cookies
 from okta_session_mw.csrf import CsrfState, LogoutGuard, own_origin
 from okta_session_mw.drivers import AsyncDriver, SyncDriver, request_deadline
-from okta_session_mw.errors import ConfigError
+from okta_session_mw.errors import ConfigError, RateLimit
 from okta_session_mw.flow import (
     Flow,
     Resolution,
@@ -48,7 +49,7 @@ from okta_session_mw.logout import (
     logout_reply,
     method_not_allowed_reply,
 )
-from okta_session_mw.policy import RateLimitGate, RefreshBackoff
+from okta_session_mw.policy import RefreshBackoff
 from okta_session_mw.reply import Reply
 from okta_session_mw.session import Session
 from okta_session_mw.stats import SessionStats
@@ -64,6 +65,8 @@ class Lookup:
 
     key: str
     cookie: str
+    client: str | None = None
+    """The transport peer's address (never a header the client could forge)."""
 
     def __repr__(self) -> str:  # the cookie is a credential
         return "Lookup(...)"
@@ -102,7 +105,11 @@ class SessionService:
         self.cache = cache if cache is not None else _default_cache(config, clock)
         # An in-process cache is read directly on the hit path (see ``prepare``).
         self._local_get = self.cache.get if getattr(self.cache, "local", False) else None
-        self.gate = RateLimitGate()
+        self.gate = RateLimitGate(
+            config.rate_limit_reserve,
+            config.new_cookie_lookups_per_minute,
+            max_addresses=config.cache_maxsize,
+        )
         self.refresh_backoff = RefreshBackoff(config.cache_maxsize)
         self._rules = Rules(config, self.gate, self.refresh_backoff, clock)
         self.stats = stats if stats is not None else SessionStats()
@@ -151,11 +158,21 @@ class SessionService:
         return self.is_logout_path(path) or self.is_exempt(path)
 
     def prepare(
-        self, cookie_header: str | None, path: str, *, logout: bool = False
+        self,
+        cookie_header: str | None,
+        path: str,
+        client: str | None = None,
+        *,
+        logout: bool = False,
     ) -> Resolution | Lookup:
         """All of a request's resolution that needs no I/O: the ``Resolution`` for no
         Okta cookie, a path never looked up, or a fresh hit in the in-process cache with
         nothing to refresh; else the ``Lookup`` to hand to ``afinish``/``finish``.
+
+        ``client`` is the transport peer's address as the server saw it (ASGI
+        ``scope["client"]``, WSGI ``REMOTE_ADDR``): lookups of unknown cookies are
+        bounded per address. Behind a proxy, have the server set it from the proxy's
+        header (uvicorn ``--forwarded-allow-ips``, werkzeug ``ProxyFix``).
 
         ``logout`` says the request is for the logout route though ``path`` is not
         ``logout_path``: the app is mounted under a root path (ASGI ``root_path``), or
@@ -171,7 +188,7 @@ class SessionService:
             hit = answer_without_io(entry, self.clock(), self._rules, key)
             if hit is not None:
                 return self.stats.record(hit)
-        return Lookup(key, cookies.header)
+        return Lookup(key, cookies.header, client)
 
     def _sid_key(self, session_id: str) -> str:
         return self._key(f"{SID}={session_id}")
@@ -217,7 +234,7 @@ class SessionService:
         return logout(key, cookies.header, self._rules, cookies.value(SID))
 
     def _resolve_flow(self, lookup: Lookup) -> Flow:
-        return resolve(lookup.key, lookup.cookie, self._rules)
+        return resolve(lookup.key, lookup.cookie, self._rules, lookup.client)
 
     def _logout_answer(
         self, request: LogoutRequest, cookies: OktaCookies | None, closed: bool
@@ -238,11 +255,13 @@ class SessionService:
             )
 
     # -- async (ASGI) -----------------------------------------------------------------
-    async def aresolve_request(self, cookie_header: str | None, path: str) -> Resolution:
+    async def aresolve_request(
+        self, cookie_header: str | None, path: str, client: str | None = None
+    ) -> Resolution:
         """What an adapter calls per request: ``prepare``, then ``afinish`` if needed.
         Exempt paths and requests without an Okta cookie cost nothing, and nothing
         raises (a failure reads as "unavailable")."""
-        ready = self.prepare(cookie_header, path)
+        ready = self.prepare(cookie_header, path, client)
         return ready if isinstance(ready, Resolution) else await self.afinish(ready)
 
     async def aresolve(self, cookie_header: str | None) -> Resolution:
@@ -312,6 +331,7 @@ class SessionService:
                 cache, self._async_client_factory(), self.config.timeout, self.stats, self.clock
             )
             self._async_drivers[loop] = driver
+            self._listen(driver.client)
             # Close the client when its loop shuts down (asyncio.run, anyio, uvicorn all
             # finalize async generators then), so short-lived loops (a TestClient used
             # without `with`, async_to_sync) leave no open sockets behind.
@@ -320,6 +340,17 @@ class SessionService:
             self._loop_guards[loop] = guard
         return driver
 
+    def _listen(self, client: object) -> None:
+        """Have ``client`` report every answer's figures (a stand-in client without
+        ``add_rate_limit_listener`` reports none: the gate then learns only from 429s)."""
+        listen = getattr(client, "add_rate_limit_listener", None)
+        if listen is not None:
+            listen(self._observe_rate_limit)
+
+    def _observe_rate_limit(self, operation: str, rate_limit: RateLimit) -> None:
+        """Every answer's figures, from every client of this service, feed the gate."""
+        self.gate.observe(operation, rate_limit, self.clock())
+
     def _new_async_client(self) -> AsyncOktaSessionClient:
         config = self.config
         return AsyncOktaSessionClient(
@@ -327,9 +358,11 @@ class SessionService:
         )
 
     # -- sync (WSGI) ------------------------------------------------------------------
-    def resolve_request(self, cookie_header: str | None, path: str) -> Resolution:
+    def resolve_request(
+        self, cookie_header: str | None, path: str, client: str | None = None
+    ) -> Resolution:
         """Sync twin of ``aresolve_request``."""
-        ready = self.prepare(cookie_header, path)
+        ready = self.prepare(cookie_header, path, client)
         return ready if isinstance(ready, Resolution) else self.finish(ready)
 
     def resolve(self, cookie_header: str | None) -> Resolution:
@@ -394,6 +427,7 @@ class SessionService:
                         api_token=self.config.api_token,
                         timeout=self.config.timeout,
                     )
+                    self._listen(client)
                     cache: SessionCache = self.cache
                     self._sync_driver = SyncDriver(
                         cache, client, self.config.timeout, self.stats, self.clock

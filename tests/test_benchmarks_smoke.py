@@ -94,7 +94,7 @@ def test_every_section_runs_quick() -> None:
     names = [name for name in SECTIONS if name not in slow]
     sections = run_sections(names, quick=True, overrides={"uvicorn": {"tool": "httpx"}})
     titles = [s.title for s in sections]
-    assert len(sections) == 6, titles  # wsgi gives Flask and Django
+    assert len(sections) == 8, titles  # wsgi gives Flask and Django, flood two shapes
     for section in sections:
         assert section.rows, section.title
         for row in section.rows:
@@ -107,6 +107,10 @@ def test_every_section_runs_quick() -> None:
                for n in uvicorn.notes), uvicorn.notes  # fmt: skip
     miss = next(s for s in sections if s.title.startswith("Cache-miss"))
     assert miss.rows[0].result == "10 for 10 cookies"  # one Okta call per cookie
+    floods = [s for s in sections if s.title.startswith("Flood")]
+    assert [r.target for s in floods for r in s.rows if r.target] == [
+        "all served, < 5 s: MET"
+    ] * 2  # cached users served and logged out, a new user signed in at once
     plain, markdown = render(sections), render(sections, markdown=True)
     assert all(title in plain and title in markdown for title in titles)
 

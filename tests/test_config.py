@@ -46,6 +46,10 @@ def test_defaults_are_sensible() -> None:
         ({"login_url": "/login\r\nX: y"}, "login_url"),
         ({"login_url": "https://"}, "login_url"),
         ({"post_logout_redirect": "/au revoir\n"}, "post_logout_redirect"),
+        ({"rate_limit_reserve": 1.0}, "rate_limit_reserve"),
+        ({"rate_limit_reserve": -0.1}, "rate_limit_reserve"),
+        ({"new_cookie_lookups_per_minute": -1}, "new_cookie_lookups_per_minute"),
+        ({"new_cookie_lookups_per_minute": 2.5}, "new_cookie_lookups_per_minute"),
     ],
 )
 def test_bad_values_fail_naming_the_setting(kwargs: dict[str, object], setting: str) -> None:
@@ -66,6 +70,8 @@ def test_from_env_converts_text() -> None:
         "OKTA_EXEMPT_PATHS": "/static,/health",
         "OKTA_API_TOKEN": "tok-123",
         "OKTA_CLIENT_ID": "ignored: not ours",
+        "OKTA_RATE_LIMIT_RESERVE": "0.3",
+        "OKTA_NEW_COOKIE_LOOKUPS_PER_MINUTE": "0",
     }
     config = OktaSessionConfig.from_env(env)
     assert config.cache_ttl == 30.0
@@ -74,6 +80,8 @@ def test_from_env_converts_text() -> None:
     assert config.accepted_statuses == {SessionStatus.ACTIVE, SessionStatus.MFA_REQUIRED}
     assert config.exempt_paths == ("/static", "/health")
     assert config.api_token == "tok-123"
+    assert config.rate_limit_reserve == 0.3
+    assert config.new_cookie_lookups_per_minute == 0
 
 
 def test_from_env_needs_org_url_and_numbers() -> None:

@@ -594,3 +594,25 @@ def test_set_cookie_round_trip_keeps_the_core_attributes(
         "samesite",
         "secure",
     }
+
+
+# -- issue 10 item 2: never-seen cookies bounded per client address -----------------------
+
+
+def test_i10_02_django_bounds_never_seen_cookie_lookups_per_remote_addr(
+    okta: FakeOkta, settings: SettingsWrapper
+) -> None:
+    settings.OKTA_SESSION = {**settings.OKTA_SESSION, "NEW_COOKIE_LOOKUPS_PER_MINUTE": 2}
+    reset_service()
+    attacker = Client(REMOTE_ADDR="203.0.113.5")
+    statuses = [
+        attacker.get(
+            "/protected/",
+            headers={"Cookie": f"sid=102made-up-{n}", "X-Forwarded-For": f"10.0.0.{n}", **API},
+        ).status_code
+        for n in range(6)
+    ]
+    assert _gets(okta) <= 3  # 2, plus at most one refilled: a forged header buys none
+    assert statuses.count(503) >= 3
+    user = Client(REMOTE_ADDR="198.51.100.7")
+    assert user.get("/protected/", headers={"Cookie": _cookie(okta), **API}).status_code == 200

@@ -198,3 +198,29 @@ def test_recorded_call_repr_masks_credentials(fake: FakeOkta, http: httpx.Client
     assert "'SSWS ***'" in text
     assert "'Bearer ***'" in text
     assert "{'sid': '***'}" in text
+
+
+def test_endpoint_layout_counts_each_method_and_path_template_apart() -> None:
+    fake = FakeOkta(rate_limit=2, rate_limit_buckets="endpoint", clock=lambda: EPOCH)
+    with served(fake) as http:
+        for _ in range(2):
+            http.get(ME)
+        assert http.get(ME).status_code == 429
+        assert http.delete(ME).status_code == 404  # DELETE /me: a bucket of its own
+        assert _figures(http.get("/api/v1/sessions/102a"))[1] == 1  # GET /{id}: its own too
+        assert _figures(http.get("/api/v1/sessions/102b"))[1] == 0  # one template, one bucket
+
+
+def test_one_bucket_can_have_its_own_limit_and_block() -> None:
+    fake = FakeOkta(rate_limit=5, rate_limit_buckets="endpoint", clock=lambda: EPOCH)
+    fake.set_rate_limit(1, bucket="GET /api/v1/sessions/me")
+    with served(fake) as http:
+        assert _figures(http.get(ME))[:2] == (1, 0)
+        assert _figures(http.delete(ME))[:2] == (5, 4)
+        fake.rate_limit_until(EPOCH + 10, bucket="DELETE /api/v1/sessions/me")
+        assert http.delete(ME).status_code == 429
+        assert http.get("/api/v1/sessions/102a").status_code != 429
+        fake.rate_limit_until(None, bucket="DELETE /api/v1/sessions/me")
+        assert http.delete(ME).status_code == 404
+    with pytest.raises(ValueError, match="rate_limit_buckets"):
+        FakeOkta(rate_limit_buckets="per-user")

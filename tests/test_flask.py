@@ -818,3 +818,26 @@ def test_i10_05_refused_logout_makes_no_okta_call(
         assert okta.session(sid) is not None
     finally:
         extension.close()
+
+
+# -- issue 10 item 2: never-seen cookies bounded per client address -----------------------
+
+
+def test_i10_02_flask_bounds_never_seen_cookie_lookups_per_remote_addr(okta: FakeOkta) -> None:
+    settings = okta_settings(okta, OKTA_NEW_COOKIE_LOOKUPS_PER_MINUTE=2)
+    with flask_app(**settings) as (app, _):
+        attacker = app.test_client(use_cookies=False)
+        statuses = [
+            attacker.get(
+                "/private",
+                headers={"cookie": f"sid=102made-up-{n}", "x-forwarded-for": f"10.0.0.{n}"},
+                environ_base={"REMOTE_ADDR": "203.0.113.5"},
+            ).status_code
+            for n in range(6)
+        ]
+        assert me_calls(okta) <= 3  # 2, plus at most one refilled: a forged header buys none
+        assert statuses.count(503) >= 3  # "unavailable", not a redirect to the login page
+        _, cookie = signed_in(okta)
+        user = app.test_client(use_cookies=False)
+        page = user.get("/private", headers=cookie, environ_base={"REMOTE_ADDR": "198.51.100.7"})
+        assert page.status_code == 200

@@ -1,4 +1,4 @@
-"""Cache and refresh policy as plain functions of (entry, now), and the 429 gate."""
+"""Cache and refresh policy as plain functions of (entry, now) (the gate: test_budget.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import pytest
 
 from okta_session_mw import OktaSessionConfig, Session
 from okta_session_mw.policy import (
-    MAX_RATE_LIMIT_PAUSE,
-    RateLimitGate,
     is_fresh,
     mark_refresh_tried,
     negative_entry,
@@ -84,18 +82,6 @@ def test_refresh_disabled_with_zero_threshold() -> None:
     config = OktaSessionConfig(org_url="https://example.okta.com", refresh_threshold=0)
     assert not refresh_due(positive_entry(session(5), NOW, config), NOW, config)
 
-
-def test_gate_closes_for_the_pause_and_bounds_it() -> None:
-    gate = RateLimitGate()
-    assert not gate.closed(NOW)
-    gate.close_for(30, NOW)
-    assert gate.closed(NOW + 29.9)
-    assert not gate.closed(NOW + 30)
-    gate.close_for(10_000, NOW)  # absurd Reset: bounded
-    assert gate.until == NOW + MAX_RATE_LIMIT_PAUSE
-    other = RateLimitGate()
-    other.close_for(None, NOW)  # no Reset header: pause a window
-    assert other.closed(NOW + 59)
 
 
 def test_rate_limit_wait_uses_oktas_clock_not_ours() -> None:

@@ -74,7 +74,9 @@ class _PendingResolution:
     def __init__(self, service: SessionService, request: HttpRequest) -> None:
         self.service = service
         self._request = request
-        self._ready: Resolution | Lookup = service.prepare(cookie_header(request), request.path)
+        self._ready: Resolution | Lookup = service.prepare(
+            cookie_header(request), request.path, _client(request)
+        )
         self._routed = False
 
     def _pending_lookup(self) -> Resolution | Lookup:
@@ -87,7 +89,7 @@ class _PendingResolution:
             if has_cookie and for_logout_view(self._request):
                 request = self._request
                 self._ready = ready = self.service.prepare(
-                    cookie_header(request), request.path, logout=True
+                    cookie_header(request), request.path, _client(request), logout=True
                 )
         return ready
 
@@ -145,6 +147,11 @@ def for_logout_view(request: HttpRequest) -> bool:
         except Resolver404:
             return False
     return getattr(match.func, LOGOUT_VIEW_MARK, False) is True
+
+
+def _client(request: HttpRequest) -> str | None:
+    """The transport peer's address (never a forgeable header such as X-Forwarded-For)."""
+    return request.META.get("REMOTE_ADDR") or None
 
 
 def on_server_loop(request: HttpRequest) -> bool:

@@ -228,7 +228,7 @@ async def handle(fake: FakeOkta, scope: Scope, receive: Receive, send: Send) -> 
         await asyncio.sleep(faults.latency)
     if faults.drop_connection:
         raise DropConnection
-    allowed, rate = fake._take_rate(request.path)
+    allowed, rate = fake._take_rate(request.method, request.path)
     if faults.garbage_body:
         reply = _Reply(faults.status or 200, _GARBAGE, "text/html; charset=utf-8")
     elif faults.status is not None:

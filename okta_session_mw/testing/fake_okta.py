@@ -20,7 +20,12 @@ from dataclasses import replace
 from okta_session_mw.testing.fake_app import handle
 from okta_session_mw.testing.fake_faults import FaultEffect, FaultPlan
 from okta_session_mw.testing.fake_json import AMR_VALUES, SESSION_STATUSES, okta_id
-from okta_session_mw.testing.fake_rate_limit import RateLimiter, RateLimitState, bucket_for
+from okta_session_mw.testing.fake_rate_limit import (
+    BUCKET_LAYOUTS,
+    RateLimiter,
+    RateLimitState,
+    bucket_for,
+)
 from okta_session_mw.testing.fake_records import FakeSession, FakeUser, RecordedCall
 from okta_session_mw.testing.server import Receive, Scope, Send, serve_asgi
 
@@ -37,7 +42,9 @@ class FakeOkta:
     ``idle_timeout`` and ``max_lifetime`` (seconds) set every session's
     ``expiresAt = min(now + idle_timeout, createdAt + max_lifetime)``; a refresh
     recomputes it, a GET does not. ``rate_limit`` requests per ``rate_limit_window``
-    seconds are allowed per bucket. ``bearer_tokens`` are OAuth2 access tokens accepted
+    seconds are allowed per bucket; ``rate_limit_buckets`` says which endpoints share
+    one (``"sessions"``, as Okta documents it, or ``"endpoint"``: see
+    ``fake_rate_limit``). ``bearer_tokens`` are OAuth2 access tokens accepted
     on the ``/sessions/{id}`` operations. ``clock`` gives epoch seconds.
     """
 
@@ -50,6 +57,7 @@ class FakeOkta:
         max_lifetime: float = 86400.0,
         rate_limit: int = 600,
         rate_limit_window: float = 60.0,
+        rate_limit_buckets: str = "sessions",
         session_token_ttl: float = 300.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -57,6 +65,9 @@ class FakeOkta:
             raise ValueError("idle_timeout, max_lifetime and session_token_ttl must be > 0")
         if not api_token.strip():
             raise ValueError("api_token must not be empty (a bare 'SSWS' would pass)")
+        if rate_limit_buckets not in BUCKET_LAYOUTS:
+            raise ValueError(f"rate_limit_buckets must be one of {BUCKET_LAYOUTS}")
+        self.rate_limit_buckets = rate_limit_buckets
         self.api_token = api_token
         self.bearer_tokens = frozenset(bearer_tokens)
         self.idle_timeout = idle_timeout
@@ -291,19 +302,24 @@ class FakeOkta:
         with self._lock:
             return self._faults.take(path)
 
-    def set_rate_limit(self, limit: int, window: float = 60.0) -> None:
-        """Allow ``limit`` requests per ``window`` seconds per bucket; windows restart now."""
+    def set_rate_limit(
+        self, limit: int, window: float = 60.0, *, bucket: str | None = None
+    ) -> None:
+        """Allow ``limit`` requests per ``window`` seconds per bucket (or in ``bucket``
+        only, e.g. ``"GET /api/v1/sessions/me"``); those windows restart now."""
         with self._lock:
-            self._rate.configure(limit, window)
+            self._rate.configure(limit, window, bucket)
 
-    def rate_limit_until(self, reset_epoch: float | None) -> None:
-        """Answer 429 (``X-Rate-Limit-Reset: reset_epoch``) until then; ``None`` lifts it."""
+    def rate_limit_until(self, reset_epoch: float | None, *, bucket: str | None = None) -> None:
+        """Answer 429 (``X-Rate-Limit-Reset: reset_epoch``) until then, in every bucket
+        or in ``bucket`` only; ``None`` lifts it."""
         with self._lock:
-            self._rate.block_until(reset_epoch)
+            self._rate.block_until(reset_epoch, bucket)
 
-    def _take_rate(self, path: str) -> tuple[bool, RateLimitState]:
+    def _take_rate(self, method: str, path: str) -> tuple[bool, RateLimitState]:
         with self._lock:
-            return self._rate.take(bucket_for(path), self.now())
+            bucket = bucket_for(path, method, self.rate_limit_buckets)
+            return self._rate.take(bucket, self.now())
 
 
 @contextlib.contextmanager

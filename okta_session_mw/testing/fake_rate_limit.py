@@ -2,9 +2,16 @@
 
 Okta counts requests per endpoint bucket in one-minute windows and reports the state in
 ``X-Rate-Limit-Limit/Remaining/Reset`` (Reset in epoch seconds) on every response
-(okta-sessions.md section 4). The fake keeps one bucket for ``/api/v1/authn`` and one for
-``/api/v1/sessions*``, both with the configured limit. ``FakeOkta`` holds its lock around
-every call.
+(okta-sessions.md section 4). Which endpoints share a bucket is per org (the Admin
+Console's rate-limit dashboard shows it), so the fake has two layouts:
+
+* ``"sessions"`` (the default, as Okta documented it): one bucket for every
+  ``/api/v1/sessions*`` call and one for ``/api/v1/authn``;
+* ``"endpoint"``: each method and path template its own bucket, named like
+  ``"GET /api/v1/sessions/me"`` or ``"DELETE /api/v1/sessions/{id}"``.
+
+Every bucket has the default limit unless given its own. ``FakeOkta`` holds its lock
+around every call.
 """
 
 from __future__ import annotations
@@ -12,7 +19,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["RateLimitState", "RateLimiter", "bucket_for"]
+__all__ = ["BUCKET_LAYOUTS", "RateLimitState", "RateLimiter", "bucket_for"]
+
+BUCKET_LAYOUTS = ("sessions", "endpoint")
+_SESSIONS = "/api/v1/sessions"
+_AUTHN = "/api/v1/authn"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +48,19 @@ class _Window:
     used: int = 0
 
 
-def bucket_for(path: str) -> str:
-    for bucket in ("/api/v1/authn", "/api/v1/sessions"):
-        if path == bucket or path.startswith(bucket + "/"):
-            return bucket
+def _template(path: str) -> str:
+    """``/api/v1/sessions/102abc/lifecycle/refresh`` -> ``.../{id}/lifecycle/refresh``."""
+    parts = path.split("/")  # "", "api", "v1", "sessions", id, ...
+    if len(parts) > 4 and parts[4] != "me":
+        parts[4] = "{id}"
+    return "/".join(parts)
+
+
+def bucket_for(path: str, method: str = "GET", layout: str = "sessions") -> str:
+    """The bucket a request is counted in, under ``layout`` (see the module docstring)."""
+    for prefix in (_AUTHN, _SESSIONS):
+        if path == prefix or path.startswith(prefix + "/"):
+            return prefix if layout == "sessions" else f"{method.upper()} {_template(path)}"
     return "other"
 
 
@@ -49,30 +69,43 @@ class RateLimiter:
 
     def __init__(self, limit: int, window: float) -> None:
         self.configure(limit, window)
-        self._blocked_until: float | None = None
+        self._blocked_until: dict[str | None, float] = {}
 
-    def configure(self, limit: int, window: float) -> None:
-        """New limit and window length; every window starts afresh."""
+    def configure(self, limit: int, window: float, bucket: str | None = None) -> None:
+        """New limit and window length for ``bucket`` (None: the default for every
+        bucket, and each bucket's own limit is dropped); its windows start afresh."""
         if limit < 0 or window <= 0:
             raise ValueError("rate limit must be >= 0 and its window > 0 seconds")
-        self.limit = limit
-        self.window = window
-        self._windows: dict[str, _Window] = {}
+        if bucket is None:
+            self.limit = limit
+            self.window = window
+            self._own: dict[str, tuple[int, float]] = {}
+            self._windows: dict[str, _Window] = {}
+        else:
+            self._own[bucket] = (limit, window)
+            self._windows.pop(bucket, None)
 
-    def block_until(self, reset_epoch: float | None) -> None:
-        """Answer 429 to everything until ``reset_epoch`` (fake clock); ``None`` lifts it."""
-        self._blocked_until = reset_epoch
+    def block_until(self, reset_epoch: float | None, bucket: str | None = None) -> None:
+        """Answer 429 until ``reset_epoch`` (fake clock) to ``bucket`` (None: every
+        bucket); ``None`` lifts the block."""
+        if reset_epoch is None:
+            self._blocked_until.pop(bucket, None)
+        else:
+            self._blocked_until[bucket] = reset_epoch
 
     def take(self, bucket: str, now: float) -> tuple[bool, RateLimitState]:
-        if self._blocked_until is not None:
-            if now < self._blocked_until:
-                return False, RateLimitState(self.limit, 0, math.ceil(self._blocked_until))
-            self._blocked_until = None
+        limit, length = self._own.get(bucket, (self.limit, self.window))
+        for blocked in (None, bucket):
+            until = self._blocked_until.get(blocked)
+            if until is not None and now < until:
+                return False, RateLimitState(limit, 0, math.ceil(until))
+            if until is not None:
+                del self._blocked_until[blocked]
         window = self._windows.get(bucket)
         if window is None or now >= window.ends_at:
-            window = self._windows[bucket] = _Window(now + self.window)
+            window = self._windows[bucket] = _Window(now + length)
         reset = math.ceil(window.ends_at)
-        if window.used >= self.limit:
-            return False, RateLimitState(self.limit, 0, reset)
+        if window.used >= limit:
+            return False, RateLimitState(limit, 0, reset)
         window.used += 1
-        return True, RateLimitState(self.limit, self.limit - window.used, reset)
+        return True, RateLimitState(limit, limit - window.used, reset)
