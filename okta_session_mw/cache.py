@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
 
-from cachetools import TLRUCache, TTLCache
+from cachetools import TTLCache
 
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.session import Session
@@ -103,19 +103,17 @@ class AsyncSessionCache(Protocol):
     async def aevict_session(self, session_id: str) -> None: ...
 
 
-def _index_deadline(_key: str, value: tuple[tuple[str, ...], float], _now: float) -> float:
-    return value[1]
-
-
 class MemorySessionCache:
     """Bounded in-process cache (LRU, per-entry expiry), safe across threads.
 
     The entries live in an ``OrderedDict`` used as an LRU whose items expire at their
     ``stale_until``: the read on every request is one dict lookup, one clock read and
     one ``move_to_end`` (cachetools' ``TLRUCache`` cost several times that, measured on
-    the hit path). A small index from session id to keys lets logout and admin revoke
-    evict a session however many cookies (``sid`` and ``idx``) point at it. The lock is
-    never held across an ``await``: no method here awaits anything.
+    the hit path). An index from session id to keys lets logout and admin revoke evict
+    a session however many cookies (``sid`` and ``idx``) point at it; it is updated
+    wherever an entry comes or goes, so it lists every entry that can still be served
+    (and is bounded by them). The lock is never held across an ``await``: no method
+    here awaits anything.
     """
 
     def __init__(
@@ -124,9 +122,7 @@ class MemorySessionCache:
         self._entries: OrderedDict[str, CacheEntry] = OrderedDict()
         self._maxsize = maxsize
         self._timer = timer
-        self._by_session: TLRUCache[str, tuple[tuple[str, ...], float]] = TLRUCache(
-            maxsize, _index_deadline, timer
-        )
+        self._by_session: dict[str, tuple[str, ...]] = {}
         # Cookies and sessions just logged out or revoked: a lookup that was already
         # under way must not put them back (its answer predates the logout).
         self._ended: TTLCache[str, bool] = TTLCache(maxsize, ended_ttl, timer)
@@ -137,7 +133,7 @@ class MemorySessionCache:
         with self._lock:
             now = self._timer()
             for key in [k for k, e in self._entries.items() if e.stale_until <= now]:
-                del self._entries[key]
+                self._drop(key)
             return len(self._entries)
 
     local = True
@@ -149,7 +145,7 @@ class MemorySessionCache:
             if entry is None:
                 return None
             if entry.stale_until <= self._timer():
-                del self._entries[key]
+                self._drop(key)
                 return None
             self._entries.move_to_end(key)
             return entry
@@ -162,37 +158,40 @@ class MemorySessionCache:
             if entry.session is not None and (
                 key in self._ended or "id:" + entry.session.id in self._ended
             ):
-                self._entries.pop(key, None)
+                self._drop(key)
                 return
             entries = self._entries
+            if key in entries:
+                self._drop(key)
             entries[key] = entry
-            entries.move_to_end(key)
-            while len(entries) > self._maxsize:
-                entries.popitem(last=False)  # the least recently used
             if entry.session is not None:
                 sid = entry.session.id
-                keys, until = self._by_session.get(sid, ((), 0.0))
-                if key not in keys:
-                    keys = (*keys, key)
-                self._by_session[sid] = (keys, max(until, entry.stale_until))
+                self._by_session[sid] = (*self._by_session.get(sid, ()), key)
+            while len(entries) > self._maxsize:
+                self._drop(next(iter(entries)))  # the least recently used
 
     def evict(self, key: str) -> None:
         with self._lock:
-            self._entries.pop(key, None)
+            self._drop(key)
             self._ended[key] = True
 
     def evict_session(self, session_id: str) -> None:
         with self._lock:
             self._ended["id:" + session_id] = True
-            keys, _ = self._by_session.pop(session_id, ((), 0.0))
-            for key in keys:
-                entry = self._entries.get(key)
-                if (
-                    entry is not None
-                    and entry.session is not None
-                    and entry.session.id == session_id
-                ):
-                    del self._entries[key]
+            for key in self._by_session.get(session_id, ()):
+                self._drop(key)
+
+    def _drop(self, key: str) -> CacheEntry | None:
+        """Remove ``key``'s entry and its place in the index (the lock is held)."""
+        entry = self._entries.pop(key, None)
+        if entry is not None and entry.session is not None:
+            sid = entry.session.id
+            keys = tuple(k for k in self._by_session.get(sid, ()) if k != key)
+            if keys:
+                self._by_session[sid] = keys
+            else:
+                self._by_session.pop(sid, None)
+        return entry
 
     async def aget(self, key: str) -> CacheEntry | None:
         return self.get(key)
