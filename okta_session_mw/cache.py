@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
 
-from cachetools import TTLCache
+from cachetools import TLRUCache
 
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.session import Session
@@ -64,8 +64,10 @@ def keyed_hmac(secret: bytes) -> hmac.HMAC:
 
 
 def ended_ttl(config: OktaSessionConfig) -> float:
-    """How long a logged-out cookie or session may not be cached again: longer than any
-    lookup that was already under way can take."""
+    """The least time a logged-out cookie or session stays "ended" (refused by ``set``
+    and reported by ``ended``): longer than any lookup that was already under way can
+    take. The in-process cache keeps the mark longer when an evicted entry could have
+    been served stale for longer."""
     return max(60.0, 4 * config.timeout)
 
 
@@ -84,6 +86,11 @@ class SessionCache(Protocol):
     entry is stored), so wait for its entry. A cache shared by several processes stores
     the claim for ``ttl`` seconds at most and drops it when ``set`` stores the entry; a
     process-local cache always says True.
+
+    ``evict(key)`` and ``evict_session(id)`` also remember that the cookie or the
+    session ended: ``set`` then refuses to store a live session for it, and
+    ``ended(key, id)`` answers True, for as long as anything of it could still be
+    served (a lookup already under way, or a stale entry's ``stale_until``).
     """
 
     def get(self, key: str) -> CacheEntry | None: ...
@@ -91,6 +98,7 @@ class SessionCache(Protocol):
     def set(self, key: str, entry: CacheEntry) -> None: ...
     def evict(self, key: str) -> None: ...
     def evict_session(self, session_id: str) -> None: ...
+    def ended(self, key: str, session_id: str) -> bool: ...
 
 
 class AsyncSessionCache(Protocol):
@@ -101,6 +109,11 @@ class AsyncSessionCache(Protocol):
     async def aset(self, key: str, entry: CacheEntry) -> None: ...
     async def aevict(self, key: str) -> None: ...
     async def aevict_session(self, session_id: str) -> None: ...
+    async def aended(self, key: str, session_id: str) -> bool: ...
+
+
+def _marker_deadline(_key: str, until: float, _now: float) -> float:
+    return until
 
 
 class MemorySessionCache:
@@ -123,9 +136,11 @@ class MemorySessionCache:
         self._maxsize = maxsize
         self._timer = timer
         self._by_session: dict[str, tuple[str, ...]] = {}
-        # Cookies and sessions just logged out or revoked: a lookup that was already
-        # under way must not put them back (its answer predates the logout).
-        self._ended: TTLCache[str, bool] = TTLCache(maxsize, ended_ttl, timer)
+        # Cookies and sessions logged out or revoked, each until nothing of it can be
+        # served any more: a lookup that was already under way must neither put it back
+        # (its answer predates the logout) nor hand it to a request (behaviour 13).
+        self._ended: TLRUCache[str, float] = TLRUCache(maxsize, _marker_deadline, timer)
+        self._ended_ttl = ended_ttl
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -172,14 +187,21 @@ class MemorySessionCache:
 
     def evict(self, key: str) -> None:
         with self._lock:
-            self._drop(key)
-            self._ended[key] = True
+            entry = self._drop(key)
+            self._mark_ended(key, entry.stale_until if entry is not None else 0.0)
 
     def evict_session(self, session_id: str) -> None:
         with self._lock:
-            self._ended["id:" + session_id] = True
+            until = 0.0
             for key in self._by_session.get(session_id, ()):
-                self._drop(key)
+                entry = self._drop(key)
+                if entry is not None:
+                    until = max(until, entry.stale_until)
+            self._mark_ended("id:" + session_id, until)
+
+    def ended(self, key: str, session_id: str) -> bool:
+        with self._lock:
+            return key in self._ended or "id:" + session_id in self._ended
 
     def _drop(self, key: str) -> CacheEntry | None:
         """Remove ``key``'s entry and its place in the index (the lock is held)."""
@@ -192,6 +214,12 @@ class MemorySessionCache:
             else:
                 self._by_session.pop(sid, None)
         return entry
+
+    def _mark_ended(self, marker: str, served_until: float) -> None:
+        """Remember an end for as long as a lookup under way or anything evicted could
+        still be served (the lock is held)."""
+        until = max(self._timer() + self._ended_ttl, served_until)
+        self._ended[marker] = max(until, self._ended.get(marker, 0.0))
 
     async def aget(self, key: str) -> CacheEntry | None:
         return self.get(key)
@@ -207,3 +235,6 @@ class MemorySessionCache:
 
     async def aevict_session(self, session_id: str) -> None:
         self.evict_session(session_id)
+
+    async def aended(self, key: str, session_id: str) -> bool:
+        return self.ended(key, session_id)

@@ -27,6 +27,7 @@ from okta_session_mw.effects import (
     Clock,
     Coalesce,
     Effect,
+    Ended,
     Flow,
     Operation,
     Resolution,
@@ -62,6 +63,7 @@ __all__ = [
     "Claim",
     "Coalesce",
     "Effect",
+    "Ended",
     "Flow",
     "Resolution",
     "Rules",
@@ -123,17 +125,29 @@ def resolve(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, Resol
     if is_fresh(entry, clock()):
         assert entry is not None
         resolution = _cached(entry)
+        if not _wants_refresh(entry, clock(), rules, key):
+            return resolution  # what the cache holds now: an end would have evicted it
     else:
         try:
             entry, resolution = yield Coalesce("lookup:" + key, _lookup(key, cookie, rules))
         except OktaSessionError:  # waited too long for a concurrent lookup
-            return _fallback(entry, clock())
+            return (yield from _unless_ended(key, _fallback(entry, clock())))
     # Due for its refresh (one request does it; a lookup that just refreshed marked the
     # entry, so this is skipped). The request's deadline bounds both calls together.
     if _wants_refresh(entry, clock(), rules, key):
         refreshed = yield Solo("refresh:" + key, _refresh(key, cookie, rules))
         if refreshed is not None:
             resolution = Resolution(refreshed.session, resolution.source)
+    return (yield from _unless_ended(key, resolution))
+
+
+def _unless_ended(key: str, resolution: Resolution) -> Generator[Effect, Any, Resolution]:
+    """Ended means ended (behaviour 13): a session that comes from Okta, from a lookup
+    this request joined, from a refresh or from a stale entry may predate a logout or
+    revoke that has returned since; it is served only if the cache saw no such end."""
+    session = resolution.session
+    if session is not None and (yield Ended(key, session.id)):
+        return Resolution(None, Source.MISS)
     return resolution
 
 

@@ -123,6 +123,10 @@ def test_memory_cache_refuses_late_answers_for_what_just_ended() -> None:
     assert cache.get("k-other") is None
     cache.set("k-idx", negative_entry(NOW, CONFIG))
     assert cache.get("k-idx") is not None  # "no session" agrees with the logout
-    now[0] = NOW + 61  # the marks last ended_ttl, then the cookie may be cached again
+    assert cache.ended("k-idx", "s2") and cache.ended("k-other", "s1")
+    now[0] = NOW + 179  # past ended_ttl, but the entry evicted could still be served stale
+    assert cache.ended("k-idx", "s2")
+    now[0] = NOW + 180  # then the cookie may be cached again
+    assert not cache.ended("k-idx", "s2")
     cache.set("k-idx", positive_entry(session(3600), now[0], CONFIG))
     assert cache.get("k-idx") is not None
