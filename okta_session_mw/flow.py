@@ -190,15 +190,8 @@ def _lookup(
         if refreshing:
             backoff.failed(key, clock())
         return entry, _fallback(entry, clock())
-    now = clock()
-    if session.expires_at.timestamp() <= now:
-        # Okta's clock and ours disagree: never serve a session past its expiresAt.
-        negative = negative_entry(now, config)
-        yield CacheSet(key, negative)
-        return negative, Resolution(None, Source.MISS)
-    fresh = positive_entry(session, now, config, previous=previous)
-    yield CacheSet(key, fresh)
-    return fresh, Resolution(session, Source.MISS)
+    fresh = yield from _store_answer(key, session, clock(), config, previous)
+    return fresh, Resolution(fresh.session, Source.MISS)
 
 
 def _refresh(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, CacheEntry | None]:
@@ -224,6 +217,23 @@ def _refresh(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, Cach
     refreshed = positive_entry(session, clock(), config, previous=tried)
     yield CacheSet(key, refreshed)
     return refreshed
+
+
+def _store_answer(
+    key: str,
+    session: Session,
+    now: float,
+    config: OktaSessionConfig,
+    previous: CacheEntry | None,
+) -> Generator[Effect, Any, CacheEntry]:
+    """Cache what Okta answered with a session, and return the entry stored."""
+    if session.expires_at.timestamp() <= now:
+        # Okta's clock and ours disagree: never serve a session past its expiresAt.
+        entry = negative_entry(now, config)
+    else:
+        entry = positive_entry(session, now, config, previous=previous)
+    yield CacheSet(key, entry)
+    return entry
 
 
 def _fallback(entry: CacheEntry | None, now: float) -> Resolution:
