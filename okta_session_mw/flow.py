@@ -214,8 +214,7 @@ def _refresh(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, Cach
         yield CacheSet(key, entry)  # not answered: try again after the back-off
         return None
     # If Okta capped the session (same expiresAt), it stays marked: never asked again.
-    refreshed = positive_entry(session, clock(), config, previous=tried)
-    yield CacheSet(key, refreshed)
+    refreshed: CacheEntry = yield from _store_answer(key, session, clock(), config, tried)
     return refreshed
 
 

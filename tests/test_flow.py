@@ -115,3 +115,16 @@ def test_a_lookup_of_a_live_session_is_served_when_nothing_ended() -> None:
     stepper.okta = lambda call: (_ for _ in ()).throw(OktaServerError(503))
     now[0] += 61  # past the TTL: Okta fails, the entry is served stale
     assert stepper.run(resolve(KEY, COOKIE, rules)).source is Source.STALE
+
+
+def test_i10_18_a_refresh_answer_already_past_its_expiry_is_not_served() -> None:
+    now = [NOW]
+    rules = rules_at(now, CONFIG)
+    cache = DictCache()
+    cache.entries[KEY] = positive_entry(session(NOW + 200), NOW - 10, CONFIG)  # fresh, due
+    # Okta's clock is behind ours: the refreshed session ends before our "now".
+    stepper = Stepper(cache, lambda call: session(NOW - 1))
+    resolution = stepper.run(resolve(KEY, COOKIE, rules))
+    assert stepper.calls == ["refresh_current_session"]
+    assert resolution.session is None
+    assert cache.entries[KEY].session is None  # remembered as "no session"

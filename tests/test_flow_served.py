@@ -1,8 +1,10 @@
-"""Behaviour 13 ("ended means ended") through the service, against the fake Okta over
-real HTTP, with each driver: the async one (an ASGI app) and the sync one (threads).
+"""Flow decisions through the service, against the fake Okta over real HTTP.
 
-A lookup is held in flight by the fake's injected latency; the session ends through the
-library meanwhile; what the held lookup, and a request that starts after the end, get.
+Behaviour 13 ("ended means ended"), with each driver: the async one (an ASGI app) and
+the sync one (threads). A lookup is held in flight by the fake's injected latency; the
+session ends through the library meanwhile; what the held lookup, and a request that
+starts after the end, get. Then refreshes (behaviour 5) that Okta's answers could
+otherwise turn into a call per request, or into serving an expired session.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import httpx
 import pytest
 
 from okta_session_mw import Resolution, SessionService
-from okta_session_mw.testing import FakeOkta
-from tests.conftest import LOGIN, make_app, make_config, me_calls
+from okta_session_mw.testing import FakeOkta, serve_fake_okta
+from tests.conftest import API_TOKEN, LOGIN, PASSWORD, make_app, make_config, me_calls
 
 ME = "/api/v1/sessions/me"
+REFRESH = "/api/v1/sessions/me/lifecycle/refresh"
 HOLD = 1.5  # how long the fake holds the lookup begun before the end
 
 
@@ -135,3 +138,26 @@ def test_i10_03_sync_revoke_while_a_lookup_waits_then_503_serves_no_stale_sessio
     okta.inject(status=503, times=1, path_prefix=ME)  # a later failure finds nothing to serve
     assert service.resolve(cookie).session is None
     service.close()
+
+
+def refresh_calls(fake: FakeOkta) -> int:
+    return len(fake.calls_to("POST", REFRESH))
+
+
+async def test_i10_18_a_refresh_answer_past_its_expiry_by_our_clock_is_not_served() -> None:
+    okta_clock = [time.time()]
+    fake = FakeOkta(api_token=API_TOKEN, idle_timeout=600, clock=lambda: okta_clock[0])
+    fake.add_user(LOGIN, PASSWORD)
+    with serve_fake_okta(fake):
+        our_clock = [okta_clock[0]]
+        config = make_config(fake, cache_ttl=3600, refresh_threshold=300)
+        service = SessionService(config, clock=lambda: our_clock[0])
+        cookie = fake.cookie_header(fake.create_session(LOGIN))
+        assert (await service.aresolve(cookie)).session is not None  # 600 s left: not due
+        our_clock[0] += 400  # 200 s left by our clock: due, and the entry is still fresh
+        okta_clock[0] -= 300  # Okta's clock is behind: its refresh ends 100 s before our now
+        assert (await service.aresolve(cookie)).session is None
+        assert refresh_calls(fake) == 1
+        assert (await service.aresolve(cookie)).session is None  # remembered as "no session"
+        assert refresh_calls(fake) == 1
+        await service.aclose()
