@@ -41,7 +41,10 @@ class CacheEntry:
     ``session`` None means Okta said "no session" (a negative entry). Times are epoch
     seconds. ``fresh_until`` ends normal service; ``stale_until`` (never past the
     session's expiresAt) bounds serving it while Okta is failing. ``refreshed_for``
-    is the expiresAt a refresh was already tried for, so it is never tried twice.
+    is the expiresAt a refresh was already tried for, so it is never tried twice;
+    ``refresh_after`` is when the next refresh may be: half of the lifetime the last
+    refresh gave, so a session whose idle lifetime is within ``refresh_threshold`` is
+    not refreshed on every request.
     """
 
     session: Session | None
@@ -49,6 +52,7 @@ class CacheEntry:
     fresh_until: float
     stale_until: float
     refreshed_for: float | None = None
+    refresh_after: float = 0.0
     expires: float = field(init=False, repr=False, compare=False)
     """The session's expiresAt as epoch seconds, worked out once ("no session": never)."""
 

@@ -190,7 +190,7 @@ def _lookup(
         if refreshing:
             backoff.failed(key, clock())
         return entry, _fallback(entry, clock())
-    fresh = yield from _store_answer(key, session, clock(), config, previous)
+    fresh = yield from _store_answer(key, session, clock(), config, previous, refreshing)
     return fresh, Resolution(fresh.session, Source.MISS)
 
 
@@ -214,7 +214,7 @@ def _refresh(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, Cach
         yield CacheSet(key, entry)  # not answered: try again after the back-off
         return None
     # If Okta capped the session (same expiresAt), it stays marked: never asked again.
-    refreshed: CacheEntry = yield from _store_answer(key, session, clock(), config, tried)
+    refreshed: CacheEntry = yield from _store_answer(key, session, clock(), config, tried, True)
     return refreshed
 
 
@@ -224,13 +224,15 @@ def _store_answer(
     now: float,
     config: OktaSessionConfig,
     previous: CacheEntry | None,
+    refreshed: bool,
 ) -> Generator[Effect, Any, CacheEntry]:
-    """Cache what Okta answered with a session, and return the entry stored."""
+    """Cache what Okta answered with a session (``refreshed``: to a refresh), and
+    return the entry stored."""
     if session.expires_at.timestamp() <= now:
         # Okta's clock and ours disagree: never serve a session past its expiresAt.
         entry = negative_entry(now, config)
     else:
-        entry = positive_entry(session, now, config, previous=previous)
+        entry = positive_entry(session, now, config, previous=previous, refreshed=refreshed)
     yield CacheSet(key, entry)
     return entry
 

@@ -128,3 +128,23 @@ def test_i10_18_a_refresh_answer_already_past_its_expiry_is_not_served() -> None
     assert stepper.calls == ["refresh_current_session"]
     assert resolution.session is None
     assert cache.entries[KEY].session is None  # remembered as "no session"
+
+
+def test_i10_18_one_refresh_per_interval_when_the_idle_lifetime_is_within_the_threshold() -> None:
+    now = [NOW]
+    rules = rules_at(now, CONFIG)  # refresh_threshold 300 s
+    idle = 120.0  # Okta's idle lifetime: every refresh answers now + 120 s
+
+    def okta(call: CallOkta) -> Any:
+        now[0] += 0.01  # a call takes a little time
+        return session(now[0] + idle)
+
+    stepper = Stepper(DictCache(), okta)
+    for _ in range(20):
+        assert stepper.run(resolve(KEY, COOKIE, rules)).session is not None
+        now[0] += 1
+    assert stepper.calls.count("refresh_current_session") == 1
+    for _ in range(100):  # 100 s more of requests: the session must be kept alive
+        assert stepper.run(resolve(KEY, COOKIE, rules)).session is not None
+        now[0] += 1
+    assert 1 < stepper.calls.count("refresh_current_session") <= 3

@@ -144,6 +144,27 @@ def refresh_calls(fake: FakeOkta) -> int:
     return len(fake.calls_to("POST", REFRESH))
 
 
+async def test_i10_18_idle_lifetime_within_the_threshold_refreshes_once_per_interval() -> None:
+    fake = FakeOkta(api_token=API_TOKEN, idle_timeout=120)  # Okta's idle lifetime: 2 min
+    fake.add_user(LOGIN, PASSWORD)
+    with serve_fake_okta(fake):
+        # refresh_threshold 300 s > 120 s: a session is always "near its end"
+        service = SessionService(make_config(fake, cache_ttl=60), clock=fake.now)
+        transport = httpx.ASGITransport(app=make_app(service))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            sid = fake.create_session(LOGIN)
+            cookie = {"cookie": fake.cookie_header(sid)}
+            for _ in range(20):
+                assert (await c.get("/private", headers=cookie)).json()["id"] == sid
+            assert refresh_calls(fake) == 1
+            for _ in range(3):  # 3 more minutes of use: once per interval, and still alive
+                fake.advance(61)
+                for _ in range(20):
+                    assert (await c.get("/private", headers=cookie)).json()["id"] == sid
+            assert 2 <= refresh_calls(fake) <= 4
+        await service.aclose()
+
+
 async def test_i10_18_a_refresh_answer_past_its_expiry_by_our_clock_is_not_served() -> None:
     okta_clock = [time.time()]
     fake = FakeOkta(api_token=API_TOKEN, idle_timeout=600, clock=lambda: okta_clock[0])
