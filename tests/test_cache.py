@@ -54,12 +54,14 @@ async def test_i10_08_admin_revoke_reaches_a_session_that_outlived_many_sign_ins
 ) -> None:
     service = SessionService(make_config(okta, cache_maxsize=3), clock=okta.now)
     transport = httpx.ASGITransport(app=make_app(service))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        busy = okta.create_session(LOGIN)
-        for _ in range(6):
-            assert (await client.get("/", headers={"cookie": f"sid={busy}"})).json()["id"] == busy
-            other = okta.create_session(LOGIN)  # someone else signs in
-            assert (await client.get("/", headers={"cookie": f"sid={other}"})).json()["id"]
-        assert await service.arevoke(busy) is True
-        assert (await client.get("/", headers={"cookie": f"sid={busy}"})).json()["id"] is None
-    await service.aclose()
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            busy = okta.create_session(LOGIN)
+            for _ in range(6):
+                assert (await c.get("/", headers={"cookie": f"sid={busy}"})).json()["id"] == busy
+                other = okta.create_session(LOGIN)  # someone else signs in
+                assert (await c.get("/", headers={"cookie": f"sid={other}"})).json()["id"]
+            assert await service.arevoke(busy) is True
+            assert (await c.get("/", headers={"cookie": f"sid={busy}"})).json()["id"] is None
+    finally:
+        await service.aclose()

@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -40,13 +41,32 @@ async def await_until(condition: Callable[[], bool]) -> None:
         await asyncio.sleep(0.005)
 
 
+@asynccontextmanager
+async def app_on(
+    fake: FakeOkta, clock: Callable[[], float], **settings: object
+) -> AsyncIterator[tuple[SessionService, httpx.AsyncClient]]:
+    """A service on ``clock`` and a client of ``make_app(service)``; closed however the
+    test ends."""
+    service = SessionService(make_config(fake, **settings), clock=clock)
+    try:
+        transport = httpx.ASGITransport(app=make_app(service))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield service, c
+    finally:
+        await service.aclose()
+
+
 @pytest.fixture
 async def served(okta: FakeOkta) -> AsyncIterator[tuple[SessionService, httpx.AsyncClient]]:
+    async with app_on(okta, okta.now, timeout=5.0) as pair:
+        yield pair
+
+
+@pytest.fixture
+def sync_service(okta: FakeOkta) -> Iterator[SessionService]:
     service = SessionService(make_config(okta, timeout=5.0), clock=okta.now)
-    transport = httpx.ASGITransport(app=make_app(service))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield service, client
-    await service.aclose()
+    yield service
+    service.close()
 
 
 async def cached_then_stale(okta: FakeOkta, client: httpx.AsyncClient) -> tuple[str, str]:
@@ -107,8 +127,10 @@ def sync_cached_then_stale(okta: FakeOkta, service: SessionService) -> tuple[str
     return sid, cookie
 
 
-def test_i10_09_sync_request_after_logout_does_not_join_the_old_lookup(okta: FakeOkta) -> None:
-    service = SessionService(make_config(okta, timeout=5.0), clock=okta.now)
+def test_i10_09_sync_request_after_logout_does_not_join_the_old_lookup(
+    okta: FakeOkta, sync_service: SessionService
+) -> None:
+    service = sync_service
     _, cookie = sync_cached_then_stale(okta, service)
     okta.inject(latency=HOLD, status=503, times=1, path_prefix=ME)
     calls = me_calls(okta)
@@ -120,13 +142,12 @@ def test_i10_09_sync_request_after_logout_does_not_join_the_old_lookup(okta: Fak
     assert me_calls(okta) == calls + 1  # it did join: no second lookup
     assert after.session is None
     assert before[0].session is None
-    service.close()
 
 
 def test_i10_03_sync_revoke_while_a_lookup_waits_then_503_serves_no_stale_session(
-    okta: FakeOkta,
+    okta: FakeOkta, sync_service: SessionService
 ) -> None:
-    service = SessionService(make_config(okta, timeout=5.0), clock=okta.now)
+    service = sync_service
     sid, cookie = sync_cached_then_stale(okta, service)
     okta.inject(latency=HOLD, status=503, times=1, path_prefix=ME)
     calls = me_calls(okta)
@@ -137,7 +158,6 @@ def test_i10_03_sync_revoke_while_a_lookup_waits_then_503_serves_no_stale_sessio
     assert before[0].session is None
     okta.inject(status=503, times=1, path_prefix=ME)  # a later failure finds nothing to serve
     assert service.resolve(cookie).session is None
-    service.close()
 
 
 def refresh_calls(fake: FakeOkta) -> int:
@@ -147,38 +167,35 @@ def refresh_calls(fake: FakeOkta) -> int:
 async def test_i10_18_idle_lifetime_within_the_threshold_refreshes_once_per_interval() -> None:
     fake = FakeOkta(api_token=API_TOKEN, idle_timeout=120)  # Okta's idle lifetime: 2 min
     fake.add_user(LOGIN, PASSWORD)
+    # refresh_threshold 300 s > 120 s: the session is always "near its end"
     with serve_fake_okta(fake):
-        # refresh_threshold 300 s > 120 s: a session is always "near its end"
-        service = SessionService(make_config(fake, cache_ttl=60), clock=fake.now)
-        transport = httpx.ASGITransport(app=make_app(service))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        async with app_on(fake, fake.now, cache_ttl=60) as (_, client):
             sid = fake.create_session(LOGIN)
             cookie = {"cookie": fake.cookie_header(sid)}
             for _ in range(20):
-                assert (await c.get("/private", headers=cookie)).json()["id"] == sid
+                assert (await client.get("/private", headers=cookie)).json()["id"] == sid
             assert refresh_calls(fake) == 1
             for _ in range(3):  # 3 more minutes of use: once per interval, and still alive
                 fake.advance(61)
                 for _ in range(20):
-                    assert (await c.get("/private", headers=cookie)).json()["id"] == sid
+                    assert (await client.get("/private", headers=cookie)).json()["id"] == sid
             assert 2 <= refresh_calls(fake) <= 4
-        await service.aclose()
 
 
 async def test_i10_18_a_refresh_answer_past_its_expiry_by_our_clock_is_not_served() -> None:
     okta_clock = [time.time()]
     fake = FakeOkta(api_token=API_TOKEN, idle_timeout=600, clock=lambda: okta_clock[0])
     fake.add_user(LOGIN, PASSWORD)
+    our_clock = [okta_clock[0]]
     with serve_fake_okta(fake):
-        our_clock = [okta_clock[0]]
-        config = make_config(fake, cache_ttl=3600, refresh_threshold=300)
-        service = SessionService(config, clock=lambda: our_clock[0])
-        cookie = fake.cookie_header(fake.create_session(LOGIN))
-        assert (await service.aresolve(cookie)).session is not None  # 600 s left: not due
-        our_clock[0] += 400  # 200 s left by our clock: due, and the entry is still fresh
-        okta_clock[0] -= 300  # Okta's clock is behind: its refresh ends 100 s before our now
-        assert (await service.aresolve(cookie)).session is None
-        assert refresh_calls(fake) == 1
-        assert (await service.aresolve(cookie)).session is None  # remembered as "no session"
-        assert refresh_calls(fake) == 1
-        await service.aclose()
+        async with app_on(
+            fake, lambda: our_clock[0], cache_ttl=3600, refresh_threshold=300
+        ) as (service, _):
+            cookie = fake.cookie_header(fake.create_session(LOGIN))
+            assert (await service.aresolve(cookie)).session is not None  # 600 s left
+            our_clock[0] += 400  # 200 s left by our clock: due; the entry is still fresh
+            okta_clock[0] -= 300  # Okta's clock is behind: its refresh ends before our now
+            assert (await service.aresolve(cookie)).session is None
+            assert refresh_calls(fake) == 1
+            assert (await service.aresolve(cookie)).session is None  # now "no session"
+            assert refresh_calls(fake) == 1
