@@ -24,7 +24,7 @@ from tests.conftest import API_TOKEN, LOGIN, PASSWORD, make_app, make_config, me
 
 ME = "/api/v1/sessions/me"
 REFRESH = "/api/v1/sessions/me/lifecycle/refresh"
-HOLD = 1.5  # how long the fake holds the lookup begun before the end
+HOLD = 2.5  # the fake holds the lookup begun before the end (ample time to log out)
 
 
 def wait_until(condition: Callable[[], bool]) -> None:
