@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
 
-from cachetools import TLRUCache, TTLCache
+from cachetools import TLRUCache
 
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.session import Session
@@ -41,7 +41,10 @@ class CacheEntry:
     ``session`` None means Okta said "no session" (a negative entry). Times are epoch
     seconds. ``fresh_until`` ends normal service; ``stale_until`` (never past the
     session's expiresAt) bounds serving it while Okta is failing. ``refreshed_for``
-    is the expiresAt a refresh was already tried for, so it is never tried twice.
+    is the expiresAt a refresh was already tried for, so it is never tried twice;
+    ``refresh_after`` is when the next refresh may be: half of the lifetime the last
+    refresh gave, so a session whose idle lifetime is within ``refresh_threshold`` is
+    not refreshed on every request.
     """
 
     session: Session | None
@@ -49,6 +52,7 @@ class CacheEntry:
     fresh_until: float
     stale_until: float
     refreshed_for: float | None = None
+    refresh_after: float = 0.0
     expires: float = field(init=False, repr=False, compare=False)
     """The session's expiresAt as epoch seconds, worked out once ("no session": never)."""
 
@@ -64,8 +68,10 @@ def keyed_hmac(secret: bytes) -> hmac.HMAC:
 
 
 def ended_ttl(config: OktaSessionConfig) -> float:
-    """How long a logged-out cookie or session may not be cached again: longer than any
-    lookup that was already under way can take."""
+    """The least time a logged-out cookie or session stays "ended" (refused by ``set``
+    and reported by ``ended``): longer than any lookup that was already under way can
+    take. The in-process cache keeps the mark longer when an evicted entry could have
+    been served stale for longer."""
     return max(60.0, 4 * config.timeout)
 
 
@@ -84,6 +90,11 @@ class SessionCache(Protocol):
     entry is stored), so wait for its entry. A cache shared by several processes stores
     the claim for ``ttl`` seconds at most and drops it when ``set`` stores the entry; a
     process-local cache always says True.
+
+    ``evict(key)`` and ``evict_session(id)`` also remember that the cookie or the
+    session ended: ``set`` then refuses to store a live session for it, and
+    ``ended(key, id)`` answers True, for as long as anything of it could still be
+    served (a lookup already under way, or a stale entry's ``stale_until``).
     """
 
     def get(self, key: str) -> CacheEntry | None: ...
@@ -91,6 +102,7 @@ class SessionCache(Protocol):
     def set(self, key: str, entry: CacheEntry) -> None: ...
     def evict(self, key: str) -> None: ...
     def evict_session(self, session_id: str) -> None: ...
+    def ended(self, key: str, session_id: str) -> bool: ...
 
 
 class AsyncSessionCache(Protocol):
@@ -101,10 +113,11 @@ class AsyncSessionCache(Protocol):
     async def aset(self, key: str, entry: CacheEntry) -> None: ...
     async def aevict(self, key: str) -> None: ...
     async def aevict_session(self, session_id: str) -> None: ...
+    async def aended(self, key: str, session_id: str) -> bool: ...
 
 
-def _index_deadline(_key: str, value: tuple[tuple[str, ...], float], _now: float) -> float:
-    return value[1]
+def _marker_deadline(_key: str, until: float, _now: float) -> float:
+    return until
 
 
 class MemorySessionCache:
@@ -113,9 +126,11 @@ class MemorySessionCache:
     The entries live in an ``OrderedDict`` used as an LRU whose items expire at their
     ``stale_until``: the read on every request is one dict lookup, one clock read and
     one ``move_to_end`` (cachetools' ``TLRUCache`` cost several times that, measured on
-    the hit path). A small index from session id to keys lets logout and admin revoke
-    evict a session however many cookies (``sid`` and ``idx``) point at it. The lock is
-    never held across an ``await``: no method here awaits anything.
+    the hit path). An index from session id to keys lets logout and admin revoke evict
+    a session however many cookies (``sid`` and ``idx``) point at it; it is updated
+    wherever an entry comes or goes, so it lists every entry that can still be served
+    (and is bounded by them). The lock is never held across an ``await``: no method
+    here awaits anything.
     """
 
     def __init__(
@@ -124,12 +139,12 @@ class MemorySessionCache:
         self._entries: OrderedDict[str, CacheEntry] = OrderedDict()
         self._maxsize = maxsize
         self._timer = timer
-        self._by_session: TLRUCache[str, tuple[tuple[str, ...], float]] = TLRUCache(
-            maxsize, _index_deadline, timer
-        )
-        # Cookies and sessions just logged out or revoked: a lookup that was already
-        # under way must not put them back (its answer predates the logout).
-        self._ended: TTLCache[str, bool] = TTLCache(maxsize, ended_ttl, timer)
+        self._by_session: dict[str, tuple[str, ...]] = {}
+        # Cookies and sessions logged out or revoked, each until nothing of it can be
+        # served any more: a lookup that was already under way must neither put it back
+        # (its answer predates the logout) nor hand it to a request (behaviour 13).
+        self._ended: TLRUCache[str, float] = TLRUCache(maxsize, _marker_deadline, timer)
+        self._ended_ttl = ended_ttl
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -137,7 +152,7 @@ class MemorySessionCache:
         with self._lock:
             now = self._timer()
             for key in [k for k, e in self._entries.items() if e.stale_until <= now]:
-                del self._entries[key]
+                self._drop(key)
             return len(self._entries)
 
     local = True
@@ -149,7 +164,7 @@ class MemorySessionCache:
             if entry is None:
                 return None
             if entry.stale_until <= self._timer():
-                del self._entries[key]
+                self._drop(key)
                 return None
             self._entries.move_to_end(key)
             return entry
@@ -162,37 +177,53 @@ class MemorySessionCache:
             if entry.session is not None and (
                 key in self._ended or "id:" + entry.session.id in self._ended
             ):
-                self._entries.pop(key, None)
+                self._drop(key)
                 return
             entries = self._entries
+            if key in entries:
+                self._drop(key)
             entries[key] = entry
-            entries.move_to_end(key)
-            while len(entries) > self._maxsize:
-                entries.popitem(last=False)  # the least recently used
             if entry.session is not None:
                 sid = entry.session.id
-                keys, until = self._by_session.get(sid, ((), 0.0))
-                if key not in keys:
-                    keys = (*keys, key)
-                self._by_session[sid] = (keys, max(until, entry.stale_until))
+                self._by_session[sid] = (*self._by_session.get(sid, ()), key)
+            while len(entries) > self._maxsize:
+                self._drop(next(iter(entries)))  # the least recently used
 
     def evict(self, key: str) -> None:
         with self._lock:
-            self._entries.pop(key, None)
-            self._ended[key] = True
+            entry = self._drop(key)
+            self._mark_ended(key, entry.stale_until if entry is not None else 0.0)
 
     def evict_session(self, session_id: str) -> None:
         with self._lock:
-            self._ended["id:" + session_id] = True
-            keys, _ = self._by_session.pop(session_id, ((), 0.0))
-            for key in keys:
-                entry = self._entries.get(key)
-                if (
-                    entry is not None
-                    and entry.session is not None
-                    and entry.session.id == session_id
-                ):
-                    del self._entries[key]
+            until = 0.0
+            for key in self._by_session.get(session_id, ()):
+                entry = self._drop(key)
+                if entry is not None:
+                    until = max(until, entry.stale_until)
+            self._mark_ended("id:" + session_id, until)
+
+    def ended(self, key: str, session_id: str) -> bool:
+        with self._lock:
+            return key in self._ended or "id:" + session_id in self._ended
+
+    def _drop(self, key: str) -> CacheEntry | None:
+        """Remove ``key``'s entry and its place in the index (the lock is held)."""
+        entry = self._entries.pop(key, None)
+        if entry is not None and entry.session is not None:
+            sid = entry.session.id
+            keys = tuple(k for k in self._by_session.get(sid, ()) if k != key)
+            if keys:
+                self._by_session[sid] = keys
+            else:
+                self._by_session.pop(sid, None)
+        return entry
+
+    def _mark_ended(self, marker: str, served_until: float) -> None:
+        """Remember an end for as long as a lookup under way or anything evicted could
+        still be served (the lock is held)."""
+        until = max(self._timer() + self._ended_ttl, served_until)
+        self._ended[marker] = max(until, self._ended.get(marker, 0.0))
 
     async def aget(self, key: str) -> CacheEntry | None:
         return self.get(key)
@@ -208,3 +239,6 @@ class MemorySessionCache:
 
     async def aevict_session(self, session_id: str) -> None:
         self.evict_session(session_id)
+
+    async def aended(self, key: str, session_id: str) -> bool:
+        return self.ended(key, session_id)

@@ -25,6 +25,7 @@ __all__ = [
     "Clock",
     "Coalesce",
     "Effect",
+    "Ended",
     "Flow",
     "Operation",
     "Resolution",
@@ -77,6 +78,18 @@ class CacheEvictSession:
 
 
 @dataclass(frozen=True, slots=True)
+class Ended:
+    """True when the cookie ``key`` was logged out or the session revoked since its
+    answer may have been read (the cache's "ended" marks): then it is not served."""
+
+    key: str
+    session_id: str
+
+    def __repr__(self) -> str:  # a session id is a credential
+        return "Ended(...)"
+
+
+@dataclass(frozen=True, slots=True)
 class CallOkta:
     """Call one client operation with one argument (a cookie header, an id or a token)."""
 
@@ -113,6 +126,7 @@ Effect = (
     | Solo
     | Claim
     | AwaitEntry
+    | Ended
 )
 Flow = Generator[Effect, Any, Any]
 Clock = Callable[[], float]

@@ -28,6 +28,7 @@ from okta_session_mw.effects import (
     Clock,
     Coalesce,
     Effect,
+    Ended,
     Flow,
     Operation,
     Resolution,
@@ -62,6 +63,7 @@ __all__ = [
     "Claim",
     "Coalesce",
     "Effect",
+    "Ended",
     "Flow",
     "Resolution",
     "Rules",
@@ -129,18 +131,30 @@ def resolve(
     if is_fresh(entry, clock()):
         assert entry is not None
         resolution = _cached(entry)
+        if not _wants_refresh(entry, clock(), rules, key):
+            return resolution  # what the cache holds now: an end would have evicted it
     else:
         try:
             lookup = _lookup(key, cookie, rules, client)
             entry, resolution = yield Coalesce("lookup:" + key, lookup)
         except OktaSessionError:  # waited too long for a concurrent lookup
-            return _fallback(entry, clock())
+            return (yield from _unless_ended(key, _fallback(entry, clock())))
     # Due for its refresh (one request does it; a lookup that just refreshed marked the
     # entry, so this is skipped). The request's deadline bounds both calls together.
     if _wants_refresh(entry, clock(), rules, key):
         refreshed = yield Solo("refresh:" + key, _refresh(key, cookie, rules))
         if refreshed is not None:
             resolution = Resolution(refreshed.session, resolution.source)
+    return (yield from _unless_ended(key, resolution))
+
+
+def _unless_ended(key: str, resolution: Resolution) -> Generator[Effect, Any, Resolution]:
+    """Ended means ended (behaviour 13): a session that comes from Okta, from a lookup
+    this request joined, from a refresh or from a stale entry may predate a logout or
+    revoke that has returned since; it is served only if the cache saw no such end."""
+    session = resolution.session
+    if session is not None and (yield Ended(key, session.id)):
+        return Resolution(None, Source.MISS)
     return resolution
 
 
@@ -188,15 +202,8 @@ def _lookup(
         if refreshing:
             backoff.failed(key, clock())
         return entry, _fallback(entry, clock())
-    now = clock()
-    if session.expires_at.timestamp() <= now:
-        # Okta's clock and ours disagree: never serve a session past its expiresAt.
-        negative = negative_entry(now, config)
-        yield CacheSet(key, negative)
-        return negative, Resolution(None, Source.MISS)
-    fresh = positive_entry(session, now, config, previous=previous)
-    yield CacheSet(key, fresh)
-    return fresh, Resolution(session, Source.MISS)
+    fresh = yield from _store_answer(key, session, clock(), config, previous, refreshing)
+    return fresh, Resolution(fresh.session, Source.MISS)
 
 
 def _refresh(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, CacheEntry | None]:
@@ -221,9 +228,27 @@ def _refresh(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, Cach
         yield CacheSet(key, entry)  # not answered: try again after the back-off
         return None
     # If Okta capped the session (same expiresAt), it stays marked: never asked again.
-    refreshed = positive_entry(session, clock(), config, previous=tried)
-    yield CacheSet(key, refreshed)
+    refreshed: CacheEntry = yield from _store_answer(key, session, clock(), config, tried, True)
     return refreshed
+
+
+def _store_answer(
+    key: str,
+    session: Session,
+    now: float,
+    config: OktaSessionConfig,
+    previous: CacheEntry | None,
+    refreshed: bool,
+) -> Generator[Effect, Any, CacheEntry]:
+    """Cache what Okta answered with a session (``refreshed``: to a refresh), and
+    return the entry stored."""
+    if session.expires_at.timestamp() <= now:
+        # Okta's clock and ours disagree: never serve a session past its expiresAt.
+        entry = negative_entry(now, config)
+    else:
+        entry = positive_entry(session, now, config, previous=previous, refreshed=refreshed)
+    yield CacheSet(key, entry)
+    return entry
 
 
 def _fallback(entry: CacheEntry | None, now: float) -> Resolution:

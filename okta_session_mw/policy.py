@@ -30,23 +30,33 @@ def positive_entry(
     now: float,
     config: OktaSessionConfig,
     previous: CacheEntry | None = None,
+    *,
+    refreshed: bool = False,
 ) -> CacheEntry:
     """An entry for a live session: fresh for ``min(cache_ttl, expiresAt - now)``.
 
     Stale service after a failure may last ``stale_if_error`` longer, but never past
     expiresAt (behaviour 3 and 7). A refresh already tried for this same expiresAt
     (remembered by ``previous``) stays tried, so re-reading the session does not
-    trigger it again.
+    trigger it again. ``refreshed`` says the session is a refresh's answer: the next
+    refresh waits until half of the lifetime it gave has passed (a refresh sooner
+    gains little, and when Okta's idle lifetime is within ``refresh_threshold`` every
+    request would otherwise refresh); a re-read keeps that wait.
     """
     expires = session.expires_at.timestamp()
     fresh = min(now + config.cache_ttl, expires)
     tried = previous.refreshed_for if previous is not None else None
+    if refreshed:
+        refresh_after = now + (expires - now) / 2
+    else:
+        refresh_after = previous.refresh_after if previous is not None else 0.0
     return CacheEntry(
         session=session,
         fetched_at=now,
         fresh_until=fresh,
         stale_until=min(fresh + config.stale_if_error, expires),
         refreshed_for=tried if tried == expires else None,
+        refresh_after=refresh_after,
     )
 
 
@@ -70,8 +80,9 @@ def stale_usable(entry: CacheEntry | None, now: float) -> Session | None:
 
 
 def refresh_due(entry: CacheEntry | None, now: float, config: OktaSessionConfig) -> bool:
-    """True when the session ends within ``refresh_threshold`` and no refresh was tried
-    for this expiresAt yet (behaviour 5)."""
+    """True when the session ends within ``refresh_threshold``, no refresh was tried
+    for this expiresAt yet (behaviour 5), and the last refresh is not too recent: at
+    most one per session per half of the lifetime a refresh gives."""
     if entry is None or entry.session is None or config.refresh_threshold <= 0:
         return False
     expires = entry.expires
@@ -79,6 +90,7 @@ def refresh_due(entry: CacheEntry | None, now: float, config: OktaSessionConfig)
         now < expires
         and expires - now < config.refresh_threshold
         and entry.refreshed_for != expires
+        and now >= entry.refresh_after
     )
 
 

@@ -109,6 +109,19 @@ def test_memory_cache_refuses_late_answers_for_what_just_ended() -> None:
     assert cache.get("k-other") is None
     cache.set("k-idx", negative_entry(NOW, CONFIG))
     assert cache.get("k-idx") is not None  # "no session" agrees with the logout
-    now[0] = NOW + 61  # the marks last ended_ttl, then the cookie may be cached again
+    assert cache.ended("k-idx", "s2") and cache.ended("k-other", "s1")
+    now[0] = NOW + 179  # past ended_ttl, but the entry evicted could still be served stale
+    assert cache.ended("k-idx", "s2")
+    now[0] = NOW + 180  # then the cookie may be cached again
+    assert not cache.ended("k-idx", "s2")
     cache.set("k-idx", positive_entry(session(3600), now[0], CONFIG))
     assert cache.get("k-idx") is not None
+
+
+def test_a_refresh_answer_waits_half_the_lifetime_it_gave_before_the_next() -> None:
+    refreshed = positive_entry(session(120), NOW, CONFIG, refreshed=True)  # idle 120 s < 300
+    assert not refresh_due(refreshed, NOW + 59.9, CONFIG)
+    assert refresh_due(refreshed, NOW + 60, CONFIG)
+    reread = positive_entry(session(120), NOW + 30, CONFIG, previous=refreshed)
+    assert reread.refresh_after == NOW + 60  # a plain lookup keeps the wait
+    assert positive_entry(session(120), NOW, CONFIG).refresh_after == 0  # no refresh yet

@@ -1,0 +1,67 @@
+"""The in-process cache: its LRU, its session-id index and its "ended" markers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import httpx
+
+from okta_session_mw import OktaSessionConfig, Session, SessionService
+from okta_session_mw.cache import CacheEntry, MemorySessionCache
+from okta_session_mw.policy import positive_entry
+from okta_session_mw.testing import FakeOkta
+from tests.conftest import LOGIN, make_app, make_config
+
+NOW = 1_800_000_000.0
+CONFIG = OktaSessionConfig(
+    org_url="https://example.okta.com", cache_ttl=60, stale_if_error=120, refresh_threshold=300
+)
+
+
+def entry_for(session_id: str, now: float = NOW, expires_in: float = 3600) -> CacheEntry:
+    expires = datetime.fromtimestamp(NOW + expires_in, tz=timezone.utc)
+    okta = {"id": session_id, "status": "ACTIVE", "expiresAt": expires.isoformat()}
+    return positive_entry(Session.from_okta(okta), now, CONFIG)
+
+
+def test_i10_08_evict_session_finds_an_entry_kept_alive_by_reads() -> None:
+    # A session read on every request stays in the LRU while many other sessions are
+    # stored: its index must stay too, or an admin revoke misses it.
+    cache = MemorySessionCache(3, timer=lambda: NOW)
+    cache.set("k-busy", entry_for("busy"))
+    for n in range(10):
+        assert cache.get("k-busy") is not None  # the busy user's next request
+        cache.set(f"k-{n}", entry_for(f"other-{n}"))  # someone else signs in
+    cache.evict_session("busy")
+    assert cache.get("k-busy") is None
+
+
+def test_index_follows_the_entries_it_points_at() -> None:
+    cache = MemorySessionCache(2, timer=lambda: NOW)
+    cache.set("k-sid", entry_for("s1"))
+    cache.set("k-idx", entry_for("s1"))
+    cache.set("k-sid", entry_for("s2"))  # the cookie now holds another session
+    cache.evict_session("s1")
+    assert cache.get("k-idx") is None
+    assert cache.get("k-sid") is not None  # s2 is not s1's to evict
+    for n in range(5):
+        cache.set(f"k-{n}", entry_for(f"other-{n}"))
+    assert len(cache._by_session) <= 2  # bounded by the entries it points at
+
+
+async def test_i10_08_admin_revoke_reaches_a_session_that_outlived_many_sign_ins(
+    okta: FakeOkta,
+) -> None:
+    service = SessionService(make_config(okta, cache_maxsize=3), clock=okta.now)
+    transport = httpx.ASGITransport(app=make_app(service))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            busy = okta.create_session(LOGIN)
+            for _ in range(6):
+                assert (await c.get("/", headers={"cookie": f"sid={busy}"})).json()["id"] == busy
+                other = okta.create_session(LOGIN)  # someone else signs in
+                assert (await c.get("/", headers={"cookie": f"sid={other}"})).json()["id"]
+            assert await service.arevoke(busy) is True
+            assert (await c.get("/", headers={"cookie": f"sid={busy}"})).json()["id"] is None
+    finally:
+        await service.aclose()
