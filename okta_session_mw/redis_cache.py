@@ -153,6 +153,11 @@ class RedisSessionCache:
         self._local.evict_session(session_id)
         self._run(self._plan.evict_session(session_id))
 
+    def ended(self, key: str, session_id: str) -> bool:
+        if self._local.ended(key, session_id):
+            return True
+        return self._run(self._plan.ended(key, session_id))[1]
+
     def close(self) -> None:
         """Close the sync client's connections (``aclose`` closes this loop's client)."""
         with self._lock:
@@ -179,6 +184,11 @@ class RedisSessionCache:
     async def aevict_session(self, session_id: str) -> None:
         self._local.evict_session(session_id)
         await self._arun(self._plan.evict_session(session_id))
+
+    async def aended(self, key: str, session_id: str) -> bool:
+        if self._local.ended(key, session_id):
+            return True
+        return (await self._arun(self._plan.ended(key, session_id)))[1]
 
     async def aclose(self) -> None:
         """Close the running loop's asyncio client, then the sync one. (A loop that

@@ -22,7 +22,7 @@ Value layout (bytes)::
 * the tag covers the JSON and, as associated data, the Redis key name and the header
   (version, subject, salt): a value moved to another key, or whose subject was edited
   to dodge the "ended" check, fails.
-* JSON: ``[fetched_at, fresh_until, stale_until, refreshed_for, okta_json]``;
+* JSON: ``[fetched_at, fresh_until, stale_until, refreshed_for, refresh_after, okta_json]``;
   ``okta_json`` is null for a negative entry.
 
 No Redis script trusts anything else in a value: freshness, for the claim, lives in
@@ -126,7 +126,8 @@ class RedisCodec:
         session = entry.session
         okta = session.to_okta() if session is not None else None
         fields: list[Any] = [entry.fetched_at, entry.fresh_until, entry.stale_until]
-        text = json.dumps([*fields, entry.refreshed_for, okta], separators=(",", ":"))
+        fields += [entry.refreshed_for, entry.refresh_after]
+        text = json.dumps([*fields, okta], separators=(",", ":"))
         subject = NO_SUBJECT if session is None else self.session_digest(session.id).encode()
         head = bytes([VERSION]) + subject + os.urandom(_SALT)
         if len(head) + len(text) + _TAG > MAX_VALUE_BYTES:
@@ -160,12 +161,14 @@ class RedisCodec:
             text = self._cipher(head, key, raw[_HEAD:], seal=False)
         except InvalidTag:
             raise BadValueError("value failed its authentication") from None
-        fetched, fresh, stale, refreshed, okta = json.loads(text)
+        *times, okta = json.loads(text)  # values written before refresh_after have 4 times
+        if len(times) not in (4, 5):
+            raise BadValueError("value of an unknown format or version")
         session = Session.from_okta(okta) if okta is not None else None
         subject = NO_SUBJECT if session is None else self.session_digest(session.id).encode()
         if head[1 : 1 + SUBJECT_SIZE] != subject:  # only a writer with the secret gets here
             raise BadValueError("value names another session than it holds")
-        return CacheEntry(session, fetched, fresh, stale, refreshed)
+        return CacheEntry(session, *times)
 
     def _cipher(self, head: bytes, key: str, data: bytes, *, seal: bool) -> bytes:
         """AES-256-GCM under this value's own key and nonce (derived from its salt)."""

@@ -1,6 +1,6 @@
 """Each cache operation as one Redis command (or one Lua script), built without I/O.
 
-``RedisPlan`` turns ``get``/``claim``/``set``/``evict``/``evict_session`` into an
+``RedisPlan`` turns ``get``/``claim``/``set``/``evict``/``evict_session``/``ended`` into an
 ``Op``: the command to send, how to read the reply, and what to answer when Redis
 cannot be asked. The sync and async shells in ``redis_cache.py`` only send ops, so
 both speak to Redis identically.
@@ -135,9 +135,15 @@ return 1
 """)
 
 # KEYS: entry, claim, cookie ended   ARGV: px of the "ended" mark
+# The "ended" mark outlives the entry it evicts: while that could be served stale.
 EVICT_KEY = LuaScript("""
+local px = tonumber(ARGV[1])
+local left = redis.call('PTTL', KEYS[1])
+if left > px then
+  px = left
+end
 redis.call('DEL', KEYS[1], KEYS[2])
-redis.call('SET', KEYS[3], '1', 'PX', ARGV[1])
+redis.call('SET', KEYS[3], '1', 'PX', px)
 return 1
 """)
 
@@ -147,11 +153,16 @@ local keys = {}
 if redis.call('TYPE', KEYS[1])['ok'] == 'set' then
   keys = redis.call('SMEMBERS', KEYS[1])
 end
+local px = tonumber(ARGV[3])
 for _, key in ipairs(keys) do
+  local left = redis.call('PTTL', ARGV[1] .. key)
+  if left > px then
+    px = left
+  end
   redis.call('DEL', ARGV[1] .. key, ARGV[2] .. key)
 end
 redis.call('DEL', KEYS[1])
-redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
+redis.call('SET', KEYS[2], '1', 'PX', px)
 return #keys
 """)
 
@@ -236,6 +247,13 @@ class RedisPlan:
             keys += (codec.ended_cookie_key(key), codec.index_key(sid), codec.ended_key(sid))
             argv += (key,)
         return Op("set", (len(keys), *keys, *argv), _ignore, None, SET_ENTRY)
+
+    def ended(self, key: str, session_id: str) -> Op[bool]:
+        """Whether the cookie or the session has an "ended" mark (False without Redis:
+        the caller's own marks answer then)."""
+        codec = self.codec
+        args = ("EXISTS", codec.ended_cookie_key(key), codec.ended_key(session_id))
+        return Op("ended", args, lambda reply: int(reply) > 0, False)
 
     def evict(self, key: str) -> Op[None]:
         codec = self.codec

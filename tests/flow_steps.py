@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from okta_session_mw.budget import RateLimitGate
 from okta_session_mw.cache import CacheEntry
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.flow import (
@@ -27,7 +28,7 @@ from okta_session_mw.flow import (
     Rules,
     Solo,
 )
-from okta_session_mw.policy import RateLimitGate, RefreshBackoff
+from okta_session_mw.policy import RefreshBackoff
 
 
 @dataclass

@@ -447,3 +447,46 @@ def test_no_session_id_or_login_in_redis_even_in_dump_bytes(
     for blob in (dumps, everything_in(redis_client)):
         assert sid.encode() not in blob and b"ann@example.com" not in blob
     worker.close()
+
+
+def test_i10_09_a_lookup_begun_before_a_logout_on_another_worker_serves_nothing(
+    okta: FakeOkta, redis_server: RedisServer, redis_client: redis.Redis
+):
+    config = make_config(okta, cache_url=redis_server.url, secret_key=SECRET, timeout=5.0)
+    worker1 = SessionService(config, clock=okta.now)
+    worker2 = SessionService(config, clock=okta.now)
+    cookie = okta.cookie_header(okta.create_session("ann@example.com"))
+    assert worker1.resolve(cookie).session is not None
+    okta.advance(61)  # stale: the next request asks Okta, which is slow, then fails
+    redis_client.delete(*redis_client.keys(config.cache_prefix + "c:*"))  # the first claim is over
+    okta.inject(latency=1.5, status=503, times=1, path_prefix="/api/v1/sessions/me")
+    calls = me_calls(okta)
+    held: list[object] = []
+    thread = threading.Thread(target=lambda: held.append(worker1.resolve(cookie).session))
+    thread.start()
+    deadline = time.monotonic() + 10
+    while me_calls(okta) == calls:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    assert worker2.logout(cookie) is True  # the user logs out through another worker
+    after = worker1.resolve(cookie)  # joins worker1's lookup, begun before the logout
+    thread.join(10)
+    assert me_calls(okta) == calls + 1
+    assert after.session is None
+    assert held == [None]
+    worker1.close()
+    worker2.close()
+
+
+def test_ended_marks_outlive_what_they_evicted(cache: RedisSessionCache, redis_client: redis.Redis):
+    session = make_session()
+    entry = entry_for(session, fresh=60, stale=600)  # servable stale for 10 min
+    codec = cache._plan.codec
+    cache.set(key("sid=a"), entry)
+    cache.evict(key("sid=a"))
+    assert cache.ended(key("sid=a"), "other")
+    assert redis_client.pttl(codec.ended_cookie_key(key("sid=a"))) > 500_000  # not just 60 s
+    cache.set(key("idx=b"), entry)
+    cache.evict_session(session.id)
+    assert cache.ended(key("idx=c"), session.id)
+    assert redis_client.pttl(codec.ended_key(session.id)) > 500_000
