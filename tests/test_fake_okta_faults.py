@@ -213,10 +213,10 @@ def test_chosen_body_with_its_encoding(fake: FakeOkta, http: httpx.Client) -> No
 
 
 def test_trickled_answer_arrives_byte_by_byte(fake: FakeOkta, http: httpx.Client) -> None:
-    fake.inject(trickle=0.001, times=1)
+    fake.inject(trickle=0.002, times=1)
     with http.stream("GET", ME) as response:
         parts = list(response.iter_raw())
     assert response.status_code == 404
-    assert len(parts) > 1 and all(len(part) == 1 for part in parts[:-1])
+    assert len(parts) > 10  # a read returns what has come so far: a byte or a few
     assert json.loads(b"".join(parts))["errorCode"] == "E0000007"
     assert http.get(ME).status_code == 404  # the next connection is served whole
