@@ -188,9 +188,12 @@ def authenticate(username: str, password: str) -> Call[str]:
 
 
 def _load_json(content: bytes) -> object:
+    """The decoded body, or None when it is not JSON. Every Okta body is read here, so
+    none reaches the caller as anything but the typed errors: a body nested too deep for
+    the parser (``[[[[...``) raises RecursionError, not ValueError."""
     try:
         return json.loads(content)
-    except ValueError:  # also UnicodeDecodeError
+    except (ValueError, RecursionError):  # ValueError also covers UnicodeDecodeError
         return None
 
 
@@ -203,6 +206,11 @@ def _parse_session(response: httpx.Response) -> Session:
         )
     try:
         return Session.from_okta(data)
+    except RecursionError:  # nested just shallow enough for the parser, not for the walk
+        raise OktaInvalidResponseError(
+            f"Okta's answer (HTTP {response.status_code}) is nested too deep for a Session",
+            status_code=response.status_code,
+        ) from None
     except SessionParseError as exc:
         raise OktaInvalidResponseError(
             f"Okta's answer (HTTP {response.status_code}) is not a valid Session: "

@@ -242,3 +242,28 @@ def test_wrong_http_client_flavour_is_refused() -> None:
         OktaSessionClient("https://example.fake_org.com", http_client=httpx.AsyncClient())  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"httpx\.AsyncClient"):
         AsyncOktaSessionClient("https://example.fake_org.com", http_client=httpx.Client())  # type: ignore[arg-type]
+
+
+# -- bodies no parser should choke on (issue 10, item 15) ----------------------------
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+"""A JSON array nested 100k deep: ``json.loads`` itself raises RecursionError on it."""
+
+
+@pytest.mark.parametrize("status", [None, 404, 500])
+async def test_i10_15_deeply_nested_body_is_an_invalid_response(
+    connect: Connect, fake_org: FakeOkta, status: int | None
+) -> None:
+    fake_org.inject(body=DEEP, status=status, times=1)
+    with pytest.raises(OktaInvalidResponseError) as info:
+        await connect().get_current_session("sid=x")
+    assert info.value.status_code == (status or 200)
+
+
+async def test_i10_15_deeply_nested_429_is_still_a_rate_limit(
+    connect: Connect, fake_org: FakeOkta
+) -> None:
+    fake_org.inject(body=DEEP, status=429, times=1)
+    with pytest.raises(OktaRateLimitError):
+        await connect().get_current_session("sid=x")
+

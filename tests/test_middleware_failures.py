@@ -220,3 +220,27 @@ async def test_7_normal_service_resumes_by_itself(
         restore(okta_ctl, failure)
         back = await timed_get(client, "/private", cookie=cookie)
         assert back.status_code == 200  # no restart, no manual reset
+
+
+async def _stale_served_while(
+    okta_ctl: Okta, svc: SessionService, fail: Callable[[], None]
+) -> None:
+    """A cached session past its TTL is served stale while Okta answers with ``fail``."""
+    fake = okta_ctl.fake
+    sid = fake.create_session(LOGIN)
+    cookie = fake.cookie_header(sid)
+    transport = httpx.ASGITransport(app=make_app(svc), raise_app_exceptions=True)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        assert (await client.get("/private", headers={"cookie": cookie})).status_code == 200
+        fake.advance(61)  # past cache_ttl (60), inside stale_if_error (120)
+        fail()
+        stale = await client.get("/private", headers={"cookie": cookie})
+        assert stale.status_code == 200
+        assert stale.json()["id"] == sid
+    assert me_calls(fake) == 2  # Okta was asked, and its answer counted as a failure
+    assert svc.stats.get("resolve.stale") == 1
+
+
+async def test_i10_15_nested_body_keeps_stale_if_error(okta_ctl: Okta, svc: SessionService) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    await _stale_served_while(okta_ctl, svc, lambda: okta_ctl.fake.inject(body=deep, status=500))
