@@ -76,6 +76,8 @@ class OktaSessionConfig:
     """An Okta cookie longer than this is refused without asking Okta."""
     allowed_origins: tuple[str, ...] = ()
     """Extra origins (``https://host``) whose POSTs may log out, besides the app's own."""
+    max_response_bytes: int = 1 << 20
+    """Largest Okta answer read (after decompression); a larger one counts as Okta failing."""
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -91,7 +93,7 @@ class OktaSessionConfig:
             _positive(name, getattr(self, name))
         for name in ("negative_cache_ttl", "refresh_threshold", "stale_if_error"):
             _non_negative(name, getattr(self, name))
-        for name in ("cache_maxsize", "max_cookie_length"):
+        for name in ("cache_maxsize", "max_cookie_length", "max_response_bytes"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(name, f"must be a positive integer, got {value!r}")
@@ -215,7 +217,7 @@ def _non_negative(name: str, value: object) -> None:
 
 
 _FLOATS = {"cache_ttl", "negative_cache_ttl", "refresh_threshold", "timeout", "stale_if_error"}
-_INTS = {"cache_maxsize", "max_cookie_length"}
+_INTS = {"cache_maxsize", "max_cookie_length", "max_response_bytes"}
 _TUPLES = {"cookie_names", "exempt_paths", "allowed_origins"}
 
 

@@ -19,6 +19,7 @@
         ├── OktaTimeoutError
         ├── OktaConnectionError           refused, reset, dropped mid-response
         └── OktaInvalidResponseError      a body that is not the JSON Okta sends
+            └── OktaResponseTooLargeError a body past max_response_bytes (decompressed)
 
 Messages never contain a cookie value or an API token: they are built only from
 the HTTP status and Okta's own error fields.
@@ -43,6 +44,7 @@ __all__ = [
     "OktaNotFoundError",
     "OktaPermissionError",
     "OktaRateLimitError",
+    "OktaResponseTooLargeError",
     "OktaServerError",
     "OktaSessionError",
     "OktaTimeoutError",
@@ -193,6 +195,15 @@ class OktaInvalidResponseError(OktaTransportError):
     def __init__(self, message: str, *, status_code: int | None = None) -> None:
         self.status_code = status_code
         super().__init__(message)
+
+
+class OktaResponseTooLargeError(OktaInvalidResponseError):
+    """The body, decompressed, is larger than ``max_response_bytes`` (``limit``); it was
+    read no further than that."""
+
+    def __init__(self, message: str, *, limit: int, status_code: int | None = None) -> None:
+        self.limit = limit
+        super().__init__(message, status_code=status_code)
 
 
 _BY_STATUS: dict[int, type[OktaAPIError]] = {

@@ -298,7 +298,10 @@ class SessionService:
     def _new_async_client(self) -> AsyncOktaSessionClient:
         config = self.config
         return AsyncOktaSessionClient(
-            config.org_url, api_token=config.api_token, timeout=config.timeout
+            config.org_url,
+            api_token=config.api_token,
+            timeout=config.timeout,
+            max_response_bytes=config.max_response_bytes,
         )
 
     # -- sync (WSGI) ------------------------------------------------------------------
@@ -368,6 +371,7 @@ class SessionService:
                         self.config.org_url,
                         api_token=self.config.api_token,
                         timeout=self.config.timeout,
+                        max_response_bytes=self.config.max_response_bytes,
                     )
                     cache: SessionCache = self.cache
                     self._sync_driver = SyncDriver(

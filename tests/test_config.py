@@ -107,3 +107,12 @@ def test_unknown_accepted_status_is_refused() -> None:
         OktaSessionConfig(org_url=ORG, accepted_statuses=frozenset({"ACTIV"}))  # type: ignore[arg-type]
     lower = OktaSessionConfig(org_url=ORG, accepted_statuses=frozenset({"active"}))  # type: ignore[arg-type]
     assert lower.accepted_statuses == {SessionStatus.ACTIVE}
+
+
+def test_i10_16_max_response_bytes_setting() -> None:
+    assert OktaSessionConfig(org_url=ORG).max_response_bytes == 1 << 20
+    env = {"OKTA_ORG_URL": ORG, "OKTA_MAX_RESPONSE_BYTES": "65536"}
+    assert OktaSessionConfig.from_env(env).max_response_bytes == 65536
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ConfigError, match="max_response_bytes"):
+            OktaSessionConfig(org_url=ORG, max_response_bytes=bad)  # type: ignore[arg-type]
