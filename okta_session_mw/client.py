@@ -30,6 +30,7 @@ import httpx
 from okta_session_mw import log_redaction, sansio
 from okta_session_mw._body import decoded_response
 from okta_session_mw.call_flow import Flow
+from okta_session_mw.call_handle import current_call
 from okta_session_mw.client_core import (
     DEFAULT_MAX_RESPONSE_BYTES,
     AsyncBearerToken,
@@ -128,16 +129,30 @@ class OktaSessionClient(ClientCore):
                 time.sleep(step)
 
     def _send(self, request: httpx.Request) -> httpx.Response:
-        """Send, then read the body as it streams in, never past ``max_response_bytes``."""
+        """Send, then read the body as it streams in, never past ``max_response_bytes``.
+
+        Run for a waiting request (the sync driver), the call's connection is known to
+        its :class:`~okta_session_mw.call_handle.CallHandle`, which shuts it at once
+        when the request stops waiting, and is taken back before the pool gets it.
+        """
+        handle = current_call()
+        if handle is not None:
+            request.extensions["trace"] = handle.trace
         response = self._http.send(request, auth=None, follow_redirects=False, stream=True)
         try:
             if response.is_stream_consumed:  # the transport read it (MockTransport)
                 return self._read_already(response)
+            if handle is not None:
+                handle.watch(response.extensions.get("network_stream"))
             body = self._body(response)
             for raw in response.iter_raw():
+                if handle is not None and handle.abandoned:
+                    raise httpx.ReadError("nobody waits for this answer", request=request)
                 body.feed(raw)
             return decoded_response(response, body.content())
         finally:
+            if handle is not None:
+                handle.release()
             response.close()
 
     def get_current_session(self, cookie: str, *, timeout: float | None = None) -> Session:
