@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from okta_session_mw.errors import ConfigError
 from okta_session_mw.session import SessionStatus
-from okta_session_mw.urls import validate_org_url
+from okta_session_mw.urls import masked_url, validate_org_url
 
 __all__ = ["OktaSessionConfig"]
 
@@ -148,6 +148,18 @@ class OktaSessionConfig:
                     "allowed_origins", f"{origin!r} is not an origin like https://host"
                 )
         set_(self, "allowed_origins", tuple(self.allowed_origins))
+
+    def __repr__(self) -> str:
+        """Every setting but the secrets; ``cache_url`` with its password masked."""
+        shown = []
+        for f in dataclasses.fields(self):
+            if not f.repr:
+                continue
+            value = getattr(self, f.name)
+            if f.name == "cache_url" and value is not None:
+                value = masked_url(value)
+            shown.append(f"{f.name}={value!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     @property
     def secret_key_bytes(self) -> bytes:

@@ -76,9 +76,13 @@ class Auth(enum.Enum):
     """No credential (primary authentication)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Call(Generic[T]):
-    """One request to Okta and how to read its successful (2xx) answer."""
+    """One request to Okta and how to read its successful (2xx) answer.
+
+    Its ``repr`` is the operation alone: the headers hold the browser's cookie, the
+    body a session token or a password, and the path a session id.
+    """
 
     name: str
     """The operation's name, for messages and logs (never an id, cookie or token)."""
@@ -88,6 +92,9 @@ class Call(Generic[T]):
     parse: Callable[[httpx.Response], T]
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes | None = None
+
+    def __repr__(self) -> str:
+        return f"Call(name={self.name!r}, method={self.method!r})"
 
 
 # -- building requests -------------------------------------------------------------

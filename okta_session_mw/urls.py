@@ -10,11 +10,12 @@ server's issuer URL, the ``-admin`` console host, an unfilled placeholder).
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import urlsplit
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from okta_session_mw.errors import ConfigError
 
-__all__ = ["is_loopback_host", "validate_org_url"]
+__all__ = ["is_loopback_host", "masked_url", "validate_org_url"]
 
 _SETTING = "org_url"
 _DEFAULT_PORTS = {"https": 443, "http": 80}
@@ -35,6 +36,34 @@ def is_loopback_host(host: str) -> bool:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
         return False
+
+
+_SECRET_PARAM = re.compile("pass|secret|token|key|auth", re.IGNORECASE)
+_MASK = "***"
+
+
+def masked_url(url: str) -> str:
+    """``url`` fit for a repr, a log or a message: the password of ``user:password@host``
+    and any password-like query value (``?password=``, as redis URLs allow) are ``***``.
+
+    Without a ``:``, the whole user part is masked (``redis://secret@host`` is a
+    password written in the wrong place as often as it is a user name).
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return _MASK
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, host = netloc.rpartition("@")
+        user, colon, _ = userinfo.partition(":")
+        netloc = f"{user}:{_MASK}@{host}" if colon else f"{_MASK}@{host}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        masked = [(k, _MASK if _SECRET_PARAM.search(k) else v) for k, v in pairs]
+        query = urlencode(masked, safe="*")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def validate_org_url(url: str) -> str:
