@@ -541,3 +541,29 @@ def test_set_cookie_round_trip_keeps_the_core_attributes(okta: FakeOkta) -> None
         "samesite",
         "secure",
     }
+
+
+@pytest.mark.parametrize("path", ["/header-login/", "/aheader-login/"])
+def test_i10_12_debug_error_page_shows_no_secret(
+    okta: FakeOkta, settings: SettingsWrapper, path: str
+) -> None:
+    """An Okta error a view lets through (a session token already used) renders Django's
+    technical 500 page under DEBUG=True: its frames' locals, settings and cookies show
+    neither the token nor the browser's Okta cookie nor the API token."""
+    settings.DEBUG = True
+    sid = okta.create_session(DEMO_LOGIN)
+    token = okta.issue_session_token(DEMO_LOGIN)
+    client = Client(raise_request_exception=False)
+    client.cookies["sid"] = sid
+    client.cookies["idx"] = sid
+    headers = {"X-Session-Token": token}
+    assert client.post(path, headers=headers).status_code == 200
+    new_sid = client.cookies["sid"].value
+    client.cookies["idx"] = sid
+    page = client.post(path, headers=headers)  # a used token: OktaAuthenticationError
+    assert page.status_code == 500
+    html = page.content.decode()
+    assert "OktaAuthenticationError" in html and "Local vars" in html
+    assert "create_session" in html  # our frames are on the page, their values are not
+    for secret in (token, sid, new_sid, DEMO_API_TOKEN):
+        assert secret not in html

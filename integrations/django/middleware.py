@@ -31,6 +31,7 @@ from okta_session_mw.effects import Resolution
 from okta_session_mw.service import Lookup, SessionService
 from okta_session_mw.session import Session
 
+from .debug import reporter_filter
 from .service import get_service
 
 __all__ = [
@@ -132,6 +133,9 @@ def _attach(request: HttpRequest) -> None:
     )
     target: Any = request  # Django's request accepts new attributes; its stubs do not say so
     setattr(target, _STATE, pending)
+    report_filter = reporter_filter(service.config.cookie_names)  # error pages: debug.py
+    if report_filter is not None and not hasattr(request, "exception_reporter_filter"):
+        target.exception_reporter_filter = report_filter
     known = pending.known
     # Lazy only when reading it would mean I/O (like request.user); else the value itself.
     target.okta_session = known.session if known else SimpleLazyObject(pending.session)

@@ -98,3 +98,17 @@ def logout_form(request: HttpRequest) -> HttpResponse:
         '<input name="{{ okta_csrf_field }}" value="{{ okta_logout_csrf_token }}">'
     )
     return HttpResponse(template.render({}, request))
+
+
+def header_login(request: HttpRequest) -> JsonResponse:
+    """As ``login``, the token in a header (Django's error page shows the POST data, and
+    hides headers whose names look secret): what the page shows of ours alone."""
+    response = JsonResponse({})
+    login_with_session_token(request, response, request.headers["X-Session-Token"])
+    return response
+
+
+async def aheader_login(request: HttpRequest) -> JsonResponse:
+    response = JsonResponse({})
+    await alogin_with_session_token(request, response, request.headers["X-Session-Token"])
+    return response
