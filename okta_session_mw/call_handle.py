@@ -58,7 +58,9 @@ class CallHandle:
                 _shut(stream)
 
     def watch(self, stream: object) -> None:
-        """The call now uses ``stream`` (an httpcore network stream)."""
+        """The call now uses ``stream`` (an httpcore network stream; None: no socket)."""
+        if stream is None:
+            return
         with self._lock:
             self._streams.append(stream)
             if self.abandoned:
