@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from okta_session_mw.errors import ConfigError
 
@@ -43,12 +43,15 @@ _MASK = "***"
 
 
 def masked_url(url: str) -> str:
-    """``url`` fit for a repr, a log or a message: the password of ``user:password@host``
-    and any password-like query value (``?password=``, as redis URLs allow) are ``***``.
+    """A ``scheme://`` ``url`` fit for a repr, a log or a message: the password of
+    ``user:password@host`` and any password-like query value (``?password=``, as redis
+    URLs allow) are ``***``.
 
     Without a ``:``, the whole user part is masked (``redis://secret@host`` is a
     password written in the wrong place as often as it is a user name).
     """
+    if "://" not in url:
+        return url  # not a URL with a host part: nothing to mask
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -59,11 +62,12 @@ def masked_url(url: str) -> str:
         user, colon, _ = userinfo.partition(":")
         netloc = f"{user}:{_MASK}@{host}" if colon else f"{_MASK}@{host}"
     query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if any(_SECRET_PARAM.search(key) for key, _ in pairs):
         masked = [(k, _MASK if _SECRET_PARAM.search(k) else v) for k, v in pairs]
         query = urlencode(masked, safe="*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    fragment = f"#{parts.fragment}" if parts.fragment else ""
+    return f"{parts.scheme}://{netloc}{parts.path}{'?' if query else ''}{query}{fragment}"
 
 
 def validate_org_url(url: str) -> str:
