@@ -33,20 +33,24 @@ _GZIP = 16 + zlib.MAX_WBITS
 
 
 class ResponseTooLarge(httpx.DecodingError):
-    """The body (decompressed) passed ``max_response_bytes``; reading stopped there."""
+    """The body (decompressed) passed ``max_response_bytes``; reading stopped there.
 
-    def __init__(self, limit: int, status_code: int, *, request: httpx.Request) -> None:
+    ``answer`` is the response without its body: a 429 still says "slow down".
+    """
+
+    def __init__(self, limit: int, response: httpx.Response) -> None:
         self.limit = limit
-        self.status_code = status_code
-        super().__init__(f"the body is larger than {limit} bytes", request=request)
+        self.status_code = response.status_code
+        self.answer = decoded_response(response, b"")
+        super().__init__(f"the body is larger than {limit} bytes", request=response.request)
 
 
 class BoundedBody:
     """Collects one response's decoded body; raises as soon as it outgrows ``limit``."""
 
     def __init__(self, response: httpx.Response, limit: int) -> None:
+        self._response = response
         self._request = response.request
-        self._status = response.status_code
         self._limit = limit
         self._size = 0
         self._parts: list[bytes] = []
@@ -56,7 +60,7 @@ class BoundedBody:
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > limit:
                 # Refused before reading a byte of it.
-                raise ResponseTooLarge(limit, self._status, request=self._request)
+                raise ResponseTooLarge(limit, response)
         elif coding in ("gzip", "x-gzip"):
             self._inflater = zlib.decompressobj(_GZIP)
         else:
@@ -95,7 +99,7 @@ class BoundedBody:
     def _keep(self, part: bytes) -> None:
         self._size += len(part)
         if self._size > self._limit:
-            raise ResponseTooLarge(self._limit, self._status, request=self._request)
+            raise ResponseTooLarge(self._limit, self._response)
         self._parts.append(part)
 
 
@@ -103,7 +107,7 @@ def read_already(response: httpx.Response, limit: int) -> httpx.Response:
     """An answer whose body a transport read before handing it over (``MockTransport``):
     it is in memory already, decoded; still held to the bound, so tests see the rule."""
     if len(response.content) > limit:
-        raise ResponseTooLarge(limit, response.status_code, request=response.request)
+        raise ResponseTooLarge(limit, response)
     return response
 
 

@@ -106,6 +106,10 @@ def call_flow(
     while True:
         try:
             response = yield request
+        except ResponseTooLarge as exc:  # a 429 means "slow down", whatever its body
+            if exc.status_code != 429:
+                raise transport_error(exc, call.name) from exc
+            response = exc.answer
         except httpx.HTTPError as exc:
             raise transport_error(exc, call.name) from exc
         if response is None:

@@ -309,6 +309,15 @@ async def test_i10_16_plain_body_over_the_setting_is_refused(
         await client.get_current_session(cookie)
 
 
+async def test_oversize_429_is_still_a_rate_limit(connect: Connect, fake_org: FakeOkta) -> None:
+    """A proxy's 429 page larger than the bound: the body is not read, the status still
+    means "slow down", with the figures of its headers."""
+    fake_org.inject(body=b"x" * 5000, status=429, times=1)
+    with pytest.raises(OktaRateLimitError) as info:
+        await connect(max_response_bytes=4096).get_current_session("sid=x")
+    assert info.value.rate_limit.limit is not None
+
+
 @pytest.mark.parametrize("value", [0, -1, 1.5, True, "1024"])
 def test_i10_16_max_response_bytes_is_validated(value: object) -> None:
     for kind in (OktaSessionClient, AsyncOktaSessionClient):
