@@ -567,3 +567,21 @@ def test_i10_12_debug_error_page_shows_no_secret(
     assert "create_session" in html  # our frames are on the page, their values are not
     for secret in (token, sid, new_sid, DEMO_API_TOKEN):
         assert secret not in html
+
+
+async def test_i10_12_asgi_debug_error_page_shows_no_secret(
+    aokta: FakeOkta, settings: SettingsWrapper
+) -> None:
+    """As above under ASGI, where the async client's coroutine frames are on the page."""
+    settings.DEBUG = True
+    token = aokta.issue_session_token(DEMO_LOGIN)
+    client = AsyncClient(raise_request_exception=False)
+    headers = {"X-Session-Token": token}
+    assert (await client.post("/aheader-login/", headers=headers)).status_code == 200
+    sid = client.cookies["sid"].value
+    page = await client.post("/aheader-login/", headers=headers)
+    assert page.status_code == 500
+    html = page.content.decode()
+    assert "OktaAuthenticationError" in html and "alogin" in html
+    for secret in (token, sid, DEMO_API_TOKEN):
+        assert secret not in html
