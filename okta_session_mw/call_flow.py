@@ -23,9 +23,11 @@ from typing import TypeVar
 
 import httpx
 
+from okta_session_mw._body import ResponseTooLarge
 from okta_session_mw.errors import (
     OktaConnectionError,
     OktaInvalidResponseError,
+    OktaResponseTooLargeError,
     OktaTimeoutError,
     OktaTransportError,
     RateLimit,
@@ -70,6 +72,12 @@ def transport_error(exc: httpx.HTTPError, call_name: str) -> OktaTransportError:
     if isinstance(exc, httpx.TimeoutException):
         kind = type(exc).__name__
         return OktaTimeoutError(f"Okta did not answer {call_name} in time ({kind})")
+    if isinstance(exc, ResponseTooLarge):
+        return OktaResponseTooLargeError(
+            f"Okta's answer to {call_name} is larger than max_response_bytes ({exc.limit})",
+            limit=exc.limit,
+            status_code=exc.status_code,
+        )
     if isinstance(exc, httpx.DecodingError | httpx.TooManyRedirects):
         return OktaInvalidResponseError(f"Okta's answer to {call_name} could not be read")
     detail = type(exc).__name__
@@ -98,6 +106,10 @@ def call_flow(
     while True:
         try:
             response = yield request
+        except ResponseTooLarge as exc:  # a 429 means "slow down", whatever its body
+            if exc.status_code != 429:
+                raise transport_error(exc, call.name) from exc
+            response = exc.answer
         except httpx.HTTPError as exc:
             raise transport_error(exc, call.name) from exc
         if response is None:

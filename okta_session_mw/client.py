@@ -28,8 +28,11 @@ import anyio
 import httpx
 
 from okta_session_mw import log_redaction, sansio
+from okta_session_mw._body import decoded_response
 from okta_session_mw.call_flow import Flow
+from okta_session_mw.call_handle import current_call
 from okta_session_mw.client_core import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     AsyncBearerToken,
     BearerToken,
     ClientCore,
@@ -54,6 +57,8 @@ class OktaSessionClient(ClientCore):
     call, also on a client you pass in; a call's ``timeout=`` overrides it.
     ``max_retries`` > 0 waits out 429s until ``X-Rate-Limit-Reset``, ``max_retry_wait``
     seconds in total per call at most. ``user_agent`` is appended to the library's own.
+    An answer whose body, decompressed, passes ``max_response_bytes`` (1 MiB) raises
+    :class:`~okta_session_mw.errors.OktaResponseTooLargeError`, read no further.
     """
 
     def __init__(
@@ -67,6 +72,7 @@ class OktaSessionClient(ClientCore):
         max_retry_wait: float = 30.0,
         http_client: httpx.Client | None = None,
         user_agent: str | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if inspect.iscoroutinefunction(bearer_token):
             raise ConfigError("bearer_token", "is an async function; use AsyncOktaSessionClient")
@@ -80,6 +86,7 @@ class OktaSessionClient(ClientCore):
             max_retries=max_retries,
             max_retry_wait=max_retry_wait,
             user_agent=user_agent,
+            max_response_bytes=max_response_bytes,
         )
         self._owns_http = http_client is None
         self._http = (
@@ -115,11 +122,38 @@ class OktaSessionClient(ClientCore):
             reply, error = None, None
             if isinstance(step, httpx.Request):
                 try:
-                    reply = self._http.send(step, auth=None, follow_redirects=False)
+                    reply = self._send(step)
                 except httpx.HTTPError as exc:
                     error = exc
             else:
                 time.sleep(step)
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send, then read the body as it streams in, never past ``max_response_bytes``.
+
+        Run for a waiting request (the sync driver), the call's connection is known to
+        its :class:`~okta_session_mw.call_handle.CallHandle`, which shuts it at once
+        when the request stops waiting, and is taken back before the pool gets it.
+        """
+        handle = current_call()
+        if handle is not None:
+            request.extensions["trace"] = handle.trace
+        response = self._http.send(request, auth=None, follow_redirects=False, stream=True)
+        try:
+            if response.is_stream_consumed:  # the transport read it (MockTransport)
+                return self._read_already(response)
+            if handle is not None:
+                handle.watch(response.extensions.get("network_stream"))
+            body = self._body(response)
+            for raw in response.iter_raw():
+                if handle is not None and handle.abandoned:
+                    raise httpx.ReadError("nobody waits for this answer", request=request)
+                body.feed(raw)
+            return decoded_response(response, body.content())
+        finally:
+            if handle is not None:
+                handle.release()
+            response.close()
 
     def get_current_session(self, cookie: str, *, timeout: float | None = None) -> Session:
         """GetCurrentSession with the browser's ``Cookie`` value (e.g. ``"idx=..."``)."""
@@ -185,6 +219,7 @@ class AsyncOktaSessionClient(ClientCore):
         max_retry_wait: float = 30.0,
         http_client: httpx.AsyncClient | None = None,
         user_agent: str | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise ConfigError("http_client", "must be an httpx.AsyncClient")
@@ -196,6 +231,7 @@ class AsyncOktaSessionClient(ClientCore):
             max_retries=max_retries,
             max_retry_wait=max_retry_wait,
             user_agent=user_agent,
+            max_response_bytes=max_response_bytes,
         )
         self._owns_http = http_client is None
         self._http = (
@@ -229,11 +265,25 @@ class AsyncOktaSessionClient(ClientCore):
             reply, error = None, None
             if isinstance(step, httpx.Request):
                 try:
-                    reply = await self._http.send(step, auth=None, follow_redirects=False)
+                    reply = await self._send(step)
                 except httpx.HTTPError as exc:
                     error = exc
             else:
                 await anyio.sleep(step)
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send, then read the body as it streams in, never past ``max_response_bytes``
+        (each network read inflates to at most that much: the loop is never held long)."""
+        response = await self._http.send(request, auth=None, follow_redirects=False, stream=True)
+        try:
+            if response.is_stream_consumed:  # the transport read it (MockTransport)
+                return self._read_already(response)
+            body = self._body(response)
+            async for raw in response.aiter_raw():
+                body.feed(raw)
+            return decoded_response(response, body.content())
+        finally:
+            await response.aclose()
 
     async def get_current_session(self, cookie: str, *, timeout: float | None = None) -> Session:
         """GetCurrentSession with the browser's ``Cookie`` value (e.g. ``"idx=..."``)."""

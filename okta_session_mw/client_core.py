@@ -19,13 +19,20 @@ from typing import TypeVar
 
 import httpx
 
+from okta_session_mw._body import ACCEPT_ENCODING, BoundedBody, read_already
 from okta_session_mw._version import __version__
 from okta_session_mw.call_flow import Flow, RetryPolicy, call_flow
 from okta_session_mw.errors import ConfigError, InvalidRequestError, RateLimit
 from okta_session_mw.sansio import FIXED_PATHS, Auth, Call, check_header_value
 from okta_session_mw.urls import validate_org_url
 
-__all__ = ["AsyncBearerToken", "BearerToken", "ClientCore", "default_user_agent"]
+__all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "AsyncBearerToken",
+    "BearerToken",
+    "ClientCore",
+    "default_user_agent",
+]
 
 T = TypeVar("T")
 
@@ -33,6 +40,8 @@ BearerToken = str | Callable[[], str]
 """An OAuth2 access token, or a function returning the current one."""
 AsyncBearerToken = str | Callable[[], str] | Callable[[], Awaitable[str]]
 """As :data:`BearerToken`; the async client also takes an async function."""
+DEFAULT_MAX_RESPONSE_BYTES = 1 << 20
+"""1 MiB: a Session is about 1.5 KB; nothing Okta sends these calls comes near it."""
 
 
 def default_user_agent() -> str:
@@ -72,6 +81,7 @@ class ClientCore:
         max_retries: int,
         max_retry_wait: float,
         user_agent: str | None,
+        max_response_bytes: int,
     ) -> None:
         self.org_url = validate_org_url(org_url)
         # Parsed once: the /me calls run on every cache miss of the middleware.
@@ -93,10 +103,18 @@ class ClientCore:
         if isinstance(max_retry_wait, bool) or not wait_ok:
             raise ConfigError("max_retry_wait", "must be a number of seconds >= 0")
         self._retry = RetryPolicy(max_retries, float(max_retry_wait))
+        size = max_response_bytes
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ConfigError("max_response_bytes", "must be a positive integer (bytes)")
+        self._max_body = size
         agent = default_user_agent()
         if user_agent is not None:
             agent = f"{agent} {_header_setting(user_agent, 'user_agent')}"
-        self._headers = {"Accept": "application/json", "User-Agent": agent}
+        self._headers = {
+            "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
+            "User-Agent": agent,
+        }
         self.last_rate_limit: RateLimit | None = None
         """The ``X-Rate-Limit-*`` figures of the latest response Okta sent."""
         self._rate_limit_listeners: list[Callable[[str, RateLimit], None]] = []
@@ -144,6 +162,14 @@ class ClientCore:
         )
         observe = functools.partial(self._observe, call.name)
         return call_flow(call, request, retry=self._retry, clock=time.time, observe=observe)
+
+    def _body(self, response: httpx.Response) -> BoundedBody:
+        """Where the shell feeds a streamed answer's bytes: decoded, never past the bound."""
+        return BoundedBody(response, self._max_body)
+
+    def _read_already(self, response: httpx.Response) -> httpx.Response:
+        return read_already(response, self._max_body)
+
 
     def add_rate_limit_listener(self, listener: Callable[[str, RateLimit], None]) -> None:
         """Have ``listener(operation, figures)`` called with the ``X-Rate-Limit-*``

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from okta_session_mw.errors import ConfigError
 from okta_session_mw.session import SessionStatus
-from okta_session_mw.urls import is_loopback_host, validate_org_url
+from okta_session_mw.urls import is_loopback_host, masked_url, validate_org_url
 
 __all__ = ["OktaSessionConfig"]
 
@@ -88,6 +88,8 @@ class OktaSessionConfig:
     new_cookie_lookups_per_minute: int = 60
     """Okta lookups of cookies with no cached session allowed per client address (the
     transport peer; bursts up to this many), refilled evenly over a minute; 0 = no bound."""
+    max_response_bytes: int = 1 << 20
+    """Largest Okta answer read (after decompression); a larger one counts as Okta failing."""
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -103,7 +105,7 @@ class OktaSessionConfig:
             _positive(name, getattr(self, name))
         for name in ("negative_cache_ttl", "refresh_threshold", "stale_if_error"):
             _non_negative(name, getattr(self, name))
-        for name in ("cache_maxsize", "max_cookie_length"):
+        for name in ("cache_maxsize", "max_cookie_length", "max_response_bytes"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(name, f"must be a positive integer, got {value!r}")
@@ -178,6 +180,18 @@ class OktaSessionConfig:
                 "new_cookie_lookups_per_minute",
                 f"must be an integer >= 0 (0 turns the bound off), got {lookups!r}",
             )
+
+    def __repr__(self) -> str:
+        """Every setting but the secrets; ``cache_url`` with its password masked."""
+        shown = []
+        for f in dataclasses.fields(self):
+            if not f.repr:
+                continue
+            value = getattr(self, f.name)
+            if f.name == "cache_url" and value is not None:
+                value = masked_url(value)
+            shown.append(f"{f.name}={value!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     @property
     def secret_key_bytes(self) -> bytes:
@@ -255,7 +269,9 @@ _FLOATS = {
     "cache_ttl", "negative_cache_ttl", "refresh_threshold", "timeout", "stale_if_error",
     "rate_limit_reserve",
 }  # fmt: skip
-_INTS = {"cache_maxsize", "max_cookie_length", "new_cookie_lookups_per_minute"}
+_INTS = {
+    "cache_maxsize", "max_cookie_length", "new_cookie_lookups_per_minute", "max_response_bytes",
+}  # fmt: skip
 _TUPLES = {"cookie_names", "exempt_paths", "allowed_origins"}
 _BOOLS = {"cookie_secure"}
 _TRUE = frozenset({"1", "true", "yes", "on"})

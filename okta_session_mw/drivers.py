@@ -19,6 +19,7 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from okta_session_mw.cache import AsyncSessionCache, SessionCache
+from okta_session_mw.call_handle import CallHandle
 from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.effects import (
     AwaitEntry,
@@ -91,21 +92,25 @@ def _within(timeout: float, method: Callable[..., Any], argument: str) -> Any:
     (an answer trickling in a byte at a time would otherwise hold the thread for good).
 
     The call runs on a daemon thread; past ``timeout`` the request goes on with an
-    ``OktaTimeoutError`` and the thread ends by itself when httpx gives up. Only cache
-    misses pay for the thread.
+    ``OktaTimeoutError`` and abandons the call: its connection is shut at once (see
+    ``call_handle.py``), so the thread ends and the pool is whole again, however slowly
+    Okta trickles. Only cache misses pay for the thread.
     """
     done: Future[Any] = Future()
+    handle = CallHandle()
 
     def call() -> None:
-        try:
-            done.set_result(method(argument, timeout=timeout))
-        except BaseException as exc:  # handed to the waiting request
-            done.set_exception(exc)
+        with handle.running():
+            try:
+                done.set_result(method(argument, timeout=timeout))
+            except BaseException as exc:  # handed to the waiting request
+                done.set_exception(exc)
 
     threading.Thread(target=call, name="okta-session-mw-call", daemon=True).start()
     try:
         return done.result(timeout=timeout)
     except FutureTimeoutError:
+        handle.abandon()
         raise OktaTimeoutError(f"Okta did not answer within {timeout} s") from None
 
 

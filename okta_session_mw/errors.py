@@ -19,13 +19,18 @@
         ├── OktaTimeoutError
         ├── OktaConnectionError           refused, reset, dropped mid-response
         └── OktaInvalidResponseError      a body that is not the JSON Okta sends
+            └── OktaResponseTooLargeError a body past max_response_bytes (decompressed)
 
-Messages never contain a cookie value or an API token: they are built only from
-the HTTP status and Okta's own error fields.
+Messages never contain a cookie value, an API token or a session id: they are built
+only from the HTTP status and Okta's own error fields, and Okta's ``errorSummary``
+("Resource not found: 102etAq... (AppSession)") is shown with every id-like word
+masked. The attributes keep Okta's fields as sent (``error_summary`` may name the
+session id you asked about); log them knowingly.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -43,6 +48,7 @@ __all__ = [
     "OktaNotFoundError",
     "OktaPermissionError",
     "OktaRateLimitError",
+    "OktaResponseTooLargeError",
     "OktaServerError",
     "OktaSessionError",
     "OktaTimeoutError",
@@ -139,8 +145,20 @@ class OktaAPIError(OktaSessionError):
         self.error_causes = tuple(dict(cause) for cause in error_causes)
         self.rate_limit = rate_limit if rate_limit is not None else RateLimit()
         self.request_id = request_id
-        detail = " ".join(part for part in (error_code, error_summary) if part)
+        summary = _masked_ids(error_summary) if error_summary else None
+        detail = " ".join(part for part in (error_code, summary) if part)
         super().__init__(f"Okta HTTP {status_code}" + (f" {detail}" if detail else ""))
+
+
+_ID_LIKE = re.compile(
+    r"(?<![\w-])(?:[\w-]{20,}|(?=[A-Za-z_-]*\d)[\w-]{12,})(?![\w-])", re.ASCII
+)
+"""A word that may be an id or a token: 20+ id characters, or 12+ with a digit in them
+(Okta's ids, like ``102etAqRbcPRXGtoDMIRXgWOQ``, have both); English words have neither."""
+
+
+def _masked_ids(text: str) -> str:
+    return _ID_LIKE.sub("***", text)
 
 
 class OktaBadRequestError(OktaAPIError):
@@ -193,6 +211,15 @@ class OktaInvalidResponseError(OktaTransportError):
     def __init__(self, message: str, *, status_code: int | None = None) -> None:
         self.status_code = status_code
         super().__init__(message)
+
+
+class OktaResponseTooLargeError(OktaInvalidResponseError):
+    """The body, decompressed, is larger than ``max_response_bytes`` (``limit``); it was
+    read no further than that."""
+
+    def __init__(self, message: str, *, limit: int, status_code: int | None = None) -> None:
+        self.limit = limit
+        super().__init__(message, status_code=status_code)
 
 
 _BY_STATUS: dict[int, type[OktaAPIError]] = {

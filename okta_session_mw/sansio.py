@@ -76,9 +76,13 @@ class Auth(enum.Enum):
     """No credential (primary authentication)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Call(Generic[T]):
-    """One request to Okta and how to read its successful (2xx) answer."""
+    """One request to Okta and how to read its successful (2xx) answer.
+
+    Its ``repr`` is the operation alone: the headers hold the browser's cookie, the
+    body a session token or a password, and the path a session id.
+    """
 
     name: str
     """The operation's name, for messages and logs (never an id, cookie or token)."""
@@ -88,6 +92,9 @@ class Call(Generic[T]):
     parse: Callable[[httpx.Response], T]
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes | None = None
+
+    def __repr__(self) -> str:
+        return f"Call(name={self.name!r}, method={self.method!r})"
 
 
 # -- building requests -------------------------------------------------------------
@@ -188,9 +195,12 @@ def authenticate(username: str, password: str) -> Call[str]:
 
 
 def _load_json(content: bytes) -> object:
+    """The decoded body, or None when it is not JSON. Every Okta body is read here, so
+    none reaches the caller as anything but the typed errors: a body nested too deep for
+    the parser (``[[[[...``) raises RecursionError, not ValueError."""
     try:
         return json.loads(content)
-    except ValueError:  # also UnicodeDecodeError
+    except (ValueError, RecursionError):  # ValueError also covers UnicodeDecodeError
         return None
 
 
@@ -203,6 +213,11 @@ def _parse_session(response: httpx.Response) -> Session:
         )
     try:
         return Session.from_okta(data)
+    except RecursionError:  # nested just shallow enough for the parser, not for the walk
+        raise OktaInvalidResponseError(
+            f"Okta's answer (HTTP {response.status_code}) is nested too deep for a Session",
+            status_code=response.status_code,
+        ) from None
     except SessionParseError as exc:
         raise OktaInvalidResponseError(
             f"Okta's answer (HTTP {response.status_code}) is not a valid Session: "

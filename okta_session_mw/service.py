@@ -354,7 +354,10 @@ class SessionService:
     def _new_async_client(self) -> AsyncOktaSessionClient:
         config = self.config
         return AsyncOktaSessionClient(
-            config.org_url, api_token=config.api_token, timeout=config.timeout
+            config.org_url,
+            api_token=config.api_token,
+            timeout=config.timeout,
+            max_response_bytes=config.max_response_bytes,
         )
 
     # -- sync (WSGI) ------------------------------------------------------------------
@@ -426,6 +429,7 @@ class SessionService:
                         self.config.org_url,
                         api_token=self.config.api_token,
                         timeout=self.config.timeout,
+                        max_response_bytes=self.config.max_response_bytes,
                     )
                     self._listen(client)
                     cache: SessionCache = self.cache

@@ -10,11 +10,12 @@ server's issuer URL, the ``-admin`` console host, an unfilled placeholder).
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import urlsplit
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from okta_session_mw.errors import ConfigError
 
-__all__ = ["is_loopback_host", "validate_org_url"]
+__all__ = ["is_loopback_host", "masked_url", "validate_org_url"]
 
 _SETTING = "org_url"
 _DEFAULT_PORTS = {"https": 443, "http": 80}
@@ -35,6 +36,38 @@ def is_loopback_host(host: str) -> bool:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
         return False
+
+
+_SECRET_PARAM = re.compile("pass|secret|token|key|auth", re.IGNORECASE)
+_MASK = "***"
+
+
+def masked_url(url: str) -> str:
+    """A ``scheme://`` ``url`` fit for a repr, a log or a message: the password of
+    ``user:password@host`` and any password-like query value (``?password=``, as redis
+    URLs allow) are ``***``.
+
+    Without a ``:``, the whole user part is masked (``redis://secret@host`` is a
+    password written in the wrong place as often as it is a user name).
+    """
+    if "://" not in url:
+        return url  # not a URL with a host part: nothing to mask
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return _MASK
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, host = netloc.rpartition("@")
+        user, colon, _ = userinfo.partition(":")
+        netloc = f"{user}:{_MASK}@{host}" if colon else f"{_MASK}@{host}"
+    query = parts.query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if any(_SECRET_PARAM.search(key) for key, _ in pairs):
+        masked = [(k, _MASK if _SECRET_PARAM.search(k) else v) for k, v in pairs]
+        query = urlencode(masked, safe="*")
+    fragment = f"#{parts.fragment}" if parts.fragment else ""
+    return f"{parts.scheme}://{netloc}{parts.path}{'?' if query else ''}{query}{fragment}"
 
 
 def validate_org_url(url: str) -> str:

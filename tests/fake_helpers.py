@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
+import zlib
 from collections.abc import Iterator
 
 import httpx
@@ -19,6 +21,7 @@ __all__ = [
     "ME",
     "OKTA_DATE",
     "assert_okta_error",
+    "gzip_of_zeros",
     "okta_client",
     "served",
 ]
@@ -58,3 +61,14 @@ def assert_okta_error(response: httpx.Response, status: int, code: str) -> dict[
     assert isinstance(body["errorId"], str)
     assert body["errorId"]
     return body
+
+
+@functools.cache
+def gzip_of_zeros(size: int) -> bytes:
+    """``size`` zero bytes, gzipped (1 GiB makes about 1 MB): a decompression bomb."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = bytes(min(size, 1 << 20))
+    parts = [packer.compress(block) for _ in range(size // len(block))]
+    parts.append(packer.compress(bytes(size % len(block))))
+    parts.append(packer.flush())
+    return b"".join(parts)

@@ -289,3 +289,17 @@ async def test_bad_cookie_is_refused_before_io(
 async def test_errors_are_api_errors_only_when_okta_answered(connect: Connect) -> None:
     with pytest.raises(OktaAPIError):
         await connect().get_current_session("sid=unknown")
+
+
+async def test_i10_12_error_messages_hide_session_ids(connect: Connect, fake_org: FakeOkta) -> None:
+    """Okta's errorSummary names the session it did not find; the message must not."""
+    session_id = fake_org.create_session(DEMO_LOGIN)
+    fake_org.revoke(session_id)
+    client = connect(api_token=API_TOKEN)
+    for operation in ("get_session", "refresh_session", "revoke_session"):
+        with pytest.raises(OktaNotFoundError) as info:
+            await getattr(client, operation)(session_id)
+        assert info.value.error_code == "E0000007"
+        assert "E0000007" in str(info.value) and "AppSession" in str(info.value)
+        assert session_id not in str(info.value) and session_id not in repr(info.value)
+        assert session_id in (info.value.error_summary or "")  # Okta's own text, kept as is

@@ -11,10 +11,12 @@ import logging
 import socket
 import time
 import traceback
+import tracemalloc
 
 import httpx
 import pytest
 from client_helpers import API_TOKEN, BEARER, DEMO_LOGIN, Connect
+from fake_helpers import gzip_of_zeros
 
 from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.errors import (
@@ -242,3 +244,82 @@ def test_wrong_http_client_flavour_is_refused() -> None:
         OktaSessionClient("https://example.fake_org.com", http_client=httpx.AsyncClient())  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"httpx\.AsyncClient"):
         AsyncOktaSessionClient("https://example.fake_org.com", http_client=httpx.Client())  # type: ignore[arg-type]
+
+
+# -- bodies no parser should choke on (issue 10, item 15) ----------------------------
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+"""A JSON array nested 100k deep: ``json.loads`` itself raises RecursionError on it."""
+
+
+@pytest.mark.parametrize("status", [None, 404, 500])
+async def test_i10_15_deeply_nested_body_is_an_invalid_response(
+    connect: Connect, fake_org: FakeOkta, status: int | None
+) -> None:
+    fake_org.inject(body=DEEP, status=status, times=1)
+    with pytest.raises(OktaInvalidResponseError) as info:
+        await connect().get_current_session("sid=x")
+    assert info.value.status_code == (status or 200)
+
+
+async def test_i10_15_deeply_nested_429_is_still_a_rate_limit(
+    connect: Connect, fake_org: FakeOkta
+) -> None:
+    fake_org.inject(body=DEEP, status=429, times=1)
+    with pytest.raises(OktaRateLimitError):
+        await connect().get_current_session("sid=x")
+
+
+
+# -- bounded bodies (issue 10, item 16) -----------------------------------------------
+
+
+async def test_i10_16_gzip_bomb_is_refused_without_inflating_it(
+    connect: Connect, fake_org: FakeOkta
+) -> None:
+    """1 MB of gzip that inflates to 1 GiB: refused once the default bound (1 MiB, counted
+    after decompression) is passed, with memory bounded by it, not by the bomb."""
+    bomb = gzip_of_zeros(1 << 30)
+    fake_org.inject(body=bomb, content_encoding="gzip", times=1)
+    client = connect()
+    tracemalloc.start()
+    try:
+        with pytest.raises(OktaInvalidResponseError, match="max_response_bytes") as info:
+            await client.get_current_session("sid=x")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < len(bomb) + (8 << 20)  # the fake's copy of the bomb, plus a few MiB
+    assert info.value.status_code == 200
+    cookie = fake_org.cookie_header(fake_org.create_session(DEMO_LOGIN))
+    assert (await client.get_current_session(cookie)).login == DEMO_LOGIN
+
+
+async def test_i10_16_plain_body_over_the_setting_is_refused(
+    connect: Connect, fake_org: FakeOkta
+) -> None:
+    cookie = fake_org.cookie_header(fake_org.create_session(DEMO_LOGIN))
+    client = connect(max_response_bytes=4096)
+    assert (await client.get_current_session(cookie)).login == DEMO_LOGIN  # ~1 KB: fine
+    fake_org.inject(body=b'{"padding": "' + b"x" * 5000 + b'"}', status=404, times=1)
+    with pytest.raises(OktaInvalidResponseError, match="max_response_bytes"):
+        await client.get_current_session(cookie)
+    fake_org.inject(body=gzip_of_zeros(5000), content_encoding="gzip", status=500, times=1)
+    with pytest.raises(OktaInvalidResponseError, match="max_response_bytes"):
+        await client.get_current_session(cookie)
+
+
+async def test_oversize_429_is_still_a_rate_limit(connect: Connect, fake_org: FakeOkta) -> None:
+    """A proxy's 429 page larger than the bound: the body is not read, the status still
+    means "slow down", with the figures of its headers."""
+    fake_org.inject(body=b"x" * 5000, status=429, times=1)
+    with pytest.raises(OktaRateLimitError) as info:
+        await connect(max_response_bytes=4096).get_current_session("sid=x")
+    assert info.value.rate_limit.limit is not None
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, True, "1024"])
+def test_i10_16_max_response_bytes_is_validated(value: object) -> None:
+    for kind in (OktaSessionClient, AsyncOktaSessionClient):
+        with pytest.raises(ConfigError, match="max_response_bytes"):
+            kind("https://example.okta.com", max_response_bytes=value)  # type: ignore[arg-type]

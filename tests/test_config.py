@@ -148,3 +148,32 @@ def test_i10_13_cookie_secure_refuses_what_is_not_a_boolean() -> None:
         OktaSessionConfig.from_env({"OKTA_ORG_URL": ORG, "OKTA_COOKIE_SECURE": "maybe"})
     with pytest.raises(ConfigError, match="cookie_secure"):
         OktaSessionConfig(org_url=ORG, cookie_secure="yes")  # type: ignore[arg-type]
+
+
+def test_i10_16_max_response_bytes_setting() -> None:
+    assert OktaSessionConfig(org_url=ORG).max_response_bytes == 1 << 20
+    env = {"OKTA_ORG_URL": ORG, "OKTA_MAX_RESPONSE_BYTES": "65536"}
+    assert OktaSessionConfig.from_env(env).max_response_bytes == 65536
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ConfigError, match="max_response_bytes"):
+            OktaSessionConfig(org_url=ORG, max_response_bytes=bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://:hunter2-secret@redis.internal:6379/0",
+        "rediss://app:hunter2-secret@redis.internal:6380/0",
+        "redis://redis.internal:6379/0?password=hunter2-secret",
+        "unix:///run/redis.sock?db=0&password=hunter2-secret",
+    ],
+)
+def test_i10_12_repr_hides_the_cache_url_password(url: str) -> None:
+    config = OktaSessionConfig(
+        org_url=ORG, cache_url=url, secret_key="k" * 32, api_token="tok-secret-1234"
+    )
+    shown = repr(config)
+    assert "hunter2-secret" not in shown
+    assert "redis" in shown and "***" in shown  # still says where the cache is
+    assert "tok-secret-1234" not in shown and "k" * 32 not in shown
+    assert config.cache_url == url  # the setting itself is untouched

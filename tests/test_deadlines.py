@@ -9,9 +9,11 @@ import threading
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from okta_session_mw import OktaSessionConfig, SessionService
+from okta_session_mw.client import OktaSessionClient
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
 from tests.conftest import API_TOKEN, LOGIN, make_config
 
@@ -124,3 +126,46 @@ async def test_a_refresh_outlives_the_request_that_started_it() -> None:
         assert entry.session.expires_at.timestamp() > fake.now() + 500  # it completed
         assert refresh_calls(fake) == 1
         await service.aclose()
+
+
+def test_i10_17_abandoned_sync_calls_give_their_connections_back() -> None:
+    """Sync lookups of a trickling Okta (a byte every 0.1 s: each answer would take minutes)
+    are abandoned at the timeout; the connections they held go back at once, so with a pool
+    of two, the first lookup after Okta is healthy again succeeds."""
+    fake = FakeOkta(api_token=API_TOKEN)
+    fake.add_user(LOGIN, "pw")
+    with serve_fake_okta(fake) as url:
+        pool = httpx.Client(limits=httpx.Limits(max_connections=2))
+        client = OktaSessionClient(url, timeout=TIMEOUT, http_client=pool)
+        service = SessionService(make_config(fake, timeout=TIMEOUT), client=client)
+        cookies = [fake.cookie_header(fake.create_session(LOGIN)) for _ in range(4)]
+        fake.inject(trickle=0.1)
+        for cookie in cookies[:3]:  # more lookups than the pool has connections
+            assert service.resolve(cookie).unavailable
+        fake.clear_faults()
+        try:
+            resolution = service.resolve(cookies[3])
+            assert resolution.session is not None
+            assert resolution.session.login == LOGIN
+        finally:
+            service.close()
+            pool.close()
+
+
+def test_i10_17_a_call_abandoned_while_the_head_trickles_ends_at_once(
+    trickling_okta: str,
+) -> None:
+    """Here even the status line comes a byte at a time (some 17 s in all): the new
+    connection is shut as the request gives up, so the call's thread ends then, not
+    when the trickle does."""
+    service = SessionService(OktaSessionConfig(org_url=trickling_okta, timeout=TIMEOUT))
+    assert service.resolve("sid=abc").unavailable
+    give_up = time.monotonic() + 5.0  # generous: the trickle alone takes three times that
+    while _call_threads() and time.monotonic() < give_up:
+        time.sleep(0.05)
+    assert not _call_threads()
+    service.close()
+
+
+def _call_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "okta-session-mw-call"]

@@ -616,3 +616,47 @@ def test_i10_02_django_bounds_never_seen_cookie_lookups_per_remote_addr(
     assert statuses.count(503) >= 3
     user = Client(REMOTE_ADDR="198.51.100.7")
     assert user.get("/protected/", headers={"Cookie": _cookie(okta), **API}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/header-login/", "/aheader-login/"])
+def test_i10_12_debug_error_page_shows_no_secret(
+    okta: FakeOkta, settings: SettingsWrapper, path: str
+) -> None:
+    """An Okta error a view lets through (a session token already used) renders Django's
+    technical 500 page under DEBUG=True: its frames' locals, settings and cookies show
+    neither the token nor the browser's Okta cookie nor the API token."""
+    settings.DEBUG = True
+    sid = okta.create_session(DEMO_LOGIN)
+    token = okta.issue_session_token(DEMO_LOGIN)
+    client = Client(raise_request_exception=False)
+    client.cookies["sid"] = sid
+    client.cookies["idx"] = sid
+    headers = {"X-Session-Token": token}
+    assert client.post(path, headers=headers).status_code == 200
+    new_sid = client.cookies["sid"].value
+    client.cookies["idx"] = sid
+    page = client.post(path, headers=headers)  # a used token: OktaAuthenticationError
+    assert page.status_code == 500
+    html = page.content.decode()
+    assert "OktaAuthenticationError" in html and "Local vars" in html
+    assert "create_session" in html  # our frames are on the page, their values are not
+    for secret in (token, sid, new_sid, DEMO_API_TOKEN):
+        assert secret not in html
+
+
+async def test_i10_12_asgi_debug_error_page_shows_no_secret(
+    aokta: FakeOkta, settings: SettingsWrapper
+) -> None:
+    """As above under ASGI, where the async client's coroutine frames are on the page."""
+    settings.DEBUG = True
+    token = aokta.issue_session_token(DEMO_LOGIN)
+    client = AsyncClient(raise_request_exception=False)
+    headers = {"X-Session-Token": token}
+    assert (await client.post("/aheader-login/", headers=headers)).status_code == 200
+    sid = client.cookies["sid"].value
+    page = await client.post("/aheader-login/", headers=headers)
+    assert page.status_code == 500
+    html = page.content.decode()
+    assert "OktaAuthenticationError" in html and "alogin" in html
+    for secret in (token, sid, DEMO_API_TOKEN):
+        assert secret not in html

@@ -285,3 +285,13 @@ def test_example_project_manage_py_check_reports_a_missing_org_url() -> None:
     assert result.returncode == 1
     assert "okta_session.E002" in result.stderr
     assert "HINT: Set OKTA_SESSION['ORG_URL'] to your Okta org" in result.stderr
+
+
+def test_i10_12_w002_does_not_echo_credentials(settings: SettingsWrapper) -> None:
+    settings.OKTA_SESSION = {"ORG_URL": "http://ann:hunter2-secret@127.0.0.1:8081"}
+    (warning,) = check_org_url_for_deploy()
+    assert warning.id == "okta_session.W002"
+    assert "hunter2-secret" not in warning.msg + str(warning.hint)
+    assert "127.0.0.1:8081" in warning.msg
+    for message in check_okta_session_settings():
+        assert "hunter2-secret" not in message.msg + str(message.hint)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import time
 from collections.abc import Iterator
 
@@ -224,3 +226,23 @@ def test_one_bucket_can_have_its_own_limit_and_block() -> None:
         assert http.delete(ME).status_code == 404
     with pytest.raises(ValueError, match="rate_limit_buckets"):
         FakeOkta(rate_limit_buckets="per-user")
+
+
+def test_chosen_body_with_its_encoding(fake: FakeOkta, http: httpx.Client) -> None:
+    packed = gzip.compress(b'{"nested": [[[]]]}')
+    fake.inject(body=packed, content_encoding="gzip", status=502, times=1)
+    response = http.get(ME)
+    assert response.status_code == 502
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.json() == {"nested": [[[]]]}  # httpx decoded the gzip the fake sent
+    assert http.get(ME).status_code == 404  # once only, then the operation again
+
+
+def test_trickled_answer_arrives_byte_by_byte(fake: FakeOkta, http: httpx.Client) -> None:
+    fake.inject(trickle=0.002, times=1)
+    with http.stream("GET", ME) as response:
+        parts = list(response.iter_raw())
+    assert response.status_code == 404
+    assert len(parts) > 10  # a read returns what has come so far: a byte or a few
+    assert json.loads(b"".join(parts))["errorCode"] == "E0000007"
+    assert http.get(ME).status_code == 404  # the next connection is served whole

@@ -414,3 +414,14 @@ async def test_allowed_origins_extend_the_csrf_rule(okta: FakeOkta) -> None:
         other = {"origin": "https://other.example"}
         assert (await browser.post("/change", headers=other)).status_code == 403
     await service.aclose()
+
+
+async def test_i10_15_nested_error_body_on_logout_answers_503_not_500(
+    okta: FakeOkta, client: httpx.AsyncClient
+) -> None:
+    sid, cookie = await signed_in(okta, client)
+    okta.inject(body=b"[" * 100_000 + b"]" * 100_000, status=500, times=1)
+    response = await client.post("/logout", headers={"cookie": cookie, "origin": ORIGIN})
+    assert response.status_code == 503  # Okta failing: try again, not a crash
+    assert close_calls(okta) == 1
+    assert okta.session(sid) is not None  # nothing was closed

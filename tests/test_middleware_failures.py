@@ -7,12 +7,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import tracemalloc
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from fake_helpers import gzip_of_zeros
 
 from okta_session_mw import SessionService
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
@@ -220,3 +222,57 @@ async def test_7_normal_service_resumes_by_itself(
         restore(okta_ctl, failure)
         back = await timed_get(client, "/private", cookie=cookie)
         assert back.status_code == 200  # no restart, no manual reset
+
+
+async def _stale_served_while(
+    okta_ctl: Okta, svc: SessionService, fail: Callable[[], None]
+) -> None:
+    """A cached session past its TTL is served stale while Okta answers with ``fail``."""
+    fake = okta_ctl.fake
+    sid = fake.create_session(LOGIN)
+    cookie = fake.cookie_header(sid)
+    transport = httpx.ASGITransport(app=make_app(svc), raise_app_exceptions=True)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        assert (await client.get("/private", headers={"cookie": cookie})).status_code == 200
+        fake.advance(61)  # past cache_ttl (60), inside stale_if_error (120)
+        fail()
+        stale = await client.get("/private", headers={"cookie": cookie})
+        assert stale.status_code == 200
+        assert stale.json()["id"] == sid
+    assert me_calls(fake) == 2  # Okta was asked, and its answer counted as a failure
+    assert svc.stats.get("resolve.stale") == 1
+
+
+async def test_i10_15_nested_body_keeps_stale_if_error(okta_ctl: Okta, svc: SessionService) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    await _stale_served_while(okta_ctl, svc, lambda: okta_ctl.fake.inject(body=deep, status=500))
+
+
+async def test_i10_16_gzip_bomb_keeps_stale_if_error(okta_ctl: Okta, svc: SessionService) -> None:
+    """Okta answering a 1 GiB gzip bomb is Okta failing: the stale session is served, and
+    the bomb costs memory in proportion to max_response_bytes, not to the bomb."""
+    bomb = gzip_of_zeros(1 << 30)
+    tracemalloc.start()
+    try:
+        await _stale_served_while(
+            okta_ctl, svc, lambda: okta_ctl.fake.inject(body=bomb, content_encoding="gzip")
+        )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < len(bomb) + (8 << 20)
+
+
+async def test_i10_16_the_service_clients_take_max_response_bytes(okta_ctl: Okta) -> None:
+    """A bound below a Session's size (about 1.5 KB) makes every answer too large: both
+    drivers' clients were made with the setting."""
+    fake = okta_ctl.fake
+    cookie = fake.cookie_header(fake.create_session(LOGIN))
+    service = SessionService(make_config(fake, max_response_bytes=512), clock=fake.now)
+    try:
+        assert (await service.aresolve(cookie)).unavailable
+        assert (await asyncio.to_thread(service.resolve, cookie)).unavailable
+        assert me_calls(fake) == 2
+        assert service.stats.get("okta_error.OktaResponseTooLargeError") == 2
+    finally:
+        await service.aclose()

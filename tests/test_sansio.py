@@ -243,3 +243,19 @@ def test_rate_limit_headers(headers: dict[str, str], expected: RateLimit) -> Non
 def test_repeated_rate_limit_headers_take_the_minimum() -> None:
     headers = httpx.Headers([("X-Rate-Limit-Reset", "30"), ("X-Rate-Limit-Reset", "12")])
     assert sansio.parse_rate_limit(headers).reset == 12
+
+
+def test_i10_12_call_reprs_hide_credentials() -> None:
+    calls = [
+        sansio.get_current_session("sid=cookie-secret-123"),
+        sansio.close_current_session("sid=cookie-secret-123"),
+        sansio.create_session("token-secret-123"),
+        sansio.authenticate("ann@example.com", "password-secret-123"),
+        sansio.get_session("102sessionidsecret123"),
+        sansio.revoke_session("102sessionidsecret123"),
+    ]
+    for call in calls:
+        shown = repr(call)
+        assert call.name in shown
+        for secret in ("cookie-secret", "token-secret", "password-secret", "sessionidsecret"):
+            assert secret not in shown

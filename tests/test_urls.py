@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from okta_session_mw.errors import ConfigError
-from okta_session_mw.urls import is_loopback_host, validate_org_url
+from okta_session_mw.urls import is_loopback_host, masked_url, validate_org_url
 
 
 @pytest.mark.parametrize(
@@ -110,3 +110,19 @@ def test_config_error_is_a_value_error() -> None:
 )
 def test_is_loopback_host(host: str, expected: bool) -> None:
     assert is_loopback_host(host) is expected
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://:pw-secret@h:6379/0", "redis://:***@h:6379/0"),
+        ("rediss://ann:pw-secret@h", "rediss://ann:***@h"),
+        ("redis://pw-secret@h", "redis://***@h"),
+        ("unix:///run/r.sock?db=0&password=pw-secret", "unix:///run/r.sock?db=0&password=***"),
+        ("https://example.okta.com", "https://example.okta.com"),
+        ("https://h/?email=a@b.example#top", "https://h/?email=a@b.example#top"),
+        ("http://[::1:pw-secret@h", "***"),  # unparseable: nothing of it is shown
+    ],
+)
+def test_i10_12_masked_url_hides_passwords_only(url: str, shown: str) -> None:
+    assert masked_url(url) == shown

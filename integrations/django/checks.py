@@ -19,6 +19,7 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.errors import ConfigError
+from okta_session_mw.urls import masked_url
 
 from .settings import SETTING, build_config, error_message, setting_key
 
@@ -159,8 +160,9 @@ def check_org_url_for_deploy(
     if not isinstance(url, str) or urlsplit(url.strip()).scheme.lower() != "http":
         return []
     return [
-        Warning(
-            f"OKTA_SESSION['ORG_URL'] is plain http ({url}): a local fake or proxy, not Okta.",
+        Warning(  # masked: an ORG_URL may carry credentials, which no message repeats
+            f"OKTA_SESSION['ORG_URL'] is plain http ({masked_url(url.strip())}): a local fake "
+            "or proxy, not Okta.",
             hint=f"In production, set OKTA_SESSION['ORG_URL'] to your org's https URL, "
             f"e.g. {_EXAMPLE_ORG!r}.",
             id="okta_session.W002",

@@ -35,6 +35,7 @@ from okta_session_mw.service import Lookup, SessionService
 from okta_session_mw.session import Session
 
 from .csrf import add_csrf_cookie
+from .debug import reporter_filter
 from .service import get_service
 
 __all__ = [
@@ -162,9 +163,13 @@ def on_server_loop(request: HttpRequest) -> bool:
 
 
 def _attach(request: HttpRequest) -> None:
-    pending = _PendingResolution(get_service(), request)
+    service = get_service()
+    pending = _PendingResolution(service, request)
     target: Any = request  # Django's request accepts new attributes; its stubs do not say so
     setattr(target, _STATE, pending)
+    report_filter = reporter_filter(service.config.cookie_names)  # error pages: debug.py
+    if report_filter is not None and not hasattr(request, "exception_reporter_filter"):
+        target.exception_reporter_filter = report_filter
     # Always the same lazy kind, like request.user, whatever the cache holds: a value
     # that were None only without a cookie would let `is None` checks pass every test
     # and fail for a made-up cookie (which needs a lookup, so it would be lazy).

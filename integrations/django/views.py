@@ -136,6 +136,10 @@ async def alogin_with_session_token(
     if on_server_loop(request):
         session = await service.alogin(session_token)
     else:  # an async view under WSGI: the sync client, in the request's thread
-        session = await sync_to_async(service.login)(session_token)
+
+        def log_in() -> Session:  # no argument: asgiref's frames would show the token
+            return service.login(session_token)
+
+        session = await sync_to_async(log_in)()
     _set_login_cookie(service, response, session)
     return session

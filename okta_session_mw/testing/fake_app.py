@@ -8,6 +8,7 @@ then its operation. Every answer carries ``Date``, ``X-Okta-Request-Id`` and the
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -229,7 +230,9 @@ async def handle(fake: FakeOkta, scope: Scope, receive: Receive, send: Send) -> 
     if faults.drop_connection:
         raise DropConnection
     allowed, rate = fake._take_rate(request.method, request.path)
-    if faults.garbage_body:
+    if faults.body is not None:
+        reply = _Reply(faults.status or 200, faults.body, "application/json")
+    elif faults.garbage_body:
         reply = _Reply(faults.status or 200, _GARBAGE, "text/html; charset=utf-8")
     elif faults.status is not None:
         reply = _json(*error_body_for_status(faults.status))
@@ -237,7 +240,10 @@ async def handle(fake: FakeOkta, scope: Scope, receive: Receive, send: Send) -> 
         reply = _error("E0000047")
     else:
         reply = _route(fake, request)
-    await _send(send, reply, fake, rate)
+    if faults.content_encoding:
+        encoding = (b"content-encoding", faults.content_encoding.encode())
+        reply = dataclasses.replace(reply, headers=(*reply.headers, encoding))
+    await _send(send, reply, fake, rate, faults.trickle)
     fake._answered(call, reply.status)
 
 
@@ -252,7 +258,9 @@ async def _read_body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-async def _send(send: Send, reply: _Reply, fake: FakeOkta, rate: RateLimitState) -> None:
+async def _send(
+    send: Send, reply: _Reply, fake: FakeOkta, rate: RateLimitState, trickle: float = 0.0
+) -> None:
     headers = [
         (b"date", http_date(fake.now()).encode()),
         (b"x-okta-request-id", okta_id("", 27).encode()),
@@ -264,7 +272,14 @@ async def _send(send: Send, reply: _Reply, fake: FakeOkta, rate: RateLimitState)
     if reply.status != 204:
         headers.append((b"content-length", str(len(reply.content)).encode()))
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
-    await send({"type": "http.response.body", "body": reply.content})
+    if not (trickle and reply.content):
+        await send({"type": "http.response.body", "body": reply.content})
+        return
+    for index in range(len(reply.content)):
+        chunk = reply.content[index : index + 1]
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await asyncio.sleep(trickle)
+    await send({"type": "http.response.body", "body": b""})
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -1,4 +1,5 @@
-"""Fault injection for the fake Okta: latency, an error status, a dropped connection, junk.
+"""Fault injection for the fake Okta: latency, an error status, a dropped connection, junk,
+a body of the test's choosing (huge, compressed, nested), an answer that trickles in.
 
 The plan is plain data; ``FakeOkta`` holds its lock around every call.
 """
@@ -22,6 +23,12 @@ class FaultEffect:
     """Close the connection without any response."""
     garbage_body: bool = False
     """Answer a body that is not JSON (an HTML error page from a proxy)."""
+    body: bytes | None = None
+    """Answer exactly these bytes (``application/json``) instead of running the operation."""
+    content_encoding: str | None = None
+    """Send ``Content-Encoding`` with this value (``body`` is sent as given: compress it)."""
+    trickle: float = 0.0
+    """Send the body one byte at a time, this many seconds apart (a slow, alive peer)."""
 
 
 @dataclass(slots=True)
@@ -47,34 +54,47 @@ class FaultPlan:
         status: int | None = None,
         drop_connection: bool = False,
         garbage_body: bool = False,
+        body: bytes | None = None,
+        content_encoding: str | None = None,
+        trickle: float = 0.0,
         times: int | None = None,
         path_prefix: str | None = None,
     ) -> None:
-        if latency < 0:
-            raise ValueError("latency must be >= 0")
+        if latency < 0 or trickle < 0:
+            raise ValueError("latency and trickle must be >= 0")
         if status is not None and not 400 <= status <= 599:
             raise ValueError("status must be an HTTP error status (400-599)")
         if times is not None and times < 1:
             raise ValueError("times must be >= 1, or None for 'until cleared'")
-        if not (latency or status is not None or drop_connection or garbage_body):
+        chosen = (latency, status is not None, drop_connection, garbage_body, body is not None)
+        if not (any(chosen) or content_encoding or trickle):
             raise ValueError("inject() needs at least one fault")
-        effect = FaultEffect(latency, status, drop_connection, garbage_body)
+        effect = FaultEffect(
+            latency, status, drop_connection, garbage_body, body, content_encoding, trickle
+        )
         self._faults.append(_Fault(effect, path_prefix, times))
 
     def clear(self) -> None:
         self._faults.clear()
 
     def take(self, path: str) -> FaultEffect:
-        """Combine every fault matching ``path`` (latencies add up) and use one of each."""
-        latency, status, drop, garbage = 0.0, None, False, False
+        """Combine every fault matching ``path`` (latencies add up, the first of each other
+        kind wins) and use one of each."""
+        combined = FaultEffect()
         for fault in self._faults:
             if not fault.matches(path):
                 continue
-            latency += fault.effect.latency
-            status = status if status is not None else fault.effect.status
-            drop = drop or fault.effect.drop_connection
-            garbage = garbage or fault.effect.garbage_body
+            effect = fault.effect
+            combined = FaultEffect(
+                combined.latency + effect.latency,
+                combined.status if combined.status is not None else effect.status,
+                combined.drop_connection or effect.drop_connection,
+                combined.garbage_body or effect.garbage_body,
+                combined.body if combined.body is not None else effect.body,
+                combined.content_encoding or effect.content_encoding,
+                combined.trickle or effect.trickle,
+            )
             if fault.remaining is not None:
                 fault.remaining -= 1
         self._faults = [f for f in self._faults if f.remaining is None or f.remaining > 0]
-        return FaultEffect(latency, status, drop, garbage)
+        return combined

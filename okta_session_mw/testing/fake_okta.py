@@ -277,19 +277,28 @@ class FakeOkta:
         status: int | None = None,
         drop_connection: bool = False,
         garbage_body: bool = False,
+        body: bytes | None = None,
+        content_encoding: str | None = None,
+        trickle: float = 0.0,
         times: int | None = None,
         path_prefix: str | None = None,
     ) -> None:
         """Make the next ``times`` requests (``None``: all until ``clear_faults()``) whose
         path starts with ``path_prefix`` (``None``: any) misbehave. Faults add up: a drop
-        or a status comes after the latency; ``garbage_body`` answers an HTML page with
-        ``status`` (default 200). A faulted request does not reach the operation."""
+        or a status comes after the latency; ``garbage_body`` answers an HTML page and
+        ``body`` these exact bytes, with ``status`` (default 200); a faulted request does
+        not reach the operation. ``content_encoding`` labels the body (compress ``body``
+        yourself: ``gzip.compress``); ``trickle`` sends any answer's body a byte at a time,
+        that many seconds apart, while still running the operation."""
         with self._lock:
             self._faults.add(
                 latency=latency,
                 status=status,
                 drop_connection=drop_connection,
                 garbage_body=garbage_body,
+                body=body,
+                content_encoding=content_encoding,
+                trickle=trickle,
                 times=times,
                 path_prefix=path_prefix,
             )

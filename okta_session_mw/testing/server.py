@@ -201,7 +201,7 @@ class LoopbackServer:
         status = 500
         headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
-        started = complete = request_read = False
+        started = complete = request_read = streaming = False
         done = asyncio.Event()
 
         async def receive() -> Message:
@@ -213,7 +213,7 @@ class LoopbackServer:
             return {"type": "http.disconnect"}
 
         async def send(message: Message) -> None:
-            nonlocal status, headers, started, complete
+            nonlocal status, headers, started, complete, streaming
             if message["type"] == "http.response.start" and not started:
                 started = True
                 status = int(message["status"])
@@ -221,8 +221,22 @@ class LoopbackServer:
             elif message["type"] == "http.response.body":
                 if not started or complete:
                     raise RuntimeError("ASGI body sent before the start or after the end")
-                chunks.append(bytes(message.get("body", b"")))
+                chunk = bytes(message.get("body", b""))
                 complete = not message.get("more_body", False)
+                if not complete and not streaming and not chunks:
+                    # A body in several parts is written as it comes (a trickling peer).
+                    streaming = True
+                    head, _ = self._head(request, status, headers, None, keep_alive=False)
+                    writer.write(head)
+                if not streaming:
+                    chunks.append(chunk)
+                    return
+                if request.method != "HEAD":
+                    writer.write(chunk)
+                try:
+                    await writer.drain()
+                except ConnectionError:
+                    raise DropConnection from None
 
         try:
             await self._app(scope, receive, send)
@@ -232,24 +246,42 @@ class LoopbackServer:
             logger.exception("ASGI app failed on %s %s", request.method, raw_path)
         finally:
             done.set()
+        if streaming:
+            return False  # sent with "Connection: close": the end of the body is the close
         keep_alive = request.keep_alive and complete and not self._stopping
         if not complete:
             status, headers, chunks = 500, [(b"content-type", b"text/plain")], [b"Server Error"]
         body = b"".join(chunks)
+        head, keep_alive = self._head(request, status, headers, len(body), keep_alive=keep_alive)
+        if request.method == "HEAD" or status in NO_BODY_STATUSES:
+            body = b""
+        writer.write(head + body)
+        await writer.drain()
+        return keep_alive
+
+    @staticmethod
+    def _head(
+        request: HTTPRequest,
+        status: int,
+        headers: list[tuple[bytes, bytes]],
+        length: int | None,
+        *,
+        keep_alive: bool,
+    ) -> tuple[bytes, bool]:
+        """The response head with ``Content-Length``, ``Date`` and ``Connection`` filled
+        in, and whether the connection stays open after it."""
+        headers = list(headers)
         names = {name for name, _ in headers}
-        if b"content-length" not in names and status not in NO_BODY_STATUSES:
-            headers.append((b"content-length", str(len(body)).encode()))
+        sized = length is not None and status not in NO_BODY_STATUSES
+        if sized and b"content-length" not in names:
+            headers.append((b"content-length", str(length).encode()))
         if b"date" not in names:
             headers.append((b"date", formatdate(usegmt=True).encode()))
         if any(n == b"connection" and v.lower() == b"close" for n, v in headers):
             keep_alive = False
         elif not keep_alive:
             headers.append((b"connection", b"close"))
-        if request.method == "HEAD" or status in NO_BODY_STATUSES:
-            body = b""
-        writer.write(encode_head(status, headers) + body)
-        await writer.drain()
-        return keep_alive
+        return encode_head(status, headers), keep_alive
 
 
 @contextlib.contextmanager

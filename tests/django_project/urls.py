@@ -20,6 +20,8 @@ urlpatterns = [
     path("amixin/", views.AsyncMixinView.as_view()),
     path("login/", views.login),
     path("alogin/", views.alogin),
+    path("header-login/", views.header_login),
+    path("aheader-login/", views.aheader_login),
     path("logout-form/", views.logout_form),
     path("change/", views.change),
     path("alogout/", alogout_view),

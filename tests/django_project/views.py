@@ -107,3 +107,17 @@ def change(request: HttpRequest) -> HttpResponse:
     """An app's own state-changing form, guarded by ``csrf_allows``."""
     allowed = csrf_allows(request)
     return HttpResponse("changed" if allowed else "refused", status=200 if allowed else 403)
+
+
+def header_login(request: HttpRequest) -> JsonResponse:
+    """As ``login``, the token in a header (Django's error page shows the POST data, and
+    hides headers whose names look secret): what the page shows of ours alone."""
+    response = JsonResponse({})
+    login_with_session_token(request, response, request.headers["X-Session-Token"])
+    return response
+
+
+async def aheader_login(request: HttpRequest) -> JsonResponse:
+    response = JsonResponse({})
+    await alogin_with_session_token(request, response, request.headers["X-Session-Token"])
+    return response
