@@ -114,14 +114,6 @@ def _within(timeout: float, method: Callable[..., Any], argument: str) -> Any:
         raise OktaTimeoutError(f"Okta did not answer within {timeout} s") from None
 
 
-def _never_ended(_key: str, _session_id: str) -> bool:
-    return False
-
-
-async def _anever_ended(_key: str, _session_id: str) -> bool:
-    return False
-
-
 def _step(flow: Flow, value: Any, error: OktaSessionError | None) -> tuple[bool, Any]:
     """Advance a flow by one effect: ``(True, result)`` once it has returned."""
     try:
@@ -149,11 +141,6 @@ class AsyncDriver:
         self.stats = stats
         self._flights: dict[str, asyncio.Task[Any]] = {}
         self._solo: dict[str, asyncio.Task[Any]] = {}
-        # A cache that keeps no "ended" marks (one written before ``aended`` joined the
-        # protocol) knows of no end; the in-process cache does keep them.
-        self._ended: Callable[[str, str], Awaitable[bool]] = getattr(
-            cache, "aended", _anever_ended
-        )
 
     async def run(self, flow: Flow) -> Any:
         value: Any = None
@@ -213,7 +200,7 @@ class AsyncDriver:
                     return entry
             return None
         if isinstance(effect, Ended):
-            return await self._ended(effect.key, effect.session_id)
+            return await self.cache.aended(effect.key, effect.session_id)
         if isinstance(effect, CacheEvict):
             return await self.cache.aevict(effect.key)
         assert isinstance(effect, CacheEvictSession)
@@ -247,7 +234,6 @@ class SyncDriver:
         self._lock = threading.Lock()
         self._flights: dict[str, Future[Any]] = {}
         self._solo: set[str] = set()
-        self._ended: Callable[[str, str], bool] = getattr(cache, "ended", _never_ended)
 
     def run(self, flow: Flow) -> Any:
         value: Any = None
@@ -296,7 +282,7 @@ class SyncDriver:
                     return entry
             return None
         if isinstance(effect, Ended):
-            return self._ended(effect.key, effect.session_id)
+            return self.cache.ended(effect.key, effect.session_id)
         if isinstance(effect, CacheEvict):
             return self.cache.evict(effect.key)
         assert isinstance(effect, CacheEvictSession)

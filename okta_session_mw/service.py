@@ -102,7 +102,7 @@ class SessionService:
         self.config = config
         self.clock = clock
         self._owns_cache = cache is None
-        self.cache = cache if cache is not None else _default_cache(config, clock)
+        self.cache = _checked_cache(cache) if cache is not None else _default_cache(config, clock)
         # An in-process cache is read directly on the hit path (see ``prepare``).
         self._local_get = self.cache.get if getattr(self.cache, "local", False) else None
         self.gate = RateLimitGate(
@@ -446,6 +446,23 @@ async def _close_with_loop(client: AsyncOktaSessionClient) -> AsyncGenerator[Non
         yield
     finally:
         await client.aclose()
+
+
+_SYNC_CACHE = ("get", "claim", "set", "evict", "evict_session", "ended")
+_ASYNC_CACHE = tuple("a" + name for name in _SYNC_CACHE)
+
+
+def _checked_cache(cache: Any) -> Any:
+    """A cache passed in must offer one whole colour of the protocol (``cache.py``): a
+    cache missing ``ended`` would let a lookup under way serve a session that ended."""
+    for names in (_SYNC_CACHE, _ASYNC_CACHE):
+        if all(callable(getattr(cache, name, None)) for name in names):
+            return cache
+    missing = [n for n in _SYNC_CACHE if not callable(getattr(cache, n, None))]
+    raise TypeError(
+        f"cache {type(cache).__name__} does not implement the SessionCache protocol: "
+        f"missing {', '.join(missing) or 'nothing sync'} (or the async a-methods); see cache.py"
+    )
 
 
 def _default_cache(config: OktaSessionConfig, clock: Callable[[], float]) -> Any:

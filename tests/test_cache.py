@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import httpx
+import pytest
 
 from okta_session_mw import OktaSessionConfig, Session, SessionService
 from okta_session_mw.cache import CacheEntry, MemorySessionCache
@@ -65,3 +66,18 @@ async def test_i10_08_admin_revoke_reaches_a_session_that_outlived_many_sign_ins
             assert (await c.get("/", headers={"cookie": f"sid={busy}"})).json()["id"] is None
     finally:
         await service.aclose()
+
+
+def test_i10_09_a_cache_without_the_ended_question_is_refused() -> None:
+    """A cache of one's own that cannot say whether a cookie or session ended would let
+    a lookup under way serve a session after its logout: refused at start-up."""
+
+    class OldCache:  # the protocol as it was before ``ended`` joined it
+        def get(self, key: str) -> None:
+            return None
+
+        claim = set = evict = evict_session = get
+
+    config = OktaSessionConfig(org_url="https://example.okta.com")
+    with pytest.raises(TypeError, match="missing ended"):
+        SessionService(config, cache=OldCache())

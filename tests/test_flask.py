@@ -177,9 +177,11 @@ def test_only_okta_cookies_travel_to_okta(okta: FakeOkta, client: FlaskClient) -
 def test_a_crash_in_the_lookup_leaves_public_views_working(
     okta: FakeOkta, caplog: pytest.LogCaptureFixture
 ) -> None:
-    class BrokenCache:
+    class BrokenCache:  # the whole sync protocol, every call failing
         def get(self, key: str) -> None:
             raise RuntimeError("cache is down")
+
+        claim = set = evict = evict_session = ended = get
 
     service = SessionService(make_config(okta), cache=BrokenCache())
     with flask_app(service=service) as (app, _):

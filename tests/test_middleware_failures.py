@@ -187,9 +187,11 @@ async def test_7_concurrent_requests_during_an_outage_do_not_hang(
 
 
 async def test_7_a_broken_cache_does_not_reach_the_app(okta_ctl: Okta) -> None:
-    class BrokenCache:
+    class BrokenCache:  # the whole async protocol, every call failing
         async def aget(self, key: str) -> None:
             raise RuntimeError("cache is down")
+
+        aclaim = aset = aevict = aevict_session = aended = aget
 
     service = SessionService(make_config(okta_ctl.fake), cache=BrokenCache())
     cookie = okta_ctl.fake.cookie_header(okta_ctl.fake.create_session(LOGIN))
