@@ -8,7 +8,8 @@ import pytest
 import redis
 
 from okta_session_mw.testing import RedisServer
-from redis_fixtures import require_redis_server
+
+pytest_plugins = ["redis_fixtures"]  # own_redis_server
 
 
 def test_i10_22_redis_server_dials_nothing_and_has_no_url_before_start(
@@ -33,14 +34,13 @@ def test_i10_22_redis_server_dials_nothing_and_has_no_url_before_start(
     assert not server.running
 
 
-def test_redis_server_url_names_the_port_it_started_on() -> None:
-    require_redis_server()
-    with RedisServer() as server:
-        assert server.port != 0
-        assert server.url == f"redis://127.0.0.1:{server.port}/0"
-        client = redis.Redis.from_url(server.url)
-        try:
-            assert client.ping() is True
-            assert client.connection_pool.connection_kwargs["port"] == server.port
-        finally:
-            client.close()
+def test_redis_server_url_names_the_port_it_started_on(own_redis_server: RedisServer) -> None:
+    server = own_redis_server
+    assert server.port != 0
+    assert server.url == f"redis://127.0.0.1:{server.port}/0"
+    client = redis.Redis.from_url(server.url)
+    try:
+        assert client.ping() is True
+        assert client.connection_pool.connection_kwargs["port"] == server.port
+    finally:
+        client.close()
