@@ -20,7 +20,7 @@ from typing import Any
 import uvicorn
 
 from example_app.app import create_app
-from example_app.demo import DEMO_USERS, make_fake_okta
+from example_app.demo import DEMO_ADMINS, DEMO_USERS, make_fake_okta
 from okta_session_mw import ConfigError, OktaSessionConfig
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
 
@@ -112,7 +112,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
                 label = "Demo users:" if i == 0 else ""
                 print(f"  {label:<12} {user.login:<{width}}  password: {user.password}")
             print(f"  Open:        {url}")
-            print(f"  Admin:       {url}/admin")
+            print(f"  Admin:       {url}/admin  (sign in as {', '.join(sorted(DEMO_ADMINS))})")
             print(
                 "Set OKTA_ORG_URL and OKTA_API_TOKEN to use a real Okta org instead. Ctrl-C stops.",
                 flush=True,

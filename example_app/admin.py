@@ -1,50 +1,90 @@
 """The admin page, mounted only when the app runs on the fake Okta.
 
-It lists the fake org's live sessions and revokes one with ``SessionService.arevoke``:
-RevokeSession through the admin API (the ``api_token``), then the middleware's cache
-entry for that session is evicted, so its browser is sent to sign-in on its next
-request instead of when the cache entry would have expired. It also shows what reached
-the fake Okta, which is how you can see the cache at work.
+Only a signed-in administrator (``demo.DEMO_ADMINS``: Ada) may open it; anonymous
+visitors are sent to sign-in and other users get 403. It lists the fake org's live
+sessions and revokes one with ``SessionService.arevoke``: RevokeSession through the admin
+API (the ``api_token``), then the middleware's cache entry for that session is evicted,
+so its browser is sent to sign-in on its next request instead of when the cache entry
+would have expired. It also shows what reached the fake Okta, which is how you can see
+the cache at work.
+
+A session id *is* the ``sid`` cookie's value: whoever reads one can use it. So the page
+never carries one, not even in a hidden field. Each session is shown by a fingerprint
+and revoked by a handle, both a keyed HMAC of the id (keyed with the app's
+``secret_key``): they tell rows apart but cannot be turned back into an id.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Depends, Form
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from example_app.demo import DEMO_ADMINS
 from example_app.forms import CSRF_FIELD, form_allowed
 from example_app.templating import render
-from okta_session_mw import OktaSessionError, get_service, optional_okta_session
-from okta_session_mw.testing import FakeOkta, RecordedCall
+from okta_session_mw import (
+    OktaSessionConfig,
+    OktaSessionError,
+    Session,
+    get_service,
+    require_okta_session,
+)
+from okta_session_mw.testing import FakeOkta, FakeSession, RecordedCall
 
-__all__ = ["router", "short_id"]
+__all__ = ["FINGERPRINT_LENGTH", "router", "session_fingerprint", "session_handle"]
 
 logger = logging.getLogger("example_app")
 router = APIRouter(prefix="/admin")
 
 RECENT_CALLS = 15
+FINGERPRINT_LENGTH = 8
+"""Hex digits of the handle shown on the page (32 bits: enough to tell rows apart)."""
 _SESSION_PATH = re.compile(r"^(/api/v1/sessions/)([^/]+)(.*)$")
 _NOTICES = {
     "revoked": "Session revoked at Okta and evicted from the middleware's cache.",
     "gone": "That session had already ended.",
 }
+_REFUSED = {"title": "Request refused", "message": "This form did not come from this site."}
+_NOT_ADMIN = {
+    "title": "Administrators only",
+    "message": "The admin page is for the demo's administrator: " + ", ".join(sorted(DEMO_ADMINS)),
+}
 
 
-def short_id(session_id: str) -> str:
-    """Enough of an id to tell rows apart; the whole id is the ``sid`` cookie's value."""
-    return session_id[:8] + "…" if len(session_id) > 8 else session_id
+def session_handle(config: OktaSessionConfig, session_id: str) -> str:
+    """An opaque, stable name for ``session_id`` on this app: HMAC-SHA256 keyed with the
+    app's ``secret_key``. The revoke form sends it back instead of the id."""
+    message = b"example-admin-session:" + session_id.encode()
+    return hmac.new(config.secret_key.encode(), message, hashlib.sha256).hexdigest()
 
 
-def _call_row(call: RecordedCall) -> dict[str, Any]:
+def session_fingerprint(config: OktaSessionConfig, session_id: str) -> str:
+    """What the page shows of a session id: the first digits of its handle."""
+    return session_handle(config, session_id)[:FINGERPRINT_LENGTH]
+
+
+AdminSession = Annotated[Session, Depends(require_okta_session)]
+
+
+def _refusal(request: Request, session: Session) -> Response | None:
+    """403 unless ``session`` is an administrator's."""
+    if session.login in DEMO_ADMINS:
+        return None
+    return render(request, "error.html", _NOT_ADMIN, status=403)
+
+
+def _call_row(config: OktaSessionConfig, call: RecordedCall) -> dict[str, Any]:
     match = _SESSION_PATH.match(call.path)
     path = call.path
     if match and match[2] != "me":
-        path = match[1] + short_id(match[2]) + match[3]
+        path = f"{match[1]}#{session_fingerprint(config, match[2])}{match[3]}"
     return {"method": call.method, "path": path, "status": call.status}
 
 
@@ -54,18 +94,27 @@ def _fake(request: Request) -> FakeOkta:
     return fake
 
 
+def _session_row(config: OktaSessionConfig, live: FakeSession, current: Session) -> dict[str, Any]:
+    return {
+        "session": live,
+        "handle": session_handle(config, live.id),
+        "fingerprint": session_fingerprint(config, live.id),
+        "this_browser": live.id == current.id,
+    }
+
+
 @router.get("", include_in_schema=False)
-async def admin_page(request: Request) -> Response:
+async def admin_page(request: Request, current: AdminSession) -> Response:
+    if (refused := _refusal(request, current)) is not None:
+        return refused
+    config: OktaSessionConfig = request.app.state.config
     fake = _fake(request)
-    current = optional_okta_session(request)
     sessions = sorted(fake.sessions, key=lambda s: s.created_at, reverse=True)
     calls = fake.calls
     stats = get_service(request).stats.snapshot()
     context = {
-        "sessions": sessions,
-        "current_id": current.id if current else None,
-        "short_id": short_id,
-        "calls": [_call_row(c) for c in reversed(calls[-RECENT_CALLS:])],
+        "sessions": [_session_row(config, s, current) for s in sessions],
+        "calls": [_call_row(config, c) for c in reversed(calls[-RECENT_CALLS:])],
         "total_calls": len(calls),
         "stats": {
             "Cache hits": stats.get("resolve.hit", 0),
@@ -82,14 +131,25 @@ async def admin_page(request: Request) -> Response:
 @router.post("/revoke", include_in_schema=False)
 async def revoke(
     request: Request,
-    session_id: Annotated[str, Form()] = "",
+    handle: Annotated[str, Form(alias="session")] = "",
     csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
 ) -> Response:
-    """Revoke one session; its id travels in the form body, never in a logged URL."""
+    """Revoke the live session whose handle the form sent (the id never leaves the app)."""
     if not await form_allowed(request, csrf_token):
-        context = {"title": "Request refused", "message": "This form did not come from this site."}
-        return render(request, "error.html", context, status=403)
-    if not session_id:
+        return render(request, "error.html", _REFUSED, status=403)
+    current = require_okta_session(request)  # anonymous: sign-in (browser) or 401
+    if (refused := _refusal(request, current)) is not None:
+        return refused
+    config: OktaSessionConfig = request.app.state.config
+    session_id = next(
+        (
+            s.id
+            for s in _fake(request).sessions
+            if hmac.compare_digest(session_handle(config, s.id).encode(), handle.encode())
+        ),
+        None,
+    )
+    if session_id is None:
         return RedirectResponse("/admin?notice=gone", status_code=303)
     try:
         found = await get_service(request).arevoke(session_id)

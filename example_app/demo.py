@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from okta_session_mw.testing import FakeOkta
 
-__all__ = ["DEMO_USERS", "DemoUser", "make_fake_okta"]
+__all__ = ["DEMO_ADMINS", "DEMO_USERS", "DemoUser", "make_fake_okta"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +22,10 @@ DEMO_USERS = (
     DemoUser("ada@example.com", "analytical-engine", "Ada", "Lovelace"),
     DemoUser("grace@example.com", "cobol-1959", "Grace", "Hopper"),
 )
+
+DEMO_ADMINS = frozenset({DEMO_USERS[0].login})
+"""Who may open the admin page: Ada. Anyone else signed in gets 403, anonymous visitors
+are sent to sign-in. A real app would ask its own directory (an Okta group, say)."""
 
 DEMO_IDLE_TIMEOUT = 15 * 60.0
 """Short enough to watch: with the default 5-minute refresh threshold, a page load in

@@ -1,6 +1,7 @@
 """Starlette quickstart (shown in the README; run by tests/test_quickstarts.py).
 
-    OKTA_ORG_URL=https://example.okta.com uvicorn example_app.quickstart_starlette:app
+    export OKTA_ORG_URL=https://example.okta.com
+    uvicorn --factory example_app.quickstart_starlette:create_app
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ async def profile(request: Request) -> JSONResponse:
     return JSONResponse({"login": session.login, "expires_at": session.expires_at.isoformat()})
 
 
-def create_app(config: OktaSessionConfig) -> Starlette:
+def create_app(config: OktaSessionConfig | None = None) -> Starlette:
+    """The app for ``config``; without one, for ``OKTA_ORG_URL`` and the other ``OKTA_*``."""
+    config = config or OktaSessionConfig.from_env()
     return Starlette(
         routes=[Route("/", home), Route("/profile", profile), logout_route(config)],
         middleware=[Middleware(OktaSessionMiddleware, config=config)],

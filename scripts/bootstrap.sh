@@ -16,10 +16,10 @@ fi
 # Reinstall only when pyproject.toml changed since the last install.
 stamp="$venv/.okta-session-mw-installed"
 if [ ! -f "$stamp" ] || [ "$root/pyproject.toml" -nt "$stamp" ]; then
-    echo "bootstrap: installing okta-session-mw[flask,django,redis,dev] (editable)"
+    echo "bootstrap: installing okta-session-mw[flask,django,redis,testing,dev] (editable)"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-        -e "$root[flask,django,redis,dev]"
+        -e "$root[flask,django,redis,testing,dev]"
     touch "$stamp"
 fi
 
@@ -39,4 +39,21 @@ need_debian_packages() {
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
+}
+
+# Every supported Python the machine has, on PATH by its own name (python3.10 ...), for
+# nox. pyenv's shims answer only for the active version, so each version's interpreter
+# is linked into .nox/pythons (only pythonX.Y: python3 and pip stay as they were).
+# noxfile.py reports any supported version still missing.
+put_pythons_on_path() {
+    local pyenv_root="${PYENV_ROOT:-$HOME/.pyenv}" links="$root/.nox/pythons" minor found
+    mkdir -p "$links"
+    for minor in 3.10 3.11 3.12 3.13; do
+        found=""
+        for found in "$pyenv_root"/versions/"$minor".*/bin/python"$minor"; do :; done
+        if [ -n "$found" ] && [ -x "$found" ]; then
+            ln -sf "$found" "$links/python$minor"
+        fi
+    done
+    export PATH="$links:$PATH"
 }

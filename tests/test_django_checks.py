@@ -4,9 +4,12 @@ its real ``manage.py check`` in a subprocess."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -183,6 +186,21 @@ def test_secret_key_is_derived_from_djangos_unless_given(settings: SettingsWrapp
     assert config_from_settings().secret_key != derived
     settings.OKTA_SESSION = {"ORG_URL": ORG, "SECRET_KEY": "x" * 20}
     assert config_from_settings().secret_key == "x" * 20
+
+
+def test_i10_19_derived_secret_key_names_sha256_so_django_6_1_does_not_warn(
+    settings: SettingsWrapper,
+) -> None:
+    """Django 6.1 warns (an error here) when ``salted_hmac`` is left to its SHA-1 default;
+    the key is HMAC-SHA256 under Django's salted-key scheme, computed here without Django,
+    so the test pins the algorithm on every Django version the suite runs on."""
+    settings.OKTA_SESSION = {"ORG_URL": ORG}
+    salt = "okta_session_mw.integrations.django"
+    key = hashlib.sha256((salt + settings.SECRET_KEY).encode()).digest()
+    expected = hmac.new(key, b"secret_key", hashlib.sha256).hexdigest()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert config_from_settings().secret_key == expected
 
 
 def test_redis_cache_needs_no_extra_secret_under_django(settings: SettingsWrapper) -> None:

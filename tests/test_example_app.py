@@ -42,7 +42,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 CACHE_TTL = 30.0
-ADA = DEMO_USERS[0]
+ADA, GRACE = DEMO_USERS
 
 
 def chromium_or_fail(path: str = CHROMIUM) -> str:
@@ -126,6 +126,8 @@ def test_the_whole_flow_in_chromium() -> None:
             page.goto(f"{base}/")
             expect(page.locator("#sign-in-link")).to_be_visible()
             shot("01-home-anonymous")
+            page.goto(f"{base}/admin")  # the admin page wants a signed-in administrator
+            expect(page).to_have_url(re.compile(r"/login\?next=%2Fadmin$"))
 
             # The profile sends an anonymous browser to sign-in; a wrong password is refused.
             page.goto(f"{base}/profile")
@@ -160,19 +162,32 @@ def test_the_whole_flow_in_chromium() -> None:
             assert fake.calls_to("GET", "/api/v1/sessions/me") == []
             shot("05-profile-reloaded-from-cache")
 
-            # Revoke this browser's session from the admin page.
+            # The admin page is for administrators (Ada is the demo's) and shows each
+            # session by a fingerprint, never its id (the sid cookie's value).
+            grace_sid = fake.create_session(GRACE.login)
             page.goto(f"{base}/admin")
+            html = page.content()
+            assert first_sid not in html
+            assert grace_sid not in html
             row = page.locator("#sessions tr", has_text="this browser")
             expect(row).to_have_count(1)
             shot("06-admin")
-            row.get_by_role("button", name="Revoke").click()
-            revoked_at = time.monotonic()
+
+            # Revoke Grace's session from there.
+            grace_row = page.locator("#sessions tr", has_text=GRACE.login)
+            grace_row.get_by_role("button", name="Revoke").click()
             expect(page).to_have_url(f"{base}/admin?notice=revoked")
             expect(page.locator("#admin-notice")).to_be_visible()
-            expect(page.locator("#no-sessions")).to_be_visible()
+            expect(page.locator("#sessions tr", has_text=GRACE.login)).to_have_count(0)
+            assert fake.session(grace_sid) is None
+            shot("07-admin-after-revoke")
+
+            # Revoke this browser's own session: the admin page sends it to sign-in.
+            row.get_by_role("button", name="Revoke").click()
+            revoked_at = time.monotonic()
+            expect(page).to_have_url(re.compile(r"/login\?next=%2Fadmin"))
             assert fake.session(first_sid) is None
             assert fake.calls_to("DELETE", f"/api/v1/sessions/{first_sid}")
-            shot("07-admin-after-revoke")
 
             # The profile sends the browser to sign-in within the cache TTL (here: at once,
             # because revoking evicted the cache entry).

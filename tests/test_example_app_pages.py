@@ -25,6 +25,7 @@ from starlette.testclient import TestClient
 from example_app import create_app
 from example_app.__main__ import app_settings, real_org
 from example_app.activity import SessionActivity
+from example_app.admin import session_fingerprint, session_handle
 from example_app.demo import DEMO_USERS, make_fake_okta
 from example_app.forms import safe_next
 from example_app.templating import duration
@@ -300,16 +301,103 @@ def test_sign_out_closes_the_session(client: TestClient, fake: FakeOkta) -> None
 # -- admin -------------------------------------------------------------------------------
 
 
+GRACE = DEMO_USERS[1]
+
+
+def handle(client: TestClient, session_id: str) -> str:
+    """The revoke form's handle for ``session_id`` on the app ``client`` drives."""
+    return session_handle(client.app.state.config, session_id)  # type: ignore[attr-defined]
+
+
+def fingerprint(client: TestClient, session_id: str) -> str:
+    return session_fingerprint(client.app.state.config, session_id)  # type: ignore[attr-defined]
+
+
+def test_i10_23_admin_page_is_for_a_signed_in_administrator_only(
+    client: TestClient, fake: FakeOkta
+) -> None:
+    """Anonymous visitors are sent to sign-in (API callers get 401), a signed-in user who
+    is not an administrator gets 403, and neither sees a session or reaches the revoke."""
+    grace_sid = fake.create_session(GRACE.login)
+    reply = client.get("/admin", headers=HTML, follow_redirects=False)
+    assert reply.status_code == 303
+    assert reply.headers["location"] == "/login?next=%2Fadmin"
+    assert client.get("/admin").status_code == 401
+    anonymous = client.post(
+        "/admin/revoke",
+        data={"session": handle(client, grace_sid)},
+        headers={"origin": "http://127.0.0.1"},
+    )
+    assert anonymous.status_code == 401
+    sign_in(client, GRACE.login, GRACE.password)
+    page = client.get("/admin")
+    assert page.status_code == 403
+    assert "Administrators only" in page.text
+    assert GRACE.login not in page.text.split("<main", 1)[1].split("</main>", 1)[0]
+    token = csrf_token(page.text)
+    refused = client.post(
+        "/admin/revoke", data={"session": handle(client, grace_sid), "csrf_token": token}
+    )
+    assert refused.status_code == 403
+    assert fake.session(grace_sid) is not None
+    assert fake.calls_to("DELETE", f"/api/v1/sessions/{grace_sid}") == []
+    client.cookies.clear()
+    sign_in(client)
+    assert client.get("/admin").status_code == 200
+
+
+def test_i10_23_admin_page_renders_no_session_id(client: TestClient, fake: FakeOkta) -> None:
+    """A session id is its ``sid`` cookie: the page shows a keyed fingerprint instead, in
+    the sessions table, the revoke forms and the log of calls that reached Okta."""
+    sid = sign_in(client)
+    other = fake.create_session(GRACE.login)
+    page = client.get("/admin").text
+    for session_id in (sid, other):
+        assert session_id not in page
+        assert session_id[:8] not in page
+    assert f"#{fingerprint(client, sid)}" in page
+    assert f"#{fingerprint(client, other)}" in page
+    reply = client.post(
+        "/admin/revoke", data={"session": handle(client, other), "csrf_token": csrf_token(page)}
+    )
+    assert reply.status_code == 200
+    assert fake.calls_to("DELETE", f"/api/v1/sessions/{other}")
+    page = client.get("/admin").text
+    assert other not in page
+    assert other[:8] not in page
+    assert f"/api/v1/sessions/#{fingerprint(client, other)}" in page
+
+
+def test_i10_23_revoke_takes_a_handle_not_a_session_id(
+    client: TestClient, fake: FakeOkta
+) -> None:
+    sign_in(client)
+    other = fake.create_session(GRACE.login)
+    token = csrf_token(client.get("/admin").text)
+    by_id = client.post(
+        "/admin/revoke", data={"session": other, "csrf_token": token}, follow_redirects=False
+    )
+    assert by_id.headers["location"] == "/admin?notice=gone"
+    assert fake.session(other) is not None
+    by_handle = client.post(
+        "/admin/revoke",
+        data={"session": handle(client, other), "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert by_handle.headers["location"] == "/admin?notice=revoked"
+    assert fake.session(other) is None
+
+
 def test_admin_lists_live_sessions(client: TestClient, fake: FakeOkta) -> None:
     sid = sign_in(client)
-    other = fake.create_session(DEMO_USERS[1].login)
+    other = fake.create_session(GRACE.login)
     page = client.get("/admin").text
     assert ADA.login in page
-    assert DEMO_USERS[1].login in page
+    assert GRACE.login in page
     assert "this browser" in page
     assert page.count('action="/admin/revoke"') == 2
-    assert sid[:8] in page
-    assert other[:8] in page
+    assert fingerprint(client, sid) in page
+    assert fingerprint(client, other) in page
 
 
 def test_admin_revoke_evicts_the_cache_at_once(client: TestClient, fake: FakeOkta) -> None:
@@ -318,7 +406,9 @@ def test_admin_revoke_evicts_the_cache_at_once(client: TestClient, fake: FakeOkt
     assert me_calls(fake) == 0
     token = csrf_token(client.get("/admin").text)
     reply = client.post(
-        "/admin/revoke", data={"session_id": sid, "csrf_token": token}, follow_redirects=False
+        "/admin/revoke",
+        data={"session": handle(client, sid), "csrf_token": token},
+        follow_redirects=False,
     )
     assert reply.status_code == 303
     assert reply.headers["location"] == "/admin?notice=revoked"
@@ -326,15 +416,20 @@ def test_admin_revoke_evicts_the_cache_at_once(client: TestClient, fake: FakeOkt
     assert [c.status for c in fake.calls_to("DELETE", f"/api/v1/sessions/{sid}")] == [204]
     assert client.get("/api/me").status_code == 401  # not served from the cache any more
     assert me_calls(fake) == 1
+    client.cookies.clear()
+    sign_in(client)
     assert "Session revoked" in client.get("/admin?notice=revoked").text
 
 
 def test_admin_revoke_of_an_ended_session_says_so(client: TestClient, fake: FakeOkta) -> None:
-    sid = fake.create_session(ADA.login)
+    sign_in(client)
+    other = fake.create_session(GRACE.login)
     token = csrf_token(client.get("/admin").text)
-    fake.revoke(sid)  # ended between the page and the click
+    fake.revoke(other)  # ended between the page and the click
     reply = client.post(
-        "/admin/revoke", data={"session_id": sid, "csrf_token": token}, follow_redirects=False
+        "/admin/revoke",
+        data={"session": handle(client, other), "csrf_token": token},
+        follow_redirects=False,
     )
     assert reply.headers["location"] == "/admin?notice=gone"
 
@@ -347,36 +442,32 @@ def test_admin_revoke_needs_same_origin_or_token(
     client: TestClient, fake: FakeOkta, headers: dict[str, str]
 ) -> None:
     sid = fake.create_session(ADA.login)
-    reply = client.post("/admin/revoke", data={"session_id": sid}, headers=headers)
+    reply = client.post("/admin/revoke", data={"session": handle(client, sid)}, headers=headers)
     assert reply.status_code == 403
     assert fake.session(sid) is not None
     assert fake.calls == []
 
 
 def test_admin_revoke_accepts_a_same_origin_post(client: TestClient, fake: FakeOkta) -> None:
-    sid = fake.create_session(ADA.login)
+    sign_in(client)
+    other = fake.create_session(GRACE.login)
     reply = client.post(
         "/admin/revoke",
-        data={"session_id": sid},
+        data={"session": handle(client, other)},
         headers={"origin": "http://127.0.0.1"},
         follow_redirects=False,
     )
     assert reply.status_code == 303
-    assert fake.session(sid) is None
+    assert fake.session(other) is None
 
 
-def test_admin_page_shows_what_reached_okta_without_full_ids(
-    client: TestClient, fake: FakeOkta
-) -> None:
-    sid = sign_in(client)
-    fake.revoke(sid)  # as if from elsewhere; the fake records no call for that
-    client.cookies.clear()
-    other = fake.create_session(ADA.login)
+def test_admin_page_shows_what_reached_okta(client: TestClient, fake: FakeOkta) -> None:
+    sign_in(client)
+    other = fake.create_session(GRACE.login)
     token = csrf_token(client.get("/admin").text)
-    client.post("/admin/revoke", data={"session_id": other, "csrf_token": token})
+    client.post("/admin/revoke", data={"session": handle(client, other), "csrf_token": token})
     page = client.get("/admin").text
-    assert "/api/v1/sessions/" + other[:8] in page
-    assert other not in page
+    assert f"/api/v1/sessions/#{fingerprint(client, other)}" in page
     assert "/api/v1/authn" in page
 
 
@@ -386,7 +477,7 @@ def test_admin_page_shows_what_reached_okta_without_full_ids(
 def test_without_a_fake_there_is_no_admin_page_nor_demo_users(fake: FakeOkta) -> None:
     with TestClient(create_app(settings(fake)), base_url="http://127.0.0.1") as client:
         assert client.get("/admin").status_code == 404
-        assert client.post("/admin/revoke", data={"session_id": "x"}).status_code == 404
+        assert client.post("/admin/revoke", data={"session": "x"}).status_code == 404
         page = client.get("/login").text
         assert "Demo accounts" not in page
         assert 'href="/admin"' not in page
@@ -499,7 +590,7 @@ def test_the_command_starts_the_fake_and_the_app() -> None:
             assert user.password in banner
         assert f"http://127.0.0.1:{port}" in banner
         assert httpx.get(f"http://127.0.0.1:{port}/api/me").status_code == 401
-        assert httpx.get(f"http://127.0.0.1:{port}/admin").status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/admin").status_code == 401  # admins only
 
 
 def test_the_command_uses_the_org_the_environment_names(fake: FakeOkta) -> None:

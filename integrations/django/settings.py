@@ -24,6 +24,8 @@ __all__ = ["SETTING", "build_config", "config_from_settings", "setting_key"]
 SETTING = "OKTA_SESSION"
 """The name of the Django setting that holds the dict."""
 
+_DERIVATION_SALT = "okta_session_mw.integrations.django"
+
 _EXAMPLE = 'OKTA_SESSION = {"ORG_URL": "https://example.okta.com"}'
 
 
@@ -38,8 +40,11 @@ def error_message(error: ConfigError) -> str:
 
 
 def _derived_secret_key() -> str | None:
+    """HMAC-SHA256 of Django's ``SECRET_KEY`` under our own salt. The algorithm is named:
+    Django 6.1 warns when it is left to its default (SHA-1, to change in a later release)."""
     try:
-        return salted_hmac("okta_session_mw.integrations.django", "secret_key").hexdigest()
+        derived = salted_hmac(_DERIVATION_SALT, "secret_key", algorithm="sha256")
+        return derived.hexdigest()
     except ImproperlyConfigured:  # Django's SECRET_KEY is empty: a per-process key is made
         return None
 

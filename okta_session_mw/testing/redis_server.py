@@ -36,6 +36,12 @@ INSTALL_HINT = (
 )
 
 
+_NOT_STARTED = (
+    "RedisServer: start() it (or use `with RedisServer() as server:`) before reading its url; "
+    "its port is chosen at the first start"
+)
+
+
 class RedisServerMissing(RuntimeError):
     """No ``redis-server`` executable was found."""
 
@@ -59,7 +65,9 @@ def free_port() -> int:
 
 
 class RedisServer:
-    """One ``redis-server`` process; ``port=0`` picks a free port at the first start."""
+    """One ``redis-server`` process; ``port=0`` picks a free port at the first start.
+
+    Making one does no I/O: nothing is dialled, bound or spawned before ``start()``."""
 
     def __init__(
         self,
@@ -82,10 +90,21 @@ class RedisServer:
 
     @property
     def url(self) -> str:
-        """``redis://127.0.0.1:PORT/0``, or ``unix:///tmp/.../redis.sock`` with ``unix_socket``."""
+        """``redis://127.0.0.1:PORT/0``, or ``unix:///tmp/.../redis.sock`` with ``unix_socket``.
+
+        Known once the server was started: before, ``port=0`` has no port yet, and a
+        ``redis://127.0.0.1:0`` URL would make redis-py dial its default port, 6379, where
+        another Redis (maybe one with data) may listen. So this raises instead."""
+        if not self._chosen:
+            raise RuntimeError(_NOT_STARTED)
         if self.socket_path is not None:
             return f"unix://{self.socket_path}"
         return f"redis://127.0.0.1:{self.port}/0"
+
+    @property
+    def _chosen(self) -> bool:
+        """True once a port (and, with ``unix_socket``, a socket path) is settled."""
+        return self.port != 0 and (self._dir is not None or not self.unix_socket)
 
     @property
     def running(self) -> bool:
@@ -134,7 +153,9 @@ class RedisServer:
         raise RuntimeError(f"redis-server did not answer PING within {self.startup_timeout} s")
 
     def ping(self, timeout: float = 0.5) -> bool:
-        """True when the server answers ``PING`` now."""
+        """True when the server answers ``PING`` now (False, dialling nothing, before a start)."""
+        if not self._chosen:
+            return False
         try:
             if self.socket_path is not None:
                 sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
