@@ -450,9 +450,10 @@ def test_i10_13_a_tls_proxy_forwarding_a_loopback_host_still_gets_secure(
     settings.OKTA_SESSION = {**settings.OKTA_SESSION, "ORG_URL": "https://acme.okta.com"}
     client = Client(headers={"Host": "127.0.0.1"})  # plain http behind the proxy
     _token(client)
-    assert client.cookies["okta_mw_csrf"]["secure"]  # the nonce cookie: no Okta call needed
-    assert client.cookies["okta_mw_csrf"]["httponly"]
-    assert client.cookies["okta_mw_csrf"]["samesite"] == "Lax"
+    nonce = client.cookies["__Host-okta_mw_csrf"]  # the nonce cookie: no Okta call needed
+    assert nonce["secure"] and nonce["httponly"] and nonce["samesite"] == "Lax"
+    assert nonce["path"] == "/" and not nonce["domain"]  # what a __Host- name requires
+    assert "okta_mw_csrf" not in client.cookies
 
 
 def test_async_logout_view_under_wsgi_uses_the_sync_client(okta: FakeOkta) -> None:

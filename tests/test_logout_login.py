@@ -425,3 +425,61 @@ async def test_i10_15_nested_error_body_on_logout_answers_503_not_500(
     assert response.status_code == 503  # Okta failing: try again, not a crash
     assert close_calls(okta) == 1
     assert okta.session(sid) is not None  # nothing was closed
+
+
+def _set_cookie_pair(response: httpx.Response) -> tuple[str, str, str]:
+    """(name, value, whole line) of the one ``Set-Cookie`` of ``response``."""
+    (line,) = response.headers.get_list("set-cookie")
+    name, _, rest = line.partition("=")
+    return name, rest.split(";", 1)[0], line
+
+
+async def test_i10_01_a_secure_nonce_cookie_is_host_prefixed_so_a_tossed_one_binds_nothing(
+    okta: FakeOkta,
+) -> None:
+    """Cookie tossing: a sibling subdomain (or a plain-http page) can set a cookie for
+    the app's host, but never a ``__Host-`` one (browsers require Secure, Path=/ and no
+    Domain, from a secure origin). So under Secure cookies an attacker's nonce, planted
+    in the victim's browser under the one name it can set, must bind nothing."""
+    service = SessionService(make_config(okta, cookie_secure=True), clock=okta.now)
+    app = token_app(service)
+
+    def browser() -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=app)
+        return httpx.AsyncClient(transport=transport, base_url="https://testserver")
+
+    async with browser() as attacker, browser() as victim:
+        page = await attacker.get("/form")  # the attacker's own visit: a nonce and its token
+        name, nonce, line = _set_cookie_pair(page)
+        assert name == "__Host-okta_mw_csrf"
+        assert "; Secure" in line and "; Path=/" in line and "domain" not in line.lower()
+        tossed = {"cookie": f"okta_mw_csrf={nonce}", "x-csrf-token": page.text}
+        assert (await victim.post("/change", headers=tossed)).status_code == 403
+        own = await victim.get("/form")  # the victim's real nonce still works
+        assert _set_cookie_pair(own)[0] == "__Host-okta_mw_csrf"
+        allowed = await victim.post("/change", headers={"x-csrf-token": own.text})
+        assert allowed.status_code == 200
+    assert okta.calls == []
+    await service.aclose()
+
+
+async def test_i10_01_with_okta_cookies_only_a_token_bound_to_them_passes(
+    okta: FakeOkta, service: SessionService, token_client: httpx.AsyncClient
+) -> None:
+    """A nonce-bound token (the attacker's, with its nonce tossed into the victim's
+    browser) must not log out a signed-in user: with Okta cookies, only a token bound to
+    those cookies counts (when neither Origin nor Referer decided)."""
+    async with nonce_client(service) as attacker:
+        page = await attacker.get("/form")
+    nonce_cookie = "okta_mw_csrf=" + _set_cookie_pair(page)[1]
+    sid = okta.create_session(LOGIN)
+    cookie = f"{okta.cookie_header(sid)}; {nonce_cookie}"
+    forged = {"cookie": cookie, "x-csrf-token": page.text}
+    assert (await token_client.post("/bye-logout", headers=forged)).status_code == 403
+    assert (await token_client.post("/change", headers=forged)).status_code == 403
+    assert close_calls(okta) == 0 and okta.session(sid) is not None
+    own = (await token_client.get("/form", headers={"cookie": cookie})).text
+    mine = {"cookie": cookie, "x-csrf-token": own}
+    assert (await token_client.post("/change", headers=mine)).status_code == 200
+    assert (await token_client.post("/bye-logout", headers=mine)).status_code == 204
+    assert okta.session(sid) is None
