@@ -21,6 +21,7 @@ __all__ = [
     "extract_okta_cookies",
     "join_cookie_fields",
     "session_cookie_header",
+    "wsgi_cookie_fields",
     "wsgi_cookie_header",
 ]
 
@@ -89,11 +90,83 @@ def asgi_cookie_header(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
 
 
 def wsgi_cookie_header(environ: Mapping[str, Any]) -> str | None:
-    """The ``Cookie`` header of a WSGI request. A WSGI server that got several fields
-    joins them with commas (CGI's rule for repeated headers: werkzeug, gunicorn,
-    wsgiref), so commas count as field boundaries too; no Okta cookie value holds one."""
+    """The ``Cookie`` header of a WSGI request, read as the fields the browser sent.
+
+    A WSGI server that got several ``Cookie`` fields (HTTP/2 sends one per cookie) joins
+    them into ``HTTP_COOKIE`` with commas (CGI's rule for repeated headers: werkzeug
+    ``a=1,b=2``, others ``a=1, b=2``), but a comma may also sit inside another cookie's
+    value, and Flask and Django read it as part of that value. The rule, in
+    ``wsgi_cookie_fields``: ``;`` always ends a cookie (no browser sends one inside a
+    value); a comma ends a field only
+
+    - outside a quoted value: a value whose first character (after blanks) is ``"``
+      runs to the next ``"`` not escaped by ``\\`` (as werkzeug and ``http.cookies``
+      quote and read it), or to the next ``;`` when it never closes; and
+    - where what follows is ``name=`` with a valid cookie name (an RFC 9110 token,
+      blanks allowed around it), so ``note=x,y`` stays one cookie.
+
+    So a comma inside another cookie's quoted value never makes an Okta cookie or a
+    second one, and a comma that starts no cookie is kept (and then makes an Okta
+    value invalid: Okta's never hold one).
+
+    One case is ambiguous: an unquoted ``note=x,sid=OTHER`` is, byte for byte, two
+    joined fields ``note=x`` and ``sid=OTHER``, and is read so (``sid`` is OTHER).
+    Reading it as one cookie ``note`` instead would make logout a silent no-op again
+    for every user whose browser sends a plain cookie in the field before ``sid``.
+    The bytes come from a browser, which sends what was set: an app cookie with a
+    comma in it is quoted when Flask, Django or ``http.cookies`` set it, and the
+    library sets no such cookie, so an unquoted comma value exists only if someone
+    wrote that ``Set-Cookie`` by hand or set it from another subdomain or script;
+    and whoever can do that can set ``sid=OTHER`` itself (or a second ``sid``),
+    so reading it as a boundary gives nobody anything they lacked. An attacker
+    sending these bytes from their own client only affects their own request.
+    """
     value = environ.get("HTTP_COOKIE")
-    return join_cookie_fields(value.split(",")) if isinstance(value, str) else None
+    if not isinstance(value, str):
+        return None
+    if "," not in value:  # one field, or fields that carried no comma: as is
+        return join_cookie_fields((value,))
+    # a piece of commas and blanks only is empty fields joined: no cookie in it
+    return join_cookie_fields([p for p in wsgi_cookie_fields(value) if p.strip(" \t,")])
+
+
+# RFC 9110 token: what a cookie name is made of (RFC 6265 4.1.1); a comma that a
+# ``name=`` follows may start a cookie, any other comma is part of a value.
+_FIELD_COMMA = re.compile(r",(?=[ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+[ \t]*=)")
+_OPEN_QUOTE = re.compile(r'[ \t]*"')
+_QUOTED_REST = re.compile(r'(?:[^"\\]|\\.)*"')  # after the opening quote, to the close
+
+
+def wsgi_cookie_fields(http_cookie: str) -> list[str]:
+    """The cookies of a comma-joined ``HTTP_COOKIE``, split by the rule of
+    ``wsgi_cookie_header`` (one scan with C searches: linear in the header)."""
+    pieces: list[str] = []
+    for chunk in http_cookie.split(";"):
+        start = at = 0  # ``at``: where the current cookie (its name) begins
+        while True:
+            equals = chunk.find("=", at)
+            if equals < 0:
+                break  # a field boundary needs a ``name=`` after it
+            comma: re.Match[str] | None = None
+            if chunk.find(",", at, equals) >= 0:  # a boundary before this name?
+                comma = _FIELD_COMMA.search(chunk, at)
+                if comma is not None and comma.start() > equals:
+                    comma = None
+            if comma is None:
+                value_at = equals + 1
+                opening = _OPEN_QUOTE.match(chunk, value_at)
+                if opening is not None:
+                    closing = _QUOTED_REST.match(chunk, opening.end())
+                    if closing is None:
+                        break  # never closed: the rest of the chunk is its value
+                    value_at = closing.end()
+                comma = _FIELD_COMMA.search(chunk, value_at)
+                if comma is None:
+                    break
+            pieces.append(chunk[start : comma.start()])
+            start = at = comma.end()
+        pieces.append(chunk[start:])
+    return pieces
 
 
 def extract_okta_cookies(

@@ -86,6 +86,18 @@ def test_i10_04_split_cookie_fields_logout_closes_session_wsgi(
     _assert_logged_out(okta, sid, _key(sid), response)
 
 
+def test_i10_04_a_quoted_comma_in_another_cookie_is_not_a_field_boundary_wsgi(
+    okta: FakeOkta, wsgi_server: str
+) -> None:
+    """Django reads ``note="x,sid=junk"`` as one cookie; so does the middleware."""
+    sid = okta.create_session(DEMO_LOGIN)
+    fields = [("Cookie", 'note="x,sid=junk"'), ("Cookie", f"sid={sid}")]
+    with httpx.Client(base_url=wsgi_server, trust_env=False, timeout=10) as http:
+        assert http.get("/public/", headers=fields).json().get("id") == sid
+        planted = [("Cookie", f'note="a,sid={sid},b"')]
+        assert http.get("/public/", headers=planted).json() == {"login": None, "truthy": False}
+
+
 async def test_i10_04_split_cookie_fields_logout_closes_session_asgi(aokta: FakeOkta) -> None:
     """Under ASGI the fields arrive apart in the scope (``META`` would join them with
     commas): several ``cookie`` headers, as an HTTP/2 server passes them on."""

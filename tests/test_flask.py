@@ -793,6 +793,24 @@ def test_i10_04_split_cookie_fields_token_is_bound_to_the_okta_cookie(
     assert okta.session(sid) is None
 
 
+def test_i10_04_a_comma_in_another_cookies_quoted_value_is_not_a_field_boundary(
+    okta: FakeOkta, app: Flask
+) -> None:
+    """Over a real werkzeug server (it joins repeated fields with ``,``): a quoted
+    comma in another cookie neither hides the user's ``sid`` (a second ``sid``) nor
+    attaches one the browser never sent as a cookie."""
+    sid = okta.create_session(LOGIN)
+    other = okta.create_session(LOGIN)
+    with threaded_server(app) as base_url, httpx.Client(
+        base_url=base_url, trust_env=False, timeout=10
+    ) as http:
+        fields = [("Cookie", 'note="x,sid=junk"'), ("Cookie", f"sid={sid}")]
+        assert http.get("/", headers=fields).json()["g"] == sid
+        one_field = [("Cookie", f'note="a, sid={other}, b"; theme=dark')]
+        assert http.get("/", headers=one_field).json()["g"] is None
+    assert [call.cookies for call in okta.calls_to("GET", ME)] == [{"sid": sid}]
+
+
 @pytest.mark.parametrize("cached", [False, True], ids=["not-cached", "cached"])
 @pytest.mark.parametrize("own_route", [False, True], ids=["extension-route", "own-route"])
 def test_i10_05_refused_logout_makes_no_okta_call(
