@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from okta_session_mw.budget import RateLimitGate
-from okta_session_mw.cache import CacheEntry
+from okta_session_mw.cache import CacheEntry, Claimed
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.flow import (
     AwaitEntry,
@@ -96,9 +96,9 @@ class Stepper:
         if isinstance(effect, Ended):
             return cache.ended(effect.key, effect.session_id)
         if isinstance(effect, Claim):
-            return True
+            return Claimed.YOURS  # one process: nobody else asks
         if isinstance(effect, AwaitEntry):
-            return None
+            return None, Claimed.ASKING
         if isinstance(effect, CallOkta):
             self.calls.append(effect.operation)
             return self.okta(effect)
