@@ -17,6 +17,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import lru_cache
 from typing import Protocol
 
@@ -28,6 +29,7 @@ from okta_session_mw.session import Session
 __all__ = [
     "AsyncSessionCache",
     "CacheEntry",
+    "Claimed",
     "MemorySessionCache",
     "SessionCache",
     "cache_key",
@@ -82,14 +84,29 @@ def cache_key(secret: bytes, forwarded_cookie: str) -> str:
     return digest.hexdigest()
 
 
+class Claimed(Enum):
+    """What ``claim`` found: who asks Okta about a cookie (see ``SessionCache``)."""
+
+    YOURS = "yours"
+    """The caller holds the claim now: it asks Okta, and ``set`` ends the claim."""
+    ASKING = "asking"
+    """Another worker holds it and is asking Okta right now: wait for its entry."""
+    ANSWERED = "answered"
+    """Another worker stored its answer a moment ago (the claim stays, for the entry's
+    freshness, so a worker that missed the entry by a hair does not ask again): read it."""
+
+
 class SessionCache(Protocol):
     """A cache used from synchronous code.
 
-    ``claim(key, ttl)`` is cross-process single flight: True means "you ask Okta";
-    False means another worker is asking right now (or has just answered: a fresh
-    entry is stored), so wait for its entry. A cache shared by several processes stores
-    the claim for ``ttl`` seconds at most and drops it when ``set`` stores the entry; a
-    process-local cache always says True.
+    ``claim(key, ttl)`` is cross-process single flight (``Claimed``): YOURS means "you
+    ask Okta"; ASKING means another worker is asking right now, so wait for its entry;
+    ANSWERED means another worker stored its answer (a fresh entry should be there).
+    A cache shared by several processes holds a claim for ``ttl`` seconds at most;
+    ``set`` turns it into ANSWERED until the entry's ``fresh_until`` (or drops it when
+    the entry is not stored). ``take_over=True`` is for a caller that read the entry
+    after ANSWERED and could not use it (gone, unreadable, too large): it gets the claim
+    unless another worker is asking by then. A process-local cache always says YOURS.
 
     ``evict(key)`` and ``evict_session(id)`` also remember that the cookie or the
     session ended: ``set`` then refuses to store a live session for it, and
@@ -98,7 +115,7 @@ class SessionCache(Protocol):
     """
 
     def get(self, key: str) -> CacheEntry | None: ...
-    def claim(self, key: str, ttl: float) -> bool: ...
+    def claim(self, key: str, ttl: float, *, take_over: bool = False) -> Claimed: ...
     def set(self, key: str, entry: CacheEntry) -> None: ...
     def evict(self, key: str) -> None: ...
     def evict_session(self, session_id: str) -> None: ...
@@ -109,7 +126,7 @@ class AsyncSessionCache(Protocol):
     """The same cache used from async code."""
 
     async def aget(self, key: str) -> CacheEntry | None: ...
-    async def aclaim(self, key: str, ttl: float) -> bool: ...
+    async def aclaim(self, key: str, ttl: float, *, take_over: bool = False) -> Claimed: ...
     async def aset(self, key: str, entry: CacheEntry) -> None: ...
     async def aevict(self, key: str) -> None: ...
     async def aevict_session(self, session_id: str) -> None: ...
@@ -169,8 +186,8 @@ class MemorySessionCache:
             self._entries.move_to_end(key)
             return entry
 
-    def claim(self, key: str, ttl: float) -> bool:
-        return True  # one process: the driver's single flight already covers it
+    def claim(self, key: str, ttl: float, *, take_over: bool = False) -> Claimed:
+        return Claimed.YOURS  # one process: the driver's single flight already covers it
 
     def set(self, key: str, entry: CacheEntry) -> None:
         with self._lock:
@@ -228,8 +245,8 @@ class MemorySessionCache:
     async def aget(self, key: str) -> CacheEntry | None:
         return self.get(key)
 
-    async def aclaim(self, key: str, ttl: float) -> bool:
-        return True
+    async def aclaim(self, key: str, ttl: float, *, take_over: bool = False) -> Claimed:
+        return Claimed.YOURS
 
     async def aset(self, key: str, entry: CacheEntry) -> None:
         self.set(key, entry)

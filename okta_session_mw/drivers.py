@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from okta_session_mw.cache import AsyncSessionCache, SessionCache
+from okta_session_mw.cache import AsyncSessionCache, Claimed, SessionCache
 from okta_session_mw.call_handle import CallHandle
 from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.effects import (
@@ -190,15 +190,18 @@ class AsyncDriver:
             solo.add_done_callback(functools.partial(_forget, self._solo, effect.key))
             return await asyncio.shield(solo)
         if isinstance(effect, Claim):
-            return await self.cache.aclaim(effect.key, self.timeout)
+            return await self.cache.aclaim(effect.key, self.timeout, take_over=effect.take_over)
         if isinstance(effect, AwaitEntry):
             deadline = time.monotonic() + _budget(self.timeout)
             while time.monotonic() < deadline:
                 await asyncio.sleep(_POLL_INTERVAL)
                 entry = await self.cache.aget(effect.key)
                 if is_fresh(entry, self.clock()):
-                    return entry
-            return None
+                    return entry, Claimed.ANSWERED
+                claim = await self.cache.aclaim(effect.key, self.timeout)
+                if claim is not Claimed.ASKING:
+                    return None, claim
+            return None, Claimed.ASKING
         if isinstance(effect, Ended):
             return await self.cache.aended(effect.key, effect.session_id)
         if isinstance(effect, CacheEvict):
@@ -272,15 +275,18 @@ class SyncDriver:
                 with self._lock:
                     self._solo.discard(effect.key)
         if isinstance(effect, Claim):
-            return self.cache.claim(effect.key, self.timeout)
+            return self.cache.claim(effect.key, self.timeout, take_over=effect.take_over)
         if isinstance(effect, AwaitEntry):
             deadline = time.monotonic() + _budget(self.timeout)
             while time.monotonic() < deadline:
                 time.sleep(_POLL_INTERVAL)
                 entry = self.cache.get(effect.key)
                 if is_fresh(entry, self.clock()):
-                    return entry
-            return None
+                    return entry, Claimed.ANSWERED
+                claim = self.cache.claim(effect.key, self.timeout)
+                if claim is not Claimed.ASKING:
+                    return None, claim
+            return None, Claimed.ASKING
         if isinstance(effect, Ended):
             return self.cache.ended(effect.key, effect.session_id)
         if isinstance(effect, CacheEvict):

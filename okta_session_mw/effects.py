@@ -55,14 +55,22 @@ class CacheSet:
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """Cross-process single flight: True if this process should ask Okta for ``key``."""
+    """Cross-process single flight: who asks Okta for ``key`` (a ``cache.Claimed``).
+    ``take_over``: the caller could not use the answer ANSWERED said was stored."""
 
     key: str
+    take_over: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class AwaitEntry:
-    """Wait (polling the cache, at most one timeout) for another process's fresh entry."""
+    """While another process is asking Okta for ``key``: poll the cache (at most one
+    timeout) for its fresh entry and the claim (as ``Claim`` does) for what it says.
+
+    Ends with ``(entry, Claimed.ANSWERED)`` once a fresh entry is read; with ``(None,
+    claim)`` as soon as the claim is no longer ASKING (ANSWERED: an answer was stored
+    after this entry was read; YOURS: the claim was released or ran out and is now
+    this process's); or with ``(None, Claimed.ASKING)`` at the deadline."""
 
     key: str
 

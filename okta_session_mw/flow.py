@@ -15,7 +15,7 @@ from collections.abc import Callable, Generator
 from typing import Any, NamedTuple
 
 from okta_session_mw.budget import RateLimitGate, Spender
-from okta_session_mw.cache import CacheEntry
+from okta_session_mw.cache import CacheEntry, Claimed
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.effects import (
     AwaitEntry,
@@ -181,13 +181,15 @@ def _lookup(
     spender = Spender.KNOWN if known else Spender.NEW_COOKIE
     if not gate.take(operation, spender, clock(), client):
         return entry, _fallback(entry, clock())
-    if not (yield Claim(key)):
-        # Another worker is asking Okta about this cookie: take its answer. If none
-        # comes within the timeout, do not spend a second timeout asking Okta too.
-        shared: CacheEntry | None = yield AwaitEntry(key)
-        if shared is not None and is_fresh(shared, clock()):
+    claim: Claimed = yield Claim(key)
+    if claim is not Claimed.YOURS:
+        shared, claim = yield from _follow(key, claim, clock)
+        if shared is not None:
             return shared, _cached(shared)
-        return entry, _fallback(entry, clock())
+        if claim is not Claimed.YOURS:
+            # Another worker is asking Okta and no answer came within the timeout:
+            # do not spend a second timeout asking Okta too.
+            return entry, _fallback(entry, clock())
     previous = mark_refresh_tried(entry) if refreshing and entry is not None else entry
     try:
         session: Session = yield CallOkta(operation, cookie)
@@ -204,6 +206,39 @@ def _lookup(
         return entry, _fallback(entry, clock())
     fresh = yield from _store_answer(key, session, clock(), config, previous, refreshing)
     return fresh, Resolution(fresh.session, Source.MISS)
+
+
+def _follow(
+    key: str, claim: Claimed, clock: Clock
+) -> Generator[Effect, Any, tuple[CacheEntry | None, Claimed]]:
+    """Another worker claimed this cookie: its fresh answer, or ``(None, YOURS)`` when
+    this worker is to ask Okta itself after all, or ``(None, other)`` to give up.
+
+    ASKING: it is asking Okta right now, so wait for its entry; the wait ends early
+    when the claim says something else. ANSWERED: it stored an answer a moment ago, but
+    what this worker read is not that answer. Read again (the answer may have landed
+    in between); if it still cannot be used (evicted by Redis's maxmemory, unreadable,
+    too large, of another type, past its freshness on this clock), nobody is going to
+    bring a better one: take the claim over and ask Okta at once, instead of waiting
+    for nothing. At most once: a second unusable answer means give up.
+    """
+    took_over = False
+    while claim is not Claimed.YOURS:
+        if claim is Claimed.ASKING:
+            shared, claim = yield AwaitEntry(key)
+            if shared is not None and is_fresh(shared, clock()):
+                return shared, claim
+            if claim is Claimed.ASKING:
+                break  # waited the whole timeout
+        else:  # ANSWERED
+            shared = yield CacheGet(key)
+            if shared is not None and is_fresh(shared, clock()):
+                return shared, claim
+            if took_over:
+                break
+            took_over = True
+            claim = yield Claim(key, take_over=True)
+    return None, claim
 
 
 def _refresh(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, CacheEntry | None]:

@@ -33,7 +33,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import NoScriptError, RedisError, ResponseError
 from redis.retry import Retry
 
-from okta_session_mw.cache import CacheEntry, MemorySessionCache
+from okta_session_mw.cache import CacheEntry, Claimed, MemorySessionCache
 from okta_session_mw.cache import ended_ttl as ended_ttl_for
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.redis_codec import RedisCodec
@@ -138,8 +138,8 @@ class RedisSessionCache:
         ok, entry = self._run(self._plan.get(key))
         return entry if ok else self._local.get(key)
 
-    def claim(self, key: str, ttl: float) -> bool:
-        return self._run(self._plan.claim(key, ttl))[1]
+    def claim(self, key: str, ttl: float, *, take_over: bool = False) -> Claimed:
+        return self._run(self._plan.claim(key, ttl, take_over))[1]
 
     def set(self, key: str, entry: CacheEntry) -> None:
         if not self._run(self._plan.set(key, entry, self._timer()))[0]:
@@ -170,8 +170,8 @@ class RedisSessionCache:
         ok, entry = await self._arun(self._plan.get(key))
         return entry if ok else self._local.get(key)
 
-    async def aclaim(self, key: str, ttl: float) -> bool:
-        return (await self._arun(self._plan.claim(key, ttl)))[1]
+    async def aclaim(self, key: str, ttl: float, *, take_over: bool = False) -> Claimed:
+        return (await self._arun(self._plan.claim(key, ttl, take_over)))[1]
 
     async def aset(self, key: str, entry: CacheEntry) -> None:
         if not (await self._arun(self._plan.set(key, entry, self._timer())))[0]:

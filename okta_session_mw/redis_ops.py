@@ -8,10 +8,12 @@ both speak to Redis identically.
 Keys (``P`` = the configured prefix, ``K`` = the cache key, ``S`` = HMAC of a session id)::
 
     P e:K   the entry (PX = until stale_until, never past the session's expiresAt)
-    P c:K   single-flight claim: one worker asks Okta for K (SET NX PX). Storing the
-            answer shortens it to the entry's freshness (so a worker that missed the
-            entry a moment ago waits for it, and finds it at once, instead of asking
-            Okta again); evicting K drops it
+    P c:K   single-flight claim, its value its state: "asking" while one worker asks
+            Okta for K (SET NX PX); storing the answer turns it into "answered" until
+            the entry's freshness (so a worker that missed the entry a moment ago reads
+            it instead of asking Okta again, and one that cannot use it, gone or
+            unreadable, takes the claim over at once instead of waiting); not storing
+            it, or evicting K, drops it
     P s:S   set of the keys holding session S (PX = the longest of theirs)
     P x:S   session S ended (logout/revoke): not cached again, and not read, for a while
     P y:K   cookie K logged out: no session cached or read for it for a while (a
@@ -20,8 +22,9 @@ Keys (``P`` = the configured prefix, ``K`` = the cache key, ``S`` = HMAC of a se
 
 What a script may trust. A value is authenticated in Python only (``redis_codec.py``),
 so no script decides anything from a value's bytes that could make a worker serve it or
-wait: the claim script never reads the entry (freshness is the claim key's expiry), and
-a claim left without expiry, or longer than the caller's, is taken over. The read
+wait: the claim script never reads the entry (freshness is the claim key's expiry; it
+only reports the claim's state, and ``flow.py`` decides), and a claim left without
+expiry, longer than the caller's, or not a string, is taken over. The read
 script uses a value's clear subject only to *refuse* it (the session ended); editing
 the subject breaks the value's tag, so it is refused either way. Values over
 ``MAX_VALUE_BYTES``, and keys of another type, are refused unread and reported.
@@ -37,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from okta_session_mw.cache import CacheEntry
+from okta_session_mw.cache import CacheEntry, Claimed
 from okta_session_mw.redis_codec import (
     MAX_VALUE_BYTES,
     NO_SUBJECT,
@@ -94,16 +97,23 @@ end
 return value
 """)
 
-# KEYS: claim   ARGV: claim px
+# KEYS: claim   ARGV: claim px, take over (1: the caller could not use the answer)
+# Reply: 'yours', 'asking' or 'answered' (any other value counts as 'asking').
 CLAIM = LuaScript("""
+local kind = redis.call('TYPE', KEYS[1])['ok']
 local left = redis.call('PTTL', KEYS[1])
-if left == -1 or left > tonumber(ARGV[1]) then
+if kind ~= 'string' or left == -1 or left > tonumber(ARGV[1]) then
+  redis.call('DEL', KEYS[1])
+elseif redis.call('GET', KEYS[1]) == 'answered' then
+  if ARGV[2] ~= '1' then
+    return 'answered'
+  end
   redis.call('DEL', KEYS[1])
 end
-if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
-  return 1
+if redis.call('SET', KEYS[1], 'asking', 'NX', 'PX', ARGV[1]) then
+  return 'yours'
 end
-return 0
+return 'asking'
 """)
 
 # KEYS: entry, claim[, cookie ended, index, session ended]
@@ -124,12 +134,18 @@ if #KEYS == 5 then
   end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-local fresh = tonumber(ARGV[3])
 local left = redis.call('PTTL', KEYS[2])
-if fresh < 1 then
+if left == -2 then
+  return 1
+end
+local fresh = tonumber(ARGV[3])
+if left == -1 or left > fresh then
+  left = fresh
+end
+if left < 1 then
   redis.call('DEL', KEYS[2])
-elseif left == -1 or left > fresh then
-  redis.call('PEXPIRE', KEYS[2], fresh)
+else
+  redis.call('SET', KEYS[2], 'answered', 'PX', left)
 end
 return 1
 """)
@@ -185,6 +201,12 @@ def _ignore(_reply: Any) -> None:
     return None
 
 
+def _claimed(reply: Any) -> Claimed:
+    """The claim script's reply (bytes, or str with ``decode_responses``)."""
+    state = reply.decode() if isinstance(reply, bytes) else reply
+    return Claimed.ASKING if state not in ("yours", "answered") else Claimed(state)
+
+
 def _ms(seconds: float) -> int:
     return int(seconds * 1000)
 
@@ -222,9 +244,10 @@ class RedisPlan:
         args: tuple[Arg, ...] = (2, *keys, codec.ended_prefix, MAX_VALUE_BYTES)
         return Op("get", args, read, None, GET_ENTRY)
 
-    def claim(self, key: str, ttl: float) -> Op[bool]:
-        args = (1, self.codec.claim_key(key), max(1, _ms(ttl)))
-        return Op("claim", args, lambda reply: reply == 1, True, CLAIM)
+    def claim(self, key: str, ttl: float, take_over: bool = False) -> Op[Claimed]:
+        """Who asks Okta for ``key`` (``Claimed``); YOURS without Redis: ask."""
+        args = (1, self.codec.claim_key(key), max(1, _ms(ttl)), int(take_over))
+        return Op("claim", args, _claimed, Claimed.YOURS, CLAIM)
 
     def set(self, key: str, entry: CacheEntry, now: float) -> Op[None]:
         codec = self.codec

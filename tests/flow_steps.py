@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from okta_session_mw.budget import RateLimitGate
-from okta_session_mw.cache import CacheEntry
+from okta_session_mw.cache import CacheEntry, Claimed
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.flow import (
     AwaitEntry,
@@ -56,12 +56,17 @@ Okta = Callable[[CallOkta], Any]
 @dataclass
 class Stepper:
     """Runs flows against one ``DictCache``; remembers each single flight's result, so
-    a later run can "join" a flight that began earlier (``join=True``)."""
+    a later run can "join" a flight that began earlier (``join=True``).
+
+    ``claims``: what other workers make each ``Claim`` and ``AwaitEntry`` answer, in
+    order (then YOURS: nobody else asks); ``claimed`` records those effects."""
 
     cache: DictCache
     okta: Okta
     calls: list[str] = field(default_factory=list)
     flights: dict[str, Any] = field(default_factory=dict)
+    claims: list[Claimed] = field(default_factory=list)
+    claimed: list[str] = field(default_factory=list)
 
     def run(self, flow: Flow, *, join: bool = False) -> Any:
         value: Any = None
@@ -96,9 +101,12 @@ class Stepper:
         if isinstance(effect, Ended):
             return cache.ended(effect.key, effect.session_id)
         if isinstance(effect, Claim):
-            return True
+            self.claimed.append("take over" if effect.take_over else "claim")
+            return self.claims.pop(0) if self.claims else Claimed.YOURS
         if isinstance(effect, AwaitEntry):
-            return None
+            self.claimed.append("await")
+            claim = self.claims.pop(0) if self.claims else Claimed.YOURS
+            return cache.entries.get(effect.key), claim
         if isinstance(effect, CallOkta):
             self.calls.append(effect.operation)
             return self.okta(effect)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from okta_session_mw import OktaSessionConfig, Session
+from okta_session_mw.cache import Claimed
 from okta_session_mw.errors import (
     OktaNotFoundError,
     OktaRateLimitError,
@@ -148,3 +149,31 @@ def test_i10_18_one_refresh_per_interval_when_the_idle_lifetime_is_within_the_th
         assert stepper.run(resolve(KEY, COOKIE, rules)).session is not None
         now[0] += 1
     assert 1 < stepper.calls.count("refresh_current_session") <= 3
+
+
+@pytest.mark.parametrize(
+    ("claims", "steps", "source"),
+    [
+        # an answer was stored, but cannot be used (gone, unreadable): take over, ask
+        ([Claimed.ANSWERED, Claimed.YOURS], ["claim", "take over"], Source.MISS),
+        # another worker asks, then stores nothing usable: ask as soon as that is known
+        ([Claimed.ASKING, Claimed.ANSWERED], ["claim", "await", "take over"], Source.MISS),
+        ([Claimed.ASKING, Claimed.YOURS], ["claim", "await"], Source.MISS),
+        # another worker took over first, and its answer cannot be used either: give up
+        (
+            [Claimed.ANSWERED, Claimed.ASKING, Claimed.ANSWERED],
+            ["claim", "take over", "await"],
+            Source.UNAVAILABLE,
+        ),
+        # another worker asks for the whole timeout: do not ask Okta a second time
+        ([Claimed.ASKING, Claimed.ASKING], ["claim", "await"], Source.UNAVAILABLE),
+    ],
+)
+def test_a_follower_asks_okta_itself_once_nobody_else_will(
+    claims: list[Claimed], steps: list[str], source: Source
+) -> None:
+    stepper = Stepper(DictCache(), lambda call: session(NOW + 7200), claims=claims)
+    resolution = stepper.run(resolve(KEY, COOKIE, rules_at([NOW], CONFIG)))
+    assert resolution.source is source
+    assert stepper.claimed == steps
+    assert stepper.calls == (["get_current_session"] if source is Source.MISS else [])

@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from okta_session_mw import OktaSessionConfig, SessionService
-from okta_session_mw.cache import CacheEntry, cache_key
+from okta_session_mw.cache import CacheEntry, Claimed, cache_key
 from okta_session_mw.redis_cache import RedisSessionCache
 from okta_session_mw.session import Session
 from okta_session_mw.testing import FakeOkta
@@ -111,18 +111,21 @@ def test_negative_entries_expire_by_themselves(cache: RedisSessionCache, redis_c
 def test_claim_is_one_worker_at_a_time(cache: RedisSessionCache, redis_server: RedisServer):
     other = RedisSessionCache(redis_server.url, secret_key=SECRET)  # another worker
     k = key("sid=102Claimed")
-    assert cache.claim(k, 5) is True
-    assert other.claim(k, 5) is False
+    assert cache.claim(k, 5) is Claimed.YOURS
+    assert other.claim(k, 5) is Claimed.ASKING
+    assert other.claim(k, 5, take_over=True) is Claimed.ASKING  # asking: never taken over
     cache.set(k, entry_for(make_session("102Claimed")))
-    assert other.claim(k, 5) is False  # the answer is there and fresh: wait for it, not Okta
+    assert other.claim(k, 5) is Claimed.ANSWERED  # the answer is there and fresh: read it
+    assert other.claim(k, 5, take_over=True) is Claimed.YOURS  # ...unless it cannot be used
+    assert cache.claim(k, 5) is Claimed.ASKING
     other.evict(k)
-    assert other.claim(k, 0.1) is True
+    assert other.claim(k, 0.1) is Claimed.YOURS
     time.sleep(0.15)
-    assert cache.claim(k, 5) is True  # a claimant that died frees it after its ttl
+    assert cache.claim(k, 5) is Claimed.YOURS  # a claimant that died frees it after its ttl
     stale = key("sid=102Stale")  # past fresh_until, still served if Okta fails
     cache.set(stale, entry_for(make_session("102Stale"), fresh=-1, stale=100))
-    assert other.claim(stale, 5) is True  # a stale entry is asked about at once
-    assert cache.claim(stale, 5) is False
+    assert other.claim(stale, 5) is Claimed.YOURS  # a stale entry is asked about at once
+    assert cache.claim(stale, 5) is Claimed.ASKING
     other.close()
 
 
@@ -209,7 +212,7 @@ def test_rediss_url_speaks_tls_and_url_hides_the_password():
 async def test_async_methods_and_one_client_per_loop(redis_server: RedisServer):
     cache = RedisSessionCache(redis_server.url, secret_key=SECRET, prefix="loops:")
     session = make_session("102Async")
-    assert await cache.aclaim(key("sid=102Async"), 5) is True
+    assert await cache.aclaim(key("sid=102Async"), 5) is Claimed.YOURS
     await cache.aset(key("sid=102Async"), entry_for(session))
     assert (await cache.aget(key("sid=102Async"))) == cache.get(key("sid=102Async"))
 
@@ -407,10 +410,14 @@ def test_i10_10_a_claim_left_without_expiry_is_taken_over(
 ):
     k = key("sid=102Abandoned")
     redis_client.set(PREFIX + "c:" + k, b"1")  # no expiry: would hold every worker forever
-    assert cache.claim(k, 5) is True
+    assert cache.claim(k, 5) is Claimed.YOURS
     assert 0 < redis_client.pttl(PREFIX + "c:" + k) <= 5_000
     redis_client.set(PREFIX + "c:" + k, b"1", px=600_000)  # longer than any caller's
-    assert cache.claim(k, 5) is True
+    assert cache.claim(k, 5) is Claimed.YOURS
+    redis_client.delete(PREFIX + "c:" + k)
+    redis_client.rpush(PREFIX + "c:" + k, b"not", b"a string")
+    redis_client.pexpire(PREFIX + "c:" + k, 1_000)
+    assert cache.claim(k, 5) is Claimed.YOURS
 
 
 def test_i10_10_ended_marks_refuse_reads_by_cookie_and_by_session(

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from okta_session_mw import SessionService
+from okta_session_mw.cache import Claimed
 from okta_session_mw.redis_cache import RedisSessionCache
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.redis_server import RedisServer, free_port
@@ -30,7 +31,7 @@ def test_redis_down_answers_at_once_and_logs_once_per_interval(
     started = time.monotonic()
     for _ in range(50):  # every call really tries Redis (retry_interval=0)
         assert cache.get(key("sid=102Down")) is None
-        assert cache.claim(key("sid=102Down"), 5) is True  # so this worker asks Okta
+        assert cache.claim(key("sid=102Down"), 5) is Claimed.YOURS  # so this worker asks Okta
     assert time.monotonic() - started < 2 * cache.bound
     lines = unavailable_lines(caplog)
     assert len(lines) == 1
