@@ -8,13 +8,16 @@
 
 Virtual environments are made by ``uv`` (installed beside nox in ``.venv``) under
 ``.nox/``, afresh each run. A supported Python that is not on ``PATH`` is reported, never
-skipped in silence; ``scripts/test`` puts pyenv's versions on ``PATH`` first.
+skipped in silence. pyenv's versions are found here too (its shims run only the active
+one), so ``.venv/bin/nox -s tests_newest`` works as well as ``scripts/test``.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import nox
 
@@ -37,6 +40,21 @@ nox.options.error_on_missing_interpreters = True
 nox.options.sessions = ["tests_newest", "tests_lowest"]
 
 
+def _pyenv_pythons_on_path() -> None:
+    """Link each pyenv ``pythonX.Y`` into ``.nox/pythons`` and put that first on ``PATH``."""
+    versions = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    links = Path(__file__).parent / ".nox" / "pythons"
+    for minor in SUPPORTED:
+        found = sorted(versions.glob(f"{minor}.*/bin/python{minor}"))
+        if found and os.access(found[-1], os.X_OK):
+            links.mkdir(parents=True, exist_ok=True)
+            link = links / f"python{minor}"
+            link.unlink(missing_ok=True)
+            link.symlink_to(found[-1])
+    if links.is_dir():
+        os.environ["PATH"] = f"{links}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
 def _runs(version: str) -> bool:
     """True when ``pythonX.Y`` on ``PATH`` starts (a pyenv shim of an inactive one does not)."""
     path = shutil.which(f"python{version}")
@@ -51,6 +69,7 @@ def _runs(version: str) -> bool:
     return probe.returncode == 0
 
 
+_pyenv_pythons_on_path()
 FOUND = [v for v in SUPPORTED if _runs(v)] or [SUPPORTED[-1]]
 MISSING = [v for v in SUPPORTED if v not in FOUND]
 NEWEST, OLDEST = FOUND[-1], FOUND[0]

@@ -41,19 +41,3 @@ need_debian_packages() {
     fi
 }
 
-# Every supported Python the machine has, on PATH by its own name (python3.10 ...), for
-# nox. pyenv's shims answer only for the active version, so each version's interpreter
-# is linked into .nox/pythons (only pythonX.Y: python3 and pip stay as they were).
-# noxfile.py reports any supported version still missing.
-put_pythons_on_path() {
-    local pyenv_root="${PYENV_ROOT:-$HOME/.pyenv}" links="$root/.nox/pythons" minor found
-    mkdir -p "$links"
-    for minor in 3.10 3.11 3.12 3.13; do
-        found=""
-        for found in "$pyenv_root"/versions/"$minor".*/bin/python"$minor"; do :; done
-        if [ -n "$found" ] && [ -x "$found" ]; then
-            ln -sf "$found" "$links/python$minor"
-        fi
-    done
-    export PATH="$links:$PATH"
-}
