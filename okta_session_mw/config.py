@@ -8,11 +8,13 @@ the environment (``OKTA_*``) all map onto the same field names through ``from_ma
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import os
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from difflib import get_close_matches
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +23,8 @@ from okta_session_mw.session import SessionStatus
 from okta_session_mw.urls import is_loopback_host, masked_url, validate_org_url
 
 __all__ = ["OktaSessionConfig"]
+
+logger = logging.getLogger("okta_session_mw")
 
 _COOKIE_NAME_CHARS = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~"
@@ -146,7 +150,9 @@ class OktaSessionConfig:
                 "a shared cache needs one secret_key shared by every worker "
                 "(set OKTA_SECRET_KEY to a long random string)",
             )
-        if self.api_token is not None and (not self.api_token or not _printable(self.api_token)):
+        if self.api_token is not None and not self.api_token:
+            raise ConfigError("api_token", "must not be empty (leave it unset for no API token)")
+        if self.api_token is not None and not _printable(self.api_token):
             raise ConfigError("api_token", "must be printable ASCII with no spaces around it")
         if not math.isfinite(self.timeout):
             raise ConfigError("timeout", "must be a finite number of seconds")
@@ -220,6 +226,7 @@ class OktaSessionConfig:
             if f is None:
                 if strict:
                     raise ConfigError(key, f"unknown setting; known: {', '.join(sorted(known))}")
+                _warn_if_typo(key, prefix, known)
                 continue
             kwargs[f.name] = _convert(key, f.name, raw)
         kwargs.update(overrides)
@@ -239,6 +246,19 @@ class OktaSessionConfig:
         """Build from ``OKTA_*`` environment variables (``OKTA_ORG_URL``, ``OKTA_CACHE_TTL``...)."""
         return cls.from_mapping(
             os.environ if environ is None else environ, prefix="OKTA_", **overrides
+        )
+
+
+def _warn_if_typo(key: str, prefix: str, known: Mapping[str, object]) -> None:
+    """Other tools share the ``OKTA_`` prefix (Okta's SDKs read ``OKTA_CLIENT_*``), so an
+    unknown key is not an error here; one that looks like a misspelt setting is logged."""
+    name = key[len(prefix) :]
+    close = get_close_matches(name, list(known), n=1, cutoff=0.8) or [
+        k for k in known if name.startswith(k + "_")  # CACHE_TTL_SECONDS
+    ][:1]
+    if close:
+        logger.warning(
+            "okta_session_mw: unknown setting %s ignored; did you mean %s%s?", key, prefix, close[0]
         )
 
 

@@ -177,3 +177,18 @@ def test_i10_12_repr_hides_the_cache_url_password(url: str) -> None:
     assert "redis" in shown and "***" in shown  # still says where the cache is
     assert "tok-secret-1234" not in shown and "k" * 32 not in shown
     assert config.cache_url == url  # the setting itself is untouched
+
+
+def test_an_empty_api_token_says_so() -> None:
+    with pytest.raises(ConfigError, match="must not be empty"):
+        OktaSessionConfig(org_url=ORG, api_token="")
+
+
+def test_a_misspelt_setting_is_logged_with_the_right_name(caplog: pytest.LogCaptureFixture) -> None:
+    env = {"OKTA_ORG_URL": ORG, "OKTA_TIMEOUT_SECONDS": "3", "OKTA_CLIENT_TOKEN": "sdk-secret"}
+    with caplog.at_level("WARNING", "okta_session_mw"):
+        config = OktaSessionConfig.from_env(env)
+    assert config.timeout == 5.0  # ignored, not guessed
+    assert "OKTA_TIMEOUT_SECONDS ignored; did you mean OKTA_TIMEOUT?" in caplog.text
+    assert "OKTA_CLIENT_TOKEN" not in caplog.text  # Okta's SDKs' own settings are no typo
+    assert "sdk-secret" not in caplog.text  # names only, never a value

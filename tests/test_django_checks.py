@@ -111,7 +111,7 @@ def test_loopback_http_org_url_passes_but_warns_on_deploy(settings: SettingsWrap
     ("extra", "key", "hint"),
     [
         ({"CACHE_TTL": -1}, "CACHE_TTL", "number of seconds"),
-        ({"TIMEOUT": "soon"}, "TIMEOUT", "number of seconds"),
+        ({"TIMEOUT": "soon"}, "TIMEOUT", "OKTA_SESSION['TIMEOUT'] = 5."),  # the default, not 60
         ({"SECRET_KEY": "short"}, "SECRET_KEY", "16 characters"),
         ({"CACHE_URL": "memcached://x"}, "CACHE_URL", "redis://"),
         ({"ACCEPTED_STATUSES": []}, "ACCEPTED_STATUSES", "MFA_REQUIRED"),

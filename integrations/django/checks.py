@@ -29,6 +29,10 @@ MIDDLEWARE_PATH = "okta_session_mw.integrations.django.OktaSessionMiddleware"
 _EXAMPLE_ORG = "https://example.okta.com"
 _KNOWN_KEYS = frozenset(f.name.upper() for f in dataclasses.fields(OktaSessionConfig))
 _SECONDS = {"CACHE_TTL", "NEGATIVE_CACHE_TTL", "REFRESH_THRESHOLD", "TIMEOUT", "STALE_IF_ERROR"}
+_SECONDS_EXAMPLES = {
+    "TIMEOUT": 5, "NEGATIVE_CACHE_TTL": 10, "REFRESH_THRESHOLD": 300, "STALE_IF_ERROR": 120,
+}  # fmt: skip
+"""Each example is the setting's default, so the hint never suggests a harmful value."""
 _HINTS = {
     "SECRET_KEY": (
         "Set OKTA_SESSION['SECRET_KEY'] to a random string of 16 characters or more, the "
@@ -73,7 +77,8 @@ def _org_url_error(values: Mapping[str, Any], error: ConfigError) -> CheckMessag
 def _field_error(error: ConfigError) -> CheckMessage:
     key = setting_key(error)
     if key in _SECONDS:
-        hint = f"Give a number of seconds, e.g. OKTA_SESSION[{key!r}] = 60."
+        example = _SECONDS_EXAMPLES.get(key, 60)
+        hint = f"Give a number of seconds, e.g. OKTA_SESSION[{key!r}] = {example}."
     else:
         hint = _HINTS.get(key, f"Change OKTA_SESSION[{key!r}] in your settings.")
     return Error(
