@@ -157,4 +157,6 @@ async def revoke(
         logger.warning("revoke failed: %s", type(exc).__name__)
         return RedirectResponse("/admin?error=1", status_code=303)
     request.app.state.activity.forget(session_id)
+    if current is not None and session_id == current.id:  # your own: you are signed out now
+        return RedirectResponse("/?signed_out=1", status_code=303)
     return RedirectResponse(f"/admin?notice={'revoked' if found else 'gone'}", status_code=303)
