@@ -9,11 +9,18 @@ window and lock out every real user. Three rules stop that:
   ``GET /sessions/me`` says nothing about ``DELETE /sessions/me`` or ``/sessions/{id}``.
   We track each endpoint (method and path) on its own: if Okta groups several endpoints
   in one bucket, each of them reports the group's figures anyway, so nothing is lost.
-* **a reserve**: lookups of never-seen cookies stop while ``remaining`` is at or below
-  ``reserve_fraction`` of ``limit``; logouts, refreshes and re-checks of sessions we
-  have cached may spend the rest.
-* **per client address**: each address gets a token bucket of never-seen-cookie lookups
-  (``per_minute`` of them, refilled evenly), kept in an LRU so memory stays bounded.
+* **a reserve**: calls for never-seen cookies (lookups, logouts) stop while
+  ``remaining`` is at or below ``reserve_fraction`` of ``limit``; sign-in through the
+  library (CreateSession) may spend half of the reserve; logouts, refreshes and
+  re-checks of sessions we have cached may spend the rest.
+* **counted, never guessed**: calls let through are counted down from Okta's last
+  figures, and when the window turns from the last ``limit`` (not from "unknown"), so a
+  burst right after the turn stops at the reserve too. Before Okta has told us anything
+  (process start) only ``PROBE_CALLS`` calls that may not spend the reserve are in
+  flight per bucket: the first answer brings the figures.
+* **per client address**: each address gets a token bucket of never-seen-cookie calls
+  (``per_minute`` of them, refilled evenly), and another of sign-ins, kept in an LRU so
+  memory stays bounded. Requests with no address (a Unix socket) share one bucket.
 
 Nothing here does I/O or reads a clock: ``now`` (epoch seconds) is always passed in.
 """
@@ -35,6 +42,9 @@ __all__ = [
     "BUCKETS",
     "DEFAULT_RATE_LIMIT_PAUSE",
     "MAX_RATE_LIMIT_PAUSE",
+    "NO_ADDRESS",
+    "PROBE_CALLS",
+    "WINDOW",
     "AddressAllowance",
     "BucketFigures",
     "RateLimitGate",
@@ -49,6 +59,12 @@ __all__ = [
 DEFAULT_RATE_LIMIT_PAUSE = 60.0
 # Never believe a Reset further ahead than this (a clock skew or a bad header).
 MAX_RATE_LIMIT_PAUSE = 300.0
+# Okta's windows are a minute: when one has turned, the next ends this much later.
+WINDOW = 60.0
+# While a bucket's figures are unknown, calls that may not spend the reserve in flight.
+PROBE_CALLS = 2
+NO_ADDRESS = "(no address)"
+"""The allowance every request without a client address shares (uvicorn ``--uds``)."""
 
 BUCKETS: dict[str, str] = {
     "get_current_session": "GET /api/v1/sessions/me",
@@ -74,6 +90,9 @@ class Spender(enum.Enum):
     NEW_COOKIE = "new_cookie"
     """A cookie with no cached session (never seen, or last seen as "no session"):
     anyone can make those up, so they never touch the reserve."""
+    SIGN_IN = "sign_in"
+    """Sign-in through the library (CreateSession from a sessionToken): a real user,
+    but anyone with an account can repeat it, so it may spend half of the reserve."""
     KNOWN = "known"
     """A cached session's re-check, refresh or logout: may spend the reserve."""
 
@@ -92,6 +111,12 @@ class BucketFigures:
     """When that window has turned, on our clock (``now + Reset - Date + 1``)."""
     closed_until: float = 0.0
     """After a 429: no call at all before this, on our clock."""
+    in_flight: int = 0
+    """Calls let through whose answer (or failure) has not come back yet."""
+    estimated: bool = False
+    """The window turned on our clock and no answer of the new one has come yet:
+    ``remaining`` counts down from the last ``limit`` (``reset`` is still the old
+    window's, so a late answer of that one is recognised)."""
 
 
 def reserve_of(limit: int | None, fraction: float) -> int:
@@ -99,17 +124,39 @@ def reserve_of(limit: int | None, fraction: float) -> int:
     return math.ceil(limit * fraction) if limit else 0
 
 
+def floor_of(spender: Spender, limit: int | None, fraction: float) -> int:
+    """How many calls of the window ``spender`` must leave: the reserve for a
+    never-seen cookie, its larger half for a sign-in, none for a cached session."""
+    if spender is Spender.KNOWN:
+        return 0
+    reserve = reserve_of(limit, fraction)
+    return reserve if spender is Spender.NEW_COOKIE else reserve - reserve // 2
+
+
+def roll(figures: BucketFigures, now: float) -> None:
+    """Turn the window if it has ended on our clock: the new one starts from the last
+    ``limit`` (Okta keeps a bucket's limit), counted down by every call let through
+    until an answer of the new window tells. A ``limit`` of 0 (a concurrency 429's
+    figures) says nothing about the next window: unknown."""
+    if now < figures.window_ends or (figures.remaining is None and figures.limit is None):
+        return
+    turns = math.floor((now - figures.window_ends) / WINDOW) + 1
+    figures.window_ends += turns * WINDOW
+    figures.remaining = figures.limit or None
+    figures.estimated = True
+
+
 def admits(figures: BucketFigures | None, spender: Spender, fraction: float, now: float) -> bool:
-    """May ``spender`` make one call in this bucket now? Unknown or outdated figures
-    admit (the first answer tells); a 429 closes the bucket for everyone until Reset."""
+    """May ``spender`` make one call in this bucket now (figures already ``roll``-ed)?
+    A 429 closes the bucket for everyone until Reset. Unknown figures admit cached
+    sessions, and at most ``PROBE_CALLS`` others in flight (the first answer tells)."""
     if figures is None:
         return True
     if now < figures.closed_until:
         return False
-    if now >= figures.window_ends or figures.remaining is None:
-        return True
-    floor = reserve_of(figures.limit, fraction) if spender is Spender.NEW_COOKIE else 0
-    return figures.remaining > floor
+    if figures.remaining is None:
+        return spender is Spender.KNOWN or figures.in_flight < PROBE_CALLS
+    return figures.remaining > floor_of(spender, figures.limit, fraction)
 
 
 def _bounded(seconds: float | None) -> float:
@@ -149,12 +196,12 @@ class AddressAllowance:
         self._lock = threading.Lock()
 
     def take(self, address: str | None, now: float) -> bool:
-        """Spend one lookup for ``address``; False when its bucket is empty. A request
-        with no address (no transport peer) is not bounded here: the reserve still is."""
-        if self.per_minute <= 0 or address is None:
+        """Spend one call for ``address``; False when its bucket is empty. Requests
+        with no address (no transport peer: a Unix socket) share one bucket."""
+        if self.per_minute <= 0:
             return True
         capacity = float(self.per_minute)
-        address = address_key(address)
+        address = NO_ADDRESS if address is None else address_key(address)
         with self._lock:
             tokens, then = self._tokens.get(address, (capacity, now))
             tokens = min(capacity, tokens + max(0.0, now - then) * capacity / 60.0)
@@ -173,17 +220,19 @@ class RateLimitGate:
     clients); the flow asks ``take`` before each call and ``close_for`` after a 429.
     """
 
-    __slots__ = ("_buckets", "_lock", "addresses", "reserve_fraction")
+    __slots__ = ("_buckets", "_lock", "addresses", "reserve_fraction", "sign_ins")
 
     def __init__(
         self,
         reserve_fraction: float = 0.0,
         new_cookie_lookups_per_minute: int = 0,
         *,
+        sign_ins_per_minute: int = 0,
         max_addresses: int = 10_000,
     ) -> None:
         self.reserve_fraction = reserve_fraction
         self.addresses = AddressAllowance(new_cookie_lookups_per_minute, max_addresses)
+        self.sign_ins = AddressAllowance(sign_ins_per_minute, max_addresses)
         self._buckets: dict[str, BucketFigures] = {}
         self._lock = threading.Lock()
 
@@ -197,28 +246,42 @@ class RateLimitGate:
         """Would ``take`` admit this call (without spending anything)?"""
         with self._lock:
             figures = self._buckets.get(bucket_of(operation))
+            if figures is not None:
+                roll(figures, now)
             return admits(figures, spender, self.reserve_fraction, now)
 
     def take(
         self, operation: str, spender: Spender, now: float, address: str | None = None
     ) -> bool:
-        """Admit one call and count it against the bucket, or refuse it (False).
+        """Admit one call and count it against the bucket, or refuse it (False). An
+        admitted call is in flight until ``done``: call it when the answer is in.
 
-        A never-seen cookie also spends one lookup of its client ``address``."""
-        if spender is Spender.NEW_COOKIE and not self.open(operation, spender, now):
-            return False  # refused by the bucket: the address keeps its token
-        if spender is Spender.NEW_COOKIE and not self.addresses.take(address, now):
-            return False
+        A never-seen cookie also spends one call of its client ``address``'s
+        allowance, a sign-in one of the address's sign-in allowance; a call refused by
+        the bucket leaves the address its token."""
+        allowance = (
+            self.addresses if spender is Spender.NEW_COOKIE
+            else self.sign_ins if spender is Spender.SIGN_IN
+            else None
+        )  # fmt: skip
         with self._lock:
-            figures = self._buckets.get(bucket_of(operation))
+            figures = self._buckets.setdefault(bucket_of(operation), BucketFigures())
+            roll(figures, now)
             if not admits(figures, spender, self.reserve_fraction, now):
                 return False
-            if figures is not None and figures.remaining is not None:
-                if now < figures.window_ends:
-                    figures.remaining -= 1
-                else:  # the window has turned: the old figures say nothing now
-                    figures.remaining = None
+            if allowance is not None and not allowance.take(address, now):
+                return False
+            if figures.remaining is not None:
+                figures.remaining -= 1
+            figures.in_flight += 1
             return True
+
+    def done(self, operation: str) -> None:
+        """A call ``take`` admitted has its answer, or failed: no longer in flight."""
+        with self._lock:
+            figures = self._buckets.get(bucket_of(operation))
+            if figures is not None and figures.in_flight > 0:
+                figures.in_flight -= 1
 
     def observe(self, operation: str, rate_limit: RateLimit, now: float) -> None:
         """Take in the figures of one answer from ``operation``'s bucket."""
@@ -228,13 +291,19 @@ class RateLimitGate:
         with self._lock:
             figures = self._buckets.setdefault(bucket_of(operation), BucketFigures())
             old, new = figures.reset, rate_limit.reset
-            if old is not None and new is not None and new < old:
+            if old is not None and new is not None and (
+                new < old or (new == old and figures.estimated)
+            ):
                 return  # a late answer from a window that has already turned
             remaining = rate_limit.remaining
-            if old == new and figures.remaining is not None and now < figures.window_ends:
-                # Same window: calls we let through after this one was sent still count.
+            counting = figures.remaining is not None and now < figures.window_ends
+            if counting and (old == new or figures.estimated):
+                # Same window (or the first answer of one we have been counting down):
+                # calls we let through after this one was sent still count.
+                assert figures.remaining is not None
                 remaining = min(remaining, figures.remaining)
             figures.remaining = remaining
+            figures.estimated = False
             figures.limit = rate_limit.limit
             figures.reset = new
             figures.window_ends = ends

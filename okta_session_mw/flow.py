@@ -41,6 +41,7 @@ from okta_session_mw.errors import (
     OktaNotFoundError,
     OktaRateLimitError,
     OktaSessionError,
+    SignInThrottledError,
 )
 from okta_session_mw.policy import (
     RefreshBackoff,
@@ -181,7 +182,13 @@ def _lookup(
     spender = Spender.KNOWN if known else Spender.NEW_COOKIE
     if not gate.take(operation, spender, clock(), client):
         return entry, _fallback(entry, clock())
-    if not (yield Claim(key)):
+    claimed = False
+    try:
+        claimed = bool((yield Claim(key)))
+    finally:
+        if not claimed:
+            gate.done(operation)  # no call: nothing of ours in flight
+    if not claimed:
         # Another worker is asking Okta about this cookie: take its answer. If none
         # comes within the timeout, do not spend a second timeout asking Okta too.
         shared: CacheEntry | None = yield AwaitEntry(key)
@@ -190,7 +197,7 @@ def _lookup(
         return entry, _fallback(entry, clock())
     previous = mark_refresh_tried(entry) if refreshing and entry is not None else entry
     try:
-        session: Session = yield CallOkta(operation, cookie)
+        session: Session = yield from _call(gate, operation, cookie)
     except (OktaNotFoundError, OktaAuthError, InvalidRequestError):
         # 404 is Okta's "no session"; 401/403 are what some orgs answer for a bad cookie;
         # a cookie that cannot even be sent is no session either.
@@ -217,7 +224,7 @@ def _refresh(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, Cach
     tried = mark_refresh_tried(entry)
     yield CacheSet(key, tried)  # other requests and workers now skip this expiresAt
     try:
-        session: Session = yield CallOkta("refresh_current_session", cookie)
+        session: Session = yield from _call(gate, "refresh_current_session", cookie)
     except (OktaNotFoundError, OktaAuthError):
         negative = negative_entry(clock(), config)
         yield CacheSet(key, negative)
@@ -230,6 +237,15 @@ def _refresh(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, Cach
     # If Okta capped the session (same expiresAt), it stays marked: never asked again.
     refreshed: CacheEntry = yield from _store_answer(key, session, clock(), config, tried, True)
     return refreshed
+
+
+def _call(gate: RateLimitGate, operation: Operation, argument: str) -> Generator[Effect, Any, Any]:
+    """One Okta call the gate admitted: in flight until it answers or fails (a probe's
+    place is then free again, see ``budget.PROBE_CALLS``)."""
+    try:
+        return (yield CallOkta(operation, argument))
+    finally:
+        gate.done(operation)
 
 
 def _store_answer(
@@ -273,14 +289,15 @@ def _note_failure(
 
 
 def logout(
-    key: str, cookie: str, rules: Rules, sid: str | None = None
+    key: str, cookie: str, rules: Rules, sid: str | None = None, client: str | None = None
 ) -> Generator[Effect, Any, bool]:
     """CloseCurrentSession, then evict by cookie and by session id.
 
     Returns True when Okta closed the session or had none (404 = already closed).
     The cache is cleared either way, so no worker keeps trusting the cookie. Closing a
     cached session may spend the reserve of Okta's window; a cookie with no cached
-    session may not (anyone can post made-up cookies here). The
+    session may not (anyone can post made-up cookies here), and spends its client
+    address's allowance of never-seen-cookie calls, as a lookup would. The
     session id comes from the cached entry, or else from a ``sid`` cookie (whose value
     is the id when the app set it after CreateSession), so the session's other cookies
     (``idx``) are evicted too even when this one was not cached.
@@ -290,10 +307,10 @@ def logout(
     known = entry is not None and entry.session is not None
     spender = Spender.KNOWN if known else Spender.NEW_COOKIE
     # Refused (rate-limited, or no reserve for an unknown cookie): say "try again".
-    closed = gate.take("close_current_session", spender, clock())
+    closed = gate.take("close_current_session", spender, clock(), client)
     try:
         if closed:
-            yield CallOkta("close_current_session", cookie)
+            yield from _call(gate, "close_current_session", cookie)
     except (OktaNotFoundError, OktaAuthError):
         pass
     except OktaSessionError as exc:
@@ -324,9 +341,21 @@ def revoke(session_id: str) -> Generator[Effect, Any, bool]:
 
 
 def login(
-    session_token: str, key_for: Callable[[str], str], rules: Rules
+    session_token: str, key_for: Callable[[str], str], rules: Rules, client: str | None = None
 ) -> Generator[Effect, Any, Session]:
-    """CreateSession from a sessionToken; prime the cache for the ``sid`` cookie it makes."""
-    session: Session = yield CallOkta("create_session", session_token)
+    """CreateSession from a sessionToken; prime the cache for the ``sid`` cookie it makes.
+
+    Okta counts CreateSession in the same sessions bucket as lookups and logouts, and
+    anyone with an account can repeat it: a sign-in may spend half of the reserve
+    (cached sessions keep the rest) and its ``client`` address's sign-in allowance.
+    Refused, it raises ``SignInThrottledError`` before any call."""
+    gate, clock = rules.gate, rules.clock
+    if not gate.take("create_session", Spender.SIGN_IN, clock(), client):
+        raise SignInThrottledError()
+    try:
+        session: Session = yield from _call(gate, "create_session", session_token)
+    except OktaRateLimitError as exc:
+        _note_failure(exc, gate, "create_session", clock())
+        raise
     yield CacheSet(key_for(session.id), positive_entry(session, rules.clock(), rules.config))
     return session
