@@ -62,7 +62,7 @@ MAX_RATE_LIMIT_PAUSE = 300.0
 # Okta's windows are a minute: when one has turned, the next ends this much later.
 WINDOW = 60.0
 # While a bucket's figures are unknown, calls that may not spend the reserve in flight.
-PROBE_CALLS = 2
+PROBE_CALLS = 4
 NO_ADDRESS = "(no address)"
 """The allowance every request without a client address shares (uvicorn ``--uds``)."""
 
