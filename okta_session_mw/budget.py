@@ -52,6 +52,7 @@ __all__ = [
     "address_key",
     "admits",
     "bucket_of",
+    "family_of",
     "reserve_of",
 ]
 
@@ -61,8 +62,9 @@ DEFAULT_RATE_LIMIT_PAUSE = 60.0
 MAX_RATE_LIMIT_PAUSE = 300.0
 # Okta's windows are a minute: when one has turned, the next ends this much later.
 WINDOW = 60.0
-# While a bucket's figures are unknown, calls that may not spend the reserve in flight.
-PROBE_CALLS = 4
+# While a bucket's figures are unknown, calls that may not spend the reserve in flight
+# (the flows make the others wait for its answer rather than refuse them).
+PROBE_CALLS = 1
 NO_ADDRESS = "(no address)"
 """The allowance every request without a client address shares (uvicorn ``--uds``)."""
 
@@ -82,6 +84,15 @@ BUCKETS: dict[str, str] = {
 def bucket_of(operation: str) -> str:
     """The bucket an operation's calls are counted in (an unknown name is its own)."""
     return BUCKETS.get(operation, operation)
+
+
+def family_of(operation: str) -> str:
+    """The API an operation belongs to (``/api/v1/sessions``): Okta documents one
+    bucket for all of ``/api/v1/sessions*``, so calls for never-seen cookies keep one
+    reserve across its endpoints, whatever each endpoint's own figures say."""
+    bucket = bucket_of(operation)
+    _, _, path = bucket.partition(" ")
+    return "/".join(path.split("/")[:4]) if path.startswith("/api/") else bucket
 
 
 class Spender(enum.Enum):
@@ -117,6 +128,9 @@ class BucketFigures:
     """The window turned on our clock and no answer of the new one has come yet:
     ``remaining`` counts down from the last ``limit`` (``reset`` is still the old
     window's, so a late answer of that one is recognised)."""
+    figureless: bool = False
+    """An answer came without figures (a stand-in client that reports none): there is
+    nothing to probe for, so unknown figures no longer hold calls back."""
 
 
 def reserve_of(limit: int | None, fraction: float) -> int:
@@ -155,8 +169,28 @@ def admits(figures: BucketFigures | None, spender: Spender, fraction: float, now
     if now < figures.closed_until:
         return False
     if figures.remaining is None:
-        return spender is Spender.KNOWN or figures.in_flight < PROBE_CALLS
+        return spender is Spender.KNOWN or figures.figureless or figures.in_flight < PROBE_CALLS
     return figures.remaining > floor_of(spender, figures.limit, fraction)
+
+
+def _update(figures: BucketFigures, rate_limit: RateLimit, now: float, ends: float) -> None:
+    """Take in one answer's figures: a late answer of a window that has turned is
+    ignored; in the window being counted, calls let through after it was sent still
+    count (the lower of Okta's and our count wins)."""
+    old, new = figures.reset, rate_limit.reset
+    if old is not None and new is not None and (new < old or (new == old and figures.estimated)):
+        return
+    remaining = rate_limit.remaining
+    assert remaining is not None
+    counting = figures.remaining is not None and now < figures.window_ends
+    if counting and (old == new or figures.estimated):
+        assert figures.remaining is not None
+        remaining = min(remaining, figures.remaining)
+    figures.remaining = remaining
+    figures.estimated = False
+    figures.limit = rate_limit.limit
+    figures.reset = new
+    figures.window_ends = ends
 
 
 def _bounded(seconds: float | None) -> float:
@@ -217,10 +251,13 @@ class RateLimitGate:
     everything that decides whether the middleware may call Okta now (behaviours 7, 14).
 
     ``observe`` is fed the figures of every answer (the service registers it with its
-    clients); the flow asks ``take`` before each call and ``close_for`` after a 429.
+    clients); the flow asks ``take`` before each call, ``done`` after it, and
+    ``close_for`` after a 429. Besides each endpoint's figures the gate keeps its API
+    family's (``family_of``), fed by every endpoint of it and counted down by each of
+    their calls: calls for never-seen cookies must leave the reserve in both.
     """
 
-    __slots__ = ("_buckets", "_lock", "addresses", "reserve_fraction", "sign_ins")
+    __slots__ = ("_buckets", "_families", "_lock", "addresses", "reserve_fraction", "sign_ins")
 
     def __init__(
         self,
@@ -234,6 +271,7 @@ class RateLimitGate:
         self.addresses = AddressAllowance(new_cookie_lookups_per_minute, max_addresses)
         self.sign_ins = AddressAllowance(sign_ins_per_minute, max_addresses)
         self._buckets: dict[str, BucketFigures] = {}
+        self._families: dict[str, BucketFigures] = {}
         self._lock = threading.Lock()
 
     def figures(self, operation: str) -> BucketFigures | None:
@@ -242,13 +280,46 @@ class RateLimitGate:
             figures = self._buckets.get(bucket_of(operation))
             return None if figures is None else dataclasses.replace(figures)
 
+    def _pair(self, operation: str, now: float) -> tuple[BucketFigures, BucketFigures]:
+        figures = self._buckets.setdefault(bucket_of(operation), BucketFigures())
+        family = self._families.setdefault(family_of(operation), BucketFigures())
+        roll(figures, now)
+        roll(family, now)
+        return figures, family
+
+    def _admits(
+        self, figures: BucketFigures, family: BucketFigures, spender: Spender, now: float
+    ) -> bool:
+        fraction = self.reserve_fraction
+        if not admits(figures, spender, fraction, now):
+            return False
+        if spender is not Spender.NEW_COOKIE or family.remaining is None:
+            return True
+        return family.remaining > reserve_of(family.limit, fraction)
+
     def open(self, operation: str, spender: Spender, now: float) -> bool:
         """Would ``take`` admit this call (without spending anything)?"""
         with self._lock:
+            return self._admits(*self._pair(operation, now), spender, now)
+
+    def known(self, operation: str) -> bool:
+        """Whether the bucket's figures are known (or never will be): no probe needed."""
+        with self._lock:
             figures = self._buckets.get(bucket_of(operation))
-            if figures is not None:
-                roll(figures, now)
-            return admits(figures, spender, self.reserve_fraction, now)
+            return figures is not None and (figures.remaining is not None or figures.figureless)
+
+    def probing(self, operation: str, spender: Spender, now: float) -> bool:
+        """True when ``take`` refuses this call only because the bucket's first answer
+        is awaited (a probe is in flight): the caller may wait for it and ask again."""
+        with self._lock:
+            figures, _ = self._pair(operation, now)
+            return (
+                spender is not Spender.KNOWN
+                and now >= figures.closed_until
+                and figures.remaining is None
+                and not figures.figureless
+                and figures.in_flight >= PROBE_CALLS
+            )
 
     def take(
         self, operation: str, spender: Spender, now: float, address: str | None = None
@@ -265,48 +336,39 @@ class RateLimitGate:
             else None
         )  # fmt: skip
         with self._lock:
-            figures = self._buckets.setdefault(bucket_of(operation), BucketFigures())
-            roll(figures, now)
-            if not admits(figures, spender, self.reserve_fraction, now):
+            figures, family = self._pair(operation, now)
+            if not self._admits(figures, family, spender, now):
                 return False
             if allowance is not None and not allowance.take(address, now):
                 return False
-            if figures.remaining is not None:
-                figures.remaining -= 1
+            for counted in (figures, family):
+                if counted.remaining is not None:
+                    counted.remaining -= 1
             figures.in_flight += 1
             return True
 
-    def done(self, operation: str) -> None:
-        """A call ``take`` admitted has its answer, or failed: no longer in flight."""
+    def done(self, operation: str, *, answered: bool = False) -> None:
+        """A call ``take`` admitted is over: no longer in flight. ``answered``: Okta
+        answered it (any status); if that brought no figures, none will come."""
         with self._lock:
             figures = self._buckets.get(bucket_of(operation))
-            if figures is not None and figures.in_flight > 0:
+            if figures is None:
+                return
+            if figures.in_flight > 0:
                 figures.in_flight -= 1
+            if answered and figures.remaining is None and figures.limit is None:
+                figures.figureless = True
 
     def observe(self, operation: str, rate_limit: RateLimit, now: float) -> None:
-        """Take in the figures of one answer from ``operation``'s bucket."""
+        """Take in the figures of one answer from ``operation``'s bucket (and family)."""
         if rate_limit.remaining is None:
             return
         ends = now + _bounded(rate_limit.wait_seconds(now))
         with self._lock:
             figures = self._buckets.setdefault(bucket_of(operation), BucketFigures())
-            old, new = figures.reset, rate_limit.reset
-            if old is not None and new is not None and (
-                new < old or (new == old and figures.estimated)
-            ):
-                return  # a late answer from a window that has already turned
-            remaining = rate_limit.remaining
-            counting = figures.remaining is not None and now < figures.window_ends
-            if counting and (old == new or figures.estimated):
-                # Same window (or the first answer of one we have been counting down):
-                # calls we let through after this one was sent still count.
-                assert figures.remaining is not None
-                remaining = min(remaining, figures.remaining)
-            figures.remaining = remaining
-            figures.estimated = False
-            figures.limit = rate_limit.limit
-            figures.reset = new
-            figures.window_ends = ends
+            family = self._families.setdefault(family_of(operation), BucketFigures())
+            _update(figures, rate_limit, now, ends)
+            _update(family, rate_limit, now, ends)
 
     def close_for(self, operation: str, seconds: float | None, now: float) -> float:
         """After a 429: no call in ``operation``'s bucket for ``seconds`` (until Okta's
@@ -322,3 +384,4 @@ class RateLimitGate:
         """Forget every figure and pause (tests; a new Okta org)."""
         with self._lock:
             self._buckets.clear()
+            self._families.clear()

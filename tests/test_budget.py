@@ -363,3 +363,39 @@ def test_i10_02_requests_without_an_address_share_one_allowance() -> None:
     gate = RateLimitGate(new_cookie_lookups_per_minute=2)
     gate.observe(LOOKUP, figures(limit=100, remaining=90), NOW)
     assert [gate.take(LOOKUP, NEW, NOW, None) for _ in range(4)] == [True, True, False, False]
+
+
+def test_i10_02_never_seen_cookies_share_one_reserve_across_session_endpoints() -> None:
+    """Okta counts every ``/api/v1/sessions*`` call in one bucket: a burst of made-up
+    lookups and made-up logouts together stops at the reserve, though each endpoint
+    keeps its own figures (and 429 pause) for cached sessions."""
+    gate = RateLimitGate(reserve_fraction=0.25)
+    gate.observe(LOOKUP, figures(limit=40, remaining=30), NOW)
+    gate.observe(LOGOUT, figures(limit=40, remaining=30), NOW)
+    taken = sum(
+        gate.take(operation, NEW, NOW) for _ in range(30) for operation in (LOOKUP, LOGOUT)
+    )
+    assert taken == 30 - reserve_of(40, 0.25)
+    assert gate.take(LOOKUP, KNOWN, NOW) and gate.take(LOGOUT, KNOWN, NOW)
+    turned = NOW + 61  # the turn: both endpoints start from the limit, still one reserve
+    taken = sum(
+        gate.take(operation, NEW, turned) for _ in range(40) for operation in (LOOKUP, LOGOUT)
+    )
+    assert taken == 40 - reserve_of(40, 0.25)
+
+
+async def test_real_users_arriving_together_at_start_wait_for_the_probe(
+    small_okta: FakeOkta, guarded: SessionService
+) -> None:
+    """Before Okta's first answer only one call per bucket goes out; users whose Okta
+    cookies arrive together then wait for its answer and are served, not refused."""
+    sessions = [small_okta.create_session(LOGIN) for _ in range(12)]
+
+    async def visit(n: int, session_id: str) -> int:
+        async with browser(guarded, f"198.51.100.{n}") as user:
+            cookie = {"cookie": small_okta.cookie_header(session_id)}
+            return (await user.get("/private", headers=cookie)).status_code
+
+    statuses = await asyncio.gather(*(visit(n, sid) for n, sid in enumerate(sessions)))
+    assert statuses == [200] * len(sessions)
+    assert lookups(small_okta) == len(sessions)
