@@ -23,7 +23,6 @@ from benchmarks.serve_okta import RemoteOkta
 from benchmarks.table import Row, Section, ms, verdict
 from benchmarks.timing import percentile
 from okta_session_mw import SessionService, Source
-from okta_session_mw.budget import PROBE_CALLS
 from okta_session_mw.middleware import RESOLUTION_KEY
 
 __all__ = ["run"]
@@ -56,9 +55,6 @@ def run(
         random.Random(7).shuffle(order)
         # Every cookie comes from one client address here: no per-address bound.
         service = SessionService(okta.config(new_cookie_lookups_per_minute=0))
-        # Steady state: one lookup (a cookie Okta does not know) brings Okta's figures,
-        # so the gate is past its start-up probe (see the note).
-        asyncio.run(_warm_up(service))
         before = okta.stats()
         started = time.perf_counter()
         latencies = asyncio.run(_run(service, okta.cookies, order, concurrency))
@@ -109,11 +105,6 @@ def run(
         f"Okta in its own process, over real HTTP on loopback; wall time {elapsed:.2f} s"
         + (f"; other outcomes: {dict(other)}" if other else "")
     )
-    section.notes.append(
-        "measured after one lookup taught the gate Okta's figures; before Okta's first "
-        f"answer (process start) only {PROBE_CALLS} lookups of never-seen cookies are in "
-        "flight and the rest read as unavailable (behaviour 13 in the README)"
-    )
     return section
 
 
@@ -125,13 +116,6 @@ def _pool_note(connections: int, concurrency: int) -> str:
         f"> concurrency ({concurrency}): the pool keeps {keepalive} idle connections, "
         "the rest are reopened"
     )
-
-
-async def _warm_up(service: SessionService) -> None:
-    try:
-        await service.aresolve("sid=bench-warm-up-unknown")
-    finally:
-        await service.aclose()
 
 
 async def _run(
