@@ -3,24 +3,27 @@
 Okta counts calls per *bucket* in windows and reports the bucket's figures
 (``X-Rate-Limit-Limit/Remaining/Reset``) on every answer. A cookie nobody has seen
 costs one lookup, so an anonymous client sending random cookies could spend a whole
-window and lock out every real user. Three rules stop that:
+window and lock out every real user. These rules stop that:
 
 * **per bucket**: the figures and a 429 close only the bucket they came from; a 429 on
   ``GET /sessions/me`` says nothing about ``DELETE /sessions/me`` or ``/sessions/{id}``.
-  We track each endpoint (method and path) on its own: if Okta groups several endpoints
-  in one bucket, each of them reports the group's figures anyway, so nothing is lost.
+  We track each endpoint (method and path) on its own, and also each API family
+  (``family_of``: Okta documents one bucket for all of ``/api/v1/sessions*``), fed by
+  every answer of its endpoints and counted down by each of their calls, so calls on
+  several endpoints at once cannot together spend past the reserve.
+* **counted, never guessed**: every call let through is counted down from Okta's last
+  figures until the next answer, and when the window turns from the last ``limit``
+  (not from "unknown"), so a burst right after the turn stops at the reserve too.
+  Before Okta has told us anything (process start) only ``PROBE_CALLS`` calls that may
+  not spend the reserve are in flight per bucket (``flow`` makes the others wait for
+  its answer).
 * **a reserve**: calls for never-seen cookies (lookups, logouts) stop while
   ``remaining`` is at or below ``reserve_fraction`` of ``limit``; sign-in through the
-  library (CreateSession) may spend half of the reserve; logouts, refreshes and
-  re-checks of sessions we have cached may spend the rest.
-* **counted, never guessed**: calls let through are counted down from Okta's last
-  figures, and when the window turns from the last ``limit`` (not from "unknown"), so a
-  burst right after the turn stops at the reserve too. Before Okta has told us anything
-  (process start) only ``PROBE_CALLS`` calls that may not spend the reserve are in
-  flight per bucket: the first answer brings the figures.
+  library (CreateSession) may spend the smaller half of that reserve; logouts,
+  refreshes and re-checks of sessions we have cached may spend all of it.
 * **per client address**: each address gets a token bucket of never-seen-cookie calls
-  (``per_minute`` of them, refilled evenly), and another of sign-ins, kept in an LRU so
-  memory stays bounded. Requests with no address (a Unix socket) share one bucket.
+  (``per_minute`` of them, refilled evenly) and another of sign-ins, kept in an LRU so
+  memory stays bounded; requests with no address (a Unix socket) share one.
 
 Nothing here does I/O or reads a clock: ``now`` (epoch seconds) is always passed in.
 """
@@ -215,8 +218,8 @@ def address_key(address: str) -> str:
 
 
 class AddressAllowance:
-    """Lookups of never-seen cookies per client address (``address_key``: an IPv6
-    client's /64): a token bucket each, holding
+    """Calls per client address (``address_key``: an IPv6 client's /64; requests with
+    no address share ``NO_ADDRESS``): a token bucket each, holding
     at most ``per_minute`` tokens, refilled at ``per_minute`` a minute. ``per_minute``
     0 turns the bound off. At most ``maxsize`` addresses are remembered (LRU): one
     forgotten starts again with a full bucket, which an attacker gains little from

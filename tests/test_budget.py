@@ -323,6 +323,8 @@ async def test_i10_02_burst_of_made_up_logouts_leaves_cached_users_logout(
         )
     assert {reply.status_code for reply in replies} <= {204, 303, 503}
     assert all(call.status != 429 for call in small_okta.calls)
+    # one address: its allowance (plus a refill), not the window
+    assert len(small_okta.calls_to("DELETE", "/api/v1/sessions/me")) <= PER_ADDRESS + 1
     async with browser(guarded, "198.51.100.10") as user:
         cookie = {"cookie": small_okta.cookie_header(cached)}
         reply = await user.post("/logout", headers={**cookie, **origin})
@@ -399,3 +401,34 @@ async def test_real_users_arriving_together_at_start_wait_for_the_probe(
     statuses = await asyncio.gather(*(visit(n, sid) for n, sid in enumerate(sessions)))
     assert statuses == [200] * len(sessions)
     assert lookups(small_okta) == len(sessions)
+
+
+async def test_i10_02_distributed_burst_of_lookups_and_logouts_keeps_the_reserve(
+    small_okta: FakeOkta, guarded: SessionService
+) -> None:
+    """12 addresses, each within its allowance, send made-up lookups and made-up
+    logouts at once (Okta counts both in its one sessions bucket): together they stop
+    at the reserve, and a cached user's logout then closes at Okta."""
+    cached = await sign_in_cached_user(small_okta, guarded)
+    origin = {"origin": "http://testserver"}
+    clients = [browser(guarded, f"203.0.113.{n}") for n in range(1, 13)]
+
+    async def made_up(client: httpx.AsyncClient, n: int) -> int:
+        cookie = {"cookie": f"sid={secrets.token_urlsafe(18)}"}
+        if n % 2:
+            return (await client.post("/logout", headers={**cookie, **origin})).status_code
+        return (await client.get("/private", headers=cookie)).status_code
+
+    await asyncio.gather(
+        *(made_up(client, n) for client in clients for n in range(PER_ADDRESS))
+    )
+    for client in clients:
+        await client.aclose()
+    assert all(call.status != 429 for call in small_okta.calls)
+    async with browser(guarded, "198.51.100.10") as user:
+        cookie = {"cookie": small_okta.cookie_header(cached)}
+        assert (await user.post("/logout", headers={**cookie, **origin})).status_code in (
+            204, 303,
+        )
+    assert small_okta.session(cached) is None
+    assert all(call.status != 429 for call in small_okta.calls)
