@@ -5,14 +5,16 @@ A fake Okta over real HTTP on loopback, with one ``/api/v1/sessions*`` bucket of
 100). ``cached`` users are signed in and seen once, then an anonymous client sends
 ``flood`` requests, each with a new random ``sid``, from one address (or spread over
 ``addresses`` addresses); every cached user asks for a protected page during the flood.
-Afterwards half the cached users log out, one new user signs in through the library
-(CreateSession, then a page), and one user whose Okta cookie was never seen asks for a
-page from a fresh address. Both variants run in the same process on the same fake:
+Three quarters into the flood a new user signs in through the library (CreateSession,
+then a page: at once, or refused). Afterwards half the cached users log out, another new
+user signs in through the library, and one user whose Okta cookie was never seen asks
+for a page from a fresh address. Both variants run in the same process on the same fake:
 the library's defaults, and "no protection" (``rate_limit_reserve=0``,
-``new_cookie_lookups_per_minute=0``). Waits are measured from the flood's end on the fake's
-clock, which the service shares, trying once a second and stepping the clock one second
-between tries (for at most two windows); nothing here sleeps. The new user signs in
-first, so the never-seen cookie's wait includes the sign-in's.
+``new_cookie_lookups_per_minute=0``, ``sign_ins_per_minute=0``). Waits are measured
+from the flood's end on the fake's clock, which the service shares, trying once a second
+and stepping the clock one second between tries (for at most two windows); nothing here
+sleeps. The second new user signs in first, so the never-seen cookie's wait includes the
+sign-in's.
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ SESSIONS = "/api/v1/sessions"
 BASE = "http://bench.test"
 VARIANTS: dict[str, dict[str, Any]] = {
     "library defaults": {},
-    "no protection": {"rate_limit_reserve": 0.0, "new_cookie_lookups_per_minute": 0},
+    "no protection": {
+        "rate_limit_reserve": 0.0, "new_cookie_lookups_per_minute": 0, "sign_ins_per_minute": 0
+    },
 }
 
 
@@ -67,6 +71,7 @@ class _Outcome:
     left: int
     served: int
     logouts: int
+    signed_in_during: bool
     sign_in_wait: float | None
     new_cookie_wait: float | None
 
@@ -95,7 +100,7 @@ async def _scenario(
     settings: dict[str, Any], *, limit: int, cached: int, flood: int, addresses: int
 ) -> _Outcome:
     fake = FakeOkta(api_token=API_TOKEN, rate_limit=limit)
-    for n in range(cached + 2):
+    for n in range(cached + 3):
         fake.add_user(f"user{n}@example.com", "correct horse")
     with serve_fake_okta(fake) as base_url:
         config = OktaSessionConfig(org_url=base_url, api_token=API_TOKEN, **settings)
@@ -110,10 +115,15 @@ async def _scenario(
             before = _session_calls(fake)
             attackers = [_browser(app, f"203.0.113.{n + 1}") for n in range(addresses)]
             served = 0
+            signed_in_during = False
             every = max(1, flood // cached)
             for i in range(flood):
                 cookie = f"sid={secrets.token_urlsafe(18)}"
                 await attackers[i % addresses].get("/private", headers={"cookie": cookie})
+                if i == flood * 3 // 4:
+                    sign_in_calls = _session_calls(fake)
+                    signed_in_during = await _sign_in(fake, service, app, cached + 2)
+                    before += _session_calls(fake) - sign_in_calls  # not the flood's
                 if i % every == 0 and i // every < cached:
                     page = await known.get("/private", headers={"cookie": users[i // every]})
                     served += page.status_code == 200
@@ -131,7 +141,7 @@ async def _scenario(
         never_seen = fake.cookie_header(fake.create_session(f"user{cached + 1}@example.com"))
         new_cookie_wait = await _wait_until_served(fake, lambda: _page(app, never_seen), ended)
         await service.aclose()
-    return _Outcome(spent, left, served, logouts, sign_in_wait, new_cookie_wait)
+    return _Outcome(spent, left, served, logouts, signed_in_during, sign_in_wait, new_cookie_wait)
 
 
 async def _sign_in(fake: FakeOkta, service: SessionService, app: Starlette, n: int) -> bool:
@@ -182,6 +192,7 @@ def _section(
             and out.logouts == cached // 2
             and out.sign_in_wait is not None
             and out.sign_in_wait < 5
+            and out.signed_in_during
         )
         section.rows += [
             Row(f"{name}: Okta calls spent by the flood", f"{out.spent} of {limit}",
@@ -191,6 +202,9 @@ def _section(
             Row(f"{name}: cached users served during the flood", f"{out.served}/{cached}"),
             Row(f"{name}: cached users' logouts closed at Okta",
                 f"{out.logouts}/{cached // 2}"),
+            Row(f"{name}: new user signs in (CreateSession) during the flood",
+                "at once" if out.signed_in_during else "refused", "",
+                "" if out is base else f"at once: {verdict(out.signed_in_during)}"),
             Row(f"{name}: new user signs in (CreateSession) and is served after",
                 _wait(out.sign_in_wait), "",
                 "" if out is base else f"all served, < 5 s: {verdict(met)}"),
@@ -200,6 +214,7 @@ def _section(
     section.notes.append(
         "in-process ASGI calls; fake Okta over real HTTP on loopback; waits on the fake's "
         "clock (the service's too), stepped 1 s at a time; 'no protection' = "
-        "rate_limit_reserve=0, new_cookie_lookups_per_minute=0 (the per-bucket gate stays)"
+        "rate_limit_reserve=0, new_cookie_lookups_per_minute=0, sign_ins_per_minute=0 (the "
+        "per-bucket gate stays)"
     )
     return section

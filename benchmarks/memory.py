@@ -64,7 +64,10 @@ class StubOkta:
 
 async def _measure(n: int, now: Callable[[], float]) -> int:
     """Bytes still allocated after caching ``n`` sessions through the service."""
-    config = OktaSessionConfig(org_url=ORG_URL, cache_maxsize=n + 1, cache_ttl=3600.0)
+    # Every cookie comes with no client address here: no per-address bound.
+    config = OktaSessionConfig(
+        org_url=ORG_URL, cache_maxsize=n + 1, cache_ttl=3600.0, new_cookie_lookups_per_minute=0
+    )
     cookies = [f"sid={_session_id(i)}" for i in range(n + 1)]
     stub = StubOkta({c: json.dumps(okta_body(c.removeprefix("sid="))).encode() for c in cookies})
     service = SessionService(

@@ -34,6 +34,7 @@ from okta_session_mw.errors import (
     OktaRateLimitError,
     OktaServerError,
     OktaTransportError,
+    SignInThrottledError,
 )
 from okta_session_mw.integrations.flask import (
     OktaSession,
@@ -142,6 +143,8 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
             return failed("Wrong username or password.", 401)
         except OktaAuthnIncompleteError:
             return failed("Okta wants another step (MFA) that this example skips.", 401)
+        except SignInThrottledError:  # held back to keep Okta's rate limit
+            return failed("Too many sign-ins right now; try again shortly.", 503)
         except (OktaTransportError, OktaServerError, OktaRateLimitError):
             return failed("Okta could not be reached; try again shortly.", 503)
         return response

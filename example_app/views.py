@@ -26,6 +26,7 @@ from okta_session_mw import (
     OktaRateLimitError,
     OktaSessionError,
     Session,
+    SignInThrottledError,
     Source,
     get_resolution,
     login_with_session_token,
@@ -122,6 +123,8 @@ async def login_submit(
             ),
             403,
         )
+    except SignInThrottledError:  # held back to keep Okta's rate limit for signed-in users
+        error, status = "Too many sign-ins right now; try again shortly.", 503
     except OktaRateLimitError:
         error, status = "Okta is rate-limiting sign-ins; try again in a minute.", 429
     except OktaSessionError as exc:

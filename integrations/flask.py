@@ -261,6 +261,7 @@ def _logout_request(redirect_to: str | None = None, token: str | None = None) ->
         cookie_header=wsgi_cookie_header(request.environ),
         form_token=token,
         redirect_to=redirect_to,
+        client=request.remote_addr,
     )
 
 
@@ -301,9 +302,11 @@ def login_with_session_token(response: WerkzeugResponse, session_token: str) -> 
     The cookie is HttpOnly, SameSite=Lax, Secure by ``OKTA_COOKIE_SECURE`` (default:
     on unless the org is plain http on loopback), and ends with the session. Needs
     ``api_token`` in the config; raises the client's errors
-    (``OktaAuthenticationError`` for a used or expired token).
+    (``OktaAuthenticationError`` for a used or expired token), and
+    ``SignInThrottledError`` when sign-in is held back to keep Okta's rate limit (show
+    "try again shortly").
     """
     service = get_service()
-    session = service.login(session_token)
+    session = service.login(session_token, request.remote_addr)
     response.headers.add("Set-Cookie", login_cookie_header(service.config, session))
     return session

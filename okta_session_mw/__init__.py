@@ -32,6 +32,7 @@ from okta_session_mw.errors import (
     OktaTransportError,
     RateLimit,
     SessionParseError,
+    SignInThrottledError,
 )
 from okta_session_mw.middleware import OktaSessionDenied, OktaSessionMiddleware
 from okta_session_mw.protect import (
@@ -100,6 +101,7 @@ __all__ = [
     "SessionService",
     "SessionStats",
     "SessionStatus",
+    "SignInThrottledError",
     "Source",
     "__version__",
     "csrf_allows",

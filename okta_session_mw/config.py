@@ -92,6 +92,10 @@ class OktaSessionConfig:
     new_cookie_lookups_per_minute: int = 60
     """Okta lookups of cookies with no cached session allowed per client address (the
     transport peer; bursts up to this many), refilled evenly over a minute; 0 = no bound."""
+    sign_ins_per_minute: int = 30
+    """Sign-ins through the library (CreateSession) allowed per client address, apart
+    from the lookups above (so a flood of cookies from one address does not stop its
+    users signing in); refilled evenly over a minute; 0 = no bound."""
     max_response_bytes: int = 1 << 20
     """Largest Okta answer read (after decompression); a larger one counts as Okta failing."""
 
@@ -180,12 +184,12 @@ class OktaSessionConfig:
                 "rate_limit_reserve", f"must be a fraction from 0 up to (not including) 1, "
                 f"got {reserve!r}"
             )
-        lookups = self.new_cookie_lookups_per_minute
-        if isinstance(lookups, bool) or not isinstance(lookups, int) or lookups < 0:
-            raise ConfigError(
-                "new_cookie_lookups_per_minute",
-                f"must be an integer >= 0 (0 turns the bound off), got {lookups!r}",
-            )
+        for name in ("new_cookie_lookups_per_minute", "sign_ins_per_minute"):
+            per_minute = getattr(self, name)
+            if isinstance(per_minute, bool) or not isinstance(per_minute, int) or per_minute < 0:
+                raise ConfigError(
+                    name, f"must be an integer >= 0 (0 turns the bound off), got {per_minute!r}"
+                )
 
     def __repr__(self) -> str:
         """Every setting but the secrets; ``cache_url`` with its password masked."""
@@ -291,6 +295,7 @@ _FLOATS = {
 }  # fmt: skip
 _INTS = {
     "cache_maxsize", "max_cookie_length", "new_cookie_lookups_per_minute", "max_response_bytes",
+    "sign_ins_per_minute",
 }  # fmt: skip
 _TUPLES = {"cookie_names", "exempt_paths", "allowed_origins"}
 _BOOLS = {"cookie_secure"}

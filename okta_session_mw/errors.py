@@ -7,6 +7,7 @@
     ├── SessionParseError (ValueError)    a Session body is malformed; names the field
     ├── InvalidRequestError (ValueError)  an argument cannot be sent (empty id, CR/LF in a cookie)
     ├── OktaAuthnIncompleteError          /authn answered, but not SUCCESS (MFA_REQUIRED, ...)
+    ├── SignInThrottledError              sign-in refused before calling Okta: try again shortly
     ├── OktaAPIError                      Okta answered, with an HTTP error status
     │   ├── OktaBadRequestError           400
     │   ├── OktaAuthError                 401 / 403
@@ -55,6 +56,7 @@ __all__ = [
     "OktaTransportError",
     "RateLimit",
     "SessionParseError",
+    "SignInThrottledError",
 ]
 
 
@@ -93,6 +95,16 @@ class OktaAuthnIncompleteError(OktaSessionError):
     def __init__(self, state: str) -> None:
         self.state = state
         super().__init__(f"Okta authentication did not complete: status {state}")
+
+
+class SignInThrottledError(OktaSessionError):
+    """Sign-in (CreateSession through the library) was refused before any call to Okta:
+    Okta's rate-limit window is nearly spent and the rest is kept for the logouts and
+    refreshes of signed-in users, or this client address signed in too often
+    (``sign_ins_per_minute``). Nothing was sent; ask the user to try again shortly."""
+
+    def __init__(self) -> None:
+        super().__init__("sign-in refused for now to keep Okta's rate limit; try again shortly")
 
 
 @dataclass(frozen=True, slots=True)

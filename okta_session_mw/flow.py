@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Generator
 from typing import Any, NamedTuple
 
-from okta_session_mw.budget import RateLimitGate, Spender
+from okta_session_mw.budget import RateLimitGate, Spender, bucket_of
 from okta_session_mw.cache import CacheEntry, Claimed
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.effects import (
@@ -37,10 +37,12 @@ from okta_session_mw.effects import (
 )
 from okta_session_mw.errors import (
     InvalidRequestError,
+    OktaAPIError,
     OktaAuthError,
     OktaNotFoundError,
     OktaRateLimitError,
     OktaSessionError,
+    SignInThrottledError,
 )
 from okta_session_mw.policy import (
     RefreshBackoff,
@@ -170,7 +172,7 @@ def _lookup(
     reads as "unavailable" (503 on protected views, never a redirect to the login page,
     which could loop back here) and nothing is cached.
     """
-    config, gate, backoff, clock = rules
+    clock = rules.clock
     entry: CacheEntry | None = yield CacheGet(key)
     if is_fresh(entry, clock()):
         assert entry is not None
@@ -179,20 +181,45 @@ def _lookup(
     operation: Operation = "refresh_current_session" if refreshing else "get_current_session"
     known = entry is not None and entry.session is not None
     spender = Spender.KNOWN if known else Spender.NEW_COOKIE
+    asked: tuple[CacheEntry | None, Resolution] = yield from _probing(
+        rules, operation, spender,
+        lambda: _ask(key, cookie, rules, client, entry, operation, spender),
+    )  # fmt: skip
+    return asked
+
+
+def _ask(
+    key: str,
+    cookie: str,
+    rules: Rules,
+    client: str | None,
+    entry: CacheEntry | None,
+    operation: Operation,
+    spender: Spender,
+) -> Generator[Effect, Any, tuple[CacheEntry | None, Resolution]]:
+    """``_lookup``'s call: admitted by the gate, claimed across workers, then asked."""
+    config, gate, backoff, clock = rules
+    refreshing = operation == "refresh_current_session"
     if not gate.take(operation, spender, clock(), client):
         return entry, _fallback(entry, clock())
-    claim: Claimed = yield Claim(key)
+    claim = Claimed.ASKING
+    shared: CacheEntry | None = None
+    try:
+        claim = yield Claim(key)
+        if claim is not Claimed.YOURS:
+            shared, claim = yield from _follow(key, claim, clock)
+    finally:
+        if claim is not Claimed.YOURS:
+            gate.done(operation)  # no call of ours: nothing in flight
     if claim is not Claimed.YOURS:
-        shared, claim = yield from _follow(key, claim, clock)
         if shared is not None:
             return shared, _cached(shared)
-        if claim is not Claimed.YOURS:
-            # Another worker is asking Okta and no answer came within the timeout:
-            # do not spend a second timeout asking Okta too.
-            return entry, _fallback(entry, clock())
+        # Another worker is asking Okta and no answer came within the timeout: do not
+        # spend a second timeout asking Okta too.
+        return entry, _fallback(entry, clock())
     previous = mark_refresh_tried(entry) if refreshing and entry is not None else entry
     try:
-        session: Session = yield CallOkta(operation, cookie)
+        session: Session = yield from _call(gate, operation, cookie)
     except (OktaNotFoundError, OktaAuthError, InvalidRequestError):
         # 404 is Okta's "no session"; 401/403 are what some orgs answer for a bad cookie;
         # a cookie that cannot even be sent is no session either.
@@ -252,7 +279,7 @@ def _refresh(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, Cach
     tried = mark_refresh_tried(entry)
     yield CacheSet(key, tried)  # other requests and workers now skip this expiresAt
     try:
-        session: Session = yield CallOkta("refresh_current_session", cookie)
+        session: Session = yield from _call(gate, "refresh_current_session", cookie)
     except (OktaNotFoundError, OktaAuthError):
         negative = negative_entry(clock(), config)
         yield CacheSet(key, negative)
@@ -265,6 +292,61 @@ def _refresh(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, Cach
     # If Okta capped the session (same expiresAt), it stays marked: never asked again.
     refreshed: CacheEntry = yield from _store_answer(key, session, clock(), config, tried, True)
     return refreshed
+
+
+_PROBE_WAITS = 3
+"""How many probes in flight a call waits for before it just asks the gate."""
+
+
+def _probing(
+    rules: Rules, operation: Operation, spender: Spender, attempt: Callable[[], Flow]
+) -> Generator[Effect, Any, Any]:
+    """Run ``attempt()`` (which asks the gate and calls Okta). While the bucket's
+    figures are unknown (process start) and the call may not spend the reserve, it runs
+    as the bucket's probe: a single flight. A call that finds a probe in flight waits
+    for it (its outcome is not ours and is dropped) and then runs its own attempt, the
+    figures known by then: real users arriving together are counted, not refused, and
+    a burst of made-up cookies sends one call before Okta has told the budget."""
+    for _ in range(_PROBE_WAITS):
+        if spender is Spender.KNOWN or rules.gate.known(operation):
+            break
+        ran: list[bool] = []
+        try:
+            ok, outcome = yield Coalesce(
+                "probe:" + bucket_of(operation), _tagged(attempt(), ran)
+            )
+        except OktaSessionError:  # waited a whole timeout for the probe
+            break
+        if ran:
+            if ok:
+                return outcome
+            raise outcome
+    return (yield from attempt())
+
+
+def _tagged(flow: Flow, ran: list[bool]) -> Generator[Effect, Any, tuple[bool, Any]]:
+    """``flow``'s outcome as a value (a call that joins it must not see our error),
+    noting in ``ran`` that this flow, not a joined one, ran."""
+    ran.append(True)
+    try:
+        return True, (yield from flow)
+    except OktaSessionError as exc:
+        return False, exc
+
+
+def _call(gate: RateLimitGate, operation: Operation, argument: str) -> Generator[Effect, Any, Any]:
+    """One Okta call the gate admitted (``take``): in flight at the gate until Okta
+    answers (any status) or the call fails."""
+    answered = False
+    try:
+        value = yield CallOkta(operation, argument)
+        answered = True
+        return value
+    except OktaAPIError:
+        answered = True
+        raise
+    finally:
+        gate.done(operation, answered=answered)
 
 
 def _store_answer(
@@ -308,32 +390,25 @@ def _note_failure(
 
 
 def logout(
-    key: str, cookie: str, rules: Rules, sid: str | None = None
+    key: str, cookie: str, rules: Rules, sid: str | None = None, client: str | None = None
 ) -> Generator[Effect, Any, bool]:
     """CloseCurrentSession, then evict by cookie and by session id.
 
     Returns True when Okta closed the session or had none (404 = already closed).
     The cache is cleared either way, so no worker keeps trusting the cookie. Closing a
     cached session may spend the reserve of Okta's window; a cookie with no cached
-    session may not (anyone can post made-up cookies here). The
+    session may not (anyone can post made-up cookies here), and spends its client
+    address's allowance of never-seen-cookie calls, as a lookup would. The
     session id comes from the cached entry, or else from a ``sid`` cookie (whose value
     is the id when the app set it after CreateSession), so the session's other cookies
     (``idx``) are evicted too even when this one was not cached.
     """
-    gate, clock = rules.gate, rules.clock
     entry: CacheEntry | None = yield CacheGet(key)
     known = entry is not None and entry.session is not None
     spender = Spender.KNOWN if known else Spender.NEW_COOKIE
-    # Refused (rate-limited, or no reserve for an unknown cookie): say "try again".
-    closed = gate.take("close_current_session", spender, clock())
-    try:
-        if closed:
-            yield CallOkta("close_current_session", cookie)
-    except (OktaNotFoundError, OktaAuthError):
-        pass
-    except OktaSessionError as exc:
-        _note_failure(exc, gate, "close_current_session", clock())
-        closed = False
+    closed: bool = yield from _probing(
+        rules, "close_current_session", spender, lambda: _close(cookie, rules, spender, client)
+    )
     yield CacheEvict(key)
     ids = {entry.session.id} if entry is not None and entry.session is not None else set()
     if sid:
@@ -341,6 +416,24 @@ def logout(
     for session_id in sorted(ids):
         yield CacheEvictSession(session_id)
     return closed
+
+
+def _close(
+    cookie: str, rules: Rules, spender: Spender, client: str | None
+) -> Generator[Effect, Any, bool]:
+    """CloseCurrentSession if the gate admits it; False (say "try again") when refused
+    (rate-limited, or no reserve for an unknown cookie) or Okta failed."""
+    gate, clock = rules.gate, rules.clock
+    if not gate.take("close_current_session", spender, clock(), client):
+        return False
+    try:
+        yield from _call(gate, "close_current_session", cookie)
+    except (OktaNotFoundError, OktaAuthError):
+        pass
+    except OktaSessionError as exc:
+        _note_failure(exc, gate, "close_current_session", clock())
+        return False
+    return True
 
 
 def revoke(session_id: str) -> Generator[Effect, Any, bool]:
@@ -359,9 +452,31 @@ def revoke(session_id: str) -> Generator[Effect, Any, bool]:
 
 
 def login(
-    session_token: str, key_for: Callable[[str], str], rules: Rules
+    session_token: str, key_for: Callable[[str], str], rules: Rules, client: str | None = None
 ) -> Generator[Effect, Any, Session]:
-    """CreateSession from a sessionToken; prime the cache for the ``sid`` cookie it makes."""
-    session: Session = yield CallOkta("create_session", session_token)
+    """CreateSession from a sessionToken; prime the cache for the ``sid`` cookie it makes.
+
+    Okta counts CreateSession in the same sessions bucket as lookups and logouts, and
+    anyone with an account can repeat it: a sign-in may spend half of the reserve
+    (cached sessions keep the rest) and its ``client`` address's sign-in allowance.
+    Refused, it raises ``SignInThrottledError`` before any call."""
+    session: Session = yield from _probing(
+        rules, "create_session", Spender.SIGN_IN, lambda: _create(session_token, rules, client)
+    )
     yield CacheSet(key_for(session.id), positive_entry(session, rules.clock(), rules.config))
+    return session
+
+
+def _create(
+    session_token: str, rules: Rules, client: str | None
+) -> Generator[Effect, Any, Session]:
+    """CreateSession if the gate admits this sign-in, else ``SignInThrottledError``."""
+    gate, clock = rules.gate, rules.clock
+    if not gate.take("create_session", Spender.SIGN_IN, clock(), client):
+        raise SignInThrottledError()
+    try:
+        session: Session = yield from _call(gate, "create_session", session_token)
+    except OktaRateLimitError as exc:
+        _note_failure(exc, gate, "create_session", clock())
+        raise
     return session

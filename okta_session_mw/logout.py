@@ -40,6 +40,10 @@ class LogoutRequest:
     form_token: str | None = None
     """The ``csrf_token`` form field, if the adapter read one."""
     redirect_to: str | None = None
+    client: str | None = None
+    """The transport peer's address as the server reports it (ASGI ``scope["client"]``,
+    WSGI ``REMOTE_ADDR``): a logout of a cookie with no cached session spends its
+    allowance, as a lookup would."""
 
     @property
     def token(self) -> str | None:

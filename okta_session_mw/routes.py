@@ -75,7 +75,14 @@ async def _logout_request(
         cookie_header=_cookie_header(request),
         form_token=form_token,
         redirect_to=redirect_to,
+        client=_client(request),
     )
+
+
+def _client(request: Request) -> str | None:
+    # the transport peer, as the middleware reads it: never a forgeable header
+    peer = request.scope.get("client")
+    return peer[0] if peer else None
 
 
 async def csrf_allows(request: Request, token: str | None = None) -> bool:
@@ -117,10 +124,13 @@ async def login_with_session_token(
     """CreateSession from a ``sessionToken`` and set ``sid`` on ``response``.
 
     Needs ``api_token`` in the config. Raises the client's errors (e.g.
-    ``OktaAuthenticationError`` for a used or expired token).
+    ``OktaAuthenticationError`` for a used or expired token), and
+    ``SignInThrottledError`` when sign-in is held back to keep Okta's rate limit
+    (per client address, and the part of Okta's window kept for signed-in users):
+    show "try again shortly".
     """
     service = get_service(request)
-    session = await service.alogin(session_token)
+    session = await service.alogin(session_token, _client(request))
     cookie = login_cookie_header(service.config, session)
     response.raw_headers.append((b"set-cookie", cookie.encode()))
     return session

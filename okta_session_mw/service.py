@@ -108,6 +108,7 @@ class SessionService:
         self.gate = RateLimitGate(
             config.rate_limit_reserve,
             config.new_cookie_lookups_per_minute,
+            sign_ins_per_minute=config.sign_ins_per_minute,
             max_addresses=config.cache_maxsize,
         )
         self.refresh_backoff = RefreshBackoff(config.cache_maxsize)
@@ -229,9 +230,9 @@ class SessionService:
             return method_not_allowed_reply()
         return None if self._csrf_allows(request, cookies) else forbidden_reply()
 
-    def _logout_flow(self, cookies: OktaCookies) -> Flow:
+    def _logout_flow(self, cookies: OktaCookies, client: str | None) -> Flow:
         key = self.key_for(cookies)
-        return logout(key, cookies.header, self._rules, cookies.value(SID))
+        return logout(key, cookies.header, self._rules, cookies.value(SID), client)
 
     def _resolve_flow(self, lookup: Lookup) -> Flow:
         return resolve(lookup.key, lookup.cookie, self._rules, lookup.client)
@@ -276,10 +277,14 @@ class SessionService:
             logger.exception("okta_session_mw: session lookup failed unexpectedly")
             return _FAILED
 
-    async def alogout(self, cookie_header: str | None) -> bool:
-        """CloseCurrentSession and evict; True when closed (or there was nothing)."""
+    async def alogout(self, cookie_header: str | None, client: str | None = None) -> bool:
+        """CloseCurrentSession and evict; True when closed (or there was nothing).
+        ``client`` is the peer address, as for ``prepare``: a cookie with no cached
+        session spends that address's allowance."""
         cookies = self.okta_cookies(cookie_header)
-        return True if cookies is None else bool(await self._arun(self._logout_flow(cookies)))
+        if cookies is None:
+            return True
+        return bool(await self._arun(self._logout_flow(cookies, client)))
 
     async def alogout_request(self, request: LogoutRequest) -> Reply:
         """The whole logout route: refuse (405, CSRF 403) before any Okta call, else
@@ -288,17 +293,23 @@ class SessionService:
         refused = self._refuse_logout(request, cookies)
         if refused is not None:
             return refused
-        closed = True if cookies is None else bool(await self._arun(self._logout_flow(cookies)))
+        closed = True
+        if cookies is not None:
+            closed = bool(await self._arun(self._logout_flow(cookies, request.client)))
         return self._logout_answer(request, cookies, closed)
 
     async def arevoke(self, session_id: str) -> bool:
         found: bool = await self._arun(revoke(session_id))
         return found
 
-    async def alogin(self, session_token: str) -> Session:
+    async def alogin(self, session_token: str, client: str | None = None) -> Session:
+        """CreateSession from a ``sessionToken`` and prime the cache for its ``sid``.
+        ``client`` is the peer address (as for ``prepare``): sign-ins are bounded per
+        address and may not spend the whole rate-limit window; refused, this raises
+        ``SignInThrottledError`` before any call to Okta."""
         self._check_login_possible()
         session: Session = await self._arun(
-            login(session_token, self._sid_key, self._rules)
+            login(session_token, self._sid_key, self._rules, client)
         )
         return session
 
@@ -380,10 +391,10 @@ class SessionService:
             logger.exception("okta_session_mw: session lookup failed unexpectedly")
             return _FAILED
 
-    def logout(self, cookie_header: str | None) -> bool:
+    def logout(self, cookie_header: str | None, client: str | None = None) -> bool:
         """Sync twin of ``alogout``."""
         cookies = self.okta_cookies(cookie_header)
-        return True if cookies is None else bool(self._run(self._logout_flow(cookies)))
+        return True if cookies is None else bool(self._run(self._logout_flow(cookies, client)))
 
     def logout_request(self, request: LogoutRequest) -> Reply:
         """Sync twin of ``alogout_request``."""
@@ -391,17 +402,20 @@ class SessionService:
         refused = self._refuse_logout(request, cookies)
         if refused is not None:
             return refused
-        closed = True if cookies is None else bool(self._run(self._logout_flow(cookies)))
+        closed = True
+        if cookies is not None:
+            closed = bool(self._run(self._logout_flow(cookies, request.client)))
         return self._logout_answer(request, cookies, closed)
 
     def revoke(self, session_id: str) -> bool:
         found: bool = self._run(revoke(session_id))
         return found
 
-    def login(self, session_token: str) -> Session:
+    def login(self, session_token: str, client: str | None = None) -> Session:
+        """Sync twin of ``alogin``."""
         self._check_login_possible()
         session: Session = self._run(
-            login(session_token, self._sid_key, self._rules)
+            login(session_token, self._sid_key, self._rules, client)
         )
         return session
 

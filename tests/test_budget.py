@@ -5,6 +5,7 @@ served app with random cookies while the fake Okta, over real HTTP, has small li
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator, Iterator
 
@@ -21,7 +22,7 @@ from okta_session_mw.budget import (
     bucket_of,
     reserve_of,
 )
-from okta_session_mw.errors import RateLimit
+from okta_session_mw.errors import OktaSessionError, RateLimit
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
 from tests.conftest import API_TOKEN, LOGIN, PASSWORD, make_app, make_config
 
@@ -101,7 +102,6 @@ def test_address_allowance_bursts_refills_and_forgets_the_oldest() -> None:
     assert not allowance.take("a", NOW + 21)
     allowance.take("c", NOW + 21)  # the LRU holds two addresses: "b" is forgotten
     assert [allowance.take("b", NOW + 21) for _ in range(4)] == [True, True, True, False]
-    assert all(allowance.take(None, NOW) for _ in range(10))  # no peer: the reserve bounds it
     assert all(AddressAllowance(0).take("a", NOW) for _ in range(10))  # 0 = off
 
 
@@ -272,3 +272,163 @@ def test_i10_02_sync_path_learns_the_figures_and_keeps_the_reserve(
         assert service.logout(cookie)
     finally:
         service.close()
+
+
+# -- review of item 2: bursts, the window's turn, sign-in, no address ----------------------
+
+
+def test_i10_02_window_turn_counts_down_from_the_last_limit() -> None:
+    """At the turn the gate starts from Okta's last ``limit``, not from "unknown": a
+    burst of lookups from many addresses right after the turn stops at the reserve."""
+    gate = RateLimitGate(reserve_fraction=0.25, new_cookie_lookups_per_minute=10)
+    gate.observe(LOOKUP, figures(limit=8, remaining=4), NOW)
+    turned = NOW + 61
+    taken = sum(gate.take(LOOKUP, NEW, turned, f"203.0.113.{n}") for n in range(24))
+    assert taken == 8 - reserve_of(8, 0.25)  # 8, 7, ... 3 > 2: the reserve is left
+    assert gate.take(LOOKUP, KNOWN, turned)  # cached sessions spend the reserve
+    assert not gate.take(LOOKUP, NEW, turned + 1, "198.51.100.77")
+
+
+def test_i10_02_unknown_figures_admit_only_a_probe_of_never_seen_cookies() -> None:
+    """Before the first answer (process start) only a few calls of never-seen cookies
+    are in flight per bucket; cached sessions are not held back; an answer ends it."""
+    gate = RateLimitGate(reserve_fraction=0.25)
+    taken = [gate.take(LOGOUT, NEW, NOW, f"203.0.113.{n}") for n in range(12)]
+    assert 1 <= sum(taken) <= 4
+    assert gate.take(LOGOUT, KNOWN, NOW)
+    gate.done(LOGOUT)  # the cached session's call answered...
+    gate.done(LOGOUT)  # ...and one probe, without figures: one more may go
+    assert gate.take(LOGOUT, NEW, NOW, "203.0.113.99")
+    assert not gate.take(LOGOUT, NEW, NOW, "203.0.113.100")
+    gate.observe(LOGOUT, figures(limit=40, remaining=30), NOW)
+    assert sum(gate.take(LOGOUT, NEW, NOW, f"198.51.100.{n}") for n in range(40)) == 30 - 10
+
+
+async def test_i10_02_burst_of_made_up_logouts_leaves_cached_users_logout(
+    small_okta: FakeOkta, guarded: SessionService
+) -> None:
+    """120 concurrent POST /logout with made-up sids (the app's own Origin, so CSRF
+    passes) at process start: they neither trip Okta's 429 nor use up the window, and a
+    cached user's logout then closes the session at Okta."""
+    cached = await sign_in_cached_user(small_okta, guarded)
+    origin = {"origin": "http://testserver"}
+    async with browser(guarded, ATTACKER[0]) as attacker:
+        replies = await asyncio.gather(
+            *(
+                attacker.post(
+                    "/logout", headers={**origin, "cookie": f"sid={secrets.token_urlsafe(18)}"}
+                )
+                for _ in range(120)
+            )
+        )
+    assert {reply.status_code for reply in replies} <= {204, 303, 503}
+    assert all(call.status != 429 for call in small_okta.calls)
+    # one address: its allowance (plus a refill), not the window
+    assert len(small_okta.calls_to("DELETE", "/api/v1/sessions/me")) <= PER_ADDRESS + 1
+    async with browser(guarded, "198.51.100.10") as user:
+        cookie = {"cookie": small_okta.cookie_header(cached)}
+        reply = await user.post("/logout", headers={**cookie, **origin})
+        assert reply.status_code in (204, 303)
+    assert small_okta.session(cached) is None  # CloseCurrentSession reached Okta
+    assert all(call.status != 429 for call in small_okta.calls)
+
+
+async def test_i10_02_repeated_sign_in_keeps_the_reserve_for_cached_logouts(
+    small_okta: FakeOkta, guarded: SessionService
+) -> None:
+    """One valid account signing in again and again (CreateSession shares Okta's one
+    sessions bucket) is refused before the window is spent: the cached user's logout
+    still closes at Okta, and the refusal is a typed error, not a 429 from Okta."""
+    cached = await sign_in_cached_user(small_okta, guarded)
+    refused: list[OktaSessionError] = []
+    for _ in range(LIMIT + 5):
+        try:
+            await guarded.alogin(small_okta.issue_session_token(LOGIN))
+        except OktaSessionError as exc:
+            refused.append(exc)
+            break
+    assert all(call.status != 429 for call in small_okta.calls)
+    assert refused, "sign-in was never refused"
+    from okta_session_mw import SignInThrottledError
+
+    assert isinstance(refused[0], SignInThrottledError)
+    assert await guarded.alogout(small_okta.cookie_header(cached))
+    assert small_okta.session(cached) is None
+
+
+def test_i10_02_requests_without_an_address_share_one_allowance() -> None:
+    """uvicorn --uds reports no client address: such requests share one allowance
+    instead of being bounded only by the reserve."""
+    allowance = AddressAllowance(per_minute=3)
+    assert [allowance.take(None, NOW) for _ in range(5)] == [True, True, True, False, False]
+    assert allowance.take("203.0.113.9", NOW)  # an address has its own
+    gate = RateLimitGate(new_cookie_lookups_per_minute=2)
+    gate.observe(LOOKUP, figures(limit=100, remaining=90), NOW)
+    assert [gate.take(LOOKUP, NEW, NOW, None) for _ in range(4)] == [True, True, False, False]
+
+
+def test_i10_02_never_seen_cookies_share_one_reserve_across_session_endpoints() -> None:
+    """Okta counts every ``/api/v1/sessions*`` call in one bucket: a burst of made-up
+    lookups and made-up logouts together stops at the reserve, though each endpoint
+    keeps its own figures (and 429 pause) for cached sessions."""
+    gate = RateLimitGate(reserve_fraction=0.25)
+    gate.observe(LOOKUP, figures(limit=40, remaining=30), NOW)
+    gate.observe(LOGOUT, figures(limit=40, remaining=30), NOW)
+    taken = sum(
+        gate.take(operation, NEW, NOW) for _ in range(30) for operation in (LOOKUP, LOGOUT)
+    )
+    assert taken == 30 - reserve_of(40, 0.25)
+    assert gate.take(LOOKUP, KNOWN, NOW) and gate.take(LOGOUT, KNOWN, NOW)
+    turned = NOW + 61  # the turn: both endpoints start from the limit, still one reserve
+    taken = sum(
+        gate.take(operation, NEW, turned) for _ in range(40) for operation in (LOOKUP, LOGOUT)
+    )
+    assert taken == 40 - reserve_of(40, 0.25)
+
+
+async def test_real_users_arriving_together_at_start_wait_for_the_probe(
+    small_okta: FakeOkta, guarded: SessionService
+) -> None:
+    """Before Okta's first answer only one call per bucket goes out; users whose Okta
+    cookies arrive together then wait for its answer and are served, not refused."""
+    sessions = [small_okta.create_session(LOGIN) for _ in range(12)]
+
+    async def visit(n: int, session_id: str) -> int:
+        async with browser(guarded, f"198.51.100.{n}") as user:
+            cookie = {"cookie": small_okta.cookie_header(session_id)}
+            return (await user.get("/private", headers=cookie)).status_code
+
+    statuses = await asyncio.gather(*(visit(n, sid) for n, sid in enumerate(sessions)))
+    assert statuses == [200] * len(sessions)
+    assert lookups(small_okta) == len(sessions)
+
+
+async def test_i10_02_distributed_burst_of_lookups_and_logouts_keeps_the_reserve(
+    small_okta: FakeOkta, guarded: SessionService
+) -> None:
+    """12 addresses, each within its allowance, send made-up lookups and made-up
+    logouts at once (Okta counts both in its one sessions bucket): together they stop
+    at the reserve, and a cached user's logout then closes at Okta."""
+    cached = await sign_in_cached_user(small_okta, guarded)
+    origin = {"origin": "http://testserver"}
+    clients = [browser(guarded, f"203.0.113.{n}") for n in range(1, 13)]
+
+    async def made_up(client: httpx.AsyncClient, n: int) -> int:
+        cookie = {"cookie": f"sid={secrets.token_urlsafe(18)}"}
+        if n % 2:
+            return (await client.post("/logout", headers={**cookie, **origin})).status_code
+        return (await client.get("/private", headers=cookie)).status_code
+
+    await asyncio.gather(
+        *(made_up(client, n) for client in clients for n in range(PER_ADDRESS))
+    )
+    for client in clients:
+        await client.aclose()
+    assert all(call.status != 429 for call in small_okta.calls)
+    async with browser(guarded, "198.51.100.10") as user:
+        cookie = {"cookie": small_okta.cookie_header(cached)}
+        assert (await user.post("/logout", headers={**cookie, **origin})).status_code in (
+            204, 303,
+        )
+    assert small_okta.session(cached) is None
+    assert all(call.status != 429 for call in small_okta.calls)

@@ -661,3 +661,34 @@ async def test_i10_12_asgi_debug_error_page_shows_no_secret(
     assert "OktaAuthenticationError" in html and "alogin" in html
     for secret in (token, sid, DEMO_API_TOKEN):
         assert secret not in html
+
+
+def test_i10_02_django_bounds_made_up_logouts_and_sign_ins_per_remote_addr(
+    okta: FakeOkta, settings: SettingsWrapper
+) -> None:
+    """Logouts of made-up cookies spend the address's never-seen-cookie allowance, and
+    sign-ins through the helper have an allowance of their own, both by REMOTE_ADDR."""
+    settings.OKTA_SESSION = {**settings.OKTA_SESSION, "NEW_COOKIE_LOOKUPS_PER_MINUTE": 2}
+    reset_service()
+    attacker = Client(REMOTE_ADDR="203.0.113.5")
+    statuses = [
+        attacker.post(
+            "/okta/logout/", headers={**API, **SAME_ORIGIN, "Cookie": f"sid=102made-up-{n}"}
+        ).status_code
+        for n in range(5)
+    ]
+    assert len(okta.calls_to("DELETE", ME)) <= 3  # 2, plus at most one refilled
+    assert statuses.count(503) >= 2  # refused: "try again", the cookies kept
+    from okta_session_mw import SignInThrottledError
+
+    settings.OKTA_SESSION = {**settings.OKTA_SESSION, "SIGN_INS_PER_MINUTE": 1}
+    reset_service()
+    assert attacker.post(
+        "/login/", {"session_token": okta.issue_session_token(DEMO_LOGIN)}
+    ).status_code == 200
+    with pytest.raises(SignInThrottledError):
+        attacker.post("/login/", {"session_token": okta.issue_session_token(DEMO_LOGIN)})
+    other = Client(REMOTE_ADDR="198.51.100.7")
+    assert other.post(
+        "/login/", {"session_token": okta.issue_session_token(DEMO_LOGIN)}
+    ).status_code == 200

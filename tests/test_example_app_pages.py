@@ -167,6 +167,29 @@ def test_sign_in_while_okta_is_down_says_so(client: TestClient, fake: FakeOkta) 
     assert "set-cookie" not in reply.headers
 
 
+def test_i10_02_sign_in_held_back_for_the_rate_limit_says_try_again_shortly(
+    client: TestClient, fake: FakeOkta
+) -> None:
+    """Signing in again and again (CreateSession counts in Okta's one sessions bucket)
+    is held back before Okta answers 429: the page asks to try again shortly (503),
+    sets no cookie, and the rest of the window stays for signed-in users."""
+    fake.set_rate_limit(12, bucket="/api/v1/sessions")
+    for _ in range(15):
+        client.cookies.clear()
+        token = csrf_token(client.get("/login").text)
+        reply = client.post(
+            "/login",
+            data={"username": ADA.login, "password": ADA.password, "csrf_token": token},
+            follow_redirects=False,
+        )
+        if reply.status_code != 303:
+            break
+    assert all(call.status != 429 for call in fake.calls)
+    assert reply.status_code == 503
+    assert "try again shortly" in reply.text
+    assert "sid=" not in reply.headers.get("set-cookie", "")
+
+
 def test_wrong_password_shows_an_error_and_sets_no_cookie(client: TestClient) -> None:
     token = csrf_token(client.get("/login").text)
     reply = client.post(

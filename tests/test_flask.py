@@ -861,3 +861,38 @@ def test_i10_02_flask_bounds_never_seen_cookie_lookups_per_remote_addr(okta: Fak
         user = app.test_client(use_cookies=False)
         page = user.get("/private", headers=cookie, environ_base={"REMOTE_ADDR": "198.51.100.7"})
         assert page.status_code == 200
+
+
+def test_i10_02_flask_bounds_made_up_logouts_and_sign_ins_per_remote_addr(
+    okta: FakeOkta,
+) -> None:
+    """Logouts of made-up cookies spend the address's never-seen-cookie allowance, and
+    sign-ins through the helper have an allowance of their own, both by REMOTE_ADDR."""
+    settings = okta_settings(
+        okta, OKTA_NEW_COOKIE_LOOKUPS_PER_MINUTE=2, OKTA_SIGN_INS_PER_MINUTE=1
+    )
+    attacker = {"REMOTE_ADDR": "203.0.113.5"}
+    with flask_app(**settings) as (app, _):
+        client = app.test_client(use_cookies=False)
+        statuses = [
+            client.post(
+                "/logout",
+                headers={"cookie": f"sid=102made-up-{n}", "origin": "http://localhost"},
+                environ_base=attacker,
+            ).status_code
+            for n in range(5)
+        ]
+        assert close_calls(okta) <= 3  # 2, plus at most one refilled
+        assert statuses.count(503) >= 2  # refused: "try again", the cookies kept
+        from okta_session_mw import SignInThrottledError
+
+        for expected_ok in (True, False):
+            with app.test_request_context(environ_base=attacker):
+                token = okta.issue_session_token(LOGIN)
+                if expected_ok:
+                    login_with_session_token(Response(), token)
+                else:
+                    with pytest.raises(SignInThrottledError):
+                        login_with_session_token(Response(), token)
+        with app.test_request_context(environ_base={"REMOTE_ADDR": "198.51.100.7"}):
+            assert login_with_session_token(Response(), okta.issue_session_token(LOGIN)).id

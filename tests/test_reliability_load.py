@@ -75,8 +75,11 @@ async def test_load_cache_stays_bounded_when_sessions_outnumber_it() -> None:
     fake = FakeOkta(api_token=API_TOKEN, rate_limit=100_000)
     fake.add_user(LOGIN, "pw")
     with serve_fake_okta(fake):
-        service = SessionService(make_config(fake, cache_maxsize=100, timeout=10.0),
-                                 clock=fake.now)
+        # direct calls carry no client address: they share one allowance, not the point here
+        config = make_config(
+            fake, cache_maxsize=100, timeout=10.0, new_cookie_lookups_per_minute=0
+        )
+        service = SessionService(config, clock=fake.now)
         cookies = [fake.cookie_header(fake.create_session(LOGIN)) for _ in range(500)]
         for start in range(0, len(cookies), 50):
             batch = cookies[start : start + 50]

@@ -43,6 +43,7 @@ __all__ = [
     "OktaSessionMiddleware",
     "aget_okta_session",
     "aresolution_for",
+    "client_address",
     "cookie_header",
     "for_logout_view",
     "get_okta_session",
@@ -76,7 +77,7 @@ class _PendingResolution:
         self.service = service
         self._request = request
         self._ready: Resolution | Lookup = service.prepare(
-            cookie_header(request), request.path, _client(request)
+            cookie_header(request), request.path, client_address(request)
         )
         self._routed = False
 
@@ -90,7 +91,7 @@ class _PendingResolution:
             if has_cookie and for_logout_view(self._request):
                 request = self._request
                 self._ready = ready = self.service.prepare(
-                    cookie_header(request), request.path, _client(request), logout=True
+                    cookie_header(request), request.path, client_address(request), logout=True
                 )
         return ready
 
@@ -150,7 +151,7 @@ def for_logout_view(request: HttpRequest) -> bool:
     return getattr(match.func, LOGOUT_VIEW_MARK, False) is True
 
 
-def _client(request: HttpRequest) -> str | None:
+def client_address(request: HttpRequest) -> str | None:
     """The transport peer's address (never a forgeable header such as X-Forwarded-For)."""
     return request.META.get("REMOTE_ADDR") or None
 

@@ -31,7 +31,7 @@ from okta_session_mw.service import SessionService
 from okta_session_mw.session import Session
 
 from .csrf import csrf_state
-from .middleware import LOGOUT_VIEW_MARK, cookie_header, on_server_loop
+from .middleware import LOGOUT_VIEW_MARK, client_address, cookie_header, on_server_loop
 from .responses import add_set_cookie, render_reply
 from .service import get_service
 
@@ -66,6 +66,7 @@ def _logout_request(
         cookie_header=cookie_header(request),
         form_token=token,
         redirect_to=redirect_to,
+        client=client_address(request),
     )
 
 
@@ -120,10 +121,12 @@ def login_with_session_token(
     """CreateSession from a ``sessionToken`` and set the ``sid`` cookie on ``response``.
 
     Needs ``API_TOKEN`` in ``OKTA_SESSION``. Raises the client's errors (e.g.
-    ``OktaAuthenticationError`` for a used or expired token).
+    ``OktaAuthenticationError`` for a used or expired token), and
+    ``SignInThrottledError`` when sign-in is held back to keep Okta's rate limit (show
+    "try again shortly").
     """
     service = get_service()
-    session = service.login(session_token)
+    session = service.login(session_token, client_address(request))
     _set_login_cookie(service, response, session)
     return session
 
@@ -133,12 +136,13 @@ async def alogin_with_session_token(
 ) -> Session:
     """``login_with_session_token`` for async views."""
     service = get_service()
+    client = client_address(request)
     if on_server_loop(request):
-        session = await service.alogin(session_token)
+        session = await service.alogin(session_token, client)
     else:  # an async view under WSGI: the sync client, in the request's thread
 
         def log_in() -> Session:  # no argument: asgiref's frames would show the token
-            return service.login(session_token)
+            return service.login(session_token, client)
 
         session = await sync_to_async(log_in)()
     _set_login_cookie(service, response, session)

@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView
 
-from okta_session_mw import OktaSessionClient, OktaSessionError
+from okta_session_mw import OktaSessionClient, OktaSessionError, SignInThrottledError
 from okta_session_mw.integrations.django import (
     OktaSessionRequiredMixin,
     get_service,
@@ -52,7 +52,7 @@ def login(request: HttpRequest) -> HttpResponse:
     target = request.POST.get("next") or request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/"
-    error = None
+    error, status = None, 200
     if request.method == "POST":
         try:
             with OktaSessionClient(get_service().config.org_url) as client:
@@ -62,8 +62,8 @@ def login(request: HttpRequest) -> HttpResponse:
             response = HttpResponseRedirect(target, status=303)
             login_with_session_token(request, response, session_token)
             return response
+        except SignInThrottledError:  # held back to keep Okta's rate limit
+            error, status = "Too many sign-ins right now; try again shortly.", 503
         except OktaSessionError:
-            error = "Sign-in failed: check the user name and password."
-    return render(
-        request, "login.html", {"next": target, "error": error}, status=401 if error else 200
-    )
+            error, status = "Sign-in failed: check the user name and password.", 401
+    return render(request, "login.html", {"next": target, "error": error}, status=status)
