@@ -386,7 +386,9 @@ def _note_failure(
             "Okta rate limit reached; no %s calls for %.0f s", operation, until - now
         )
     else:
-        logger.warning("Okta session call failed: %s", type(exc).__name__)
+        # The library's messages name the operation and the cause, never what was sent
+        # (errors.py), so the operator sees why: a refused connection, a timeout, a 5xx.
+        logger.warning("Okta session call failed: %s: %s", type(exc).__name__, exc)
 
 
 def logout(

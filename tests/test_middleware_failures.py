@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import tracemalloc
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -171,6 +172,20 @@ async def test_7_fake_stopped_then_restarted_service_resumes(
     assert (await svc.aresolve(cookie)).unavailable
     okta_ctl.start()
     assert (await svc.aresolve(cookie)).session is not None
+
+
+async def test_an_okta_failure_is_logged_with_its_cause_and_no_secret(
+    okta_ctl: Okta, svc: SessionService, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = okta_ctl.fake
+    sid = fake.create_session(LOGIN)
+    okta_ctl.stop()
+    with caplog.at_level(logging.WARNING, "okta_session_mw"):
+        assert (await svc.aresolve(fake.cookie_header(sid))).unavailable
+    okta_ctl.start()
+    assert "Okta session call failed: OktaConnectionError: connection to Okta failed" in caplog.text
+    assert "get_current_session" in caplog.text  # which call
+    assert sid not in caplog.text
 
 
 async def test_7_concurrent_requests_during_an_outage_do_not_hang(
