@@ -85,8 +85,21 @@ def join_cookie_fields(fields: Iterable[str]) -> str | None:
 
 
 def asgi_cookie_header(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
-    """The ``Cookie`` header of an ASGI request, all its ``cookie`` fields joined."""
-    return join_cookie_fields([v.decode("latin-1") for name, v in headers if name == b"cookie"])
+    """The ``Cookie`` header of an ASGI request, all its ``cookie`` fields joined (by
+    ``join_cookie_fields``). Runs on every request: most carry one field, returned as
+    it is, with no list, no join."""
+    found: str | None = None
+    fields: list[str] | None = None
+    for name, value in headers:
+        if name == b"cookie":
+            if found is None:
+                found = value.decode("latin-1")
+            else:
+                fields = fields or [found]
+                fields.append(value.decode("latin-1"))
+    if fields is not None:
+        return join_cookie_fields(fields)
+    return None if found is None else (found.strip() or None)  # join's rule, for one field
 
 
 def wsgi_cookie_header(environ: Mapping[str, Any]) -> str | None:

@@ -79,11 +79,12 @@ class OktaSessionMiddleware:
             cookie = None  # cross-site WebSocket hijacking: never the browser's session
         service, path = self.service, scope["path"]
         peer = scope.get("client")  # the transport peer: never a forgeable header
+        root: str = scope.get("root_path", "")  # mounted under a prefix: the route path too
         ready = service.prepare(
             cookie,
             path,
             peer[0] if peer else None,
-            logout=service.is_logout_path(_route_path(path, scope.get("root_path", ""))),
+            logout=bool(root) and service.is_logout_path(_route_path(path, root)),
         )
         resolution = ready if isinstance(ready, Resolution) else await self.service.afinish(ready)
         scope[RESOLUTION_KEY] = resolution

@@ -101,6 +101,8 @@ class SessionService:
     ) -> None:
         self.config = config
         self.clock = clock
+        self._logout_path = config.logout_path
+        self._exempt = config.exempt_paths or None
         self._owns_cache = cache is None
         self.cache = _checked_cache(cache) if cache is not None else _default_cache(config, clock)
         # An in-process cache is read directly on the hit path (see ``prepare``).
@@ -147,16 +149,19 @@ class SessionService:
         return digest.hexdigest()
 
     def is_exempt(self, path: str) -> bool:
-        return path.startswith(self.config.exempt_paths) if self.config.exempt_paths else False
+        return self._exempt is not None and path.startswith(self._exempt)
 
     def is_logout_path(self, path: str) -> bool:
         """``path`` (relative to where the app is mounted) is the logout route's."""
-        return path == self.config.logout_path
+        return path == self._logout_path
 
     def never_looked_up(self, path: str) -> bool:
         """Exempt paths and ``logout_path``: logout needs only the cookie, so a refused
-        (cross-site) logout causes no Okta call of any kind. Every adapter asks this."""
-        return self.is_logout_path(path) or self.is_exempt(path)
+        (cross-site) logout causes no Okta call of any kind. Every adapter asks this
+        (through ``prepare``). Runs on every request: attributes made once, no calls."""
+        return path == self._logout_path or (
+            self._exempt is not None and path.startswith(self._exempt)
+        )
 
     def prepare(
         self,
