@@ -15,6 +15,7 @@ HTTP library error can echo a secret.
 from __future__ import annotations
 
 import enum
+import itertools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -324,7 +325,28 @@ def _str_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _causes(value: object) -> list[dict[str, object]]:
+_MAX_CAUSES = 16
+_MAX_CAUSE_TEXT = 1024
+_MAX_CAUSE_MEMBERS = 8
+
+
+def _causes(value: object) -> list[dict[str, str]]:
+    """``errorCauses`` as flat text: at most 16 causes, each only its (first 8) members
+    whose value is a string (``errorSummary``), cut to 1 KiB. Anything nested is dropped: the
+    error is kept, copied and pickled (Celery, multiprocessing), and a value nested
+    hundreds deep would make each of those raise RecursionError."""
     if not isinstance(value, list):
         return []
-    return [cause for cause in value if isinstance(cause, dict)]
+    causes: list[dict[str, str]] = []
+    for cause in value:
+        if not isinstance(cause, dict):
+            continue
+        texts = (
+            (key[:_MAX_CAUSE_TEXT], text[:_MAX_CAUSE_TEXT])
+            for key, text in cause.items()
+            if isinstance(key, str) and isinstance(text, str)
+        )
+        causes.append(dict(itertools.islice(texts, _MAX_CAUSE_MEMBERS)))
+        if len(causes) == _MAX_CAUSES:
+            break
+    return causes

@@ -7,7 +7,10 @@ reprs, messages and logs; one pool serves every call; a user's httpx client is t
 
 from __future__ import annotations
 
+import copy
+import json
 import logging
+import pickle
 import socket
 import time
 import traceback
@@ -23,6 +26,7 @@ from okta_session_mw.errors import (
     ConfigError,
     OktaAPIError,
     OktaAuthenticationError,
+    OktaBadRequestError,
     OktaConnectionError,
     OktaInvalidResponseError,
     OktaRateLimitError,
@@ -269,6 +273,38 @@ async def test_i10_15_deeply_nested_429_is_still_a_rate_limit(
     with pytest.raises(OktaRateLimitError):
         await connect().get_current_session("sid=x")
 
+
+def _nested(depth: int) -> object:
+    value: object = "why"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+async def test_i10_15_deep_error_causes_leave_a_picklable_copyable_error(
+    connect: Connect, fake_org: FakeOkta
+) -> None:
+    """``errorCauses`` 900 deep (json reads it; deepcopy and pickle recurse past the
+    limit): the error keeps causes as flat text, so Celery or multiprocessing can ship it."""
+    causes = [
+        {"errorSummary": _nested(900)},
+        {"errorSummary": "the id is malformed", "reason": {"deep": _nested(900)}},
+        "not an object",
+    ]
+    body = {"errorCode": "E0000001", "errorSummary": "Api validation failed", "errorCauses": causes}
+    fake_org.inject(body=json.dumps(body).encode(), status=400, times=1)
+    with pytest.raises(OktaBadRequestError) as info:
+        await connect().get_current_session("sid=x")
+    error = info.value
+    for cause in error.error_causes:
+        assert all(type(k) is str and type(v) is str for k, v in cause.items())
+    assert {"errorSummary": "the id is malformed"} in error.error_causes
+    copied = copy.deepcopy(error)
+    assert copied.error_causes == error.error_causes
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is OktaBadRequestError
+    assert (again.status_code, again.error_causes) == (400, error.error_causes)
+    assert len(pickle.dumps(error)) < 16_384  # a bounded copy, not Okta's whole body
 
 
 # -- bounded bodies (issue 10, item 16) -----------------------------------------------
