@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
@@ -34,7 +34,15 @@ from okta_session_mw.errors import (
 )
 from okta_session_mw.sansio import Call, parse_rate_limit, raise_for_status
 
-__all__ = ["Flow", "RetryPolicy", "Step", "call_flow", "retry_delay", "transport_error"]
+__all__ = [
+    "Flow",
+    "RetryPolicy",
+    "Step",
+    "advance",
+    "call_flow",
+    "retry_delay",
+    "transport_error",
+]
 
 T = TypeVar("T")
 
@@ -136,6 +144,18 @@ def call_flow(
             )  # fmt: skip
         raise_for_status(response, rate_limit)
         return call.parse(response)
+
+
+def advance(
+    flow: Flow[T], reply: httpx.Response | None, error: httpx.HTTPError | None
+) -> tuple[bool, Any]:
+    """Resume ``flow`` with ``reply`` (or throw ``error`` into it): ``(False, step)`` for
+    its next step, ``(True, result)`` once it has returned. A plain value rather than
+    ``StopIteration``, which cannot cross a thread or a future."""
+    try:
+        return False, flow.send(reply) if error is None else flow.throw(error)
+    except StopIteration as done:
+        return True, done.value
 
 
 def _retry_request(request: httpx.Request, failed: httpx.Response, attempt: int) -> httpx.Request:

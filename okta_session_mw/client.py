@@ -29,7 +29,7 @@ import httpx
 
 from okta_session_mw import log_redaction, sansio
 from okta_session_mw._body import decoded_response
-from okta_session_mw.call_flow import Flow
+from okta_session_mw.call_flow import Flow, advance
 from okta_session_mw.call_handle import current_call
 from okta_session_mw.client_core import (
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -114,10 +114,9 @@ class OktaSessionClient(ClientCore):
         reply: httpx.Response | None = None
         error: httpx.HTTPError | None = None
         while True:
-            try:
-                step = flow.send(reply) if error is None else flow.throw(error)
-            except StopIteration as done:
-                result: T = done.value
+            finished, step = advance(flow, reply, error)
+            if finished:
+                result: T = step
                 return result
             reply, error = None, None
             if isinstance(step, httpx.Request):
@@ -257,10 +256,9 @@ class AsyncOktaSessionClient(ClientCore):
         reply: httpx.Response | None = None
         error: httpx.HTTPError | None = None
         while True:
-            try:
-                step = flow.send(reply) if error is None else flow.throw(error)
-            except StopIteration as done:
-                result: T = done.value
+            finished, step = advance(flow, reply, error)
+            if finished:
+                result: T = step
                 return result
             reply, error = None, None
             if isinstance(step, httpx.Request):
