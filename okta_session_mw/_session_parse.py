@@ -284,7 +284,11 @@ def _extras(
             where = prefix.rstrip(".") or "$"
             raise SessionParseError(where, f"member names must be strings, not {json_type(key)}")
         unknown += 1
-        if unknown > EXTRA_ITEMS or not keep.take(len(key)):
+        if unknown > EXTRA_ITEMS:  # the rest are left out unseen: count them, once
+            known_here = sum(1 for name in known if name in data)
+            keep.drop(prefix + key, len(data) - known_here - EXTRA_ITEMS)
+            break
+        if not keep.take(len(key)):
             keep.drop(prefix + key)
             continue
         frozen = freeze(value, keep, prefix + key)
