@@ -2,8 +2,11 @@
 
 :func:`call_flow` is a generator in the manner of httpx's ``auth_flow``: it yields an
 ``httpx.Request`` to send (the driver sends back the ``httpx.Response``, or throws in
-the ``httpx.HTTPError``) or a ``float`` of seconds to sleep (the driver sends back
-``None``), and finally returns the parsed result or raises the typed error. The sync
+the ``httpx.HTTPError``), a ``float`` of seconds to sleep (the driver sends back
+``None``) or, before reading a body over 64 KiB, :data:`PARSE` (the driver sends back
+``None``, from a worker thread if it runs an event loop), and finally returns the
+parsed result or raises the typed error. The rate-limit figures are always observed
+in the driver's own thread, before that step. The sync
 and async clients each drive it with a dozen lines, so the retry rules, the rate-limit
 bookkeeping and the mapping of httpx's errors exist exactly once.
 
@@ -35,7 +38,10 @@ from okta_session_mw.errors import (
 from okta_session_mw.sansio import Call, parse_rate_limit, raise_for_status
 
 __all__ = [
+    "LARGE_BODY_BYTES",
+    "PARSE",
     "Flow",
+    "Parse",
     "RetryPolicy",
     "Step",
     "advance",
@@ -46,8 +52,26 @@ __all__ = [
 
 T = TypeVar("T")
 
-Step = httpx.Request | float
-"""What a flow asks its driver for: send this request, or sleep this many seconds."""
+LARGE_BODY_BYTES = 64 * 1024
+"""An answer whose body is larger is read (JSON, then the Session or error) in a step
+of its own, :data:`PARSE`: up to a megabyte of JSON is tenths of a second of CPU."""
+
+
+class Parse:
+    """The step before reading a large body: CPU only, no I/O. A driver sends back None
+    and may resume the flow on another thread (the async client does, off its loop)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "PARSE"
+
+
+PARSE = Parse()
+
+Step = httpx.Request | float | Parse
+"""What a flow asks its driver for: send this request, sleep this many seconds, or
+(:data:`PARSE`) resume it where parsing a large body may run."""
 Flow = Generator[Step, "httpx.Response | None", T]
 
 logger = logging.getLogger("okta_session_mw")
@@ -142,6 +166,8 @@ def call_flow(
                 "okta %s: rate limited (429); not retrying (reset %s, %.1fs of %.1fs waited)",
                 call.name, rate_limit.reset, waited, retry.max_wait,
             )  # fmt: skip
+        if len(response.content) > LARGE_BODY_BYTES:
+            yield PARSE
         raise_for_status(response, rate_limit)
         return call.parse(response)
 

@@ -25,11 +25,12 @@ from types import TracebackType
 from typing import TypeVar
 
 import anyio
+import anyio.to_thread
 import httpx
 
 from okta_session_mw import log_redaction, sansio
 from okta_session_mw._body import decoded_response
-from okta_session_mw.call_flow import Flow, advance
+from okta_session_mw.call_flow import Flow, Parse, advance
 from okta_session_mw.call_handle import current_call
 from okta_session_mw.client_core import (
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -124,7 +125,7 @@ class OktaSessionClient(ClientCore):
                     reply = self._send(step)
                 except httpx.HTTPError as exc:
                     error = exc
-            else:
+            elif not isinstance(step, Parse):  # PARSE: go on parsing right here
                 time.sleep(step)
 
     def _send(self, request: httpx.Request) -> httpx.Response:
@@ -255,17 +256,23 @@ class AsyncOktaSessionClient(ClientCore):
         """Run a flow: send its requests, sleep its waits, feed back the outcomes."""
         reply: httpx.Response | None = None
         error: httpx.HTTPError | None = None
+        parse_off_loop = False
         while True:
-            finished, step = advance(flow, reply, error)
+            if parse_off_loop:  # a large body: JSON and Session read on a worker thread
+                finished, step = await anyio.to_thread.run_sync(advance, flow, None, None)
+            else:
+                finished, step = advance(flow, reply, error)
             if finished:
                 result: T = step
                 return result
-            reply, error = None, None
+            reply, error, parse_off_loop = None, None, False
             if isinstance(step, httpx.Request):
                 try:
                     reply = await self._send(step)
                 except httpx.HTTPError as exc:
                     error = exc
+            elif isinstance(step, Parse):
+                parse_off_loop = True
             else:
                 await anyio.sleep(step)
 
