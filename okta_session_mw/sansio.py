@@ -38,6 +38,7 @@ from okta_session_mw.session import Session
 
 __all__ = [
     "FIXED_PATHS",
+    "MAX_JSON_CONTAINERS",
     "Auth",
     "Call",
     "authenticate",
@@ -195,10 +196,29 @@ def authenticate(username: str, password: str) -> Call[str]:
 # -- reading answers ---------------------------------------------------------------
 
 
+MAX_JSON_CONTAINERS = 2048
+"""The most ``[`` and ``{`` a body may hold (inside strings too) to be parsed at all; a
+Session has about a dozen, an error body a few. ``json.loads`` holds the GIL, a worker
+thread's too, and most of its time on a body goes to making containers (and to the
+garbage collector they wake): a megabyte of small nested arrays is a tenth of a second
+or more of a stalled event loop. Counting costs well under a millisecond per megabyte.
+A body of plain values is cheap to parse however long (up to ``max_response_bytes``)."""
+
+
+def _too_many_containers(content: bytes) -> bool:
+    return (
+        len(content) > MAX_JSON_CONTAINERS
+        and content.count(b"[") + content.count(b"{") > MAX_JSON_CONTAINERS
+    )
+
+
 def _load_json(content: bytes) -> object:
-    """The decoded body, or None when it is not JSON. Every Okta body is read here, so
-    none reaches the caller as anything but the typed errors: a body nested too deep for
-    the parser (``[[[[...``) raises RecursionError, not ValueError."""
+    """The decoded body, or None when it is not JSON, or holds more objects and arrays
+    than ``MAX_JSON_CONTAINERS``. Every Okta body is read here, so none reaches the
+    caller as anything but the typed errors: a body nested too deep for the parser
+    (``[[[[...``) raises RecursionError, not ValueError."""
+    if _too_many_containers(content):
+        return None
     try:
         return json.loads(content)
     except (ValueError, RecursionError):  # ValueError also covers UnicodeDecodeError
@@ -206,6 +226,12 @@ def _load_json(content: bytes) -> object:
 
 
 def _parse_session(response: httpx.Response) -> Session:
+    if _too_many_containers(response.content):
+        raise OktaInvalidResponseError(
+            f"Okta's answer (HTTP {response.status_code}) holds more than "
+            f"{MAX_JSON_CONTAINERS} JSON objects and arrays; a Session has about a dozen",
+            status_code=response.status_code,
+        )
     data = _load_json(response.content)
     if not isinstance(data, dict):
         raise OktaInvalidResponseError(
