@@ -4,6 +4,10 @@ Every failure is a ``SessionParseError`` whose ``field`` is the member's path in
 JSON (``expiresAt``, ``amr[2]``, ``idp.type``, ``_links.self.href``; ``$`` is the body
 itself). Nothing else may escape: callers turn this one error into "Okta sent something
 unexpected", and a body from the network can hold anything.
+
+Unknown members are kept through one ``_wire.Keep`` per body, so what a Session keeps of
+them is bounded whatever the body holds; what is left out is logged once per body, at
+debug level, by field path.
 """
 
 from __future__ import annotations

@@ -10,6 +10,10 @@ Arguments are checked before any I/O: a session id is URL-quoted and may not be
 empty, ``.``/``..`` or ``me`` (which would turn an admin call into a ``/me`` call);
 a cookie or token may hold only printable ASCII, so no header can be split and no
 HTTP library error can echo a secret.
+
+Answers are read with bounded work: a body holding more than ``MAX_JSON_CONTAINERS``
+objects and arrays is not parsed, and an error's ``errorCauses`` are kept as flat text
+only (so the exception can be copied and pickled).
 """
 
 from __future__ import annotations
