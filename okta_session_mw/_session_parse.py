@@ -38,7 +38,7 @@ from okta_session_mw._wire import (
 )
 from okta_session_mw.errors import SessionParseError
 
-__all__ = ["SESSION_FIELDS", "session_fields"]
+__all__ = ["MAX_METHODS", "SESSION_FIELDS", "session_fields"]
 
 logger = logging.getLogger("okta_session_mw")
 
@@ -148,6 +148,13 @@ def _open(lookup: Mapping[str, _E], value: str) -> _E:
     return cls(value)
 
 
+MAX_METHODS = 64
+"""The most entries ``amr`` (or a link's ``hints.allow``) may have; Okta sends a few.
+More is refused, not cut: each unknown method is an object of its own (a megabyte of
+them is tens of MiB in a cached Session), and a cut list could hide a method a policy
+looks for."""
+
+
 def _array(value: object, field: str) -> list[Any] | tuple[Any, ...]:
     if isinstance(value, (list, tuple)):
         return value
@@ -157,7 +164,10 @@ def _array(value: object, field: str) -> list[Any] | tuple[Any, ...]:
 def _amr(value: object) -> tuple[AuthenticationMethod, ...]:
     if value is None:
         return ()
-    methods = [_member(_AMR, item, "amr", i) for i, item in enumerate(_array(value, "amr"))]
+    items = _array(value, "amr")
+    if len(items) > MAX_METHODS:
+        raise SessionParseError("amr", f"has {len(items)} entries, more than {MAX_METHODS}")
+    methods = [_member(_AMR, item, "amr", i) for i, item in enumerate(items)]
     return _share(_SHARED_AMR, tuple(methods))
 
 
@@ -263,6 +273,9 @@ def _allow(rel: str, value: object) -> tuple[str, ...]:
         return ()
     if not isinstance(value, (list, tuple)):
         raise _link_error(rel, ".hints.allow", f"expected an array or null, got {json_type(value)}")
+    if len(value) > MAX_METHODS:
+        message = f"has {len(value)} entries, more than {MAX_METHODS}"
+        raise _link_error(rel, ".hints.allow", message)
     for index, item in enumerate(value):
         if not isinstance(item, str):
             message = f"expected a string, got {json_type(item)}"

@@ -416,6 +416,20 @@ def test_i10_16_unknown_fields_are_kept_within_bounds_and_drops_are_logged(
     assert not any("SECRET" in line for line in lines)
 
 
+def test_i10_16_amr_and_allow_of_more_than_64_entries_are_refused() -> None:
+    """A megabyte of made-up amr methods was ~50 MiB in a cached Session (each unknown
+    method is an object) and a second of CPU; Okta sends a few. 64 pass, 65 do not."""
+    methods = [f"m{i:03d}" for i in range(65)]
+    assert len(Session.from_okta(body(amr=methods[:64])).amr) == 64
+    with pytest.raises(SessionParseError) as caught:
+        Session.from_okta(body(amr=methods))
+    assert caught.value.field == "amr"
+    allow = with_link("self", hints={"allow": ["GET"] * 65})
+    with pytest.raises(SessionParseError) as caught:
+        Session.from_okta(allow)
+    assert caught.value.field == "_links.self.hints.allow"
+
+
 def test_i10_16_a_session_keeps_little_of_a_large_body_of_small_nested_arrays() -> None:
     """The attack review's body: ~1 MiB of members each holding 20 nested empty arrays.
     Kept whole it took ~20 MiB per cached Session; now a bounded few kilobytes."""
