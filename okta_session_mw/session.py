@@ -6,8 +6,8 @@ kept (frozen) in ``extra``, never fatal, within bounds: at most 4 levels deep, 6
 members or items each, strings up to 4 KiB, 1024 values and 64 KiB of text per Session
 (``_wire.Keep``). The rest is left out, with one debug log line naming where (never the
 value): a cached Session costs kilobytes whatever the body. Known arrays are bounded
-too: an ``amr`` or ``hints.allow`` of more than 64 entries is a parse error. ``Session.to_okta`` writes
-Okta's shape back.
+too: an ``amr`` or ``hints.allow`` of more than 64 entries is a parse error.
+``Session.to_okta`` writes Okta's shape back.
 
 Round trips. ``Session.from_okta(s.to_okta()) == s`` always. A body as Okta sends it
 comes back equal from ``Session.from_okta(body).to_okta()``, except that:
