@@ -4,10 +4,15 @@ Every failure is a ``SessionParseError`` whose ``field`` is the member's path in
 JSON (``expiresAt``, ``amr[2]``, ``idp.type``, ``_links.self.href``; ``$`` is the body
 itself). Nothing else may escape: callers turn this one error into "Okta sent something
 unexpected", and a body from the network can hold anything.
+
+Unknown members are kept through one ``_wire.Keep`` per body, so what a Session keeps of
+them is bounded whatever the body holds; what is left out is logged once per body, at
+debug level, by field path.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -22,10 +27,20 @@ from okta_session_mw._session_parts import (
     OpenEnum,
     SessionStatus,
 )
-from okta_session_mw._wire import EMPTY, freeze, json_type, parse_datetime
+from okta_session_mw._wire import (
+    DROPPED,
+    EMPTY,
+    EXTRA_ITEMS,
+    Keep,
+    freeze,
+    json_type,
+    parse_datetime,
+)
 from okta_session_mw.errors import SessionParseError
 
-__all__ = ["SESSION_FIELDS", "session_fields"]
+__all__ = ["MAX_METHODS", "SESSION_FIELDS", "session_fields"]
+
+logger = logging.getLogger("okta_session_mw")
 
 SESSION_FIELDS = frozenset(
     {
@@ -46,7 +61,8 @@ def session_fields(data: object) -> dict[str, Any]:
     if type(data) is not dict and not isinstance(data, Mapping):
         raise SessionParseError("$", f"expected a JSON object, got {json_type(data)}")
     get = data.get
-    return {
+    keep = Keep()
+    fields = {
         "id": _id(_required(data, "id", "id")),
         "status": _member(_STATUSES, _required(data, "status", "status"), "status"),
         "expires_at": _datetime(_required(data, "expiresAt", "expiresAt"), "expiresAt"),
@@ -60,11 +76,19 @@ def session_fields(data: object) -> dict[str, Any]:
             get("lastFactorVerification"), "lastFactorVerification"
         ),
         "amr": _amr(get("amr")),
-        "idp": _idp(get("idp")),
+        "idp": _idp(get("idp"), keep),
         "mfa_active": _optional_bool(get("mfaActive"), "mfaActive"),
-        "links": _links(get("_links")),
-        "extra": EMPTY if SESSION_FIELDS.issuperset(data) else _extras(data, SESSION_FIELDS, ""),
+        "links": _links(get("_links"), keep),
+        "extra": (
+            EMPTY if SESSION_FIELDS.issuperset(data) else _extras(data, SESSION_FIELDS, "", keep)
+        ),
     }
+    if keep.dropped:
+        logger.debug(
+            "Session: %d unknown value(s) past the bounds left out, first at %s",
+            keep.dropped, ", ".join(keep.paths),
+        )  # fmt: skip
+    return fields
 
 
 def _required(data: Mapping[Any, Any], key: str, field: str) -> object:
@@ -124,6 +148,13 @@ def _open(lookup: Mapping[str, _E], value: str) -> _E:
     return cls(value)
 
 
+MAX_METHODS = 64
+"""The most entries ``amr`` (or a link's ``hints.allow``) may have; Okta sends a few.
+More is refused, not cut: each unknown method is an object of its own (a megabyte of
+them is tens of MiB in a cached Session), and a cut list could hide a method a policy
+looks for."""
+
+
 def _array(value: object, field: str) -> list[Any] | tuple[Any, ...]:
     if isinstance(value, (list, tuple)):
         return value
@@ -133,7 +164,10 @@ def _array(value: object, field: str) -> list[Any] | tuple[Any, ...]:
 def _amr(value: object) -> tuple[AuthenticationMethod, ...]:
     if value is None:
         return ()
-    methods = [_member(_AMR, item, "amr", i) for i, item in enumerate(_array(value, "amr"))]
+    items = _array(value, "amr")
+    if len(items) > MAX_METHODS:
+        raise SessionParseError("amr", f"has {len(items)} entries, more than {MAX_METHODS}")
+    methods = [_member(_AMR, item, "amr", i) for i, item in enumerate(items)]
     return _share(_SHARED_AMR, tuple(methods))
 
 
@@ -143,7 +177,7 @@ def _object(value: object, field: str) -> Mapping[Any, Any]:
     raise SessionParseError(field, f"expected an object, got {json_type(value)}")
 
 
-def _idp(value: object) -> IdentityProvider | None:
+def _idp(value: object, keep: Keep) -> IdentityProvider | None:
     if value is None:
         return None
     idp = _object(value, "idp")
@@ -158,25 +192,25 @@ def _idp(value: object) -> IdentityProvider | None:
     made = IdentityProvider(
         id=idp_id,
         type=idp_type,
-        extra=EMPTY if plain else _extras(idp, IDP_FIELDS, "idp."),
+        extra=EMPTY if plain else _extras(idp, IDP_FIELDS, "idp.", keep),
     )
     if plain and len(_SHARED_IDP) < _SHARED_MAX:
         _SHARED_IDP[(idp_id, idp_type)] = made
     return made
 
 
-def _links(value: object) -> Mapping[str, Link]:
+def _links(value: object, keep: Keep) -> Mapping[str, Link]:
     if value is None:
         return EMPTY
     links: dict[str, Link] = {}
     for rel, raw in _object(value, "_links").items():
         if not isinstance(rel, str):
             raise SessionParseError("_links", f"link names must be strings, not {json_type(rel)}")
-        links[_share(_SHARED_STR, rel)] = _link(rel, raw)
+        links[_share(_SHARED_STR, rel)] = _link(rel, raw, keep)
     return links
 
 
-def _link(rel: str, link: object) -> Link:
+def _link(rel: str, link: object, keep: Keep) -> Link:
     # Field names are built only on failure: this runs three times per parsed body.
     if type(link) is not dict and not isinstance(link, Mapping):
         raise _link_error(rel, "", f"expected an object, got {json_type(link)}")
@@ -196,7 +230,9 @@ def _link(rel: str, link: object) -> Link:
     media_type = link.get("type")
     if not (media_type is None or isinstance(media_type, str)):
         raise _link_error(rel, ".type", f"expected a string or null, got {json_type(media_type)}")
-    extra = {} if LINK_FIELDS.issuperset(link) else _extras(link, LINK_FIELDS, f"_links.{rel}.")
+    extra = (
+        {} if LINK_FIELDS.issuperset(link) else _extras(link, LINK_FIELDS, f"_links.{rel}.", keep)
+    )
     allow: tuple[str, ...] = ()
     hints = link.get("hints")
     if hints is not None:
@@ -205,7 +241,9 @@ def _link(rel: str, link: object) -> Link:
         allow = _allow(rel, hints.get("allow"))
         if not allow or len(hints) != 1:
             # A shape that hints_allow alone would not write back: keep it whole.
-            extra["hints"] = _frozen(hints, f"_links.{rel}.hints")
+            frozen = freeze(hints, keep, f"_links.{rel}.hints")
+            if frozen is not DROPPED:
+                extra["hints"] = frozen
     org_wide = href.endswith(_ORG_WIDE_HREFS)
     if org_wide:
         href = _share(_SHARED_STR, href)
@@ -235,6 +273,9 @@ def _allow(rel: str, value: object) -> tuple[str, ...]:
         return ()
     if not isinstance(value, (list, tuple)):
         raise _link_error(rel, ".hints.allow", f"expected an array or null, got {json_type(value)}")
+    if len(value) > MAX_METHODS:
+        message = f"has {len(value)} entries, more than {MAX_METHODS}"
+        raise _link_error(rel, ".hints.allow", message)
     for index, item in enumerate(value):
         if not isinstance(item, str):
             message = f"expected a string, got {json_type(item)}"
@@ -246,24 +287,31 @@ def _link_error(rel: str, member: str, message: str) -> SessionParseError:
     return SessionParseError(f"_links.{rel}{member}", message)
 
 
-def _extras(data: Mapping[Any, Any], known: frozenset[str], prefix: str) -> dict[str, Any]:
-    """The members ``known`` does not list, frozen; JSON member names are strings."""
+def _extras(
+    data: Mapping[Any, Any], known: frozenset[str], prefix: str, keep: Keep
+) -> dict[str, Any]:
+    """The members ``known`` does not list, frozen within ``keep``'s bounds (the first
+    ``EXTRA_ITEMS`` of them); JSON member names are strings."""
     extra: dict[str, Any] = {}
+    unknown = 0
     for key, value in data.items():
         if key in known:
             continue
         if not isinstance(key, str):
             where = prefix.rstrip(".") or "$"
             raise SessionParseError(where, f"member names must be strings, not {json_type(key)}")
-        extra[key] = _frozen(value, prefix + key)
+        unknown += 1
+        if unknown > EXTRA_ITEMS:  # the rest are left out unseen: count them, once
+            known_here = sum(1 for name in known if name in data)
+            keep.drop(prefix + key, len(data) - known_here - EXTRA_ITEMS)
+            break
+        if not keep.take(len(key)):
+            keep.drop(prefix + key)
+            continue
+        frozen = freeze(value, keep, prefix + key)
+        if frozen is not DROPPED:
+            extra[key] = frozen
     return extra
-
-
-def _frozen(value: object, field: str) -> Any:
-    try:
-        return freeze(value)
-    except RecursionError:
-        raise SessionParseError(field, "nested too deeply") from None
 
 
 # Sharing. A cached session should cost little memory, and much of a body repeats

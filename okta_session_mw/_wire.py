@@ -1,7 +1,12 @@
-"""Okta's wire formats: RFC 3339 timestamps, JSON type names, JSON values kept verbatim.
+"""Okta's wire formats: RFC 3339 timestamps, JSON type names, unknown JSON values kept.
 
 Apart from ``session.py`` so the model reads as a model. Nothing here knows about
 sessions; errors are plain ``ValueError`` and the caller names the field.
+
+Unknown fields are kept (DESIGN: "kept, never fatal"), frozen and within bounds (see
+:class:`Keep`): objects and arrays at most 4 deep in each field, 64 members or items
+each, strings up to 4 KiB, 1024 values and 64 KiB of text per Session. What passes
+them is left out; the parser logs one debug line naming where, never the value.
 """
 
 from __future__ import annotations
@@ -13,7 +18,21 @@ from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["EMPTY", "format_datetime", "freeze", "json_type", "parse_datetime", "thaw"]
+__all__ = [
+    "DROPPED",
+    "EMPTY",
+    "EXTRA_DEPTH",
+    "EXTRA_ITEMS",
+    "EXTRA_TEXT",
+    "EXTRA_TEXT_TOTAL",
+    "EXTRA_VALUES",
+    "Keep",
+    "format_datetime",
+    "freeze",
+    "json_type",
+    "parse_datetime",
+    "thaw",
+]
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 """The one shared empty mapping: most sessions have no extras, so they share this."""
@@ -96,17 +115,98 @@ def json_type(value: object) -> str:
     return type(value).__name__
 
 
-def freeze(value: Any) -> Any:
-    """A deep immutable copy of a JSON value: objects become read-only mappings, arrays tuples.
+EXTRA_DEPTH = 4
+"""Objects and arrays nest at most this deep inside one unknown field's value."""
+EXTRA_ITEMS = 64
+"""Members (or items) kept of each object (or array) of unknown fields, the Session's too."""
+EXTRA_TEXT = 4096
+"""The longest string (value or member name) kept, in characters; a number, in bytes."""
+EXTRA_VALUES = 1024
+"""Values kept in all of one Session's unknown fields."""
+EXTRA_TEXT_TOTAL = 64 * 1024
+"""Characters of text kept in all of one Session's unknown fields."""
+
+DROPPED: Any = object()
+"""What ``freeze`` returns for a value past the bounds: the caller leaves it out."""
+
+
+class Keep:
+    """One body's allowance for unknown fields: what is left of it, and what was dropped.
+
+    A Session is cached and shared; what it keeps of fields this version does not know
+    must not be whatever a body of up to ``max_response_bytes`` holds (a megabyte of
+    small nested arrays grows twentyfold in memory). A real Session is about 2 KB and
+    has few unknown fields, if any, so these bounds lose nothing real.
+    """
+
+    __slots__ = ("dropped", "paths", "text", "values")
+
+    def __init__(self) -> None:
+        self.values = EXTRA_VALUES
+        self.text = EXTRA_TEXT_TOTAL
+        self.dropped = 0
+        """How many values were left out (a cut object or array counts what it lost)."""
+        self.paths: list[str] = []
+        """Where the first few were: field paths only, never a value."""
+
+    def take(self, size: int) -> bool:
+        """Spend one value of ``size`` characters; False when that is past the bounds."""
+        if self.values < 1 or size > EXTRA_TEXT or size > self.text:
+            return False
+        self.values -= 1
+        self.text -= size
+        return True
+
+    def drop(self, path: str, count: int = 1) -> Any:
+        """Note a value left out; returns ``DROPPED``."""
+        self.dropped += count
+        if len(self.paths) < 3:
+            self.paths.append(path if len(path) <= 100 else path[:100] + "...")
+        return DROPPED
+
+
+def freeze(value: Any, keep: Keep, path: str, depth: int = 1) -> Any:
+    """An immutable copy of one unknown field's JSON value, within ``keep``'s bounds:
+    objects become read-only mappings, arrays tuples; ``DROPPED`` if the value itself
+    is past them. ``path`` (``blob``, ``idp.extra[2].name``) names it in ``keep``.
 
     Unknown fields live inside a frozen, shared, cached Session; a nested list left
-    mutable there could be changed by one request under another's feet.
+    mutable there could be changed by one request under another's feet. The walk goes
+    at most ``EXTRA_DEPTH`` deep, so no body can make it recurse far.
     """
     if isinstance(value, Mapping):
-        return MappingProxyType({key: freeze(item) for key, item in value.items()})
+        if depth > EXTRA_DEPTH or not keep.take(0):
+            return keep.drop(path)
+        members: dict[Any, Any] = {}
+        for index, (key, item) in enumerate(value.items()):
+            where = f"{path}.{key}"
+            if index == EXTRA_ITEMS:
+                keep.drop(where, len(value) - index)
+                break
+            if isinstance(key, str) and not keep.take(len(key)):
+                keep.drop(where)
+                continue
+            frozen = freeze(item, keep, where, depth + 1)
+            if frozen is not DROPPED:
+                members[key] = frozen
+        return MappingProxyType(members)
     if isinstance(value, (list, tuple)):
-        return tuple(freeze(item) for item in value)
-    return value
+        if depth > EXTRA_DEPTH or not keep.take(0):
+            return keep.drop(path)
+        if len(value) > EXTRA_ITEMS:
+            keep.drop(f"{path}[{EXTRA_ITEMS}]", len(value) - EXTRA_ITEMS)
+        items = (
+            freeze(item, keep, f"{path}[{index}]", depth + 1)
+            for index, item in enumerate(value[:EXTRA_ITEMS])
+        )
+        return tuple(item for item in items if item is not DROPPED)
+    if isinstance(value, str):
+        size = len(value)
+    elif type(value) is int:
+        size = value.bit_length() // 8
+    else:  # None, a boolean, a float: a fixed small size
+        size = 0
+    return value if keep.take(size) else keep.drop(path)
 
 
 def thaw(value: Any) -> Any:

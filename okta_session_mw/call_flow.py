@@ -2,8 +2,11 @@
 
 :func:`call_flow` is a generator in the manner of httpx's ``auth_flow``: it yields an
 ``httpx.Request`` to send (the driver sends back the ``httpx.Response``, or throws in
-the ``httpx.HTTPError``) or a ``float`` of seconds to sleep (the driver sends back
-``None``), and finally returns the parsed result or raises the typed error. The sync
+the ``httpx.HTTPError``), a ``float`` of seconds to sleep (the driver sends back
+``None``) or, before reading a body over 64 KiB, :data:`PARSE` (the driver sends back
+``None``, from a worker thread if it runs an event loop), and finally returns the
+parsed result or raises the typed error. The rate-limit figures are always observed
+in the driver's own thread, before that step. The sync
 and async clients each drive it with a dozen lines, so the retry rules, the rate-limit
 bookkeeping and the mapping of httpx's errors exist exactly once.
 
@@ -19,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
@@ -34,12 +37,41 @@ from okta_session_mw.errors import (
 )
 from okta_session_mw.sansio import Call, parse_rate_limit, raise_for_status
 
-__all__ = ["Flow", "RetryPolicy", "Step", "call_flow", "retry_delay", "transport_error"]
+__all__ = [
+    "LARGE_BODY_BYTES",
+    "PARSE",
+    "Flow",
+    "Parse",
+    "RetryPolicy",
+    "Step",
+    "advance",
+    "call_flow",
+    "retry_delay",
+    "transport_error",
+]
 
 T = TypeVar("T")
 
-Step = httpx.Request | float
-"""What a flow asks its driver for: send this request, or sleep this many seconds."""
+LARGE_BODY_BYTES = 64 * 1024
+"""An answer whose body is larger is read (JSON, then the Session or error) in a step
+of its own, :data:`PARSE`: up to a megabyte of JSON is tenths of a second of CPU."""
+
+
+class Parse:
+    """The step before reading a large body: CPU only, no I/O. A driver sends back None
+    and may resume the flow on another thread (the async client does, off its loop)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "PARSE"
+
+
+PARSE = Parse()
+
+Step = httpx.Request | float | Parse
+"""What a flow asks its driver for: send this request, sleep this many seconds, or
+(:data:`PARSE`) resume it where parsing a large body may run."""
 Flow = Generator[Step, "httpx.Response | None", T]
 
 logger = logging.getLogger("okta_session_mw")
@@ -134,8 +166,22 @@ def call_flow(
                 "okta %s: rate limited (429); not retrying (reset %s, %.1fs of %.1fs waited)",
                 call.name, rate_limit.reset, waited, retry.max_wait,
             )  # fmt: skip
+        if len(response.content) > LARGE_BODY_BYTES:
+            yield PARSE
         raise_for_status(response, rate_limit)
         return call.parse(response)
+
+
+def advance(
+    flow: Flow[T], reply: httpx.Response | None, error: httpx.HTTPError | None
+) -> tuple[bool, Any]:
+    """Resume ``flow`` with ``reply`` (or throw ``error`` into it): ``(False, step)`` for
+    its next step, ``(True, result)`` once it has returned. A plain value rather than
+    ``StopIteration``, which cannot cross a thread or a future."""
+    try:
+        return False, flow.send(reply) if error is None else flow.throw(error)
+    except StopIteration as done:
+        return True, done.value
 
 
 def _retry_request(request: httpx.Request, failed: httpx.Response, attempt: int) -> httpx.Request:

@@ -15,6 +15,19 @@ before any I/O.
 One pooled connection set per client: create one client per process and share it.
 A user's httpx client is used as given (its ``auth`` is never applied) and is not
 closed by :meth:`close`; only a client we created is.
+
+Timeouts: ``timeout`` is httpx's, per phase (connect, write, pool wait, each read),
+not a bound on the whole call; an Okta trickling its answer within each read timeout
+keeps a call going. The drivers under the middleware (``drivers.py``) hold the hard
+bound on the whole call; wrap a direct call yourself when you need one.
+
+Bodies: read within ``max_response_bytes`` (see ``_body.py``); one holding more than
+``sansio.MAX_JSON_CONTAINERS`` objects and arrays is refused unparsed. The async
+client parses a body over ``call_flow.LARGE_BODY_BYTES`` (64 KiB) on a worker thread
+(the flow's PARSE step), so the Python part of reading it (the Session, the error)
+does not hold its loop; a small body, the common case, stays on the loop with no
+thread hop. ``json.loads`` itself holds the GIL on any thread, which is why the
+container bound exists.
 """
 
 from __future__ import annotations
@@ -25,11 +38,12 @@ from types import TracebackType
 from typing import TypeVar
 
 import anyio
+import anyio.to_thread
 import httpx
 
 from okta_session_mw import log_redaction, sansio
 from okta_session_mw._body import decoded_response
-from okta_session_mw.call_flow import Flow
+from okta_session_mw.call_flow import Flow, Parse, advance
 from okta_session_mw.call_handle import current_call
 from okta_session_mw.client_core import (
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -54,7 +68,10 @@ class OktaSessionClient(ClientCore):
     """Okta's Session API over a pooled ``httpx.Client``; use it as a context manager.
 
     ``timeout`` (seconds) bounds connect, write, pool wait and each read of every
-    call, also on a client you pass in; a call's ``timeout=`` overrides it.
+    call, also on a client you pass in; a call's ``timeout=`` overrides it. It bounds
+    each of those waits, not the whole call: an answer trickling in within each read's
+    timeout takes longer. The middleware and ``SessionService`` (their drivers) hold a
+    hard bound on the whole call; used directly, bound it yourself if you need to.
     ``max_retries`` > 0 waits out 429s until ``X-Rate-Limit-Reset``, ``max_retry_wait``
     seconds in total per call at most. ``user_agent`` is appended to the library's own.
     An answer whose body, decompressed, passes ``max_response_bytes`` (1 MiB) raises
@@ -114,10 +131,9 @@ class OktaSessionClient(ClientCore):
         reply: httpx.Response | None = None
         error: httpx.HTTPError | None = None
         while True:
-            try:
-                step = flow.send(reply) if error is None else flow.throw(error)
-            except StopIteration as done:
-                result: T = done.value
+            finished, step = advance(flow, reply, error)
+            if finished:
+                result: T = step
                 return result
             reply, error = None, None
             if isinstance(step, httpx.Request):
@@ -125,7 +141,7 @@ class OktaSessionClient(ClientCore):
                     reply = self._send(step)
                 except httpx.HTTPError as exc:
                     error = exc
-            else:
+            elif not isinstance(step, Parse):  # PARSE: go on parsing right here
                 time.sleep(step)
 
     def _send(self, request: httpx.Request) -> httpx.Response:
@@ -206,7 +222,12 @@ class OktaSessionClient(ClientCore):
 
 class AsyncOktaSessionClient(ClientCore):
     """As :class:`OktaSessionClient`, over ``httpx.AsyncClient``; ``bearer_token`` may
-    also be an async function. Use ``async with`` or ``await client.aclose()``."""
+    also be an async function. Use ``async with`` or ``await client.aclose()``.
+
+    ``timeout`` bounds each connect, write, pool wait and read, not the whole call (the
+    middleware's driver adds that bound; used directly, wrap a call in
+    ``asyncio.timeout`` or ``anyio.fail_after``). A body over 64 KiB is parsed on a
+    worker thread, never on the loop; a smaller one on the loop."""
 
     def __init__(
         self,
@@ -256,18 +277,23 @@ class AsyncOktaSessionClient(ClientCore):
         """Run a flow: send its requests, sleep its waits, feed back the outcomes."""
         reply: httpx.Response | None = None
         error: httpx.HTTPError | None = None
+        parse_off_loop = False
         while True:
-            try:
-                step = flow.send(reply) if error is None else flow.throw(error)
-            except StopIteration as done:
-                result: T = done.value
+            if parse_off_loop:  # a large body: JSON and Session read on a worker thread
+                finished, step = await anyio.to_thread.run_sync(advance, flow, None, None)
+            else:
+                finished, step = advance(flow, reply, error)
+            if finished:
+                result: T = step
                 return result
-            reply, error = None, None
+            reply, error, parse_off_loop = None, None, False
             if isinstance(step, httpx.Request):
                 try:
                     reply = await self._send(step)
                 except httpx.HTTPError as exc:
                     error = exc
+            elif isinstance(step, Parse):
+                parse_off_loop = True
             else:
                 await anyio.sleep(step)
 

@@ -2,6 +2,10 @@
 
 A flow never performs I/O; it yields one of these and receives the result (or has the
 effect's error thrown into it). ``drivers.py`` performs them, sync or async.
+
+Reprs show no secret: an effect holding a session id or a cookie prints without it;
+the others hold only cache keys (keyed hashes) and entries (whose Session shows four
+characters of its id).
 """
 
 from __future__ import annotations
@@ -82,7 +86,12 @@ class CacheEvict:
 
 @dataclass(frozen=True, slots=True)
 class CacheEvictSession:
+    """Forget every cached answer for one session (admin revoke)."""
+
     session_id: str
+
+    def __repr__(self) -> str:  # a session id is a credential
+        return "CacheEvictSession(...)"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,10 @@ class Reply:
     headers: tuple[tuple[str, str], ...]
     body: bytes = b""
 
+    def __repr__(self) -> str:  # set-cookie values are credentials; the body may echo one
+        names = ", ".join(name for name, _ in self.headers)
+        return f"Reply({self.status}, headers=[{names}], {len(self.body)} bytes)"
+
     @property
     def media_type(self) -> str | None:
         for name, value in self.headers:

@@ -10,11 +10,16 @@ Arguments are checked before any I/O: a session id is URL-quoted and may not be
 empty, ``.``/``..`` or ``me`` (which would turn an admin call into a ``/me`` call);
 a cookie or token may hold only printable ASCII, so no header can be split and no
 HTTP library error can echo a secret.
+
+Answers are read with bounded work: a body holding more than ``MAX_JSON_CONTAINERS``
+objects and arrays is not parsed, and an error's ``errorCauses`` are kept as flat text
+only (so the exception can be copied and pickled).
 """
 
 from __future__ import annotations
 
 import enum
+import itertools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -37,6 +42,7 @@ from okta_session_mw.session import Session
 
 __all__ = [
     "FIXED_PATHS",
+    "MAX_JSON_CONTAINERS",
     "Auth",
     "Call",
     "authenticate",
@@ -194,10 +200,29 @@ def authenticate(username: str, password: str) -> Call[str]:
 # -- reading answers ---------------------------------------------------------------
 
 
+MAX_JSON_CONTAINERS = 2048
+"""The most ``[`` and ``{`` a body may hold (inside strings too) to be parsed at all; a
+Session has about a dozen, an error body a few. ``json.loads`` holds the GIL, a worker
+thread's too, and most of its time on a body goes to making containers (and to the
+garbage collector they wake): a megabyte of small nested arrays is a tenth of a second
+or more of a stalled event loop. Counting costs well under a millisecond per megabyte.
+A body of plain values is cheap to parse however long (up to ``max_response_bytes``)."""
+
+
+def _too_many_containers(content: bytes) -> bool:
+    return (
+        len(content) > MAX_JSON_CONTAINERS
+        and content.count(b"[") + content.count(b"{") > MAX_JSON_CONTAINERS
+    )
+
+
 def _load_json(content: bytes) -> object:
-    """The decoded body, or None when it is not JSON. Every Okta body is read here, so
-    none reaches the caller as anything but the typed errors: a body nested too deep for
-    the parser (``[[[[...``) raises RecursionError, not ValueError."""
+    """The decoded body, or None when it is not JSON, or holds more objects and arrays
+    than ``MAX_JSON_CONTAINERS``. Every Okta body is read here, so none reaches the
+    caller as anything but the typed errors: a body nested too deep for the parser
+    (``[[[[...``) raises RecursionError, not ValueError."""
+    if _too_many_containers(content):
+        return None
     try:
         return json.loads(content)
     except (ValueError, RecursionError):  # ValueError also covers UnicodeDecodeError
@@ -205,6 +230,12 @@ def _load_json(content: bytes) -> object:
 
 
 def _parse_session(response: httpx.Response) -> Session:
+    if _too_many_containers(response.content):
+        raise OktaInvalidResponseError(
+            f"Okta's answer (HTTP {response.status_code}) holds more than "
+            f"{MAX_JSON_CONTAINERS} JSON objects and arrays; a Session has about a dozen",
+            status_code=response.status_code,
+        )
     data = _load_json(response.content)
     if not isinstance(data, dict):
         raise OktaInvalidResponseError(
@@ -324,7 +355,28 @@ def _str_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _causes(value: object) -> list[dict[str, object]]:
+_MAX_CAUSES = 16
+_MAX_CAUSE_TEXT = 1024
+_MAX_CAUSE_MEMBERS = 8
+
+
+def _causes(value: object) -> list[dict[str, str]]:
+    """``errorCauses`` as flat text: at most 16 causes, each only its (first 8) members
+    whose value is a string (``errorSummary``), cut to 1 KiB. Anything nested is dropped: the
+    error is kept, copied and pickled (Celery, multiprocessing), and a value nested
+    hundreds deep would make each of those raise RecursionError."""
     if not isinstance(value, list):
         return []
-    return [cause for cause in value if isinstance(cause, dict)]
+    causes: list[dict[str, str]] = []
+    for cause in value:
+        if not isinstance(cause, dict):
+            continue
+        texts = (
+            (key[:_MAX_CAUSE_TEXT], text[:_MAX_CAUSE_TEXT])
+            for key, text in cause.items()
+            if isinstance(key, str) and isinstance(text, str)
+        )
+        causes.append(dict(itertools.islice(texts, _MAX_CAUSE_MEMBERS)))
+        if len(causes) == _MAX_CAUSES:
+            break
+    return causes

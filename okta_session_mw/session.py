@@ -2,11 +2,17 @@
 
 ``Session.from_okta`` reads the body of any Session operation, checks every field it
 knows and names the offending one in ``SessionParseError``; fields it does not know are
-kept (frozen) in ``extra``, never fatal. ``Session.to_okta`` writes Okta's shape back.
+kept (frozen) in ``extra``, never fatal, within bounds: at most 4 levels deep, 64
+members or items each, strings up to 4 KiB, 1024 values and 64 KiB of text per Session
+(``_wire.Keep``). The rest is left out, with one debug log line naming where (never the
+value): a cached Session costs kilobytes whatever the body. Known arrays are bounded
+too: an ``amr`` or ``hints.allow`` of more than 64 entries is a parse error.
+``Session.to_okta`` writes Okta's shape back.
 
 Round trips. ``Session.from_okta(s.to_okta()) == s`` always. A body as Okta sends it
 comes back equal from ``Session.from_okta(body).to_okta()``, except that:
 
+* unknown fields past the bounds above are left out;
 * timestamps are rewritten in UTC as ``...T09:00:23.000Z`` (microseconds only when the
   value has them; digits past microseconds are lost);
 * ``lastPasswordVerification``/``lastFactorVerification`` are always written (null when
@@ -81,7 +87,8 @@ class Session:
     links: Mapping[str, Link] = field(default_factory=empty)
     """``_links`` by relation: ``self``, ``refresh``, ``user`` and any other."""
     extra: Mapping[str, Any] = field(default_factory=empty)
-    """Top-level fields this version does not know, frozen (objects read-only, arrays tuples)."""
+    """Top-level fields this version does not know, frozen (objects read-only, arrays
+    tuples), within the bounds in the module's docstring."""
 
     def __post_init__(self) -> None:
         # Built by hand, a Session keeps the guarantees from_okta gives.

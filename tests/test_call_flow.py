@@ -12,7 +12,15 @@ import pytest
 from okta_answers import NOW, SESSION, okta_error, response
 
 from okta_session_mw import sansio
-from okta_session_mw.call_flow import Flow, RetryPolicy, call_flow, retry_delay, transport_error
+from okta_session_mw.call_flow import (
+    LARGE_BODY_BYTES,
+    PARSE,
+    Flow,
+    RetryPolicy,
+    call_flow,
+    retry_delay,
+    transport_error,
+)
 from okta_session_mw.errors import (
     OktaAPIError,
     OktaConnectionError,
@@ -151,3 +159,16 @@ def test_flow_maps_transport_failures_once(failure: httpx.HTTPError, kind: type[
 def test_transport_error_keeps_os_detail() -> None:
     error = transport_error(httpx.ConnectError("[Errno 111] Connection refused"), "get_session")
     assert "Connection refused" in str(error)
+
+
+def test_i10_16_a_large_answer_is_read_in_a_step_of_its_own() -> None:
+    """Over 64 KiB the flow yields PARSE first (the rate-limit figures already seen),
+    so the async client can resume it off its loop; a small answer is read at once."""
+    seen: list[RateLimit] = []
+    flow, _ = start(RetryPolicy(), seen)
+    assert finish(flow, response(200, SESSION)).id == SESSION["id"]
+    large = {**SESSION, "padding": "p" * LARGE_BODY_BYTES}
+    flow, _ = start(RetryPolicy(), seen)
+    assert flow.send(response(200, large)) is PARSE
+    assert len(seen) == 2
+    assert finish(flow, None).id == SESSION["id"]  # type: ignore[arg-type]

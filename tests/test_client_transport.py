@@ -7,22 +7,29 @@ reprs, messages and logs; one pool serves every call; a user's httpx client is t
 
 from __future__ import annotations
 
+import copy
+import json
 import logging
+import pickle
 import socket
+import threading
 import time
 import traceback
 import tracemalloc
+from typing import Any
 
 import httpx
 import pytest
 from client_helpers import API_TOKEN, BEARER, DEMO_LOGIN, Connect
 from fake_helpers import gzip_of_zeros
+from okta_answers import SESSION
 
 from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.errors import (
     ConfigError,
     OktaAPIError,
     OktaAuthenticationError,
+    OktaBadRequestError,
     OktaConnectionError,
     OktaInvalidResponseError,
     OktaRateLimitError,
@@ -30,6 +37,7 @@ from okta_session_mw.errors import (
     OktaTimeoutError,
     OktaTransportError,
 )
+from okta_session_mw.session import Session
 from okta_session_mw.testing import FakeOkta
 
 pytest_plugins = ["client_fixtures"]  # the fixtures: flavour, fake_org, connect
@@ -270,6 +278,38 @@ async def test_i10_15_deeply_nested_429_is_still_a_rate_limit(
         await connect().get_current_session("sid=x")
 
 
+def _nested(depth: int) -> object:
+    value: object = "why"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+async def test_i10_15_deep_error_causes_leave_a_picklable_copyable_error(
+    connect: Connect, fake_org: FakeOkta
+) -> None:
+    """``errorCauses`` 900 deep (json reads it; deepcopy and pickle recurse past the
+    limit): the error keeps causes as flat text, so Celery or multiprocessing can ship it."""
+    causes = [
+        {"errorSummary": _nested(900)},
+        {"errorSummary": "the id is malformed", "reason": {"deep": _nested(900)}},
+        "not an object",
+    ]
+    body = {"errorCode": "E0000001", "errorSummary": "Api validation failed", "errorCauses": causes}
+    fake_org.inject(body=json.dumps(body).encode(), status=400, times=1)
+    with pytest.raises(OktaBadRequestError) as info:
+        await connect().get_current_session("sid=x")
+    error = info.value
+    for cause in error.error_causes:
+        assert all(type(k) is str and type(v) is str for k, v in cause.items())
+    assert {"errorSummary": "the id is malformed"} in error.error_causes
+    copied = copy.deepcopy(error)
+    assert copied.error_causes == error.error_causes
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is OktaBadRequestError
+    assert (again.status_code, again.error_causes) == (400, error.error_causes)
+    assert len(pickle.dumps(error)) < 16_384  # a bounded copy, not Okta's whole body
+
 
 # -- bounded bodies (issue 10, item 16) -----------------------------------------------
 
@@ -316,6 +356,73 @@ async def test_oversize_429_is_still_a_rate_limit(connect: Connect, fake_org: Fa
     with pytest.raises(OktaRateLimitError) as info:
         await connect(max_response_bytes=4096).get_current_session("sid=x")
     assert info.value.rate_limit.limit is not None
+
+
+def _many_small_arrays(status_body: dict[str, Any]) -> bytes:
+    """The attack review's body: ~1 MB of members holding 20 nested empty arrays each."""
+    unit = "[" * 20 + "]" * 20
+    members = ",".join(f'"d{i}":{unit}' for i in range(20_000))
+    return (json.dumps(status_body)[:-1] + "," + members + "}").encode()
+
+
+async def test_i10_16_a_body_of_many_small_arrays_is_refused_unparsed(
+    connect: Connect, fake_org: FakeOkta
+) -> None:
+    """Within max_response_bytes, but 400k arrays: json.loads would hold the GIL (on a
+    worker thread too) for a tenth of a second or more and allocate tens of MiB. It is
+    refused before parsing, as Okta failing; a 429 still means "slow down"; a long body
+    of plain values is still read."""
+    client = connect()
+    raw = _many_small_arrays(SESSION)
+    assert len(raw) < 1 << 20
+    fake_org.inject(body=raw, times=1)
+    tracemalloc.start()
+    try:
+        with pytest.raises(OktaInvalidResponseError, match="2048 JSON objects and arrays"):
+            await client.get_current_session("sid=x")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * len(raw) + (4 << 20)  # copies of the body, never its 400k arrays
+    fake_org.inject(body=_many_small_arrays({"errorCode": "E0000007"}), status=404, times=1)
+    with pytest.raises(OktaInvalidResponseError):
+        await client.get_current_session("sid=x")
+    fake_org.inject(body=_many_small_arrays({"errorCode": "E0000047"}), status=429, times=1)
+    with pytest.raises(OktaRateLimitError):
+        await client.get_current_session("sid=x")
+    plain = json.dumps({**SESSION, "padding": ["p" * 1000] * 900}).encode()
+    fake_org.inject(body=plain, times=1)
+    assert (await client.get_current_session("sid=x")).id == SESSION["id"]
+
+
+@pytest.mark.parametrize("padding", [0, 100_000])
+async def test_i10_16_a_large_body_is_parsed_off_the_event_loop(
+    connect: Connect,
+    fake_org: FakeOkta,
+    flavour: str,
+    padding: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The async client reads a body over 64 KiB (JSON and Session) on a worker thread,
+    so a large valid answer cannot hold the loop; a small one stays on the loop, as
+    everything stays in the caller's thread on the sync client."""
+    parsed_in: list[int] = []
+    real = Session.from_okta.__func__  # type: ignore[attr-defined]
+
+    def from_okta(cls: type[Session], data: Any) -> Session:
+        parsed_in.append(threading.get_ident())
+        return real(cls, data)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Session, "from_okta", classmethod(from_okta))
+    body = {**SESSION, "padding": ["p" * 100] * (padding // 100)}
+    raw = json.dumps(body).encode()
+    assert (len(raw) > 64 * 1024) == (padding > 0)
+    fake_org.inject(body=raw, times=1)
+    session = await connect().get_current_session("sid=x")
+    assert session.id == SESSION["id"]
+    off_loop = flavour == "async" and padding > 0
+    assert (parsed_in[0] != threading.get_ident()) == off_loop
+    assert len(parsed_in) == 1
 
 
 @pytest.mark.parametrize("value", [0, -1, 1.5, True, "1024"])

@@ -4,12 +4,32 @@ messages, whatever happens (success, outage, 429, logout, revoke)."""
 from __future__ import annotations
 
 import logging
+from typing import get_args
 
 import httpx
 import pytest
+from okta_answers import NOW, SESSION
 
 from okta_session_mw import OktaSessionMiddleware, SessionService
-from okta_session_mw.cache import MemorySessionCache
+from okta_session_mw.cache import CacheEntry, MemorySessionCache, cache_key
+from okta_session_mw.effects import (
+    AwaitEntry,
+    CacheEvict,
+    CacheEvictSession,
+    CacheGet,
+    CacheSet,
+    CallOkta,
+    Claim,
+    Coalesce,
+    Effect,
+    Ended,
+    Flow,
+    Resolution,
+    Solo,
+    Source,
+)
+from okta_session_mw.reply import Reply
+from okta_session_mw.session import Session
 from okta_session_mw.testing import FakeOkta
 from tests.conftest import API_TOKEN, LOGIN, make_app, make_config
 
@@ -75,3 +95,42 @@ def test_12_redaction_keeps_me_paths_and_hides_ids() -> None:
     assert redact('POST https://o.example/api/v1/sessions/mex1/lifecycle/refresh "HTTP') == (
         'POST https://o.example/api/v1/sessions/***/lifecycle/refresh "HTTP'
     )
+
+
+def test_i10_12_effect_and_reply_reprs_show_no_session_id_or_cookie() -> None:
+    """Every effect a flow yields, and the replies it makes, as a log line or a debugger
+    would print them: neither the session id (a ``sid`` cookie's value) nor a cookie."""
+    session_id = "102SECRETsessionIdAbcdef99"
+    idx = "SECRETidxValue0123456789"
+    cookie = f"sid={session_id}; idx={idx}"
+    key = cache_key(b"k" * 32, cookie)
+    session = Session.from_okta({**SESSION, "id": session_id})
+    entry = CacheEntry(session, NOW, NOW + 60, NOW + 600)
+
+    def flow() -> Flow:
+        yield CacheGet(key)
+
+    built: list[object] = [
+        CacheGet(key),
+        CacheSet(key, entry),
+        Claim(key, take_over=True),
+        AwaitEntry(key),
+        CacheEvict(key),
+        CacheEvictSession(session_id),
+        Ended(key, session_id),
+        CallOkta("get_current_session", cookie),
+        CallOkta("revoke_session", session_id),
+        Coalesce(key, flow()),
+        Solo(key, flow()),
+    ]
+    assert {type(effect) for effect in built} == set(get_args(Effect))  # every kind
+    built += [
+        Resolution(session, Source.MISS),
+        Reply(303, (("location", "/"), ("set-cookie", f"sid={session_id}; Path=/"))),
+        Reply(204, (("set-cookie", f"idx={idx}; Max-Age=0"),), b"sid=" + session_id.encode()),
+    ]
+    for thing in built:
+        shown = repr(thing)
+        for secret in (session_id, idx):
+            chunks = {secret[i : i + 8] for i in range(len(secret) - 7)}
+            assert not any(chunk in shown for chunk in chunks), shown

@@ -5,7 +5,10 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import logging
 import pickle
+import tracemalloc
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -13,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from okta_session_mw._wire import _DATE_TIME, from_match, parse_datetime
+from okta_session_mw._wire import _DATE_TIME, from_match, parse_datetime, thaw
 from okta_session_mw.errors import OktaSessionError, SessionParseError
 from okta_session_mw.session import (
     AuthenticationMethod,
@@ -360,13 +363,90 @@ def test_messages_name_the_json_type_received() -> None:
         Session.from_okta([])  # type: ignore[arg-type]
 
 
-def test_deeply_nested_extras_are_a_parse_error() -> None:
+def test_deeply_nested_extras_are_kept_only_to_the_depth_bound() -> None:
+    """An unknown field nested 100k deep is not fatal (it used to be a parse error):
+    the Session keeps its first four levels."""
     deep: Any = []
     for _ in range(100_000):
         deep = [deep]
+    s = Session.from_okta(body(blob=deep))
+    assert s.extra["blob"] == ((((),),),)
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, Mapping):
+        return 1 + max((_depth(item) for item in value.values()), default=0)
+    if isinstance(value, tuple):
+        return 1 + max((_depth(item) for item in value), default=0)
+    return 0
+
+
+def test_i10_16_unknown_fields_are_kept_within_bounds_and_drops_are_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Depth 4, 64 members or items each, strings up to 4 KiB: the rest is left out,
+    with one debug line naming where and never the value; known fields are untouched."""
+    caplog.set_level(logging.DEBUG, logger="okta_session_mw")
+    secret = "SECRETvalue" * 400  # 4400 characters: too long to keep
+    many = {f"d{i}": [[[[[[i]]]]]] for i in range(100)}
+    data = body(
+        **many,
+        wide=list(range(1000)),
+        words={f"w{i}": "x" for i in range(1000)},
+        longText=secret,
+        fine={"a": [1, "two", None, {"b": True}]},
+        idp={"id": "00o1", "type": "OKTA", "region": [[[[["eu"]]]]]},
+    )
+    s = Session.from_okta(data)
+    assert (s.id, s.login, s.idp and s.idp.type) == (data["id"], data["login"], "OKTA")
+    assert len(s.extra) == 64  # the first 64 unknown members
+    assert list(s.extra)[:3] == ["d0", "d1", "d2"]
+    assert all(_depth(value) <= 4 for value in s.extra.values())
+    assert s.extra["d0"] == ((((),),),)
+    assert "longText" not in s.extra and "fine" not in s.extra  # past the 64th member
+    s2 = Session.from_okta(body(wide=list(range(1000)), longText=secret, fine=data["fine"]))
+    assert s2.extra["wide"] == tuple(range(64))
+    assert "longText" not in s2.extra
+    assert thaw(s2.extra["fine"]) == data["fine"]  # within the bounds: kept exactly
+    assert s.idp is not None and s.idp.extra["region"] == ((((),),),)
+    lines = [r.getMessage() for r in caplog.records if "past the bounds" in r.getMessage()]
+    assert len(lines) == 2  # one line per body
+    assert "d0[0][0][0][0]" in lines[0]
+    assert "longText" in lines[1]
+    assert not any("SECRET" in line for line in lines)
+
+
+def test_i10_16_amr_and_allow_of_more_than_64_entries_are_refused() -> None:
+    """A megabyte of made-up amr methods was ~50 MiB in a cached Session (each unknown
+    method is an object) and a second of CPU; Okta sends a few. 64 pass, 65 do not."""
+    methods = [f"m{i:03d}" for i in range(65)]
+    assert len(Session.from_okta(body(amr=methods[:64])).amr) == 64
     with pytest.raises(SessionParseError) as caught:
-        Session.from_okta(body(blob=deep))
-    assert caught.value.field == "blob"
+        Session.from_okta(body(amr=methods))
+    assert caught.value.field == "amr"
+    allow = with_link("self", hints={"allow": ["GET"] * 65})
+    with pytest.raises(SessionParseError) as caught:
+        Session.from_okta(allow)
+    assert caught.value.field == "_links.self.hints.allow"
+
+
+def test_i10_16_a_session_keeps_little_of_a_large_body_of_small_nested_arrays() -> None:
+    """The attack review's body: ~1 MiB of members each holding 20 nested empty arrays.
+    Kept whole it took ~20 MiB per cached Session; now a bounded few kilobytes."""
+    unit = "[" * 20 + "]" * 20
+    members = ",".join(f'"d{i}":{unit}' for i in range(20_000))
+    raw = json.dumps(body())[:-1] + "," + members + "}"
+    assert 900_000 < len(raw) < 1 << 20  # within the default max_response_bytes
+    data = json.loads(raw)
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        s = Session.from_okta(data)
+        kept, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(s.extra) == 64
+    assert kept - before < 256 * 1024  # was ~20 MiB
 
 
 # --- immutability, hashing, repr, construction ------------------------------------------
@@ -463,13 +543,21 @@ def test_keyword_construction_refuses_what_from_okta_would() -> None:
 # --- properties ----------------------------------------------------------------------------
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30)
-json_values = st.recursive(
-    json_scalars,
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
-    ),
-    max_leaves=12,
-)
+
+
+def _json_values(depth: int) -> st.SearchStrategy[Any]:
+    """JSON values nested at most ``depth`` deep: what a Session keeps of an unknown
+    field whole (``_wire.EXTRA_DEPTH``); deeper ones are cut, see the item 16 tests."""
+    if depth == 0:
+        return json_scalars
+    inner = _json_values(depth - 1)
+    containers = st.lists(inner, max_size=3) | st.dictionaries(
+        st.text(max_size=10), inner, max_size=3
+    )
+    return json_scalars | containers
+
+
+json_values = _json_values(4)
 aware_datetimes = st.datetimes(
     min_value=datetime(1900, 1, 1),
     max_value=datetime(2200, 1, 1),
