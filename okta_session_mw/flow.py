@@ -11,6 +11,7 @@ stale-if-error) lives here and only here.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Generator
 from typing import Any, NamedTuple
 
@@ -138,23 +139,29 @@ def resolve(
             lookup = _lookup(key, cookie, rules, client)
             entry, resolution = yield Coalesce("lookup:" + key, lookup)
         except OktaSessionError:  # waited too long for a concurrent lookup
-            return (yield from _unless_ended(key, _fallback(entry, clock())))
+            return (yield from _unless_ended(key, _fallback(entry, clock()), entry))
     # Due for its refresh (one request does it; a lookup that just refreshed marked the
     # entry, so this is skipped). The request's deadline bounds both calls together.
     if _wants_refresh(entry, clock(), rules, key):
         refreshed = yield Solo("refresh:" + key, _refresh(key, cookie, rules))
         if refreshed is not None:
             resolution = Resolution(refreshed.session, resolution.source)
-    return (yield from _unless_ended(key, resolution))
+            entry = refreshed
+    return (yield from _unless_ended(key, resolution, entry))
 
 
-def _unless_ended(key: str, resolution: Resolution) -> Generator[Effect, Any, Resolution]:
+def _unless_ended(
+    key: str, resolution: Resolution, entry: CacheEntry | None
+) -> Generator[Effect, Any, Resolution]:
     """Ended means ended (behaviour 13): a session that comes from Okta, from a lookup
     this request joined, from a refresh or from a stale entry may predate a logout or
-    revoke that has returned since; it is served only if the cache saw no such end."""
+    revoke that has returned since; it is served only if the cache saw no such end.
+    ``entry`` holds the session served, and its ``fetched_at`` when Okta was asked."""
     session = resolution.session
-    if session is not None and (yield Ended(key, session.id)):
-        return Resolution(None, Source.MISS)
+    if session is not None:
+        asked_at = entry.fetched_at if entry is not None else -math.inf
+        if (yield Ended(key, session.id, asked_at)):
+            return Resolution(None, Source.MISS)
     return resolution
 
 
@@ -191,6 +198,7 @@ def _lookup(
             # do not spend a second timeout asking Okta too.
             return entry, _fallback(entry, clock())
     previous = mark_refresh_tried(entry) if refreshing and entry is not None else entry
+    asked = clock()
     try:
         session: Session = yield CallOkta(operation, cookie)
     except (OktaNotFoundError, OktaAuthError, InvalidRequestError):
@@ -204,7 +212,7 @@ def _lookup(
         if refreshing:
             backoff.failed(key, clock())
         return entry, _fallback(entry, clock())
-    fresh = yield from _store_answer(key, session, clock(), config, previous, refreshing)
+    fresh = yield from _store_answer(key, session, asked, clock(), config, previous, refreshing)
     return fresh, Resolution(fresh.session, Source.MISS)
 
 
@@ -251,6 +259,7 @@ def _refresh(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, Cach
         return None
     tried = mark_refresh_tried(entry)
     yield CacheSet(key, tried)  # other requests and workers now skip this expiresAt
+    asked = clock()
     try:
         session: Session = yield CallOkta("refresh_current_session", cookie)
     except (OktaNotFoundError, OktaAuthError):
@@ -263,25 +272,30 @@ def _refresh(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, Cach
         yield CacheSet(key, entry)  # not answered: try again after the back-off
         return None
     # If Okta capped the session (same expiresAt), it stays marked: never asked again.
-    refreshed: CacheEntry = yield from _store_answer(key, session, clock(), config, tried, True)
+    refreshed: CacheEntry = yield from _store_answer(
+        key, session, asked, clock(), config, tried, True
+    )
     return refreshed
 
 
 def _store_answer(
     key: str,
     session: Session,
+    asked: float,
     now: float,
     config: OktaSessionConfig,
     previous: CacheEntry | None,
     refreshed: bool,
 ) -> Generator[Effect, Any, CacheEntry]:
-    """Cache what Okta answered with a session (``refreshed``: to a refresh), and
-    return the entry stored."""
+    """Cache what Okta answered with a session (``refreshed``: to a refresh) to the
+    question asked at ``asked``, and return the entry stored."""
     if session.expires_at.timestamp() <= now:
         # Okta's clock and ours disagree: never serve a session past its expiresAt.
         entry = negative_entry(now, config)
     else:
-        entry = positive_entry(session, now, config, previous=previous, refreshed=refreshed)
+        entry = positive_entry(
+            session, now, config, previous=previous, refreshed=refreshed, asked_at=asked
+        )
     yield CacheSet(key, entry)
     return entry
 
