@@ -329,17 +329,25 @@ def logout(
     Returns True when Okta closed the session or had none (404 = already closed).
     The cache is cleared either way, so no worker keeps trusting the cookie. Closing a
     cached session may spend the reserve of Okta's window; a cookie with no cached
-    session may not (anyone can post made-up cookies here). The
-    session id comes from the cached entry, or else from a ``sid`` cookie (whose value
-    is the id when the app set it after CreateSession), so the session's other cookies
-    (``idx``) are evicted too even when this one was not cached.
+    session may not (anyone can post made-up cookies here), and when the gate keeps
+    such a logout from Okta it evicts and marks nothing: nothing was closed (the
+    answer is "try again"), the session lives on at Okta, and so the "ended" marks of
+    never-cached cookies are bounded by Okta's own rate limit. The session id comes
+    from the cached entry, or else from a ``sid`` cookie (whose value is the id when
+    the app set it after CreateSession), so the session's other cookies (``idx``) are
+    evicted too even when this one was not cached.
     """
     gate, clock = rules.gate, rules.clock
     entry: CacheEntry | None = yield CacheGet(key)
     known = entry is not None and entry.session is not None
+    ids = {entry.session.id} if entry is not None and entry.session is not None else set()
+    if sid:
+        ids.add(sid)
     spender = Spender.KNOWN if known else Spender.NEW_COOKIE
     # Refused (rate-limited, or no reserve for an unknown cookie): say "try again".
     closed = gate.take("close_current_session", spender, clock())
+    if not closed and not known:
+        return False
     try:
         if closed:
             yield CallOkta("close_current_session", cookie)
@@ -349,9 +357,6 @@ def logout(
         _note_failure(exc, gate, "close_current_session", clock())
         closed = False
     yield CacheEvict(key)
-    ids = {entry.session.id} if entry is not None and entry.session is not None else set()
-    if sid:
-        ids.add(sid)
     for session_id in sorted(ids):
         yield CacheEvictSession(session_id)
     return closed
