@@ -334,8 +334,9 @@ def logout(
     answer is "try again"), the session lives on at Okta, and so the "ended" marks of
     never-cached cookies are bounded by Okta's own rate limit. The session id comes
     from the cached entry, or else from a ``sid`` cookie (whose value is the id when
-    the app set it after CreateSession), so the session's other cookies (``idx``) are
-    evicted too even when this one was not cached.
+    the app set it after CreateSession), or else from Okta (``_session_id_of``), so
+    the session's other cookies (``sid``, ``idx``) are evicted too even when this one
+    was not cached.
     """
     gate, clock = rules.gate, rules.clock
     entry: CacheEntry | None = yield CacheGet(key)
@@ -343,6 +344,10 @@ def logout(
     ids = {entry.session.id} if entry is not None and entry.session is not None else set()
     if sid:
         ids.add(sid)
+    if entry is None and not ids:
+        learned = yield from _session_id_of(cookie, rules)
+        if learned is not None:
+            ids.add(learned)
     spender = Spender.KNOWN if known else Spender.NEW_COOKIE
     # Refused (rate-limited, or no reserve for an unknown cookie): say "try again".
     closed = gate.take("close_current_session", spender, clock())
@@ -360,6 +365,26 @@ def logout(
     for session_id in sorted(ids):
         yield CacheEvictSession(session_id)
     return closed
+
+
+def _session_id_of(
+    cookie: str, rules: Rules, client: str | None = None
+) -> Generator[Effect, Any, str | None]:
+    """Whose session is this cookie? Asked of Okta (GetCurrentSession) when a logout's
+    cookie has no cached session and no ``sid`` cookie names it, under the gate's rules
+    for a lookup of such a cookie (``client``: its address). None when refused or when
+    Okta cannot say; the logout goes on with the close either way."""
+    gate, clock = rules.gate, rules.clock
+    if not gate.take("get_current_session", Spender.NEW_COOKIE, clock(), client):
+        return None
+    try:
+        session: Session = yield CallOkta("get_current_session", cookie)
+    except (OktaNotFoundError, OktaAuthError, InvalidRequestError):
+        return None  # no session (or none this cookie can name): nothing more to evict
+    except OktaSessionError as exc:
+        _note_failure(exc, gate, "get_current_session", clock())
+        return None
+    return session.id
 
 
 def revoke(session_id: str) -> Generator[Effect, Any, bool]:
