@@ -42,7 +42,9 @@ class CacheEntry:
 
     ``session`` None means Okta said "no session" (a negative entry). Times are epoch
     seconds. ``fresh_until`` ends normal service; ``stale_until`` (never past the
-    session's expiresAt) bounds serving it while Okta is failing. ``refreshed_for``
+    session's expiresAt) bounds serving it while Okta is failing. ``fetched_at`` is
+    when the question was asked (just before the Okta call), not when the answer came:
+    an answer to a question asked before an end may predate it. ``refreshed_for``
     is the expiresAt a refresh was already tried for, so it is never tried twice;
     ``refresh_after`` is when the next refresh may be: half of the lifetime the last
     refresh gave, so a session whose idle lifetime is within ``refresh_threshold`` is
@@ -110,8 +112,11 @@ class SessionCache(Protocol):
 
     ``evict(key)`` and ``evict_session(id)`` also remember that the cookie or the
     session ended: ``set`` then refuses to store a live session for it, and
-    ``ended(key, id)`` answers True, for as long as anything of it could still be
-    served (a lookup already under way, or a stale entry's ``stale_until``).
+    ``ended(key, id, asked_at)`` answers True, for as long as anything of it could
+    still be served (a lookup already under way, or a stale entry's ``stale_until``).
+    ``asked_at`` (and an entry's ``fetched_at`` in ``set``) is when the answer's Okta
+    question was asked: a cache that had to forget an end before its time refuses every
+    answer asked before that end instead (``-inf``, the default: asked long ago).
     """
 
     def get(self, key: str) -> CacheEntry | None: ...
@@ -119,7 +124,7 @@ class SessionCache(Protocol):
     def set(self, key: str, entry: CacheEntry) -> None: ...
     def evict(self, key: str) -> None: ...
     def evict_session(self, session_id: str) -> None: ...
-    def ended(self, key: str, session_id: str) -> bool: ...
+    def ended(self, key: str, session_id: str, asked_at: float = -math.inf) -> bool: ...
 
 
 class AsyncSessionCache(Protocol):
@@ -130,11 +135,35 @@ class AsyncSessionCache(Protocol):
     async def aset(self, key: str, entry: CacheEntry) -> None: ...
     async def aevict(self, key: str) -> None: ...
     async def aevict_session(self, session_id: str) -> None: ...
-    async def aended(self, key: str, session_id: str) -> bool: ...
+    async def aended(self, key: str, session_id: str, asked_at: float = -math.inf) -> bool: ...
 
 
-def _marker_deadline(_key: str, until: float, _now: float) -> float:
-    return until
+def _marker_deadline(_key: str, mark: tuple[float, float], _now: float) -> float:
+    return mark[1]
+
+
+class _EndedMarks(TLRUCache[str, tuple[float, float]]):
+    """The "ended" marks: marker -> (when it ended, until when it is kept).
+
+    Bounded (anyone can post logouts), yet never forgetful in silence: a mark the bound
+    pushes out before its time raises ``forgotten`` to the time of that end, and every
+    answer to a question asked by then counts as ended. So a flood of logouts of
+    made-up cookies cannot push out a real end while a lookup begun before it is still
+    under way; it costs at most that lookups asked before the flood are asked again."""
+
+    def __init__(self, maxsize: int, timer: Callable[[], float]) -> None:
+        super().__init__(maxsize, _marker_deadline, timer)
+        self.forgotten: float | None = None  # the latest end forgotten before its time
+
+    def popitem(self) -> tuple[str, tuple[float, float]]:
+        marker, mark = super().popitem()  # only the bound calls this; expiry does not
+        self.forgotten = max(self.forgotten or -math.inf, mark[0])
+        return marker, mark
+
+    def says_ended(self, key: str, session_id: str, asked_at: float) -> bool:
+        if key in self or "id:" + session_id in self:
+            return True
+        return self.forgotten is not None and asked_at <= self.forgotten
 
 
 class MemorySessionCache:
@@ -160,7 +189,7 @@ class MemorySessionCache:
         # Cookies and sessions logged out or revoked, each until nothing of it can be
         # served any more: a lookup that was already under way must neither put it back
         # (its answer predates the logout) nor hand it to a request (behaviour 13).
-        self._ended: TLRUCache[str, float] = TLRUCache(maxsize, _marker_deadline, timer)
+        self._ended = _EndedMarks(maxsize, timer)
         self._ended_ttl = ended_ttl
         self._lock = threading.Lock()
 
@@ -191,8 +220,8 @@ class MemorySessionCache:
 
     def set(self, key: str, entry: CacheEntry) -> None:
         with self._lock:
-            if entry.session is not None and (
-                key in self._ended or "id:" + entry.session.id in self._ended
+            if entry.session is not None and self._ended.says_ended(
+                key, entry.session.id, entry.fetched_at
             ):
                 self._drop(key)
                 return
@@ -220,9 +249,9 @@ class MemorySessionCache:
                     until = max(until, entry.stale_until)
             self._mark_ended("id:" + session_id, until)
 
-    def ended(self, key: str, session_id: str) -> bool:
+    def ended(self, key: str, session_id: str, asked_at: float = -math.inf) -> bool:
         with self._lock:
-            return key in self._ended or "id:" + session_id in self._ended
+            return self._ended.says_ended(key, session_id, asked_at)
 
     def _drop(self, key: str) -> CacheEntry | None:
         """Remove ``key``'s entry and its place in the index (the lock is held)."""
@@ -239,8 +268,9 @@ class MemorySessionCache:
     def _mark_ended(self, marker: str, served_until: float) -> None:
         """Remember an end for as long as a lookup under way or anything evicted could
         still be served (the lock is held)."""
-        until = max(self._timer() + self._ended_ttl, served_until)
-        self._ended[marker] = max(until, self._ended.get(marker, 0.0))
+        now = self._timer()
+        until = max(now + self._ended_ttl, served_until)
+        self._ended[marker] = (now, max(until, self._ended.get(marker, (0.0, 0.0))[1]))
 
     async def aget(self, key: str) -> CacheEntry | None:
         return self.get(key)
@@ -257,5 +287,5 @@ class MemorySessionCache:
     async def aevict_session(self, session_id: str) -> None:
         self.evict_session(session_id)
 
-    async def aended(self, key: str, session_id: str) -> bool:
-        return self.ended(key, session_id)
+    async def aended(self, key: str, session_id: str, asked_at: float = -math.inf) -> bool:
+        return self.ended(key, session_id, asked_at)

@@ -203,7 +203,7 @@ class AsyncDriver:
                     return None, claim
             return None, Claimed.ASKING
         if isinstance(effect, Ended):
-            return await self.cache.aended(effect.key, effect.session_id)
+            return await self.cache.aended(effect.key, effect.session_id, effect.asked_at)
         if isinstance(effect, CacheEvict):
             return await self.cache.aevict(effect.key)
         assert isinstance(effect, CacheEvictSession)
@@ -288,7 +288,7 @@ class SyncDriver:
                     return None, claim
             return None, Claimed.ASKING
         if isinstance(effect, Ended):
-            return self.cache.ended(effect.key, effect.session_id)
+            return self.cache.ended(effect.key, effect.session_id, effect.asked_at)
         if isinstance(effect, CacheEvict):
             return self.cache.evict(effect.key)
         assert isinstance(effect, CacheEvictSession)

@@ -97,10 +97,13 @@ class CacheEvictSession:
 @dataclass(frozen=True, slots=True)
 class Ended:
     """True when the cookie ``key`` was logged out or the session revoked since its
-    answer may have been read (the cache's "ended" marks): then it is not served."""
+    answer may have been read (the cache's "ended" marks): then it is not served.
+    ``asked_at``: when that answer's Okta question was asked (its entry's
+    ``fetched_at``), for a cache that had to forget an end (``SessionCache``)."""
 
     key: str
     session_id: str
+    asked_at: float
 
     def __repr__(self) -> str:  # a session id is a credential
         return "Ended(...)"

@@ -11,6 +11,7 @@ stale-if-error) lives here and only here.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Generator
 from typing import Any, NamedTuple
 
@@ -140,23 +141,29 @@ def resolve(
             lookup = _lookup(key, cookie, rules, client)
             entry, resolution = yield Coalesce("lookup:" + key, lookup)
         except OktaSessionError:  # waited too long for a concurrent lookup
-            return (yield from _unless_ended(key, _fallback(entry, clock())))
+            return (yield from _unless_ended(key, _fallback(entry, clock()), entry))
     # Due for its refresh (one request does it; a lookup that just refreshed marked the
     # entry, so this is skipped). The request's deadline bounds both calls together.
     if _wants_refresh(entry, clock(), rules, key):
         refreshed = yield Solo("refresh:" + key, _refresh(key, cookie, rules))
         if refreshed is not None:
             resolution = Resolution(refreshed.session, resolution.source)
-    return (yield from _unless_ended(key, resolution))
+            entry = refreshed
+    return (yield from _unless_ended(key, resolution, entry))
 
 
-def _unless_ended(key: str, resolution: Resolution) -> Generator[Effect, Any, Resolution]:
+def _unless_ended(
+    key: str, resolution: Resolution, entry: CacheEntry | None
+) -> Generator[Effect, Any, Resolution]:
     """Ended means ended (behaviour 13): a session that comes from Okta, from a lookup
     this request joined, from a refresh or from a stale entry may predate a logout or
-    revoke that has returned since; it is served only if the cache saw no such end."""
+    revoke that has returned since; it is served only if the cache saw no such end.
+    ``entry`` holds the session served, and its ``fetched_at`` when Okta was asked."""
     session = resolution.session
-    if session is not None and (yield Ended(key, session.id)):
-        return Resolution(None, Source.MISS)
+    if session is not None:
+        asked_at = entry.fetched_at if entry is not None else -math.inf
+        if (yield Ended(key, session.id, asked_at)):
+            return Resolution(None, Source.MISS)
     return resolution
 
 
@@ -218,6 +225,7 @@ def _ask(
         # spend a second timeout asking Okta too.
         return entry, _fallback(entry, clock())
     previous = mark_refresh_tried(entry) if refreshing and entry is not None else entry
+    asked = clock()
     try:
         session: Session = yield from _call(gate, operation, cookie)
     except (OktaNotFoundError, OktaAuthError, InvalidRequestError):
@@ -231,7 +239,7 @@ def _ask(
         if refreshing:
             backoff.failed(key, clock())
         return entry, _fallback(entry, clock())
-    fresh = yield from _store_answer(key, session, clock(), config, previous, refreshing)
+    fresh = yield from _store_answer(key, session, asked, clock(), config, previous, refreshing)
     return fresh, Resolution(fresh.session, Source.MISS)
 
 
@@ -278,6 +286,7 @@ def _refresh(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, Cach
         return None
     tried = mark_refresh_tried(entry)
     yield CacheSet(key, tried)  # other requests and workers now skip this expiresAt
+    asked = clock()
     try:
         session: Session = yield from _call(gate, "refresh_current_session", cookie)
     except (OktaNotFoundError, OktaAuthError):
@@ -290,7 +299,9 @@ def _refresh(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, Cach
         yield CacheSet(key, entry)  # not answered: try again after the back-off
         return None
     # If Okta capped the session (same expiresAt), it stays marked: never asked again.
-    refreshed: CacheEntry = yield from _store_answer(key, session, clock(), config, tried, True)
+    refreshed: CacheEntry = yield from _store_answer(
+        key, session, asked, clock(), config, tried, True
+    )
     return refreshed
 
 
@@ -352,18 +363,21 @@ def _call(gate: RateLimitGate, operation: Operation, argument: str) -> Generator
 def _store_answer(
     key: str,
     session: Session,
+    asked: float,
     now: float,
     config: OktaSessionConfig,
     previous: CacheEntry | None,
     refreshed: bool,
 ) -> Generator[Effect, Any, CacheEntry]:
-    """Cache what Okta answered with a session (``refreshed``: to a refresh), and
-    return the entry stored."""
+    """Cache what Okta answered with a session (``refreshed``: to a refresh) to the
+    question asked at ``asked``, and return the entry stored."""
     if session.expires_at.timestamp() <= now:
         # Okta's clock and ours disagree: never serve a session past its expiresAt.
         entry = negative_entry(now, config)
     else:
-        entry = positive_entry(session, now, config, previous=previous, refreshed=refreshed)
+        entry = positive_entry(
+            session, now, config, previous=previous, refreshed=refreshed, asked_at=asked
+        )
     yield CacheSet(key, entry)
     return entry
 
@@ -400,34 +414,45 @@ def logout(
     The cache is cleared either way, so no worker keeps trusting the cookie. Closing a
     cached session may spend the reserve of Okta's window; a cookie with no cached
     session may not (anyone can post made-up cookies here), and spends its client
-    address's allowance of never-seen-cookie calls, as a lookup would. The
-    session id comes from the cached entry, or else from a ``sid`` cookie (whose value
-    is the id when the app set it after CreateSession), so the session's other cookies
-    (``idx``) are evicted too even when this one was not cached.
+    address's allowance of never-seen-cookie calls, as a lookup would. When the gate
+    keeps such a logout from Okta it evicts and marks nothing: nothing was closed (the
+    answer is "try again"), the session lives on at Okta, and so the "ended" marks of
+    never-cached cookies are bounded by Okta's own rate limit. The session id comes
+    from the cached entry, or else from a ``sid`` cookie (whose value is the id when
+    the app set it after CreateSession), or else from Okta (``_session_id_of``), so
+    the session's other cookies (``sid``, ``idx``) are evicted too even when this one
+    was not cached.
     """
     entry: CacheEntry | None = yield CacheGet(key)
     known = entry is not None and entry.session is not None
-    spender = Spender.KNOWN if known else Spender.NEW_COOKIE
-    closed: bool = yield from _probing(
-        rules, "close_current_session", spender, lambda: _close(cookie, rules, spender, client)
-    )
-    yield CacheEvict(key)
     ids = {entry.session.id} if entry is not None and entry.session is not None else set()
     if sid:
         ids.add(sid)
+    if entry is None and not ids:
+        learned = yield from _session_id_of(cookie, rules, client)
+        if learned is not None:
+            ids.add(learned)
+    spender = Spender.KNOWN if known else Spender.NEW_COOKIE
+    closed: bool | None = yield from _probing(
+        rules, "close_current_session", spender, lambda: _close(cookie, rules, spender, client)
+    )
+    if closed is None and not known:
+        return False  # kept from Okta: nothing closed, nothing to evict or mark
+    yield CacheEvict(key)
     for session_id in sorted(ids):
         yield CacheEvictSession(session_id)
-    return closed
+    return bool(closed)
 
 
 def _close(
     cookie: str, rules: Rules, spender: Spender, client: str | None
-) -> Generator[Effect, Any, bool]:
-    """CloseCurrentSession if the gate admits it; False (say "try again") when refused
-    (rate-limited, or no reserve for an unknown cookie) or Okta failed."""
+) -> Generator[Effect, Any, bool | None]:
+    """CloseCurrentSession if the gate admits it: True when closed (or already), False
+    (say "try again") when Okta failed, None when the gate refused the call
+    (rate-limited, or no reserve for an unknown cookie): Okta was not asked."""
     gate, clock = rules.gate, rules.clock
     if not gate.take("close_current_session", spender, clock(), client):
-        return False
+        return None
     try:
         yield from _call(gate, "close_current_session", cookie)
     except (OktaNotFoundError, OktaAuthError):
@@ -436,6 +461,34 @@ def _close(
         _note_failure(exc, gate, "close_current_session", clock())
         return False
     return True
+
+
+def _session_id_of(
+    cookie: str, rules: Rules, client: str | None = None
+) -> Generator[Effect, Any, str | None]:
+    """Whose session is this cookie? Asked of Okta (GetCurrentSession) when a logout's
+    cookie has no cached session and no ``sid`` cookie names it, under the gate's rules
+    for a lookup of such a cookie (``client``: its address). None when refused or when
+    Okta cannot say; the logout goes on with the close either way."""
+    learned: str | None = yield from _probing(
+        rules, "get_current_session", Spender.NEW_COOKIE, lambda: _ask_whose(cookie, rules, client)
+    )
+    return learned
+
+
+def _ask_whose(cookie: str, rules: Rules, client: str | None) -> Generator[Effect, Any, str | None]:
+    """``_session_id_of``'s call: admitted by the gate, then asked."""
+    gate, clock = rules.gate, rules.clock
+    if not gate.take("get_current_session", Spender.NEW_COOKIE, clock(), client):
+        return None
+    try:
+        session: Session = yield from _call(gate, "get_current_session", cookie)
+    except (OktaNotFoundError, OktaAuthError, InvalidRequestError):
+        return None  # no session (or none this cookie can name): nothing more to evict
+    except OktaSessionError as exc:
+        _note_failure(exc, gate, "get_current_session", clock())
+        return None
+    return session.id
 
 
 def revoke(session_id: str) -> Generator[Effect, Any, bool]:

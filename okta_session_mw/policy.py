@@ -32,6 +32,7 @@ def positive_entry(
     previous: CacheEntry | None = None,
     *,
     refreshed: bool = False,
+    asked_at: float | None = None,
 ) -> CacheEntry:
     """An entry for a live session: fresh for ``min(cache_ttl, expiresAt - now)``.
 
@@ -41,7 +42,9 @@ def positive_entry(
     trigger it again. ``refreshed`` says the session is a refresh's answer: the next
     refresh waits until half of the lifetime it gave has passed (a refresh sooner
     gains little, and when Okta's idle lifetime is within ``refresh_threshold`` every
-    request would otherwise refresh); a re-read keeps that wait.
+    request would otherwise refresh); a re-read keeps that wait. ``asked_at`` is
+    when the question was put to Okta (default ``now``): the entry's ``fetched_at``,
+    which an end since then outranks (``cache.SessionCache``).
     """
     expires = session.expires_at.timestamp()
     fresh = min(now + config.cache_ttl, expires)
@@ -52,7 +55,7 @@ def positive_entry(
         refresh_after = previous.refresh_after if previous is not None else 0.0
     return CacheEntry(
         session=session,
-        fetched_at=now,
+        fetched_at=now if asked_at is None else asked_at,
         fresh_until=fresh,
         stale_until=min(fresh + config.stale_if_error, expires),
         refreshed_for=tried if tried == expires else None,

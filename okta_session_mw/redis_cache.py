@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import math
 import threading
 import time
 import weakref
@@ -153,8 +154,8 @@ class RedisSessionCache:
         self._local.evict_session(session_id)
         self._run(self._plan.evict_session(session_id))
 
-    def ended(self, key: str, session_id: str) -> bool:
-        if self._local.ended(key, session_id):
+    def ended(self, key: str, session_id: str, asked_at: float = -math.inf) -> bool:
+        if self._local.ended(key, session_id, asked_at):
             return True
         return self._run(self._plan.ended(key, session_id))[1]
 
@@ -185,8 +186,8 @@ class RedisSessionCache:
         self._local.evict_session(session_id)
         await self._arun(self._plan.evict_session(session_id))
 
-    async def aended(self, key: str, session_id: str) -> bool:
-        if self._local.ended(key, session_id):
+    async def aended(self, key: str, session_id: str, asked_at: float = -math.inf) -> bool:
+        if self._local.ended(key, session_id, asked_at):
             return True
         return (await self._arun(self._plan.ended(key, session_id)))[1]
 

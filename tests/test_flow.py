@@ -91,7 +91,8 @@ def test_i10_09_a_request_joining_a_lookup_begun_before_logout_gets_no_session()
 
     def okta(call: CallOkta) -> Any:
         if call.operation == "get_current_session":
-            logged_out.append(stepper.run(logout(KEY, COOKIE, rules)))
+            # the sid cookie's value, as the service passes it (COOKIE is sid=s1)
+            logged_out.append(stepper.run(logout(KEY, COOKIE, rules, SID)))
             return session(NOW + 7200)  # answered before the logout reached Okta
         if call.operation == "close_current_session":
             return None

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 import pytest
@@ -199,3 +200,36 @@ async def test_i10_18_a_refresh_answer_past_its_expiry_by_our_clock_is_not_serve
             assert refresh_calls(fake) == 1
             assert (await service.aresolve(cookie)).session is None  # now "no session"
             assert refresh_calls(fake) == 1
+
+
+FORGED_LOGOUTS = 8  # 2 ended marks each (cookie and sid): four times cache_maxsize
+
+
+@pytest.mark.parametrize(
+    "hold",
+    [
+        pytest.param({"trickle": 0.004}, id="live-answer-trickles-in"),
+        pytest.param({"latency": HOLD, "status": 503}, id="okta-fails-stale-entry"),
+    ],
+)
+async def test_i10_03_forged_logout_flood_does_not_bring_back_a_lookup_under_way(
+    okta: FakeOkta, hold: dict[str, Any]
+) -> None:
+    """Ended marks are bounded (``cache_maxsize``); forged logouts of made-up cookies
+    (own Origin, each answered by Okta with 404) push the real one out while a lookup
+    begun before the logout is still at Okta. That lookup's answer (the live session
+    Okta read before the close, or the stale entry when Okta fails) is not served."""
+    async with app_on(okta, okta.now, timeout=5.0, cache_maxsize=4) as (service, client):
+        _, cookie = await cached_then_stale(okta, client)
+        okta.inject(times=1, path_prefix=ME, **hold)
+        calls = me_calls(okta)
+        before = asyncio.create_task(client.get("/", headers={"cookie": cookie}))
+        await await_until(lambda: me_calls(okta) > calls)  # its lookup is at Okta now
+        assert await service.alogout(cookie) is True
+        origin = {"origin": "http://testserver"}
+        for n in range(FORGED_LOGOUTS):
+            forged = {"cookie": f"sid=102forged{n:017d}", **origin}
+            assert (await client.post("/logout", headers=forged)).status_code == 204
+        assert not before.done()  # the premise: the flood ended while the lookup waits
+        assert (await before).json()["id"] is None
+        assert (await client.get("/", headers={"cookie": cookie})).json()["id"] is None

@@ -268,6 +268,33 @@ async def test_9_logout_by_an_uncached_sid_still_evicts_the_idx_entry(
     assert me_calls(okta) == 1  # the idx entry was evicted by session id
 
 
+async def test_i10_08_logout_by_an_uncached_idx_cookie_ends_the_sid_entry(
+    okta: FakeOkta,
+) -> None:
+    """The idx cookie's own entry was pushed out of a small cache while the same
+    session's ``sid`` entry stays cached: logout by idx alone learns the session id from
+    Okta (GetCurrentSession), then closes, then evicts that id everywhere."""
+    service = SessionService(make_config(okta, cache_maxsize=3), clock=okta.now)
+    transport = httpx.ASGITransport(app=make_app(service))
+    async with httpx.AsyncClient(transport=transport, base_url=ORIGIN) as client:
+        sid = okta.create_session(LOGIN)
+        idx, sid_cookie = okta.cookie_header(sid, name="idx"), okta.cookie_header(sid)
+        for cookie in (idx, sid_cookie):
+            assert (await client.get("/", headers={"cookie": cookie})).json()["id"] == sid
+        for _ in range(2):  # other users push the idx entry out; sid's stays recent
+            other = okta.cookie_header(okta.create_session(LOGIN))
+            await client.get("/", headers={"cookie": other})
+            await client.get("/", headers={"cookie": sid_cookie})
+        calls = me_calls(okta)
+        response = await client.post("/logout", headers={"cookie": idx, "origin": ORIGIN})
+        assert response.status_code == 204 and okta.session(sid) is None
+        assert (await client.get("/", headers={"cookie": sid_cookie})).json()["id"] is None
+        # one to learn whose session the idx cookie is, one for the sid cookie: not
+        # served from the cache, as it was evicted by session id
+        assert me_calls(okta) == calls + 2
+    await service.aclose()
+
+
 @pytest.mark.parametrize("target", ["/\u65e5\u672c", "/caf\u00e9", "/a\u2028b", "/a\x7f"])
 async def test_i10_14_logout_with_a_non_ascii_redirect_does_not_fail(
     okta: FakeOkta, service: SessionService, target: str

@@ -497,3 +497,21 @@ def test_ended_marks_outlive_what_they_evicted(cache: RedisSessionCache, redis_c
     cache.evict_session(session.id)
     assert cache.ended(key("idx=c"), session.id)
     assert redis_client.pttl(codec.ended_key(session.id)) > 500_000
+
+
+def test_i10_03_logouts_refused_by_the_gate_leave_no_ended_marks(
+    okta: FakeOkta, redis_server: RedisServer, redis_client: redis.Redis
+):
+    """A logout of a never-cached cookie that the rate-limit gate keeps from Okta
+    closed nothing: it marks nothing ended (made-up cookies would otherwise add two
+    Redis keys each, for free, once the gate refuses). Marks for never-cached cookies
+    are thus bounded by Okta's own rate limit."""
+    worker = SessionService(make_config(okta, cache_url=redis_server.url, secret_key=SECRET))
+    okta.rate_limit_until(okta.now() + 300)
+    assert worker.logout("sid=102forged00000000000000000") is False  # Okta's 429
+    keys = redis_client.dbsize()
+    for n in range(1, 21):
+        assert worker.logout(f"sid=102forged{n:017d}") is False  # the gate: not asked
+    assert len(okta.calls_to("DELETE", "/api/v1/sessions/me")) == 1
+    assert redis_client.dbsize() == keys
+    worker.close()
