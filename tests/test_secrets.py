@@ -117,7 +117,7 @@ def test_i10_12_effect_and_reply_reprs_show_no_session_id_or_cookie() -> None:
         AwaitEntry(key),
         CacheEvict(key),
         CacheEvictSession(session_id),
-        Ended(key, session_id),
+        Ended(key, session_id, 0.0),
         CallOkta("get_current_session", cookie),
         CallOkta("revoke_session", session_id),
         Coalesce(key, flow()),
