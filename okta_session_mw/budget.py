@@ -350,6 +350,14 @@ class RateLimitGate:
             figures.in_flight += 1
             return True
 
+    def resume(self, operation: str) -> None:
+        """A call ``take`` admitted and ``done`` gave back (its cookie was claimed by
+        another worker) is made after all: in flight again, nothing spent twice."""
+        with self._lock:
+            figures = self._buckets.get(bucket_of(operation))
+            if figures is not None:
+                figures.in_flight += 1
+
     def done(self, operation: str, *, answered: bool = False) -> None:
         """A call ``take`` admitted is over: no longer in flight. ``answered``: Okta
         answered it (any status); if that brought no figures, none will come."""

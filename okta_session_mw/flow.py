@@ -210,20 +210,22 @@ def _ask(
     if not gate.take(operation, spender, clock(), client):
         return entry, _fallback(entry, clock())
     claim = Claimed.ASKING
-    shared: CacheEntry | None = None
     try:
         claim = yield Claim(key)
-        if claim is not Claimed.YOURS:
-            shared, claim = yield from _follow(key, claim, clock)
     finally:
         if claim is not Claimed.YOURS:
-            gate.done(operation)  # no call of ours: nothing in flight
+            # Not ours to ask: nothing in flight while we follow (a follower counted as
+            # in flight would hold the start-up probe's place for a whole wait).
+            gate.done(operation)
     if claim is not Claimed.YOURS:
+        shared, claim = yield from _follow(key, claim, clock)
         if shared is not None:
             return shared, _cached(shared)
-        # Another worker is asking Okta and no answer came within the timeout: do not
-        # spend a second timeout asking Okta too.
-        return entry, _fallback(entry, clock())
+        if claim is not Claimed.YOURS:
+            # Another worker is asking Okta and no answer came within the timeout: do
+            # not spend a second timeout asking Okta too.
+            return entry, _fallback(entry, clock())
+        gate.resume(operation)  # took the claim over: our admitted call is made after all
     previous = mark_refresh_tried(entry) if refreshing and entry is not None else entry
     asked = clock()
     try:
@@ -305,10 +307,6 @@ def _refresh(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, Cach
     return refreshed
 
 
-_PROBE_WAITS = 3
-"""How many probes in flight a call waits for before it just asks the gate."""
-
-
 def _probing(
     rules: Rules, operation: Operation, spender: Spender, attempt: Callable[[], Flow]
 ) -> Generator[Effect, Any, Any]:
@@ -317,8 +315,15 @@ def _probing(
     as the bucket's probe: a single flight. A call that finds a probe in flight waits
     for it (its outcome is not ours and is dropped) and then runs its own attempt, the
     figures known by then: real users arriving together are counted, not refused, and
-    a burst of made-up cookies sends one call before Okta has told the budget."""
-    for _ in range(_PROBE_WAITS):
+    a burst of made-up cookies sends one call before Okta has told the budget.
+
+    A probe may end without calling Okta (another worker had claimed its cookie), so
+    the figures can stay unknown: a waiter then goes on waiting for the next probe,
+    which it may run itself, rather than asking the gate past the probe's place (it
+    would be refused). Each round lets at least one waiter through, and no waiter
+    loops longer than one timeout."""
+    started = rules.clock()
+    while rules.clock() - started < rules.config.timeout:
         if spender is Spender.KNOWN or rules.gate.known(operation):
             break
         ran: list[bool] = []

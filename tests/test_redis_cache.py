@@ -515,3 +515,26 @@ def test_i10_03_logouts_refused_by_the_gate_leave_no_ended_marks(
     assert len(okta.calls_to("DELETE", "/api/v1/sessions/me")) == 1
     assert redis_client.dbsize() == keys
     worker.close()
+
+
+async def test_i10_02_a_worker_that_follows_others_is_not_refused_at_start(
+    okta: FakeOkta, redis_server: RedisServer
+):
+    """A worker whose lookups are all being asked by another worker (Redis claims) never
+    learns Okta's figures itself: its start-up probe must not turn its own users away
+    while it follows (each follower waits for the other worker's answer instead)."""
+    config = make_config(okta, cache_url=redis_server.url, secret_key=SECRET, timeout=5.0)
+    asking, following = SessionService(config), SessionService(config)
+    cookies = [okta.cookie_header(okta.create_session("ann@example.com")) for _ in range(20)]
+    okta.inject(latency=0.5, times=20, path_prefix="/api/v1/sessions/me")
+    first = [asyncio.ensure_future(asking.aresolve(c)) for c in cookies]
+    deadline = time.monotonic() + 10
+    while me_calls(okta) < 20:  # every cookie claimed and being asked by the first worker
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.005)
+    followed = await asyncio.gather(*(following.aresolve(c) for c in cookies))
+    assert all(r.session is not None for r in await asyncio.gather(*first))
+    assert [r.source for r in followed if r.session is None] == []  # none turned away
+    assert me_calls(okta) == 20  # the follower asked Okta nothing
+    await asking.aclose()
+    await following.aclose()
