@@ -692,3 +692,16 @@ def test_i10_02_django_bounds_made_up_logouts_and_sign_ins_per_remote_addr(
     assert other.post(
         "/login/", {"session_token": okta.issue_session_token(DEMO_LOGIN)}
     ).status_code == 200
+
+
+def test_i10_12_error_reports_mask_a_redis_password_given_as_a_query_parameter() -> None:
+    from okta_session_mw.integrations.django.debug import reporter_filter
+
+    report_filter = reporter_filter(("sid", "idx"))
+    assert report_filter is not None
+    shown = report_filter.cleanse_setting(
+        "OKTA_SESSION",
+        {"CACHE_URL": "redis://cache:6379/0?password=hunter2", "ORG_URL": "https://x.okta.com"},
+    )
+    assert "hunter2" not in repr(shown)
+    assert shown["ORG_URL"] == "https://x.okta.com"  # what holds no secret stays readable

@@ -57,7 +57,7 @@ class _OktaSecretsFilter(SafeExceptionReporterFilter):
 
     def cleanse_setting(self, key: Any, value: Any) -> Any:
         cleansed = super().cleanse_setting(key, value)
-        if isinstance(cleansed, str) and "://" in cleansed and "@" in cleansed:
+        if isinstance(cleansed, str) and "://" in cleansed:  # userinfo or ?password=
             return masked_url(cleansed)
         return cleansed
 
