@@ -254,10 +254,11 @@ class RateLimitGate:
     everything that decides whether the middleware may call Okta now (behaviours 7, 14).
 
     ``observe`` is fed the figures of every answer (the service registers it with its
-    clients); the flow asks ``take`` before each call, ``done`` after it, and
-    ``close_for`` after a 429. Besides each endpoint's figures the gate keeps its API
-    family's (``family_of``), fed by every endpoint of it and counted down by each of
-    their calls: calls for never-seen cookies must leave the reserve in both.
+    clients); the flow asks ``take`` before each call, ``done`` after it (``resume``
+    when a call given back is made after all), and ``close_for`` after a 429. Besides
+    each endpoint's figures the gate keeps its API family's (``family_of``), fed by
+    every endpoint of it and counted down by each of their calls: calls for never-seen
+    cookies must leave the reserve in both.
     """
 
     __slots__ = ("_buckets", "_families", "_lock", "addresses", "reserve_fraction", "sign_ins")
@@ -311,19 +312,6 @@ class RateLimitGate:
             figures = self._buckets.get(bucket_of(operation))
             return figures is not None and (figures.remaining is not None or figures.figureless)
 
-    def probing(self, operation: str, spender: Spender, now: float) -> bool:
-        """True when ``take`` refuses this call only because the bucket's first answer
-        is awaited (a probe is in flight): the caller may wait for it and ask again."""
-        with self._lock:
-            figures, _ = self._pair(operation, now)
-            return (
-                spender is not Spender.KNOWN
-                and now >= figures.closed_until
-                and figures.remaining is None
-                and not figures.figureless
-                and figures.in_flight >= PROBE_CALLS
-            )
-
     def take(
         self, operation: str, spender: Spender, now: float, address: str | None = None
     ) -> bool:
@@ -350,13 +338,18 @@ class RateLimitGate:
             figures.in_flight += 1
             return True
 
-    def resume(self, operation: str) -> None:
+    def resume(self, operation: str, now: float) -> bool:
         """A call ``take`` admitted and ``done`` gave back (its cookie was claimed by
-        another worker) is made after all: in flight again, nothing spent twice."""
+        another worker) is to be made after all: in flight again, nothing spent twice.
+        False when a 429 has closed the bucket since: then it is not made."""
         with self._lock:
             figures = self._buckets.get(bucket_of(operation))
-            if figures is not None:
-                figures.in_flight += 1
+            if figures is None:
+                return True
+            if now < figures.closed_until:
+                return False
+            figures.in_flight += 1
+            return True
 
     def done(self, operation: str, *, answered: bool = False) -> None:
         """A call ``take`` admitted is over: no longer in flight. ``answered``: Okta

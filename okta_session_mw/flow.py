@@ -225,7 +225,8 @@ def _ask(
             # Another worker is asking Okta and no answer came within the timeout: do
             # not spend a second timeout asking Okta too.
             return entry, _fallback(entry, clock())
-        gate.resume(operation)  # took the claim over: our admitted call is made after all
+        if not gate.resume(operation, clock()):  # took the claim over; a 429 meanwhile?
+            return entry, _fallback(entry, clock())
     previous = mark_refresh_tried(entry) if refreshing and entry is not None else entry
     asked = clock()
     try:
@@ -287,11 +288,15 @@ def _refresh(key: str, cookie: str, rules: Rules) -> Generator[Effect, Any, Cach
     if not gate.take("refresh_current_session", Spender.KNOWN, clock()):
         return None
     tried = mark_refresh_tried(entry)
-    yield CacheSet(key, tried)  # other requests and workers now skip this expiresAt
+    try:
+        yield CacheSet(key, tried)  # other requests and workers now skip this expiresAt
+    except BaseException:  # closed or the cache failed: no call, nothing in flight
+        gate.done("refresh_current_session")
+        raise
     asked = clock()
     try:
         session: Session = yield from _call(gate, "refresh_current_session", cookie)
-    except (OktaNotFoundError, OktaAuthError):
+    except (OktaNotFoundError, OktaAuthError, InvalidRequestError):  # as in ``_ask``
         negative = negative_entry(clock(), config)
         yield CacheSet(key, negative)
         return negative
@@ -358,6 +363,8 @@ def _call(gate: RateLimitGate, operation: Operation, argument: str) -> Generator
         value = yield CallOkta(operation, argument)
         answered = True
         return value
+    except OktaRateLimitError:  # a proxy's 429 may carry no figures: says nothing of Okta's
+        raise
     except OktaAPIError:
         answered = True
         raise

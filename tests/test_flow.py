@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from okta_session_mw import OktaSessionConfig, Session
+from okta_session_mw.budget import Spender
 from okta_session_mw.cache import Claimed
 from okta_session_mw.errors import (
     OktaNotFoundError,
@@ -178,3 +179,63 @@ def test_a_follower_asks_okta_itself_once_nobody_else_will(
     assert resolution.source is source
     assert stepper.claimed == steps
     assert stepper.calls == (["get_current_session"] if source is Source.MISS else [])
+
+
+# -- the gate's accounting on every path (review of the merged fixes) ---------------------
+
+
+def test_i10_02_a_refresh_closed_at_its_cache_write_leaves_nothing_in_flight() -> None:
+    from okta_session_mw.flow import _refresh
+
+    now = [NOW]
+    rules = rules_at(now, CONFIG)
+    entry = positive_entry(session(NOW + 100), NOW, CONFIG)  # due: ends within 300 s
+    flow = _refresh(KEY, COOKIE, rules)
+    flow.send(None)  # CacheGet
+    flow.send(entry)  # the gate admitted the call; now the "tried" mark is written
+    flow.close()  # the request went away (or the cache raised) right there
+    figures = rules.gate.figures("refresh_current_session")
+    assert figures is not None and figures.in_flight == 0
+
+
+def test_i10_02_a_proxys_429_without_figures_keeps_the_start_up_probe() -> None:
+    """A 429 with no X-Rate-Limit headers (a proxy's) says nothing of Okta's budget: the
+    bucket must not be taken for one that never reports figures (no more probing)."""
+    now = [NOW]
+    rules = rules_at(now, CONFIG)
+
+    def okta(call: CallOkta) -> Any:
+        raise OktaRateLimitError(429)
+
+    Stepper(DictCache(), okta).run(resolve(KEY, COOKIE, rules))
+    assert not rules.gate.known("get_current_session")
+
+
+def test_i10_02_a_claim_taken_over_after_a_429_makes_no_call() -> None:
+    now = [NOW]
+    rules = rules_at(now, CONFIG)
+    gate = rules.gate
+    assert gate.take("get_current_session", Spender.KNOWN, NOW)
+    gate.done("get_current_session")  # given back: another worker had the claim
+    gate.close_for("get_current_session", 30, NOW)  # meanwhile, a 429
+    assert gate.resume("get_current_session", NOW) is False
+    assert gate.resume("get_current_session", NOW + 60) is True
+
+
+def test_i10_18_a_refresh_of_a_cookie_that_cannot_be_sent_is_no_session() -> None:
+    """As on the lookup path: no back-off and stale entry kept for a cookie Okta can never
+    be asked about, but "no session"."""
+    from okta_session_mw.errors import InvalidRequestError
+    from okta_session_mw.flow import _refresh
+
+    now = [NOW]
+    rules = rules_at(now, CONFIG)
+    cache = DictCache()
+    cache.entries[KEY] = positive_entry(session(NOW + 100), NOW, CONFIG)
+
+    def okta(call: CallOkta) -> Any:
+        raise InvalidRequestError("cookie cannot be sent")
+
+    refreshed = Stepper(cache, okta).run(_refresh(KEY, COOKIE, rules))
+    assert refreshed is not None and refreshed.session is None
+    assert cache.entries[KEY].session is None
