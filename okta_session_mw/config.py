@@ -90,8 +90,9 @@ class OktaSessionConfig:
     cookies with no cached session leave for logouts, refreshes and re-checks of cached
     sessions; 0 keeps no reserve."""
     new_cookie_lookups_per_minute: int = 60
-    """Okta lookups of cookies with no cached session allowed per client address (the
-    transport peer; bursts up to this many), refilled evenly over a minute; 0 = no bound."""
+    """Okta calls for cookies with no cached session (lookups, and logouts: up to two
+    each) allowed per client address (the transport peer; bursts up to this many),
+    refilled evenly over a minute; 0 = no bound."""
     sign_ins_per_minute: int = 30
     """Sign-ins through the library (CreateSession) allowed per client address, apart
     from the lookups above (so a flood of cookies from one address does not stop its
