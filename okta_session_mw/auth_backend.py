@@ -34,7 +34,9 @@ class OktaUser(BaseUser):
 
     @property
     def identity(self) -> str:
-        return self.session.user_id or self.session.id
+        """Okta's user id (or login): never the session id, which is a credential that
+        apps show or log as a user's identity."""
+        return self.session.user_id or self.session.login or ""
 
 
 class OktaAuthBackend(AuthenticationBackend):

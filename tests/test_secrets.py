@@ -134,3 +134,15 @@ def test_i10_12_effect_and_reply_reprs_show_no_session_id_or_cookie() -> None:
         for secret in (session_id, idx):
             chunks = {secret[i : i + 8] for i in range(len(secret) - 7)}
             assert not any(chunk in shown for chunk in chunks), shown
+
+
+def test_i10_12_request_user_identity_is_never_the_session_id() -> None:
+    from okta_session_mw.auth_backend import OktaUser
+
+    session = Session.from_okta(
+        {"id": "102SECRETsessionid0123", "status": "ACTIVE", "login": "ann@example.com",
+         "expiresAt": "2030-01-01T00:00:00.000Z"}
+    )  # fmt: skip
+    assert session.user_id is None
+    assert OktaUser(session).identity == "ann@example.com"
+    assert "102SECRET" not in OktaUser(session).identity
