@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-from okta_answers import NOW, SESSION, okta_error, response
 
 from okta_session_mw import sansio
 from okta_session_mw.call_flow import (
@@ -29,6 +28,7 @@ from okta_session_mw.errors import (
     OktaTimeoutError,
     RateLimit,
 )
+from tests.support.okta_answers import NOW, SESSION, okta_error, response
 
 # -- retry decision ------------------------------------------------------------------
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from client_helpers import API_TOKEN, BEARER, DEMO_LOGIN, DEMO_PASSWORD, Connect, bearer_sources
 
 from okta_session_mw.errors import (
     ConfigError,
@@ -26,8 +25,16 @@ from okta_session_mw.errors import (
 )
 from okta_session_mw.session import Session
 from okta_session_mw.testing import FakeOkta
+from tests.support.client_helpers import (
+    API_TOKEN,
+    BEARER,
+    DEMO_LOGIN,
+    DEMO_PASSWORD,
+    Connect,
+    bearer_sources,
+)
 
-pytest_plugins = ["client_fixtures"]  # the fixtures: flavour, fake_org, connect
+pytest_plugins = ["tests.support.client_fixtures"]  # the fixtures: flavour, fake_org, connect
 
 ME = "/api/v1/sessions/me"
 

@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-from okta_answers import NOW, SESSION, okta_error
 
 from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.errors import (
@@ -24,6 +23,7 @@ from okta_session_mw.errors import (
     OktaInvalidResponseError,
     OktaRateLimitError,
 )
+from tests.support.okta_answers import NOW, SESSION, okta_error
 
 ORG = "https://example.okta.com"
 Handler = Callable[[httpx.Request], httpx.Response]

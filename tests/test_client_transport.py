@@ -20,9 +20,6 @@ from typing import Any
 
 import httpx
 import pytest
-from client_helpers import API_TOKEN, BEARER, DEMO_LOGIN, Connect
-from fake_helpers import gzip_of_zeros
-from okta_answers import SESSION
 
 from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.errors import (
@@ -39,8 +36,11 @@ from okta_session_mw.errors import (
 )
 from okta_session_mw.session import Session
 from okta_session_mw.testing import FakeOkta
+from tests.support.client_helpers import API_TOKEN, BEARER, DEMO_LOGIN, Connect
+from tests.support.fake_helpers import gzip_of_zeros
+from tests.support.okta_answers import SESSION
 
-pytest_plugins = ["client_fixtures"]  # the fixtures: flavour, fake_org, connect
+pytest_plugins = ["tests.support.client_fixtures"]  # the fixtures: flavour, fake_org, connect
 
 
 # -- transport failures --------------------------------------------------------------

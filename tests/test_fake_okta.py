@@ -11,7 +11,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from fake_helpers import (
+
+from okta_session_mw.testing import FakeOkta
+from tests.support.fake_helpers import (
     API,
     DEMO_LOGIN,
     ME,
@@ -20,8 +22,6 @@ from fake_helpers import (
     okta_client,
     served,
 )
-
-from okta_session_mw.testing import FakeOkta
 
 
 @pytest.fixture

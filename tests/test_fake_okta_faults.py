@@ -9,9 +9,17 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from fake_helpers import API, DEMO_LOGIN, DEMO_PASSWORD, EPOCH, ME, assert_okta_error, served
 
 from okta_session_mw.testing import FakeOkta
+from tests.support.fake_helpers import (
+    API,
+    DEMO_LOGIN,
+    DEMO_PASSWORD,
+    EPOCH,
+    ME,
+    assert_okta_error,
+    served,
+)
 
 
 @pytest.fixture

@@ -20,11 +20,11 @@ import httpx
 import jsonschema
 import pytest
 import yaml
-from fake_helpers import API, DEMO_LOGIN, DEMO_PASSWORD, ME, served
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
 from okta_session_mw.testing import FakeOkta
+from tests.support.fake_helpers import API, DEMO_LOGIN, DEMO_PASSWORD, ME, served
 
 _HERE = Path(__file__).resolve()
 _CANDIDATES = [

@@ -9,7 +9,6 @@ import time
 
 import httpx
 import pytest
-from fake_helpers import API, DEMO_LOGIN, DEMO_PASSWORD, ME, okta_client
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -23,6 +22,7 @@ from okta_session_mw.testing import (
     serve_fake_okta,
 )
 from okta_session_mw.testing.server import Receive, Scope, Send
+from tests.support.fake_helpers import API, DEMO_LOGIN, DEMO_PASSWORD, ME, okta_client
 
 
 def _port(base_url: str) -> int:

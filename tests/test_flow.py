@@ -1,4 +1,4 @@
-"""Decisions of ``flow.py``, stepped by hand (``tests/flow_steps.py``): no I/O, stated times."""
+"""Decisions of ``flow.py``, stepped by hand (``tests/support/flow_steps.py``): no I/O."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from okta_session_mw.errors import (
 )
 from okta_session_mw.flow import CallOkta, Source, logout, resolve, revoke
 from okta_session_mw.policy import positive_entry
-from tests.flow_steps import DictCache, Stepper, rules_at
+from tests.support.flow_steps import DictCache, Stepper, rules_at
 
 NOW = 1_800_000_000.0
 CONFIG = OktaSessionConfig(

@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from fake_helpers import gzip_of_zeros
 
 from okta_session_mw import SessionService
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
 from tests.conftest import API_TOKEN, LOGIN, make_app, make_config, me_calls
+from tests.support.fake_helpers import gzip_of_zeros
 
 TIMEOUT = 0.5
 MARGIN = 0.75

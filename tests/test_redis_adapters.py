@@ -24,7 +24,7 @@ from okta_session_mw.testing.pytest_plugin import DEMO_API_TOKEN, DEMO_LOGIN
 from okta_session_mw.testing.redis_server import RedisServer
 from tests.conftest import API_TOKEN, LOGIN, me_calls
 
-pytest_plugins = ["redis_fixtures"]  # redis_server, redis_client, own_redis_server
+pytest_plugins = ["tests.support.redis_fixtures"]  # redis_server, redis_client, own_redis_server
 
 django_project.configure()
 

@@ -20,7 +20,7 @@ from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.redis_server import RedisServer
 from tests.conftest import make_config, me_calls
 
-pytest_plugins = ["redis_fixtures"]  # redis_server, redis_client, own_redis_server
+pytest_plugins = ["tests.support.redis_fixtures"]  # redis_server, redis_client, own_redis_server
 
 SECRET = "redis-tests-shared-secret-0123456789"
 PREFIX = "okta-session-mw:"

@@ -16,7 +16,7 @@ from okta_session_mw.testing.redis_server import RedisServer, free_port
 from tests.conftest import make_config, me_calls
 from tests.test_redis_cache import SECRET, entry_for, key, make_session
 
-pytest_plugins = ["redis_fixtures"]  # redis_server, redis_client, own_redis_server
+pytest_plugins = ["tests.support.redis_fixtures"]  # redis_server, redis_client, own_redis_server
 
 
 def unavailable_lines(caplog: pytest.LogCaptureFixture) -> list[str]:

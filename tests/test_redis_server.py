@@ -9,7 +9,7 @@ import redis
 
 from okta_session_mw.testing import RedisServer
 
-pytest_plugins = ["redis_fixtures"]  # own_redis_server
+pytest_plugins = ["tests.support.redis_fixtures"]  # own_redis_server
 
 
 def test_i10_22_redis_server_dials_nothing_and_has_no_url_before_start(

@@ -20,7 +20,7 @@ from okta_session_mw.testing.redis_server import RedisServer
 from okta_session_mw.testing.workers import WorkerPool
 from tests.conftest import me_calls
 
-pytest_plugins = ["redis_fixtures"]  # redis_server, redis_client, own_redis_server
+pytest_plugins = ["tests.support.redis_fixtures"]  # redis_server, redis_client, own_redis_server
 
 SECRET = "workers-share-this-secret-0123456789"
 LOGIN = "ann@example.com"

@@ -23,7 +23,7 @@ def run_load(
     url: str, path: str, cookies: list[str], *, clients: int, processes: int
 ) -> dict[str, int]:
     """Send one request per cookie from ``processes`` load processes, ``clients`` in all."""
-    script = Path(__file__).with_name("load_client.py")
+    script = Path(__file__).parent / "support" / "load_client.py"
     running = [
         subprocess.Popen(
             [sys.executable, str(script), url, path, str(clients // processes)],
@@ -60,7 +60,7 @@ async def test_load_10k_requests_1k_sessions_100_clients() -> None:
                "OKTA_CACHE_MAXSIZE": str(SESSIONS),
                # one load generator brings 1,000 new sessions: not the per-address bound's case
                "OKTA_NEW_COOKIE_LOOKUPS_PER_MINUTE": "0"}
-        with serve_uvicorn_process("tests.served_app:app", env) as url:
+        with serve_uvicorn_process("tests.support.served_app:app", env) as url:
             statuses = run_load(url, "/private", order, clients=CLIENTS, processes=4)
             report = httpx.get(url + "/_stats").json()
         assert statuses == {"200": REQUESTS}

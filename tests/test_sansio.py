@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from okta_answers import NOW, SESSION, okta_error, response
 
 from okta_session_mw import sansio
 from okta_session_mw.errors import (
@@ -28,6 +27,7 @@ from okta_session_mw.errors import (
     SessionParseError,
 )
 from okta_session_mw.sansio import Auth
+from tests.support.okta_answers import NOW, SESSION, okta_error, response
 
 # -- requests ------------------------------------------------------------------------
 

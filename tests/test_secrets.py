@@ -8,7 +8,6 @@ from typing import get_args
 
 import httpx
 import pytest
-from okta_answers import NOW, SESSION
 
 from okta_session_mw import OktaSessionMiddleware, SessionService
 from okta_session_mw.cache import CacheEntry, MemorySessionCache, cache_key
@@ -32,6 +31,7 @@ from okta_session_mw.reply import Reply
 from okta_session_mw.session import Session
 from okta_session_mw.testing import FakeOkta
 from tests.conftest import API_TOKEN, LOGIN, make_app, make_config
+from tests.support.okta_answers import NOW, SESSION
 
 
 async def test_12_no_cookie_or_token_in_logs_reprs_or_errors(

@@ -1,6 +1,6 @@
 """pytest plugin for the Redis tests: a real ``redis-server`` for the whole run.
 
-``pytest_plugins = ["redis_fixtures"]`` in a test module gives it ``redis_server``
+``pytest_plugins = ["tests.support.redis_fixtures"]`` in a test module gives it ``redis_server``
 (one server on a free loopback port, no persistence, stopped at the end) and
 ``redis_client`` (a sync client on it, the database flushed before each test).
 Without ``redis-server`` the tests fail with a message saying how to install it;

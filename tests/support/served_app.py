@@ -1,4 +1,4 @@
-"""The test app as a module a separate uvicorn process can serve (``tests.served_app:app``).
+"""The test app as a module a separate uvicorn process can serve (``tests.support.served_app:app``).
 
 Configured from ``OKTA_*`` environment variables; ``GET /_stats`` reports the
 service's counters and cache size so a test in another process can check them.

@@ -1,4 +1,5 @@
-"""Fixtures for the client tests (a pytest plugin: ``pytest_plugins = ["client_fixtures"]``).
+"""Fixtures for the client tests, a pytest plugin:
+``pytest_plugins = ["tests.support.client_fixtures"]``.
 
 ``flavour`` runs a test once per client ("sync", "async"); ``fake_org`` serves a fake Okta
 that knows this suite's API token and bearer token; ``connect`` builds a client of the
@@ -11,10 +12,17 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from client_helpers import API_TOKEN, BEARER, DEMO_LOGIN, DEMO_PASSWORD, Connect, Either
 
 from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
+from tests.support.client_helpers import (
+    API_TOKEN,
+    BEARER,
+    DEMO_LOGIN,
+    DEMO_PASSWORD,
+    Connect,
+    Either,
+)
 
 
 @pytest.fixture(params=["sync", "async"])

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: fixtures (pytest plugins), fakes and canned answers."""
