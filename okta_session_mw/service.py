@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +33,7 @@ from okta_session_mw.csrf import CsrfState, LogoutGuard, own_origin
 from okta_session_mw.drivers import AsyncDriver, SyncDriver, request_deadline
 from okta_session_mw.errors import ConfigError, RateLimit
 from okta_session_mw.flow import (
+    Effect,
     Flow,
     Resolution,
     Rules,
@@ -235,9 +236,27 @@ class SessionService:
             return method_not_allowed_reply()
         return None if self._csrf_allows(request, cookies) else forbidden_reply()
 
-    def _logout_flow(self, cookies: OktaCookies, client: str | None) -> Flow:
+    def _logout_flow(
+        self, cookies: OktaCookies | None, client: str | None
+    ) -> Generator[Effect, Any, bool]:
+        """CloseCurrentSession and evict; True at once when there is no Okta cookie."""
+        if cookies is None:
+            return True
         key = self.key_for(cookies)
-        return logout(key, cookies.header, self._rules, cookies.value(SID), client)
+        closed: bool = yield from logout(
+            key, cookies.header, self._rules, cookies.value(SID), client
+        )
+        return closed
+
+    def _logout_route(self, request: LogoutRequest) -> Generator[Effect, Any, Reply]:
+        """The whole logout route as one flow, for both colours: refused (405, CSRF 403)
+        before any effect, else CloseCurrentSession, evict, and the answer to send."""
+        cookies = self.okta_cookies(request.cookie_header)
+        refused = self._refuse_logout(request, cookies)
+        if refused is not None:
+            return refused
+        closed = yield from self._logout_flow(cookies, request.client)
+        return self._logout_answer(request, cookies, closed)
 
     def _resolve_flow(self, lookup: Lookup) -> Flow:
         return resolve(lookup.key, lookup.cookie, self._rules, lookup.client)
@@ -286,22 +305,14 @@ class SessionService:
         """CloseCurrentSession and evict; True when closed (or there was nothing).
         ``client`` is the peer address, as for ``prepare``: a cookie with no cached
         session spends that address's allowance."""
-        cookies = self.okta_cookies(cookie_header)
-        if cookies is None:
-            return True
-        return bool(await self._arun(self._logout_flow(cookies, client)))
+        closed: bool = await self._arun(self._logout_flow(self.okta_cookies(cookie_header), client))
+        return closed
 
     async def alogout_request(self, request: LogoutRequest) -> Reply:
         """The whole logout route: refuse (405, CSRF 403) before any Okta call, else
         CloseCurrentSession, evict, and the answer to send (303/204, or 503)."""
-        cookies = self.okta_cookies(request.cookie_header)
-        refused = self._refuse_logout(request, cookies)
-        if refused is not None:
-            return refused
-        closed = True
-        if cookies is not None:
-            closed = bool(await self._arun(self._logout_flow(cookies, request.client)))
-        return self._logout_answer(request, cookies, closed)
+        reply: Reply = await self._arun(self._logout_route(request))
+        return reply
 
     async def arevoke(self, session_id: str) -> bool:
         found: bool = await self._arun(revoke(session_id))
@@ -398,19 +409,13 @@ class SessionService:
 
     def logout(self, cookie_header: str | None, client: str | None = None) -> bool:
         """Sync twin of ``alogout``."""
-        cookies = self.okta_cookies(cookie_header)
-        return True if cookies is None else bool(self._run(self._logout_flow(cookies, client)))
+        closed: bool = self._run(self._logout_flow(self.okta_cookies(cookie_header), client))
+        return closed
 
     def logout_request(self, request: LogoutRequest) -> Reply:
         """Sync twin of ``alogout_request``."""
-        cookies = self.okta_cookies(request.cookie_header)
-        refused = self._refuse_logout(request, cookies)
-        if refused is not None:
-            return refused
-        closed = True
-        if cookies is not None:
-            closed = bool(self._run(self._logout_flow(cookies, request.client)))
-        return self._logout_answer(request, cookies, closed)
+        reply: Reply = self._run(self._logout_route(request))
+        return reply
 
     def revoke(self, session_id: str) -> bool:
         found: bool = self._run(revoke(session_id))
