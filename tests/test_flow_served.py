@@ -128,15 +128,24 @@ def sync_cached_then_stale(okta: FakeOkta, service: SessionService) -> tuple[str
     return sid, cookie
 
 
+def sync_lookup_held_then_503(
+    okta: FakeOkta, service: SessionService, cookie: str
+) -> tuple[int, threading.Thread, list[Resolution]]:
+    """A lookup of ``cookie`` on its own thread, held at Okta (which then answers 503):
+    the /me calls before it, the thread, and where its resolution will land."""
+    okta.inject(latency=HOLD, status=503, times=1, path_prefix=ME)
+    calls = me_calls(okta)
+    thread, before = resolve_in_thread(service, cookie)
+    wait_until(lambda: me_calls(okta) > calls)
+    return calls, thread, before
+
+
 def test_i10_09_sync_request_after_logout_does_not_join_the_old_lookup(
     okta: FakeOkta, sync_service: SessionService
 ) -> None:
     service = sync_service
     _, cookie = sync_cached_then_stale(okta, service)
-    okta.inject(latency=HOLD, status=503, times=1, path_prefix=ME)
-    calls = me_calls(okta)
-    thread, before = resolve_in_thread(service, cookie)
-    wait_until(lambda: me_calls(okta) > calls)
+    calls, thread, before = sync_lookup_held_then_503(okta, service, cookie)
     assert service.logout(cookie) is True
     after = service.resolve(cookie)  # starts after logout returned: joins that lookup
     thread.join(10)
@@ -150,10 +159,7 @@ def test_i10_03_sync_revoke_while_a_lookup_waits_then_503_serves_no_stale_sessio
 ) -> None:
     service = sync_service
     sid, cookie = sync_cached_then_stale(okta, service)
-    okta.inject(latency=HOLD, status=503, times=1, path_prefix=ME)
-    calls = me_calls(okta)
-    thread, before = resolve_in_thread(service, cookie)
-    wait_until(lambda: me_calls(okta) > calls)
+    _, thread, before = sync_lookup_held_then_503(okta, service, cookie)
     assert service.revoke(sid) is True
     thread.join(10)
     assert before[0].session is None
