@@ -25,7 +25,7 @@ from benchmarks.okta_fixture import me_calls, served_okta
 from benchmarks.table import Section
 from benchmarks.timing import interleaved
 from okta_session_mw import SessionService, Source
-from okta_session_mw.middleware import RESOLUTION_KEY
+from okta_session_mw.integrations.starlette.middleware import RESOLUTION_KEY
 
 __all__ = ["run", "time_batch"]
 

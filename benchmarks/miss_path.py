@@ -23,7 +23,7 @@ from benchmarks.serve_okta import RemoteOkta
 from benchmarks.table import Row, Section, ms, verdict
 from benchmarks.timing import percentile
 from okta_session_mw import SessionService, Source
-from okta_session_mw.middleware import RESOLUTION_KEY
+from okta_session_mw.integrations.starlette.middleware import RESOLUTION_KEY
 
 __all__ = ["run"]
 

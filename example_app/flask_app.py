@@ -27,7 +27,6 @@ from flask.typing import ResponseReturnValue
 from jinja2 import DictLoader
 
 from okta_session_mw import OktaSessionClient
-from okta_session_mw.access import is_safe_path
 from okta_session_mw.errors import (
     OktaAuthenticationError,
     OktaAuthnIncompleteError,
@@ -42,6 +41,7 @@ from okta_session_mw.integrations.flask import (
     login_with_session_token,
     okta_session_required,
 )
+from okta_session_mw.web.access import is_safe_path
 
 TEMPLATES = {
     "layout.html": """<!doctype html>

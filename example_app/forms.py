@@ -13,7 +13,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from okta_session_mw import CSRF_FIELD, csrf_allows
-from okta_session_mw.access import is_safe_path
+from okta_session_mw.web.access import is_safe_path
 
 __all__ = ["CSRF_FIELD", "form_allowed", "safe_next"]
 

@@ -7,11 +7,10 @@ docs/ARCHITECTURE.md.
 from __future__ import annotations
 
 from okta_session_mw._version import __version__
-from okta_session_mw.auth_backend import OktaAuthBackend, OktaUser
-from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.config import OktaSessionConfig
-from okta_session_mw.csrf import CSRF_FIELD, CSRF_HEADER
-from okta_session_mw.effects import Resolution, Source
+from okta_session_mw.engine.effects import Resolution, Source
+from okta_session_mw.engine.service import SessionService
+from okta_session_mw.engine.stats import SessionStats
 from okta_session_mw.errors import (
     ConfigError,
     InvalidRequestError,
@@ -34,8 +33,12 @@ from okta_session_mw.errors import (
     SessionParseError,
     SignInThrottledError,
 )
-from okta_session_mw.middleware import OktaSessionDenied, OktaSessionMiddleware
-from okta_session_mw.protect import (
+from okta_session_mw.integrations.starlette.auth_backend import OktaAuthBackend, OktaUser
+from okta_session_mw.integrations.starlette.middleware import (
+    OktaSessionDenied,
+    OktaSessionMiddleware,
+)
+from okta_session_mw.integrations.starlette.protect import (
     RequireOktaSession,
     get_okta_session,
     get_resolution,
@@ -44,15 +47,15 @@ from okta_session_mw.protect import (
     optional_okta_session,
     require_okta_session,
 )
-from okta_session_mw.routes import (
+from okta_session_mw.integrations.starlette.routes import (
     csrf_allows,
     login_with_session_token,
     logout,
     logout_csrf_token,
     logout_route,
 )
-from okta_session_mw.service import SessionService
-from okta_session_mw.session import (
+from okta_session_mw.okta.clients import AsyncOktaSessionClient, OktaSessionClient
+from okta_session_mw.okta.session import (
     AuthenticationMethod,
     IdentityProvider,
     IdentityProviderType,
@@ -60,7 +63,7 @@ from okta_session_mw.session import (
     Session,
     SessionStatus,
 )
-from okta_session_mw.stats import SessionStats
+from okta_session_mw.web.csrf import CSRF_FIELD, CSRF_HEADER
 
 __all__ = [
     "CSRF_FIELD",

@@ -19,8 +19,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from okta_session_mw.errors import ConfigError
-from okta_session_mw.session import SessionStatus
-from okta_session_mw.urls import is_loopback_host, masked_url, validate_org_url
+from okta_session_mw.okta.org_url import is_loopback_host, masked_url, validate_org_url
+from okta_session_mw.okta.session import SessionStatus
 
 __all__ = ["OktaSessionConfig"]
 

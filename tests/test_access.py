@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from okta_session_mw.access import is_safe_path, safe_return_path
+from okta_session_mw.web.access import is_safe_path, safe_return_path
 
 
 @pytest.mark.parametrize(

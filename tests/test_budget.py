@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from okta_session_mw import SessionService
-from okta_session_mw.budget import (
+from okta_session_mw.engine.limits import (
     MAX_RATE_LIMIT_PAUSE,
     AddressAllowance,
     RateLimitGate,

@@ -10,16 +10,6 @@ from typing import Any
 import httpx
 import pytest
 
-from okta_session_mw import sansio
-from okta_session_mw.call_flow import (
-    LARGE_BODY_BYTES,
-    PARSE,
-    Flow,
-    RetryPolicy,
-    call_flow,
-    retry_delay,
-    transport_error,
-)
 from okta_session_mw.errors import (
     OktaAPIError,
     OktaConnectionError,
@@ -27,6 +17,16 @@ from okta_session_mw.errors import (
     OktaRateLimitError,
     OktaTimeoutError,
     RateLimit,
+)
+from okta_session_mw.okta import operations as sansio
+from okta_session_mw.okta.call_flow import (
+    LARGE_BODY_BYTES,
+    PARSE,
+    Flow,
+    RetryPolicy,
+    call_flow,
+    retry_delay,
+    transport_error,
 )
 from tests.support.okta_answers import NOW, SESSION, okta_error, response
 

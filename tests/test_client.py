@@ -23,7 +23,7 @@ from okta_session_mw.errors import (
     OktaServerError,
     RateLimit,
 )
-from okta_session_mw.session import Session
+from okta_session_mw.okta.session import Session
 from okta_session_mw.testing import FakeOkta
 from tests.support.client_helpers import (
     API_TOKEN,

@@ -16,13 +16,13 @@ from typing import Any
 import httpx
 import pytest
 
-from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.errors import (
     ConfigError,
     InvalidRequestError,
     OktaInvalidResponseError,
     OktaRateLimitError,
 )
+from okta_session_mw.okta.clients import AsyncOktaSessionClient, OktaSessionClient
 from tests.support.okta_answers import NOW, SESSION, okta_error
 
 ORG = "https://example.okta.com"

@@ -21,7 +21,6 @@ from typing import Any
 import httpx
 import pytest
 
-from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.errors import (
     ConfigError,
     OktaAPIError,
@@ -34,7 +33,8 @@ from okta_session_mw.errors import (
     OktaTimeoutError,
     OktaTransportError,
 )
-from okta_session_mw.session import Session
+from okta_session_mw.okta.clients import AsyncOktaSessionClient, OktaSessionClient
+from okta_session_mw.okta.session import Session
 from okta_session_mw.testing import FakeOkta
 from tests.support.client_helpers import API_TOKEN, BEARER, DEMO_LOGIN, Connect
 from tests.support.fake_helpers import gzip_of_zeros

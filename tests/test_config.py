@@ -6,7 +6,7 @@ import pytest
 
 from okta_session_mw import ConfigError
 from okta_session_mw.config import OktaSessionConfig
-from okta_session_mw.session import SessionStatus
+from okta_session_mw.okta.session import SessionStatus
 
 ORG = "https://example.okta.com"
 

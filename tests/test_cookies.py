@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from okta_session_mw.cookies import (
+from okta_session_mw.web.cookies import (
     asgi_cookie_header,
     expired_cookie_header,
     extract_okta_cookies,

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from okta_session_mw import OktaSessionConfig, SessionService
-from okta_session_mw.client import OktaSessionClient
+from okta_session_mw.okta.clients import OktaSessionClient
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
 from tests.conftest import API_TOKEN, LOGIN, make_config
 

@@ -8,8 +8,8 @@ from django.test import Client, SimpleTestCase
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from okta_session_mw.integrations.django.responses import render_reply
-from okta_session_mw.reply import Reply
 from okta_session_mw.testing import FakeOkta
+from okta_session_mw.web.reply import Reply
 from tests.test_django import HTML, SAME_ORIGIN, okta
 
 __all__ = ["okta"]  # the fixture, shared with test_django.py

@@ -8,16 +8,16 @@ from typing import Any
 import pytest
 
 from okta_session_mw import OktaSessionConfig, Session
-from okta_session_mw.budget import Spender
-from okta_session_mw.cache import Claimed
+from okta_session_mw.cache.memory import Claimed
+from okta_session_mw.engine.flow import CallOkta, Source, logout, resolve, revoke
+from okta_session_mw.engine.limits import Spender
+from okta_session_mw.engine.policy import positive_entry
 from okta_session_mw.errors import (
     OktaNotFoundError,
     OktaRateLimitError,
     OktaServerError,
     OktaSessionError,
 )
-from okta_session_mw.flow import CallOkta, Source, logout, resolve, revoke
-from okta_session_mw.policy import positive_entry
 from tests.support.flow_steps import DictCache, Stepper, rules_at
 
 NOW = 1_800_000_000.0
@@ -185,7 +185,7 @@ def test_a_follower_asks_okta_itself_once_nobody_else_will(
 
 
 def test_i10_02_a_refresh_closed_at_its_cache_write_leaves_nothing_in_flight() -> None:
-    from okta_session_mw.flow import _refresh
+    from okta_session_mw.engine.flow import _refresh
 
     now = [NOW]
     rules = rules_at(now, CONFIG)
@@ -225,8 +225,8 @@ def test_i10_02_a_claim_taken_over_after_a_429_makes_no_call() -> None:
 def test_i10_18_a_refresh_of_a_cookie_that_cannot_be_sent_is_no_session() -> None:
     """As on the lookup path: no back-off and stale entry kept for a cookie Okta can never
     be asked about, but "no session"."""
+    from okta_session_mw.engine.flow import _refresh
     from okta_session_mw.errors import InvalidRequestError
-    from okta_session_mw.flow import _refresh
 
     now = [NOW]
     rules = rules_at(now, CONFIG)

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from okta_session_mw import OktaSessionConfig, SessionService, SessionStatus
-from okta_session_mw.cache import MemorySessionCache
+from okta_session_mw.cache.memory import MemorySessionCache
 from okta_session_mw.testing import FakeOkta
 from tests.conftest import API_TOKEN, LOGIN, make_app, make_config, me_calls
 

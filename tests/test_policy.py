@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from okta_session_mw import OktaSessionConfig, Session
-from okta_session_mw.policy import (
+from okta_session_mw.engine.policy import (
     is_fresh,
     mark_refresh_tried,
     negative_entry,
@@ -95,7 +95,7 @@ def test_rate_limit_wait_uses_oktas_clock_not_ours() -> None:
 
 
 def test_memory_cache_refuses_late_answers_for_what_just_ended() -> None:
-    from okta_session_mw.cache import MemorySessionCache
+    from okta_session_mw.cache.memory import MemorySessionCache
 
     now = [NOW]
     cache = MemorySessionCache(100, timer=lambda: now[0], ended_ttl=60)

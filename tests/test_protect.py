@@ -32,8 +32,8 @@ from okta_session_mw import (
     optional_okta_session,
     require_okta_session,
 )
-from okta_session_mw.access import safe_return_path, wants_html
 from okta_session_mw.testing import FakeOkta
+from okta_session_mw.web.access import safe_return_path, wants_html
 from tests.conftest import LOGIN, make_config
 
 HTML = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}

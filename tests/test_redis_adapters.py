@@ -16,9 +16,9 @@ from django.test import AsyncClient, Client
 from flask import Flask, g
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from okta_session_mw.cache.redis.cache import RedisSessionCache
 from okta_session_mw.integrations.django import get_service, reset_service
 from okta_session_mw.integrations.flask import OktaSession
-from okta_session_mw.redis_cache import RedisSessionCache
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.pytest_plugin import DEMO_API_TOKEN, DEMO_LOGIN
 from okta_session_mw.testing.redis_server import RedisServer

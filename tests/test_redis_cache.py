@@ -13,9 +13,9 @@ import pytest
 import redis
 
 from okta_session_mw import OktaSessionConfig, SessionService
-from okta_session_mw.cache import CacheEntry, Claimed, cache_key
-from okta_session_mw.redis_cache import RedisSessionCache
-from okta_session_mw.session import Session
+from okta_session_mw.cache.memory import CacheEntry, Claimed, cache_key
+from okta_session_mw.cache.redis.cache import RedisSessionCache
+from okta_session_mw.okta.session import Session
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.redis_server import RedisServer
 from tests.conftest import make_config, me_calls

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from okta_session_mw.redis_codec import MAX_VALUE_BYTES, BadValueError, RedisCodec
+from okta_session_mw.cache.redis.codec import MAX_VALUE_BYTES, BadValueError, RedisCodec
 from tests.test_redis_cache import PREFIX, SECRET, entry_for, key, make_session
 
 SID = "102SeSsIoNiD0123456789ab"

@@ -14,10 +14,10 @@ import pytest
 import redis
 
 from okta_session_mw import SessionService
-from okta_session_mw.cache import CacheEntry
-from okta_session_mw.effects import Resolution, Source
-from okta_session_mw.redis_codec import MAX_VALUE_BYTES
-from okta_session_mw.session import Session
+from okta_session_mw.cache.memory import CacheEntry
+from okta_session_mw.cache.redis.codec import MAX_VALUE_BYTES
+from okta_session_mw.engine.effects import Resolution, Source
+from okta_session_mw.okta.session import Session
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.redis_server import RedisServer
 from tests.conftest import make_config, me_calls

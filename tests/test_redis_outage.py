@@ -9,8 +9,8 @@ import time
 import pytest
 
 from okta_session_mw import SessionService
-from okta_session_mw.cache import Claimed
-from okta_session_mw.redis_cache import RedisSessionCache
+from okta_session_mw.cache.memory import Claimed
+from okta_session_mw.cache.redis.cache import RedisSessionCache
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.redis_server import RedisServer, free_port
 from tests.conftest import make_config, me_calls

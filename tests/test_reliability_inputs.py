@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from okta_session_mw import OktaSessionClient, OktaSessionConfig, Session, SessionService
-from okta_session_mw.cookies import extract_okta_cookies
+from okta_session_mw.web.cookies import extract_okta_cookies
 
 NAMES = ("sid", "idx")
 MAX = 256

@@ -11,7 +11,6 @@ from typing import Any
 import httpx
 import pytest
 
-from okta_session_mw import sansio
 from okta_session_mw.errors import (
     InvalidRequestError,
     OktaAPIError,
@@ -26,7 +25,8 @@ from okta_session_mw.errors import (
     RateLimit,
     SessionParseError,
 )
-from okta_session_mw.sansio import Auth
+from okta_session_mw.okta import operations as sansio
+from okta_session_mw.okta.operations import Auth
 from tests.support.okta_answers import NOW, SESSION, okta_error, response
 
 # -- requests ------------------------------------------------------------------------

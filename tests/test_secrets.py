@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from okta_session_mw import OktaSessionMiddleware, SessionService
-from okta_session_mw.cache import CacheEntry, MemorySessionCache, cache_key
-from okta_session_mw.effects import (
+from okta_session_mw.cache.memory import CacheEntry, MemorySessionCache, cache_key
+from okta_session_mw.engine.effects import (
     AwaitEntry,
     CacheEvict,
     CacheEvictSession,
@@ -27,9 +27,9 @@ from okta_session_mw.effects import (
     Solo,
     Source,
 )
-from okta_session_mw.reply import Reply
-from okta_session_mw.session import Session
+from okta_session_mw.okta.session import Session
 from okta_session_mw.testing import FakeOkta
+from okta_session_mw.web.reply import Reply
 from tests.conftest import API_TOKEN, LOGIN, make_app, make_config
 from tests.support.okta_answers import NOW, SESSION
 
@@ -84,7 +84,7 @@ async def test_12_no_cookie_or_token_in_logs_reprs_or_errors(
 
 
 def test_12_redaction_keeps_me_paths_and_hides_ids() -> None:
-    from okta_session_mw.log_redaction import redact
+    from okta_session_mw.okta.log_redaction import redact
 
     assert redact("GET https://o.example/api/v1/sessions/me") == (
         "GET https://o.example/api/v1/sessions/me"
@@ -137,7 +137,7 @@ def test_i10_12_effect_and_reply_reprs_show_no_session_id_or_cookie() -> None:
 
 
 def test_i10_12_request_user_identity_is_never_the_session_id() -> None:
-    from okta_session_mw.auth_backend import OktaUser
+    from okta_session_mw.integrations.starlette.auth_backend import OktaUser
 
     session = Session.from_okta(
         {"id": "102SECRETsessionid0123", "status": "ACTIVE", "login": "ann@example.com",

@@ -16,9 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from okta_session_mw._wire import _DATE_TIME, from_match, parse_datetime, thaw
 from okta_session_mw.errors import OktaSessionError, SessionParseError
-from okta_session_mw.session import (
+from okta_session_mw.okta.session import (
     AuthenticationMethod,
     IdentityProvider,
     IdentityProviderType,
@@ -26,6 +25,7 @@ from okta_session_mw.session import (
     Session,
     SessionStatus,
 )
+from okta_session_mw.okta.wire import _DATE_TIME, from_match, parse_datetime, thaw
 
 UTC = timezone.utc
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from okta_session_mw.errors import ConfigError
-from okta_session_mw.urls import is_loopback_host, masked_url, validate_org_url
+from okta_session_mw.okta.org_url import is_loopback_host, masked_url, validate_org_url
 
 
 @pytest.mark.parametrize(

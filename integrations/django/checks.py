@@ -19,7 +19,7 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.errors import ConfigError
-from okta_session_mw.urls import masked_url
+from okta_session_mw.okta.org_url import masked_url
 
 from .settings import SETTING, build_config, error_message, setting_key
 

@@ -17,7 +17,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from okta_session_mw.csrf import CSRF_FIELD
+from okta_session_mw.web.csrf import CSRF_FIELD
 
 from .views import logout_csrf_token
 

@@ -1,12 +1,12 @@
 """The request's CSRF nonce state, shared by the token helper (``views``) and the
 middleware, which adds the nonce cookie the helper made to the response (the core
-decides everything: ``okta_session_mw.csrf``)."""
+decides everything: ``okta_session_mw.web.csrf``)."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponseBase
 
-from okta_session_mw.csrf import CsrfState
+from okta_session_mw.web.csrf import CsrfState
 
 from .responses import add_set_cookie
 

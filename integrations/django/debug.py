@@ -27,7 +27,7 @@ from django.http import HttpRequest
 from django.utils.module_loading import import_string
 from django.views.debug import SafeExceptionReporterFilter
 
-from okta_session_mw.urls import masked_url
+from okta_session_mw.okta.org_url import masked_url
 
 __all__ = ["reporter_filter"]
 

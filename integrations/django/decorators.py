@@ -17,9 +17,9 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.encoding import escape_uri_path
 from django.views import View
 
-from okta_session_mw.access import passes, refusal
-from okta_session_mw.effects import Resolution
-from okta_session_mw.session import SessionStatus
+from okta_session_mw.engine.effects import Resolution
+from okta_session_mw.okta.session import SessionStatus
+from okta_session_mw.web.access import passes, refusal
 
 from .middleware import aresolution_for, pending_service, resolution_for
 from .responses import render_reply

@@ -29,10 +29,10 @@ from django.http import HttpRequest, HttpResponseBase
 from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject
 
-from okta_session_mw.cookies import asgi_cookie_header, wsgi_cookie_header
-from okta_session_mw.effects import Resolution, Source
-from okta_session_mw.service import Lookup, SessionService
-from okta_session_mw.session import Session
+from okta_session_mw.engine.effects import Resolution, Source
+from okta_session_mw.engine.service import Lookup, SessionService
+from okta_session_mw.okta.session import Session
+from okta_session_mw.web.cookies import asgi_cookie_header, wsgi_cookie_header
 
 from .csrf import add_csrf_cookie
 from .debug import reporter_filter

@@ -12,7 +12,7 @@ from http.cookies import CookieError, SimpleCookie
 
 from django.http import HttpResponse, HttpResponseBase, HttpResponseRedirect
 
-from okta_session_mw.reply import Reply
+from okta_session_mw.web.reply import Reply
 
 __all__ = ["add_set_cookie", "render_reply"]
 

@@ -13,7 +13,7 @@ from typing import Any
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from okta_session_mw.service import SessionService
+from okta_session_mw.engine.service import SessionService
 
 from .settings import SETTING, config_from_settings
 

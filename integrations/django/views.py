@@ -25,10 +25,10 @@ from __future__ import annotations
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponseBase
 
-from okta_session_mw.csrf import CSRF_FIELD
-from okta_session_mw.logout import LogoutRequest, login_cookie_header
-from okta_session_mw.service import SessionService
-from okta_session_mw.session import Session
+from okta_session_mw.engine.service import SessionService
+from okta_session_mw.okta.session import Session
+from okta_session_mw.web.csrf import CSRF_FIELD
+from okta_session_mw.web.logout import LogoutRequest, login_cookie_header
 
 from .csrf import csrf_state
 from .middleware import LOGOUT_VIEW_MARK, client_address, cookie_header, on_server_loop

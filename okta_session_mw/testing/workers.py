@@ -30,9 +30,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from okta_session_mw.config import OktaSessionConfig
-from okta_session_mw.middleware import OktaSessionMiddleware
-from okta_session_mw.protect import get_service
-from okta_session_mw.routes import logout_route
+from okta_session_mw.integrations.starlette.middleware import OktaSessionMiddleware
+from okta_session_mw.integrations.starlette.protect import get_service
+from okta_session_mw.integrations.starlette.routes import logout_route
 from okta_session_mw.testing.redis_server import free_port
 
 __all__ = ["WorkerPool", "create_app"]

@@ -17,7 +17,7 @@ from okta_session_mw.integrations.django import (
     login_with_session_token,
     okta_session_required,
 )
-from okta_session_mw.session import Session, SessionStatus
+from okta_session_mw.okta.session import Session, SessionStatus
 
 
 def _describe(session: Session | None) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
+from okta_session_mw.okta.clients import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
 from tests.support.client_helpers import (
     API_TOKEN,

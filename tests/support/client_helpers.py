@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from okta_session_mw.client import AsyncOktaSessionClient, OktaSessionClient
+from okta_session_mw.okta.clients import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.testing.pytest_plugin import DEMO_LOGIN, DEMO_PASSWORD
 
 __all__ = [

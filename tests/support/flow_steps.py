@@ -11,10 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from okta_session_mw.budget import RateLimitGate
-from okta_session_mw.cache import CacheEntry, Claimed
+from okta_session_mw.cache.memory import CacheEntry, Claimed
 from okta_session_mw.config import OktaSessionConfig
-from okta_session_mw.flow import (
+from okta_session_mw.engine.flow import (
     AwaitEntry,
     CacheEvict,
     CacheEvictSession,
@@ -28,7 +27,8 @@ from okta_session_mw.flow import (
     Rules,
     Solo,
 )
-from okta_session_mw.policy import RefreshBackoff
+from okta_session_mw.engine.limits import RateLimitGate
+from okta_session_mw.engine.policy import RefreshBackoff
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Starlette/FastAPI: the pure ASGI middleware, protected views, the logout route."""

@@ -1,0 +1,147 @@
+"""``OktaSessionMiddleware``: pure ASGI, for ``http`` and ``websocket`` scopes.
+
+For each request it reads the ``Cookie`` header, resolves the Okta session through the
+``SessionService`` (cache, single flight, refresh, stale-if-error), and puts it in
+``scope["okta_session"]`` and ``request.state.okta_session``. Nothing it does raises
+into the app: a failure is logged and the request goes on without a session.
+
+A WebSocket handshake from a foreign ``Origin`` (not the app's own, not in
+``allowed_origins``) gets no session, so a protected socket is closed with 1008: a
+cross-site page cannot ride the browser's Okta cookie. For a request without an Okta
+cookie it also adds the CSRF nonce cookie a token helper made (``csrf.py``).
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.engine.effects import Resolution, Source
+from okta_session_mw.engine.service import SessionService
+from okta_session_mw.web.cookies import asgi_cookie_header
+from okta_session_mw.web.reply import Reply
+
+__all__ = [
+    "CSRF_STATE_KEY",
+    "RESOLUTION_KEY",
+    "SERVICE_KEY",
+    "OktaSessionDenied",
+    "OktaSessionMiddleware",
+]
+
+SERVICE_KEY = "okta_session_mw.engine.service"
+RESOLUTION_KEY = "okta_session_mw.resolution"
+CSRF_STATE_KEY = "okta_session_mw.web.csrf"
+"""Scope key of the request's ``CsrfState`` (made by the first token helper call)."""
+
+
+class OktaSessionDenied(Exception):
+    """Raised by ``require_okta_session``; the middleware sends ``reply`` instead."""
+
+    def __init__(self, reply: Reply) -> None:
+        self.reply = reply
+        super().__init__(f"Okta session required (HTTP {reply.status})")
+
+
+class OktaSessionMiddleware:
+    """Attach the browser's Okta session to every request.
+
+    ``Middleware(OktaSessionMiddleware, config=OktaSessionConfig(...))``. Pass
+    ``service`` to share one ``SessionService`` (cache, clients, stats) with other code.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        config: OktaSessionConfig | None = None,
+        service: SessionService | None = None,
+    ) -> None:
+        if service is None:
+            if config is None:
+                raise TypeError("OktaSessionMiddleware needs config= (or service=)")
+            service = SessionService(config)
+        self.app = app
+        self.service = service
+        self.config = service.config
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            await self.app(scope, receive, self._lifespan_send(send))
+            return
+        if kind not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        scope[SERVICE_KEY] = self.service
+        cookie = asgi_cookie_header(scope["headers"])
+        if kind == "websocket" and not self._websocket_allowed(scope):
+            cookie = None  # cross-site WebSocket hijacking: never the browser's session
+        service, path = self.service, scope["path"]
+        peer = scope.get("client")  # the transport peer: never a forgeable header
+        root: str = scope.get("root_path", "")  # mounted under a prefix: the route path too
+        ready = service.prepare(
+            cookie,
+            path,
+            peer[0] if peer else None,
+            logout=bool(root) and service.is_logout_path(_route_path(path, root)),
+        )
+        resolution = ready if isinstance(ready, Resolution) else await self.service.afinish(ready)
+        scope[RESOLUTION_KEY] = resolution
+        scope["okta_session"] = resolution.session
+        scope.setdefault("state", {})["okta_session"] = resolution.session
+        if kind == "http" and resolution.source is Source.NO_COOKIE:
+            send = _with_csrf_cookie(scope, send)  # a form may give this browser a nonce
+        try:
+            await self.app(scope, receive, send)
+        except OktaSessionDenied as denied:
+            await _send_reply(kind, denied.reply, send)
+
+    def _websocket_allowed(self, scope: Scope) -> bool:
+        headers = dict(scope["headers"])  # a handshake, not the hot path
+        host, origin = headers.get(b"host"), headers.get(b"origin")
+        return self.service.websocket_allowed(
+            scope.get("scheme", "ws"),
+            host.decode("latin-1") if host is not None else None,
+            origin.decode("latin-1") if origin is not None else None,
+        )
+
+    def _lifespan_send(self, send: Send) -> Send:
+        async def lifespan_send(message: Message) -> None:
+            if message["type"] == "lifespan.shutdown.complete":
+                await self.service.aclose()
+            await send(message)
+
+        return lifespan_send
+
+
+def _route_path(path: str, root_path: str) -> str:
+    """``path`` as the app's routes see it: without the ``root_path`` it is mounted at
+    (ASGI paths include it; ``logout_route`` matches what follows it)."""
+    root = root_path.rstrip("/")
+    return path[len(root) :] if root and path.startswith(root + "/") else path
+
+
+def _with_csrf_cookie(scope: Scope, send: Send) -> Send:
+    """``send`` that adds the CSRF nonce cookie a token helper made during the request
+    (``CSRF_STATE_KEY``: see ``routes.logout_csrf_token``)."""
+
+    async def send_with_cookie(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            state = scope.get(CSRF_STATE_KEY)
+            if state is not None and state.set_cookie is not None:
+                headers = [*message.get("headers", ()), (b"set-cookie", state.set_cookie.encode())]
+                message = {**message, "headers": headers}
+        await send(message)
+
+    return send_with_cookie
+
+
+async def _send_reply(kind: str, reply: Reply, send: Send) -> None:
+    if kind == "websocket":
+        await send({"type": "websocket.close", "code": 1008, "reason": "Okta session required"})
+        return
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers]
+    headers.append((b"content-length", str(len(reply.body)).encode()))
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": reply.body})

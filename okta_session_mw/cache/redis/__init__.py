@@ -1,0 +1,1 @@
+"""The Redis cache: ``RedisSessionCache`` with its codec, scripts and health."""

@@ -1,0 +1,178 @@
+"""How a cache entry is named and stored in Redis: key names and a sealed value.
+
+Nothing secret is stored in the clear. Names are built from the cache key (already an
+HMAC of the cookies) or from an HMAC of the session id. A value is the entry encrypted
+and authenticated with AES-256-GCM (``cryptography``): for a ``sid`` cookie the session
+id *is* the cookie, and the login is personal data, so whoever can read Redis learns
+neither. Whoever can write Redis without the secret cannot make a value we accept:
+a value edited, truncated, copied onto another key or written by someone else fails
+its tag and is read as a miss.
+
+Value layout (bytes)::
+
+    version (1) = 2 | subject (64) | salt (16) | AES-256-GCM ciphertext of JSON | tag (16)
+
+* subject: the session's name in Redis (``session_digest``, 64 hex digits), or 64 ``-``
+  for a "no session" entry. It is the only part in the clear, and only so that the read
+  script in ``redis_ops.py`` can refuse the value of a session that ended without a
+  second round trip (the same digest already names that session's keys).
+* salt: 16 random bytes. HKDF-SHA256(secret_key, salt, info=_VALUE_INFO) gives this
+  value's own 32-byte key and 12-byte nonce, so no key ever encrypts twice and the
+  96-bit random-nonce limit of one GCM key (2^32 messages) does not apply.
+* the tag covers the JSON and, as associated data, the Redis key name and the header
+  (version, subject, salt): a value moved to another key, or whose subject was edited
+  to dodge the "ended" check, fails.
+* JSON: ``[fetched_at, fresh_until, stale_until, refreshed_for, refresh_after, okta_json]``;
+  ``okta_json`` is null for a negative entry.
+
+No Redis script trusts anything else in a value: freshness, for the claim, lives in
+the claim key's own expiry (``redis_ops.py``). The session-id names use an HMAC key
+derived by HKDF under their own ``info``; cookie cache keys stay the HMAC of
+``cache.cache_key`` (behaviour 3). Values of another version (the version 1 format of
+earlier releases included) are refused like any other value that fails its tag.
+
+``MAX_VALUE_BYTES`` bounds what is read or written: a session Okta sends is 1-2 KB of
+JSON (about 1.5 KB in the tests), so 16 KiB leaves room for ten times that in fields
+Okta may add, while a poisoned value costs a reader at most 16 KiB of transfer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import threading
+from typing import Any
+
+from cachetools import LRUCache
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from okta_session_mw.cache.memory import CacheEntry
+from okta_session_mw.okta.session import Session
+
+__all__ = ["MAX_VALUE_BYTES", "BadValueError", "RedisCodec"]
+
+MAX_VALUE_BYTES = 16 * 1024
+VERSION = 2
+SUBJECT_SIZE = 64
+NO_SUBJECT = b"-" * SUBJECT_SIZE
+_SALT = 16
+_HEAD = 1 + SUBJECT_SIZE + _SALT
+_TAG = 16
+_VALUE_INFO = b"okta-session-mw/redis/value: AES-256-GCM key and nonce"
+_NAMES_INFO = b"okta-session-mw/redis/names: HMAC-SHA256 key of session ids"
+_HEX = frozenset("0123456789abcdef")
+
+
+class BadValueError(ValueError):
+    """A value this app did not write (or no longer reads). The message is a fixed phrase
+    saying why, never any of the value's bytes, so it can be logged."""
+
+
+def _hkdf(secret: bytes, length: int, salt: bytes | None, info: bytes) -> bytes:
+    return HKDF(algorithm=SHA256(), length=length, salt=salt, info=info).derive(secret)
+
+
+class RedisCodec:
+    """Key names under ``prefix`` and the value format (see the module docstring)."""
+
+    def __init__(self, secret: bytes, prefix: str, *, maxsize: int = 10_000) -> None:
+        self._decoded: LRUCache[str, tuple[bytes, CacheEntry]] = LRUCache(maxsize)
+        self._lock = threading.Lock()
+        self._secret = secret
+        self._names = hmac.new(_hkdf(secret, 32, None, _NAMES_INFO), digestmod=hashlib.sha256)
+        self.prefix = prefix
+        self.entry_prefix = prefix + "e:"
+        self.claim_prefix = prefix + "c:"
+        self.ended_prefix = prefix + "x:"
+
+    # -- names ------------------------------------------------------------------------
+    def entry_key(self, key: str) -> str:
+        """Where the entry for a cache key lives. Refuses anything but a hex digest, so a
+        raw cookie passed by mistake never becomes a Redis key."""
+        if len(key) != 64 or not _HEX.issuperset(key):
+            raise ValueError("cache keys must be cache_key() digests (64 hex characters)")
+        return self.entry_prefix + key
+
+    def claim_key(self, key: str) -> str:
+        """The cross-process single-flight marker for a cache key."""
+        return self.claim_prefix + self.entry_key(key)[len(self.entry_prefix) :]
+
+    def session_digest(self, session_id: str) -> str:
+        """A session's name in Redis: HMAC-SHA256 of its id, 64 hex digits."""
+        digest = self._names.copy()
+        digest.update(session_id.encode())
+        return digest.hexdigest()
+
+    def index_key(self, session_id: str) -> str:
+        """The set of cache keys holding this session (for logout and admin revoke)."""
+        return self.prefix + "s:" + self.session_digest(session_id)
+
+    def ended_key(self, session_id: str) -> str:
+        """Marks a session just logged out or revoked: not cached again, not read."""
+        return self.ended_prefix + self.session_digest(session_id)
+
+    def ended_cookie_key(self, key: str) -> str:
+        """Marks a cookie just logged out (its session id may be unknown: ``idx``)."""
+        return self.prefix + "y:" + self.entry_key(key)[len(self.entry_prefix) :]
+
+    # -- values -----------------------------------------------------------------------
+    def encode(self, key: str, entry: CacheEntry) -> bytes:
+        """The sealed value; ``BadValueError`` when it would exceed ``MAX_VALUE_BYTES``."""
+        session = entry.session
+        okta = session.to_okta() if session is not None else None
+        fields: list[Any] = [entry.fetched_at, entry.fresh_until, entry.stale_until]
+        fields += [entry.refreshed_for, entry.refresh_after]
+        text = json.dumps([*fields, okta], separators=(",", ":"))
+        subject = NO_SUBJECT if session is None else self.session_digest(session.id).encode()
+        head = bytes([VERSION]) + subject + os.urandom(_SALT)
+        if len(head) + len(text) + _TAG > MAX_VALUE_BYTES:
+            raise BadValueError(f"session larger than {MAX_VALUE_BYTES} bytes once sealed")
+        return head + self._cipher(head, key, text.encode(), seal=True)
+
+    def decode(self, key: str, raw: bytes) -> CacheEntry:
+        """The entry stored under ``key``; ``ValueError`` when it is not one we wrote.
+
+        The same bytes under the same key decode to the same entry, so the last
+        decoding per key is remembered (an answer changes once per cache TTL, and
+        parsing Okta's JSON costs more than the Redis round trip). Only the parsing is
+        saved: Redis is still asked every time, so evictions take effect at once.
+        """
+        with self._lock:
+            known = self._decoded.get(key)
+        if known is not None and known[0] == raw:
+            return known[1]
+        entry = self._decode(key, raw)
+        with self._lock:
+            self._decoded[key] = (raw, entry)
+        return entry
+
+    def _decode(self, key: str, raw: bytes) -> CacheEntry:
+        if len(raw) > MAX_VALUE_BYTES:
+            raise BadValueError(f"value larger than {MAX_VALUE_BYTES} bytes")
+        if len(raw) < _HEAD + _TAG or raw[0] != VERSION:
+            raise BadValueError("value of an unknown format or version")
+        head = raw[:_HEAD]
+        try:
+            text = self._cipher(head, key, raw[_HEAD:], seal=False)
+        except InvalidTag:
+            raise BadValueError("value failed its authentication") from None
+        *times, okta = json.loads(text)  # values written before refresh_after have 4 times
+        if len(times) not in (4, 5):
+            raise BadValueError("value of an unknown format or version")
+        session = Session.from_okta(okta) if okta is not None else None
+        subject = NO_SUBJECT if session is None else self.session_digest(session.id).encode()
+        if head[1 : 1 + SUBJECT_SIZE] != subject:  # only a writer with the secret gets here
+            raise BadValueError("value names another session than it holds")
+        return CacheEntry(session, *times)
+
+    def _cipher(self, head: bytes, key: str, data: bytes, *, seal: bool) -> bytes:
+        """AES-256-GCM under this value's own key and nonce (derived from its salt)."""
+        material = _hkdf(self._secret, 32 + 12, head[-_SALT:], _VALUE_INFO)
+        aead, nonce = AESGCM(material[:32]), material[32:]
+        bound = self.entry_key(key).encode() + head
+        return aead.encrypt(nonce, data, bound) if seal else aead.decrypt(nonce, data, bound)

@@ -1,0 +1,297 @@
+"""Each cache operation as one Redis command (or one Lua script), built without I/O.
+
+``RedisPlan`` turns ``get``/``claim``/``set``/``evict``/``evict_session``/``ended`` into an
+``Op``: the command to send, how to read the reply, and what to answer when Redis
+cannot be asked. The sync and async shells in ``redis_cache.py`` only send ops, so
+both speak to Redis identically.
+
+Keys (``P`` = the configured prefix, ``K`` = the cache key, ``S`` = HMAC of a session id)::
+
+    P e:K   the entry (PX = until stale_until, never past the session's expiresAt)
+    P c:K   single-flight claim, its value its state: "asking" while one worker asks
+            Okta for K (SET NX PX); storing the answer turns it into "answered" until
+            the entry's freshness (so a worker that missed the entry a moment ago reads
+            it instead of asking Okta again, and one that cannot use it, gone or
+            unreadable, takes the claim over at once instead of waiting); not storing
+            it, or evicting K, drops it
+    P s:S   set of the keys holding session S (PX = the longest of theirs)
+    P x:S   session S ended (logout/revoke): not cached again, and not read, for a while
+    P y:K   cookie K logged out: no session cached or read for it for a while (a
+            lookup already under way must not undo the logout, even for an ``idx``
+            cookie whose session id was never seen)
+
+What a script may trust. A value is authenticated in Python only (``redis_codec.py``),
+so no script decides anything from a value's bytes that could make a worker serve it or
+wait: the claim script never reads the entry (freshness is the claim key's expiry; it
+only reports the claim's state, and ``flow.py`` decides), and a claim left without
+expiry, longer than the caller's, or not a string, is taken over. The read
+script uses a value's clear subject only to *refuse* it (the session ended); editing
+the subject breaks the value's tag, so it is refused either way. Values over
+``MAX_VALUE_BYTES``, and keys of another type, are refused unread and reported.
+
+Scripts touch keys named inside them, so this needs a standalone Redis (or a primary
+behind a proxy), not Redis Cluster.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from okta_session_mw.cache.memory import CacheEntry, Claimed
+from okta_session_mw.cache.redis.codec import (
+    MAX_VALUE_BYTES,
+    NO_SUBJECT,
+    SUBJECT_SIZE,
+    VERSION,
+    BadValueError,
+    RedisCodec,
+)
+
+__all__ = [
+    "CLAIM",
+    "EVICT_KEY",
+    "EVICT_SESSION",
+    "GET_ENTRY",
+    "SET_ENTRY",
+    "LuaScript",
+    "Op",
+    "RedisPlan",
+]
+
+T = TypeVar("T")
+Arg = str | bytes | int
+
+
+@dataclass(frozen=True, slots=True)
+class LuaScript:
+    """A script sent by SHA1 (EVALSHA), and in full once if Redis does not know it yet."""
+
+    source: str
+    sha: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        sha = hashlib.sha1(self.source.encode(), usedforsecurity=False).hexdigest()
+        object.__setattr__(self, "sha", sha)
+
+
+# KEYS: entry, cookie ended   ARGV: session-ended prefix, max bytes
+# Reply: the value; nil when absent or its session/cookie ended; -1 when refused unread.
+GET_ENTRY = LuaScript(f"""
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind == 'none' then
+  return false
+end
+if kind ~= 'string' or redis.call('STRLEN', KEYS[1]) > tonumber(ARGV[2]) then
+  return -1
+end
+local value = redis.call('GET', KEYS[1])
+local subject = string.sub(value, 2, {1 + SUBJECT_SIZE})
+if string.byte(value, 1) == {VERSION} and subject ~= '{NO_SUBJECT.decode()}' then
+  if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', ARGV[1] .. subject) == 1 then
+    return false
+  end
+end
+return value
+""")
+
+# KEYS: claim   ARGV: claim px, take over (1: the caller could not use the answer)
+# Reply: 'yours', 'asking' or 'answered' (any other value counts as 'asking').
+CLAIM = LuaScript("""
+local kind = redis.call('TYPE', KEYS[1])['ok']
+local left = redis.call('PTTL', KEYS[1])
+if kind ~= 'string' or left == -1 or left > tonumber(ARGV[1]) then
+  redis.call('DEL', KEYS[1])
+elseif redis.call('GET', KEYS[1]) == 'answered' then
+  if ARGV[2] ~= '1' then
+    return 'answered'
+  end
+  redis.call('DEL', KEYS[1])
+end
+if redis.call('SET', KEYS[1], 'asking', 'NX', 'PX', ARGV[1]) then
+  return 'yours'
+end
+return 'asking'
+""")
+
+# KEYS: entry, claim[, cookie ended, index, session ended]
+# ARGV: value, px, fresh px[, cache key]
+SET_ENTRY = LuaScript("""
+if #KEYS == 5 then
+  if redis.call('EXISTS', KEYS[3]) == 1 or redis.call('EXISTS', KEYS[5]) == 1 then
+    redis.call('DEL', KEYS[1], KEYS[2])
+    return 0
+  end
+  local kind = redis.call('TYPE', KEYS[4])['ok']
+  if kind ~= 'set' and kind ~= 'none' then
+    redis.call('DEL', KEYS[4])
+  end
+  redis.call('SADD', KEYS[4], ARGV[4])
+  if redis.call('PTTL', KEYS[4]) < tonumber(ARGV[2]) then
+    redis.call('PEXPIRE', KEYS[4], ARGV[2])
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+local left = redis.call('PTTL', KEYS[2])
+if left == -2 then
+  return 1
+end
+local fresh = tonumber(ARGV[3])
+if left == -1 or left > fresh then
+  left = fresh
+end
+if left < 1 then
+  redis.call('DEL', KEYS[2])
+else
+  redis.call('SET', KEYS[2], 'answered', 'PX', left)
+end
+return 1
+""")
+
+# KEYS: entry, claim, cookie ended   ARGV: px of the "ended" mark
+# The "ended" mark outlives the entry it evicts: while that could be served stale.
+EVICT_KEY = LuaScript("""
+local px = tonumber(ARGV[1])
+local left = redis.call('PTTL', KEYS[1])
+if left > px then
+  px = left
+end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('SET', KEYS[3], '1', 'PX', px)
+return 1
+""")
+
+# KEYS: index, ended   ARGV: entry key prefix, claim key prefix, px of the "ended" mark
+EVICT_SESSION = LuaScript("""
+local keys = {}
+if redis.call('TYPE', KEYS[1])['ok'] == 'set' then
+  keys = redis.call('SMEMBERS', KEYS[1])
+end
+local px = tonumber(ARGV[3])
+for _, key in ipairs(keys) do
+  local left = redis.call('PTTL', ARGV[1] .. key)
+  if left > px then
+    px = left
+  end
+  redis.call('DEL', ARGV[1] .. key, ARGV[2] .. key)
+end
+redis.call('DEL', KEYS[1])
+redis.call('SET', KEYS[2], '1', 'PX', px)
+return #keys
+""")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Op(Generic[T]):
+    """One round trip: ``args`` (after EVALSHA/EVAL when ``script`` is set), the reader
+    of the reply, the answer when Redis is unreachable, and whether it must reach Redis
+    later (evictions are replayed when Redis returns)."""
+
+    name: str
+    args: tuple[Arg, ...]
+    read: Callable[[Any], T]
+    fallback: T
+    script: LuaScript | None = None
+    must_reach: bool = False
+
+
+def _ignore(_reply: Any) -> None:
+    return None
+
+
+def _claimed(reply: Any) -> Claimed:
+    """The claim script's reply (bytes, or str with ``decode_responses``)."""
+    state = reply.decode() if isinstance(reply, bytes) else reply
+    return Claimed.ASKING if state not in ("yours", "answered") else Claimed(state)
+
+
+def _ms(seconds: float) -> int:
+    return int(seconds * 1000)
+
+
+class RedisPlan:
+    """Builds the op for each cache method (no I/O; ``now`` comes from the caller).
+
+    ``report`` hears of every value refused, read or about to be written (its
+    exception's message never holds the value's bytes).
+    """
+
+    def __init__(
+        self, codec: RedisCodec, *, ended_ttl: float, report: Callable[[Exception], None]
+    ) -> None:
+        self.codec = codec
+        self.ended_ttl = ended_ttl
+        self._report = report
+
+    def get(self, key: str) -> Op[CacheEntry | None]:
+        codec, report = self.codec, self._report
+
+        def read(raw: bytes | int | None) -> CacheEntry | None:
+            if raw is None:
+                return None
+            if isinstance(raw, int):
+                report(BadValueError(f"value larger than {MAX_VALUE_BYTES} bytes or not a string"))
+                return None
+            try:
+                return codec.decode(key, raw)
+            except (ValueError, TypeError, KeyError) as exc:  # JSON, SessionParseError...
+                report(exc)
+                return None
+
+        keys = (codec.entry_key(key), codec.ended_cookie_key(key))
+        args: tuple[Arg, ...] = (2, *keys, codec.ended_prefix, MAX_VALUE_BYTES)
+        return Op("get", args, read, None, GET_ENTRY)
+
+    def claim(self, key: str, ttl: float, take_over: bool = False) -> Op[Claimed]:
+        """Who asks Okta for ``key`` (``Claimed``); YOURS without Redis: ask."""
+        args = (1, self.codec.claim_key(key), max(1, _ms(ttl)), int(take_over))
+        return Op("claim", args, _claimed, Claimed.YOURS, CLAIM)
+
+    def set(self, key: str, entry: CacheEntry, now: float) -> Op[None]:
+        codec = self.codec
+        until = entry.stale_until
+        if entry.session is not None:
+            until = min(until, entry.session.expires_at.timestamp())
+        px = _ms(until - now)
+        value = b""
+        if px >= 1:
+            try:
+                value = codec.encode(key, entry)
+            except BadValueError as exc:
+                self._report(exc)
+        if not value:  # already over, or too large to share: only release the claim
+            return Op("set", ("DEL", codec.claim_key(key)), _ignore, None)
+        keys: tuple[str, ...] = (codec.entry_key(key), codec.claim_key(key))
+        argv: tuple[Arg, ...] = (value, px, _ms(entry.fresh_until - now))
+        if entry.session is not None:
+            sid = entry.session.id
+            keys += (codec.ended_cookie_key(key), codec.index_key(sid), codec.ended_key(sid))
+            argv += (key,)
+        return Op("set", (len(keys), *keys, *argv), _ignore, None, SET_ENTRY)
+
+    def ended(self, key: str, session_id: str) -> Op[bool]:
+        """Whether the cookie or the session has an "ended" mark (False without Redis:
+        the caller's own marks answer then)."""
+        codec = self.codec
+        args = ("EXISTS", codec.ended_cookie_key(key), codec.ended_key(session_id))
+        return Op("ended", args, lambda reply: int(reply) > 0, False)
+
+    def evict(self, key: str) -> Op[None]:
+        codec = self.codec
+        keys = (codec.entry_key(key), codec.claim_key(key), codec.ended_cookie_key(key))
+        args: tuple[Arg, ...] = (3, *keys, max(1, _ms(self.ended_ttl)))
+        return Op("evict", args, _ignore, None, EVICT_KEY, must_reach=True)
+
+    def evict_session(self, session_id: str) -> Op[None]:
+        codec = self.codec
+        args: tuple[Arg, ...] = (
+            2,
+            codec.index_key(session_id),
+            codec.ended_key(session_id),
+            codec.entry_prefix,
+            codec.claim_prefix,
+            max(1, _ms(self.ended_ttl)),
+        )
+        return Op("evict_session", args, _ignore, None, EVICT_SESSION, must_reach=True)

@@ -1,0 +1,1 @@
+"""The engine: effects, flows, policy, limits and the runners that perform them."""

@@ -1,0 +1,365 @@
+"""The two Okta Session API clients: thin I/O shells over one shared core.
+
+``OktaSessionClient`` (``httpx.Client``) and ``AsyncOktaSessionClient``
+(``httpx.AsyncClient``) differ only in their ~dozen-line driver. Every operation is
+one line: a :class:`~okta_session_mw.okta.operations.Call` (what to send, how to read the
+answer) run through the shared flow (:mod:`okta_session_mw.okta.call_flow`: retries,
+rate limits, error mapping).
+
+Credentials: the three ``/me`` operations send the browser's cookie and never an
+``Authorization`` header; ``create_session`` needs ``api_token`` (``SSWS``); the
+``{id}`` operations send ``SSWS`` when there is an API token, else the OAuth2 bearer
+token. A missing credential raises :class:`~okta_session_mw.errors.ConfigError`
+before any I/O.
+
+One pooled connection set per client: create one client per process and share it.
+A user's httpx client is used as given (its ``auth`` is never applied) and is not
+closed by :meth:`close`; only a client we created is.
+
+Timeouts: ``timeout`` is httpx's, per phase (connect, write, pool wait, each read),
+not a bound on the whole call; an Okta trickling its answer within each read timeout
+keeps a call going. The drivers under the middleware (``drivers.py``) hold the hard
+bound on the whole call; wrap a direct call yourself when you need one.
+
+Bodies: read within ``max_response_bytes`` (see ``_body.py``); one holding more than
+``sansio.MAX_JSON_CONTAINERS`` objects and arrays is refused unparsed. The async
+client parses a body over ``call_flow.LARGE_BODY_BYTES`` (64 KiB) on a worker thread
+(the flow's PARSE step), so the Python part of reading it (the Session, the error)
+does not hold its loop; a small body, the common case, stays on the loop with no
+thread hop. ``json.loads`` itself holds the GIL on any thread, which is why the
+container bound exists.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from types import TracebackType
+from typing import TypeVar
+
+import anyio
+import anyio.to_thread
+import httpx
+
+from okta_session_mw.errors import ConfigError
+from okta_session_mw.okta import log_redaction
+from okta_session_mw.okta import operations as sansio
+from okta_session_mw.okta.body import decoded_response
+from okta_session_mw.okta.call_flow import Flow, Parse, advance
+from okta_session_mw.okta.call_handle import current_call
+from okta_session_mw.okta.client_core import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    AsyncBearerToken,
+    BearerToken,
+    ClientCore,
+    bearer_header,
+    refuse_all_cookies,
+)
+from okta_session_mw.okta.operations import Call
+from okta_session_mw.okta.session import Session
+
+__all__ = ["AsyncOktaSessionClient", "OktaSessionClient"]
+
+log_redaction.install()
+
+T = TypeVar("T")
+
+
+class OktaSessionClient(ClientCore):
+    """Okta's Session API over a pooled ``httpx.Client``; use it as a context manager.
+
+    ``timeout`` (seconds) bounds connect, write, pool wait and each read of every
+    call, also on a client you pass in; a call's ``timeout=`` overrides it. It bounds
+    each of those waits, not the whole call: an answer trickling in within each read's
+    timeout takes longer. The middleware and ``SessionService`` (their drivers) hold a
+    hard bound on the whole call; used directly, bound it yourself if you need to.
+    ``max_retries`` > 0 waits out 429s until ``X-Rate-Limit-Reset``, ``max_retry_wait``
+    seconds in total per call at most. ``user_agent`` is appended to the library's own.
+    An answer whose body, decompressed, passes ``max_response_bytes`` (1 MiB) raises
+    :class:`~okta_session_mw.errors.OktaResponseTooLargeError`, read no further.
+    """
+
+    def __init__(
+        self,
+        org_url: str,
+        *,
+        api_token: str | None = None,
+        bearer_token: BearerToken | None = None,
+        timeout: float = 10.0,
+        max_retries: int = 0,
+        max_retry_wait: float = 30.0,
+        http_client: httpx.Client | None = None,
+        user_agent: str | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    ) -> None:
+        if inspect.iscoroutinefunction(bearer_token):
+            raise ConfigError("bearer_token", "is an async function; use AsyncOktaSessionClient")
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise ConfigError("http_client", "must be an httpx.Client")
+        super().__init__(
+            org_url,
+            api_token=api_token,
+            bearer_token=bearer_token,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_retry_wait=max_retry_wait,
+            user_agent=user_agent,
+            max_response_bytes=max_response_bytes,
+        )
+        self._owns_http = http_client is None
+        self._http = (
+            httpx.Client(cookies=refuse_all_cookies()) if http_client is None else http_client
+        )
+
+    @property
+    def http_client(self) -> httpx.Client:
+        """The underlying httpx client (for event hooks and metrics; do not close it)."""
+        return self._http
+
+    def _run(self, call: Call[T], timeout: float | None) -> T:
+        credential = self._credential(call)
+        if callable(credential):
+            token = credential()
+            if inspect.isawaitable(token):
+                if inspect.iscoroutine(token):
+                    token.close()  # never awaited: say so plainly instead of a warning
+                raise ConfigError("bearer_token", "returned an awaitable; use the async client")
+            credential = bearer_header(token)
+        return self._drive(self._flow(call, credential, timeout))
+
+    def _drive(self, flow: Flow[T]) -> T:
+        """Run a flow: send its requests, sleep its waits, feed back the outcomes."""
+        reply: httpx.Response | None = None
+        error: httpx.HTTPError | None = None
+        while True:
+            finished, step = advance(flow, reply, error)
+            if finished:
+                result: T = step
+                return result
+            reply, error = None, None
+            if isinstance(step, httpx.Request):
+                try:
+                    reply = self._send(step)
+                except httpx.HTTPError as exc:
+                    error = exc
+            elif not isinstance(step, Parse):  # PARSE: go on parsing right here
+                time.sleep(step)
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send, then read the body as it streams in, never past ``max_response_bytes``.
+
+        Run for a waiting request (the sync driver), the call's connection is known to
+        its :class:`~okta_session_mw.okta.call_handle.CallHandle`, which shuts it at once
+        when the request stops waiting, and is taken back before the pool gets it.
+        """
+        handle = current_call()
+        if handle is not None:
+            request.extensions["trace"] = handle.trace
+        response = self._http.send(request, auth=None, follow_redirects=False, stream=True)
+        try:
+            if response.is_stream_consumed:  # the transport read it (MockTransport)
+                return self._read_already(response)
+            if handle is not None:
+                handle.watch(response.extensions.get("network_stream"))
+            body = self._body(response)
+            for raw in response.iter_raw():
+                if handle is not None and handle.abandoned:
+                    raise httpx.ReadError("nobody waits for this answer", request=request)
+                body.feed(raw)
+            return decoded_response(response, body.content())
+        finally:
+            if handle is not None:
+                handle.release()
+            response.close()
+
+    def get_current_session(self, cookie: str, *, timeout: float | None = None) -> Session:
+        """GetCurrentSession with the browser's ``Cookie`` value (e.g. ``"idx=..."``)."""
+        return self._run(sansio.get_current_session(cookie), timeout)
+
+    def refresh_current_session(self, cookie: str, *, timeout: float | None = None) -> Session:
+        """RefreshCurrentSession: extend the cookie's session; returns it refreshed."""
+        return self._run(sansio.refresh_current_session(cookie), timeout)
+
+    def close_current_session(self, cookie: str, *, timeout: float | None = None) -> None:
+        """CloseCurrentSession (logout). 404 (already closed) raises OktaNotFoundError."""
+        return self._run(sansio.close_current_session(cookie), timeout)
+
+    def create_session(self, session_token: str, *, timeout: float | None = None) -> Session:
+        """CreateSession from a one-time ``sessionToken`` (needs ``api_token``)."""
+        return self._run(sansio.create_session(session_token), timeout)
+
+    def get_session(self, session_id: str, *, timeout: float | None = None) -> Session:
+        """GetSession by id (API token or bearer token)."""
+        return self._run(sansio.get_session(session_id), timeout)
+
+    def refresh_session(self, session_id: str, *, timeout: float | None = None) -> Session:
+        """RefreshSession by id; returns the session with its new ``expires_at``."""
+        return self._run(sansio.refresh_session(session_id), timeout)
+
+    def revoke_session(self, session_id: str, *, timeout: float | None = None) -> None:
+        """RevokeSession by id."""
+        return self._run(sansio.revoke_session(session_id), timeout)
+
+    def authenticate(self, username: str, password: str, *, timeout: float | None = None) -> str:
+        """Primary authentication (``/api/v1/authn``): the ``sessionToken`` on SUCCESS."""
+        return self._run(sansio.authenticate(username, password), timeout)
+
+    def close(self) -> None:
+        """Close the connection pool, if this client created it."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> OktaSessionClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncOktaSessionClient(ClientCore):
+    """As :class:`OktaSessionClient`, over ``httpx.AsyncClient``; ``bearer_token`` may
+    also be an async function. Use ``async with`` or ``await client.aclose()``.
+
+    ``timeout`` bounds each connect, write, pool wait and read, not the whole call (the
+    middleware's driver adds that bound; used directly, wrap a call in
+    ``asyncio.timeout`` or ``anyio.fail_after``). A body over 64 KiB is parsed on a
+    worker thread, never on the loop; a smaller one on the loop."""
+
+    def __init__(
+        self,
+        org_url: str,
+        *,
+        api_token: str | None = None,
+        bearer_token: AsyncBearerToken | None = None,
+        timeout: float = 10.0,
+        max_retries: int = 0,
+        max_retry_wait: float = 30.0,
+        http_client: httpx.AsyncClient | None = None,
+        user_agent: str | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    ) -> None:
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise ConfigError("http_client", "must be an httpx.AsyncClient")
+        super().__init__(
+            org_url,
+            api_token=api_token,
+            bearer_token=bearer_token,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_retry_wait=max_retry_wait,
+            user_agent=user_agent,
+            max_response_bytes=max_response_bytes,
+        )
+        self._owns_http = http_client is None
+        self._http = (
+            httpx.AsyncClient(cookies=refuse_all_cookies()) if http_client is None else http_client
+        )
+
+    @property
+    def http_client(self) -> httpx.AsyncClient:
+        """The underlying httpx client (for event hooks and metrics; do not close it)."""
+        return self._http
+
+    async def _run(self, call: Call[T], timeout: float | None) -> T:
+        credential = self._credential(call)
+        if callable(credential):
+            token = credential()
+            if inspect.isawaitable(token):
+                token = await token
+            credential = bearer_header(token)
+        return await self._drive(self._flow(call, credential, timeout))
+
+    async def _drive(self, flow: Flow[T]) -> T:
+        """Run a flow: send its requests, sleep its waits, feed back the outcomes."""
+        reply: httpx.Response | None = None
+        error: httpx.HTTPError | None = None
+        parse_off_loop = False
+        while True:
+            if parse_off_loop:  # a large body: JSON and Session read on a worker thread
+                finished, step = await anyio.to_thread.run_sync(advance, flow, None, None)
+            else:
+                finished, step = advance(flow, reply, error)
+            if finished:
+                result: T = step
+                return result
+            reply, error, parse_off_loop = None, None, False
+            if isinstance(step, httpx.Request):
+                try:
+                    reply = await self._send(step)
+                except httpx.HTTPError as exc:
+                    error = exc
+            elif isinstance(step, Parse):
+                parse_off_loop = True
+            else:
+                await anyio.sleep(step)
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send, then read the body as it streams in, never past ``max_response_bytes``
+        (each network read inflates to at most that much: the loop is never held long)."""
+        response = await self._http.send(request, auth=None, follow_redirects=False, stream=True)
+        try:
+            if response.is_stream_consumed:  # the transport read it (MockTransport)
+                return self._read_already(response)
+            body = self._body(response)
+            async for raw in response.aiter_raw():
+                body.feed(raw)
+            return decoded_response(response, body.content())
+        finally:
+            await response.aclose()
+
+    async def get_current_session(self, cookie: str, *, timeout: float | None = None) -> Session:
+        """GetCurrentSession with the browser's ``Cookie`` value (e.g. ``"idx=..."``)."""
+        return await self._run(sansio.get_current_session(cookie), timeout)
+
+    async def refresh_current_session(
+        self, cookie: str, *, timeout: float | None = None
+    ) -> Session:
+        """RefreshCurrentSession: extend the cookie's session; returns it refreshed."""
+        return await self._run(sansio.refresh_current_session(cookie), timeout)
+
+    async def close_current_session(self, cookie: str, *, timeout: float | None = None) -> None:
+        """CloseCurrentSession (logout). 404 (already closed) raises OktaNotFoundError."""
+        return await self._run(sansio.close_current_session(cookie), timeout)
+
+    async def create_session(self, session_token: str, *, timeout: float | None = None) -> Session:
+        """CreateSession from a one-time ``sessionToken`` (needs ``api_token``)."""
+        return await self._run(sansio.create_session(session_token), timeout)
+
+    async def get_session(self, session_id: str, *, timeout: float | None = None) -> Session:
+        """GetSession by id (API token or bearer token)."""
+        return await self._run(sansio.get_session(session_id), timeout)
+
+    async def refresh_session(self, session_id: str, *, timeout: float | None = None) -> Session:
+        """RefreshSession by id; returns the session with its new ``expires_at``."""
+        return await self._run(sansio.refresh_session(session_id), timeout)
+
+    async def revoke_session(self, session_id: str, *, timeout: float | None = None) -> None:
+        """RevokeSession by id."""
+        return await self._run(sansio.revoke_session(session_id), timeout)
+
+    async def authenticate(
+        self, username: str, password: str, *, timeout: float | None = None
+    ) -> str:
+        """Primary authentication (``/api/v1/authn``): the ``sessionToken`` on SUCCESS."""
+        return await self._run(sansio.authenticate(username, password), timeout)
+
+    async def aclose(self) -> None:
+        """Close the connection pool, if this client created it."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncOktaSessionClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

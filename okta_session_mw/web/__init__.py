@@ -1,0 +1,1 @@
+"""What every adapter shares: cookies, replies, protected-view decisions, CSRF, logout answers."""
