@@ -1,10 +1,10 @@
 """Memory per cached session: tracemalloc around filling the in-process cache.
 
 The cache is filled the way the middleware fills it: ``SessionService.aresolve`` with
-``n`` distinct ``sid`` cookies. Each lookup is answered by ``StubOkta``, which parses the
-fake Okta's own Session JSON (distinct session id, user id and login per cookie) with
-``Session.from_okta``, as the real client does with the body it receives; it stands in
-for the HTTP round trip only, which keeps nothing. Okta is not called ``n`` times.
+``n`` distinct ``sid`` cookies. Each lookup is answered through the real async client
+over an in-memory transport (``_stub_okta``) with the fake Okta's own Session JSON
+(distinct session id, user id and login per cookie); it stands in for the HTTP round
+trip only, which keeps nothing. Okta is not called ``n`` times.
 What stays allocated afterwards, divided by ``n``, is the cost of one cached session:
 its ``Session``, its ``CacheEntry``, its key and the cache's own bookkeeping.
 """
@@ -17,7 +17,8 @@ import hashlib
 import json
 import tracemalloc
 from collections.abc import Awaitable, Callable
-from typing import cast
+
+import httpx
 
 from benchmarks.table import Row, Section, verdict
 from okta_session_mw import AsyncOktaSessionClient, OktaSessionConfig, Session, SessionService
@@ -46,20 +47,19 @@ def okta_body(session_id: str) -> dict[str, object]:
     return session_body(fake, org_url=ORG_URL, org_id=ORG_ID, by_id=False)
 
 
-class StubOkta:
-    """The one client operation a cache fill uses, without HTTP: JSON bytes -> Session.
+def _stub_okta(bodies: dict[str, bytes]) -> AsyncOktaSessionClient:
+    """The real async client over an in-memory transport that answers each cookie's
+    lookup with its JSON: the HTTP round trip, which keeps nothing, is all it skips.
 
     The bodies are made before counting starts, so only what parsing keeps is counted.
     """
 
-    def __init__(self, bodies: dict[str, bytes]) -> None:
-        self.bodies = bodies
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=bodies[request.headers["cookie"]])
 
-    async def get_current_session(self, cookie: str, *, timeout: float | None = None) -> Session:
-        return Session.from_okta(json.loads(self.bodies[cookie]))
-
-    async def aclose(self) -> None:
-        return None
+    return AsyncOktaSessionClient(
+        ORG_URL, http_client=httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    )
 
 
 async def _measure(n: int, now: Callable[[], float]) -> int:
@@ -69,10 +69,10 @@ async def _measure(n: int, now: Callable[[], float]) -> int:
         org_url=ORG_URL, cache_maxsize=n + 1, cache_ttl=3600.0, new_cookie_lookups_per_minute=0
     )
     cookies = [f"sid={_session_id(i)}" for i in range(n + 1)]
-    stub = StubOkta({c: json.dumps(okta_body(c.removeprefix("sid="))).encode() for c in cookies})
-    service = SessionService(
-        config, async_client_factory=lambda: cast(AsyncOktaSessionClient, stub), clock=now
+    stub = _stub_okta(
+        {c: json.dumps(okta_body(c.removeprefix("sid="))).encode() for c in cookies}
     )
+    service = SessionService(config, async_client_factory=lambda: stub, clock=now)
     resolve: Callable[[str], Awaitable[object]] = service.aresolve
     try:
         await resolve(cookies[n])  # warm-up: driver, client and pool exist before counting

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from okta_session_mw._version import __version__
 from okta_session_mw.config import OktaSessionConfig
-from okta_session_mw.engine.effects import Resolution, Source
+from okta_session_mw.engine.resolution import Resolution, Source
 from okta_session_mw.engine.service import SessionService
 from okta_session_mw.engine.stats import SessionStats
 from okta_session_mw.errors import (

@@ -3,13 +3,14 @@ and httpx failures mapped to transport errors once. No network at all."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from email.utils import formatdate
 from typing import Any
 
 import httpx
 import pytest
 
+from okta_session_mw.engine.effects import PARSE, Flow, Send, Sleep, step
 from okta_session_mw.errors import (
     OktaAPIError,
     OktaConnectionError,
@@ -21,8 +22,6 @@ from okta_session_mw.errors import (
 from okta_session_mw.okta import operations as sansio
 from okta_session_mw.okta.call_flow import (
     LARGE_BODY_BYTES,
-    PARSE,
-    Flow,
     RetryPolicy,
     call_flow,
     retry_delay,
@@ -65,18 +64,38 @@ def test_retry_delay_with_an_unreadable_date_uses_the_clock() -> None:
     assert retry_delay(headers, sansio.parse_rate_limit(headers), NOW) == 5.0
 
 
+def plain(flow: Flow[Any]) -> Generator[object, Any, Any]:
+    """The call flow with its effects as the plain values these tests compare: the
+    request of a ``Send``, the seconds of a ``Sleep``, PARSE as it is."""
+    value: object = None
+    error: BaseException | None = None
+    while True:
+        done, effect = step(flow, value, error)
+        if done:
+            return effect
+        value, error = None, None
+        if isinstance(effect, Send):
+            out: object = effect.request
+        else:
+            out = effect.seconds if isinstance(effect, Sleep) else effect
+        try:
+            value = yield out
+        except BaseException as exc:
+            error = exc
+
+
 def start(
     policy: RetryPolicy, seen: list[RateLimit] | None = None
-) -> tuple[Flow[Any], httpx.Request]:
+) -> tuple[Generator[object, Any, Any], httpx.Request]:
     call = sansio.get_session("s1")
     request = httpx.Request("GET", "https://example.okta.com" + call.path, headers={"A": "b"})
     observe: Callable[[RateLimit], None] = (seen if seen is not None else []).append
-    flow = call_flow(call, request, retry=policy, clock=lambda: NOW, observe=observe)
+    flow = plain(call_flow(call, request, retry=policy, clock=lambda: NOW, observe=observe))
     assert next(flow) is request
     return flow, request
 
 
-def finish(flow: Flow[Any], answer: httpx.Response) -> Any:
+def finish(flow: Generator[object, Any, Any], answer: httpx.Response) -> Any:
     with pytest.raises(StopIteration) as done:
         flow.send(answer)
     return done.value.value

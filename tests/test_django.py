@@ -173,7 +173,7 @@ def test_protected_view_runs_for_an_active_session(okta: FakeOkta, path: str) ->
     response = Client().get(path, headers={**HTML, "Cookie": _cookie(okta)})
     assert response.status_code == 200
     assert response.json()["login"] == DEMO_LOGIN
-    assert not get_service()._async_drivers  # WSGI: async views use the sync client too
+    assert not get_service()._async.loops  # WSGI: async views use the sync client too
 
 
 def test_okta_down_is_503_not_a_login_redirect(okta: FakeOkta, settings: SettingsWrapper) -> None:
@@ -461,7 +461,7 @@ def test_async_logout_view_under_wsgi_uses_the_sync_client(okta: FakeOkta) -> No
     assert response.status_code == 303
     assert response["Location"] == "/see-you/"
     assert len(okta.calls_to("DELETE", ME)) == 1
-    assert not get_service()._async_drivers  # no async client left on a throwaway loop
+    assert not get_service()._async.loops  # no async client left on a throwaway loop
 
 
 # -- login helper ------------------------------------------------------------------------
@@ -492,7 +492,7 @@ def test_async_login_helper_under_wsgi(okta: FakeOkta) -> None:
     token = okta.issue_session_token(DEMO_LOGIN)
     response = Client().post("/alogin/", {"session_token": token})
     assert response.cookies["sid"].value == response.json()["id"]
-    assert not get_service()._async_drivers
+    assert not get_service()._async.loops
 
 
 def test_login_cookie_is_not_secure_for_a_plain_http_loopback_org(okta: FakeOkta) -> None:
@@ -532,7 +532,7 @@ async def test_asgi_protected_view_denies_without_session(aokta: FakeOkta) -> No
 
 async def test_asgi_uses_the_async_client_on_the_server_loop(aokta: FakeOkta) -> None:
     await AsyncClient().get("/apublic/", headers={"Cookie": _cookie(aokta)})
-    assert asyncio.get_running_loop() in get_service()._async_drivers
+    assert asyncio.get_running_loop() in get_service()._async.loops
 
 
 async def test_asgi_sync_read_in_async_code_is_refused(aokta: FakeOkta) -> None:

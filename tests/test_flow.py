@@ -1,4 +1,4 @@
-"""Decisions of ``flow.py``, stepped by hand (``tests/support/flow_steps.py``): no I/O."""
+"""Decisions of the engine's flows, stepped by hand (``tests/support/flow_steps.py``): no I/O."""
 
 from __future__ import annotations
 
@@ -9,16 +9,18 @@ import pytest
 
 from okta_session_mw import OktaSessionConfig, Session
 from okta_session_mw.cache.memory import Claimed
-from okta_session_mw.engine.flow import CallOkta, Source, logout, resolve, revoke
 from okta_session_mw.engine.limits import Spender
+from okta_session_mw.engine.logout import logout, revoke
+from okta_session_mw.engine.lookup import resolve
 from okta_session_mw.engine.policy import positive_entry
+from okta_session_mw.engine.resolution import Source
 from okta_session_mw.errors import (
     OktaNotFoundError,
     OktaRateLimitError,
     OktaServerError,
     OktaSessionError,
 )
-from tests.support.flow_steps import DictCache, Stepper, rules_at
+from tests.support.flow_steps import DictCache, OktaCall, Stepper, rules_at
 
 NOW = 1_800_000_000.0
 CONFIG = OktaSessionConfig(
@@ -41,7 +43,7 @@ def stale_cache() -> DictCache:
 
 ENDINGS = {
     "logout": lambda rules: logout(KEY, COOKIE, rules),
-    "revoke": lambda rules: revoke(SID),
+    "revoke": lambda rules: revoke(SID, rules),
 }
 
 
@@ -54,7 +56,7 @@ def test_i10_03_a_lookup_failing_after_the_session_ended_serves_no_stale_session
     rules = rules_at(now, CONFIG)
     cache = stale_cache()
 
-    def okta(call: CallOkta) -> Any:
+    def okta(call: OktaCall) -> Any:
         if call.operation in ("get_current_session", "refresh_current_session"):
             # while this lookup waits for Okta, the session ends through the library ...
             assert stepper.run(ENDINGS[ending](rules)) is True
@@ -73,9 +75,9 @@ def test_i10_03_a_session_okta_says_is_live_is_not_served_after_its_revoke() -> 
     rules = rules_at(now, CONFIG)
     cache = stale_cache()
 
-    def okta(call: CallOkta) -> Any:
+    def okta(call: OktaCall) -> Any:
         if call.operation == "get_current_session":
-            assert stepper.run(revoke(SID)) is True
+            assert stepper.run(revoke(SID, rules)) is True
             return session(NOW + 7200)  # Okta's answer was on its way before the revoke
         return None
 
@@ -90,7 +92,7 @@ def test_i10_09_a_request_joining_a_lookup_begun_before_logout_gets_no_session()
     cache = DictCache()
     logged_out: list[bool] = []
 
-    def okta(call: CallOkta) -> Any:
+    def okta(call: OktaCall) -> Any:
         if call.operation == "get_current_session":
             # the sid cookie's value, as the service passes it (COOKIE is sid=s1)
             logged_out.append(stepper.run(logout(KEY, COOKIE, rules, SID)))
@@ -138,7 +140,7 @@ def test_i10_18_one_refresh_per_interval_when_the_idle_lifetime_is_within_the_th
     rules = rules_at(now, CONFIG)  # refresh_threshold 300 s
     idle = 120.0  # Okta's idle lifetime: every refresh answers now + 120 s
 
-    def okta(call: CallOkta) -> Any:
+    def okta(call: OktaCall) -> Any:
         now[0] += 0.01  # a call takes a little time
         return session(now[0] + idle)
 
@@ -185,7 +187,7 @@ def test_a_follower_asks_okta_itself_once_nobody_else_will(
 
 
 def test_i10_02_a_refresh_closed_at_its_cache_write_leaves_nothing_in_flight() -> None:
-    from okta_session_mw.engine.flow import _refresh
+    from okta_session_mw.engine.lookup import _refresh
 
     now = [NOW]
     rules = rules_at(now, CONFIG)
@@ -204,7 +206,7 @@ def test_i10_02_a_proxys_429_without_figures_keeps_the_start_up_probe() -> None:
     now = [NOW]
     rules = rules_at(now, CONFIG)
 
-    def okta(call: CallOkta) -> Any:
+    def okta(call: OktaCall) -> Any:
         raise OktaRateLimitError(429)
 
     Stepper(DictCache(), okta).run(resolve(KEY, COOKIE, rules))
@@ -225,7 +227,7 @@ def test_i10_02_a_claim_taken_over_after_a_429_makes_no_call() -> None:
 def test_i10_18_a_refresh_of_a_cookie_that_cannot_be_sent_is_no_session() -> None:
     """As on the lookup path: no back-off and stale entry kept for a cookie Okta can never
     be asked about, but "no session"."""
-    from okta_session_mw.engine.flow import _refresh
+    from okta_session_mw.engine.lookup import _refresh
     from okta_session_mw.errors import InvalidRequestError
 
     now = [NOW]
@@ -233,7 +235,7 @@ def test_i10_18_a_refresh_of_a_cookie_that_cannot_be_sent_is_no_session() -> Non
     cache = DictCache()
     cache.entries[KEY] = positive_entry(session(NOW + 100), NOW, CONFIG)
 
-    def okta(call: CallOkta) -> Any:
+    def okta(call: OktaCall) -> Any:
         raise InvalidRequestError("cookie cannot be sent")
 
     refreshed = Stepper(cache, okta).run(_refresh(KEY, COOKIE, rules))

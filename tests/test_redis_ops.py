@@ -16,7 +16,7 @@ import redis
 from okta_session_mw import SessionService
 from okta_session_mw.cache.memory import CacheEntry
 from okta_session_mw.cache.redis.codec import MAX_VALUE_BYTES
-from okta_session_mw.engine.effects import Resolution, Source
+from okta_session_mw.engine.resolution import Resolution, Source
 from okta_session_mw.okta.session import Session
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.redis_server import RedisServer

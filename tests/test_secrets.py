@@ -11,22 +11,10 @@ import pytest
 
 from okta_session_mw import OktaSessionMiddleware, SessionService
 from okta_session_mw.cache.memory import CacheEntry, MemorySessionCache, cache_key
-from okta_session_mw.engine.effects import (
-    AwaitEntry,
-    CacheEvict,
-    CacheEvictSession,
-    CacheGet,
-    CacheSet,
-    CallOkta,
-    Claim,
-    Coalesce,
-    Effect,
-    Ended,
-    Flow,
-    Resolution,
-    Solo,
-    Source,
-)
+from okta_session_mw.engine.effects import PARSE, CacheOp, Effect, Flow, Send, Share, Sleep
+from okta_session_mw.engine.resolution import Resolution, Source
+from okta_session_mw.okta import operations
+from okta_session_mw.okta.clients import OktaSessionClient
 from okta_session_mw.okta.session import Session
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.web.reply import Reply
@@ -107,21 +95,30 @@ def test_i10_12_effect_and_reply_reprs_show_no_session_id_or_cookie() -> None:
     session = Session.from_okta({**SESSION, "id": session_id})
     entry = CacheEntry(session, NOW, NOW + 60, NOW + 600)
 
-    def flow() -> Flow:
-        yield CacheGet(key)
+    def flow() -> Flow[None]:
+        yield CacheOp("get", (key,))
+
+    okta = OktaSessionClient("https://example.okta.com", api_token="test-token")
+
+    def sent(call: operations.Call[object]) -> Send:
+        effect = next(okta.call(call))
+        assert isinstance(effect, Send)
+        return effect
 
     built: list[object] = [
-        CacheGet(key),
-        CacheSet(key, entry),
-        Claim(key, take_over=True),
-        AwaitEntry(key),
-        CacheEvict(key),
-        CacheEvictSession(session_id),
-        Ended(key, session_id, 0.0),
-        CallOkta("get_current_session", cookie),
-        CallOkta("revoke_session", session_id),
-        Coalesce(key, flow()),
-        Solo(key, flow()),
+        CacheOp("get", (key,)),
+        CacheOp("set", (key, entry)),
+        CacheOp("claim", (key, 5.0), {"take_over": True}),
+        CacheOp("evict", (key,)),
+        CacheOp("evict_session", (session_id,)),
+        CacheOp("ended", (key, session_id, 0.0)),
+        sent(operations.get_current_session(cookie)),
+        sent(operations.revoke_session(session_id)),
+        Send(httpx.Request("GET", "https://example.okta.com/"), lambda: session_id),
+        Sleep(0.01),
+        PARSE,
+        Share(key, flow(), 5.0),
+        Share(key, flow(), None),
     ]
     assert {type(effect) for effect in built} == set(get_args(Effect))  # every kind
     built += [

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.encoding import escape_uri_path
 from django.views import View
 
-from okta_session_mw.engine.effects import Resolution
+from okta_session_mw.engine.resolution import Resolution
 from okta_session_mw.okta.session import SessionStatus
 from okta_session_mw.web.access import passes, refusal
 

@@ -29,7 +29,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject
 
-from okta_session_mw.engine.effects import Resolution, Source
+from okta_session_mw.engine.resolution import Resolution, Source
 from okta_session_mw.engine.service import Lookup, SessionService
 from okta_session_mw.okta.session import Session
 from okta_session_mw.web.cookies import asgi_cookie_header, wsgi_cookie_header

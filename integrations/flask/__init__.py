@@ -32,7 +32,7 @@ from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from okta_session_mw.config import OktaSessionConfig
-from okta_session_mw.engine.effects import Resolution
+from okta_session_mw.engine.resolution import Resolution
 from okta_session_mw.engine.service import SessionService
 from okta_session_mw.okta.session import Session, SessionStatus
 from okta_session_mw.web.access import passes, refusal

@@ -16,7 +16,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from okta_session_mw.config import OktaSessionConfig
-from okta_session_mw.engine.effects import Resolution, Source
+from okta_session_mw.engine.resolution import Resolution, Source
 from okta_session_mw.engine.service import SessionService
 from okta_session_mw.web.cookies import asgi_cookie_header
 from okta_session_mw.web.reply import Reply

@@ -16,7 +16,7 @@ from typing import Any, TypeVar, overload
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from okta_session_mw.engine.effects import Resolution
+from okta_session_mw.engine.resolution import Resolution
 from okta_session_mw.engine.service import SessionService
 from okta_session_mw.integrations.starlette.middleware import (
     RESOLUTION_KEY,

@@ -1,177 +1,190 @@
-"""The vocabulary of ``flow.py``: the effects a flow yields, and what it answers.
+"""The engine's protocol: the few effects a flow yields, and ``Flow[T]`` itself.
 
-A flow never performs I/O; it yields one of these and receives the result (or has the
-effect's error thrown into it). ``drivers.py`` performs them, sync or async.
+A flow is a generator that never performs I/O. It yields an effect and receives its
+result (or has its error thrown in), and finally returns a ``T``, the way httpx's
+``auth_flow`` yields requests. Five kinds, performed by the two runners
+(``engine/runners/``), which are the only place the sync and async colours differ:
 
-Reprs show no secret: an effect holding a session id or a cookie prints without it;
-the others hold only cache keys (keyed hashes) and entries (whose Session shows four
-characters of its id).
+- :class:`Send`: send one HTTP request to Okta; the result is the ``httpx.Response``
+  (an ``httpx.HTTPError``, or ``OktaTimeoutError`` past the request's deadline, is
+  thrown in).
+- :class:`Sleep`: wait; the result is None.
+- :class:`Parse`: the step before reading a large body (CPU only): the async runner
+  resumes the flow on a worker thread, the sync runner at once.
+- :class:`CacheOp`: one call of the session cache's protocol (``cache/protocol``).
+- :class:`Share`: run a sub-flow once for all concurrent flows with the same key
+  (single flight, per process); the others wait for its result, or do not wait.
+
+The typed helpers below (``cache_get``...) are the way flows use ``CacheOp``: each is a
+one-effect sub-flow reached with ``yield from`` that gives its result its type.
+
+Reprs show no secret: a request's headers (cookies, tokens) and a session id never
+appear in one.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
-from enum import Enum
-from typing import Any, Literal, NamedTuple
+from dataclasses import dataclass, field
+from typing import Literal, TypeVar, cast
 
-from okta_session_mw.cache.memory import CacheEntry
-from okta_session_mw.okta.session import Session
+import httpx
+
+from okta_session_mw.cache.memory import CacheEntry, Claimed
 
 __all__ = [
-    "AwaitEntry",
-    "CacheEvict",
-    "CacheEvictSession",
-    "CacheGet",
-    "CacheSet",
-    "CallOkta",
-    "Claim",
-    "Clock",
-    "Coalesce",
+    "PARSE",
+    "CacheOp",
+    "CacheOperation",
     "Effect",
-    "Ended",
     "Flow",
-    "Operation",
-    "Resolution",
-    "Solo",
-    "Source",
+    "Parse",
+    "Send",
+    "Share",
+    "Sleep",
+    "TokenSource",
+    "cache_claim",
+    "cache_ended",
+    "cache_evict",
+    "cache_evict_session",
+    "cache_get",
+    "cache_set",
+    "step",
+    "together",
+    "unless_running",
 ]
 
-Operation = Literal[
-    "get_current_session",
-    "refresh_current_session",
-    "close_current_session",
-    "create_session",
-    "revoke_session",
-]
+T = TypeVar("T")
+
+TokenSource = Callable[[], object]
+"""A function giving the current OAuth2 access token (the async runner awaits what it
+returns when that is awaitable; the sync one refuses it)."""
 
 
 @dataclass(frozen=True, slots=True)
-class CacheGet:
-    key: str
+class Send:
+    """Send ``request`` to Okta. ``token``: the request still needs its bearer token,
+    which the sending shell gets from this function just before sending."""
+
+    request: httpx.Request
+    token: TokenSource | None = None
+
+    def __repr__(self) -> str:  # the headers hold a cookie or a token, a path an id
+        path = "/".join(
+            part if part in _PATH_WORDS else "..." for part in self.request.url.path.split("/")
+        )
+        return f"Send({self.request.method} {path})"
+
+
+_PATH_WORDS = frozenset({"", "api", "v1", "sessions", "me", "lifecycle", "refresh", "authn"})
+"""The parts of an Okta path a ``Send`` shows; any other (a session id) shows as ``...``."""
 
 
 @dataclass(frozen=True, slots=True)
-class CacheSet:
-    key: str
-    entry: CacheEntry
+class Sleep:
+    seconds: float
+
+
+class Parse:
+    """The step before reading a large body: CPU only, no I/O."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "PARSE"
+
+
+PARSE = Parse()
+
+CacheOperation = Literal["get", "set", "claim", "evict", "evict_session", "ended"]
+"""The session cache protocol's methods (the async cache's are the same, ``a``-prefixed)."""
 
 
 @dataclass(frozen=True, slots=True)
-class Claim:
-    """Cross-process single flight: who asks Okta for ``key`` (a ``cache.Claimed``).
-    ``take_over``: the caller could not use the answer ANSWERED said was stored."""
+class CacheOp:
+    """Call ``operation(*arguments)`` on the cache (a cache key is a keyed hash, never a
+    cookie; a session id is kept out of the repr)."""
 
-    key: str
-    take_over: bool = False
+    operation: CacheOperation
+    arguments: tuple[object, ...]
+    keywords: dict[str, object] = field(default_factory=dict)
 
-
-@dataclass(frozen=True, slots=True)
-class AwaitEntry:
-    """While another process is asking Okta for ``key``: poll the cache (at most one
-    timeout) for its fresh entry and the claim (as ``Claim`` does) for what it says.
-
-    Ends with ``(entry, Claimed.ANSWERED)`` once a fresh entry is read; with ``(None,
-    claim)`` as soon as the claim is no longer ASKING (ANSWERED: an answer was stored
-    after this entry was read; YOURS: the claim was released or ran out and is now
-    this process's); or with ``(None, Claimed.ASKING)`` at the deadline."""
-
-    key: str
+    def __repr__(self) -> str:
+        return f"CacheOp({self.operation!r})"
 
 
 @dataclass(frozen=True, slots=True)
-class CacheEvict:
-    key: str
+class Share:
+    """Run ``flow`` once for every flow sharing ``key`` (per process).
 
-
-@dataclass(frozen=True, slots=True)
-class CacheEvictSession:
-    """Forget every cached answer for one session (admin revoke)."""
-
-    session_id: str
-
-    def __repr__(self) -> str:  # a session id is a credential
-        return "CacheEvictSession(...)"
-
-
-@dataclass(frozen=True, slots=True)
-class Ended:
-    """True when the cookie ``key`` was logged out or the session revoked since its
-    answer may have been read (the cache's "ended" marks): then it is not served.
-    ``asked_at``: when that answer's Okta question was asked (its entry's
-    ``fetched_at``), for a cache that had to forget an end (``SessionCache``)."""
-
-    key: str
-    session_id: str
-    asked_at: float
-
-    def __repr__(self) -> str:  # a session id is a credential
-        return "Ended(...)"
-
-
-@dataclass(frozen=True, slots=True)
-class CallOkta:
-    """Call one client operation with one argument (a cookie header, an id or a token)."""
-
-    operation: Operation
-    argument: str
-
-    def __repr__(self) -> str:  # the argument may be a cookie or a session token
-        return f"CallOkta({self.operation!r})"
-
-
-@dataclass(frozen=True, slots=True)
-class Coalesce:
-    """Run ``flow`` once for all concurrent requests with the same ``key``; all get its result."""
+    ``follow_for``: how long a flow that finds ``key`` running waits for its result
+    (then ``OktaTimeoutError`` is thrown into it); None: it does not wait, its result
+    is None at once. The flow that runs it is shielded: its own caller going away
+    never cancels it halfway for the others."""
 
     key: str
-    flow: Flow
+    flow: Flow[object]
+    follow_for: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class Solo:
-    """Run ``flow`` unless one with ``key`` is already running; then the result is None at once."""
-
-    key: str
-    flow: Flow
+Effect = Send | Sleep | Parse | CacheOp | Share
+Flow = Generator[Effect, object, T]
+"""A flow returning ``T``: it sends back the result of each effect it yields."""
 
 
-Effect = (
-    CacheGet
-    | CacheSet
-    | CacheEvict
-    | CacheEvictSession
-    | CallOkta
-    | Coalesce
-    | Solo
-    | Claim
-    | AwaitEntry
-    | Ended
-)
-Flow = Generator[Effect, Any, Any]
-Clock = Callable[[], float]
+def _cache(operation: CacheOperation, *arguments: object, **keywords: object) -> Flow[object]:
+    result = yield CacheOp(operation, arguments, keywords)
+    return result
 
 
-class Source(str, Enum):
-    """Where a resolution came from; the stats count these."""
-
-    NO_COOKIE = "no_cookie"
-    HIT = "hit"
-    NEGATIVE_HIT = "negative_hit"
-    MISS = "miss"
-    STALE = "stale"
-    UNAVAILABLE = "unavailable"
+def cache_get(key: str) -> Flow[CacheEntry | None]:
+    return cast("CacheEntry | None", (yield from _cache("get", key)))
 
 
-class Resolution(NamedTuple):
-    """The session for a request, or None; ``unavailable`` when Okta could not say.
+def cache_set(key: str, entry: CacheEntry) -> Flow[None]:
+    yield from _cache("set", key, entry)
 
-    A named tuple: made on every request, so it must be cheap to build."""
 
-    session: Session | None
-    source: Source
+def cache_evict(key: str) -> Flow[None]:
+    yield from _cache("evict", key)
 
-    @property
-    def unavailable(self) -> bool:
-        """Okta could not be asked and nothing usable was cached."""
-        return self.source is Source.UNAVAILABLE
+
+def cache_evict_session(session_id: str) -> Flow[None]:
+    """Forget every cached answer for one session (logout, admin revoke)."""
+    yield from _cache("evict_session", session_id)
+
+
+def cache_claim(key: str, ttl: float, take_over: bool = False) -> Flow[Claimed]:
+    """Cross-process single flight: who asks Okta for ``key``. ``take_over``: the caller
+    could not use the answer ANSWERED said was stored."""
+    return cast(Claimed, (yield from _cache("claim", key, ttl, take_over=take_over)))
+
+
+def cache_ended(key: str, session_id: str, asked_at: float = -math.inf) -> Flow[bool]:
+    """True when the cookie ``key`` was logged out or the session revoked since an
+    answer asked of Okta at ``asked_at`` (the cache's "ended" marks)."""
+    return bool((yield from _cache("ended", key, session_id, asked_at)))
+
+
+def together(key: str, flow: Flow[T], follow_for: float) -> Flow[T]:
+    """Run ``flow`` once for all concurrent flows sharing ``key``; each gets its result
+    (a follower waits ``follow_for`` at most: then ``OktaTimeoutError``)."""
+    result = yield Share(key, cast("Flow[object]", flow), follow_for)
+    return cast(T, result)
+
+
+def unless_running(key: str, flow: Flow[T]) -> Flow[T | None]:
+    """Run ``flow`` unless one sharing ``key`` is running; then None at once."""
+    result = yield Share(key, cast("Flow[object]", flow), None)
+    return cast("T | None", result)
+
+
+def step(flow: Flow[T], value: object, error: BaseException | None) -> tuple[bool, object]:
+    """Resume ``flow`` with ``value`` (or throw ``error`` into it): ``(False, effect)``
+    for its next effect, ``(True, result)`` once it has returned. A plain value rather
+    than ``StopIteration``, which cannot cross a thread or a future."""
+    try:
+        return False, flow.send(value) if error is None else flow.throw(error)
+    except StopIteration as done:
+        return True, done.value

@@ -1,45 +1,32 @@
 """``SessionService``: the one object every adapter talks to.
 
 It holds the config, the cache, the Okta clients, the 429 gate and the stats, and runs
-the flows of ``flow.py`` with the async driver (ASGI) or the sync driver (Flask,
-Django/WSGI). Each public method is one line over a flow, so Starlette, Flask and
-Django get exactly the same behaviour.
+the flows (``lookup.py``, ``logout.py``, ``login.py``) with the async runner (ASGI) or
+the sync runner (Flask, Django/WSGI): see ``colours.py``. Each public method is one line
+over a flow, so Starlette, Flask and Django get exactly the same behaviour.
 """
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import logging
-import threading
 import time
-import weakref
-from collections.abc import AsyncGenerator, Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from okta_session_mw.cache.memory import (
-    AsyncSessionCache,
-    MemorySessionCache,
-    SessionCache,
-    ended_ttl,
-    keyed_hmac,
-)
+from okta_session_mw.cache.memory import keyed_hmac
+from okta_session_mw.cache.selection import checked_cache, default_cache
 from okta_session_mw.config import OktaSessionConfig
-from okta_session_mw.engine.drivers import AsyncDriver, SyncDriver, request_deadline
-from okta_session_mw.engine.flow import (
-    Effect,
-    Flow,
-    Resolution,
-    Rules,
-    Source,
-    answer_without_io,
-    login,
-    logout,
-    resolve,
-    revoke,
-)
+from okta_session_mw.engine.colours import AsyncSide, SyncSide
+from okta_session_mw.engine.effects import Flow
 from okta_session_mw.engine.limits import RateLimitGate
+from okta_session_mw.engine.login import login
+from okta_session_mw.engine.logout import logout, revoke
+from okta_session_mw.engine.lookup import Policy, answer_without_io, resolve
 from okta_session_mw.engine.policy import RefreshBackoff
+from okta_session_mw.engine.resolution import Resolution, Source
+from okta_session_mw.engine.rules import Rules
 from okta_session_mw.engine.stats import SessionStats
 from okta_session_mw.errors import ConfigError, RateLimit
 from okta_session_mw.okta.clients import AsyncOktaSessionClient, OktaSessionClient
@@ -57,6 +44,9 @@ from okta_session_mw.web.reply import Reply
 
 __all__ = ["Lookup", "SessionService"]
 
+T = TypeVar("T")
+C = TypeVar("C", OktaSessionClient, AsyncOktaSessionClient)
+
 logger = logging.getLogger("okta_session_mw")
 
 
@@ -71,6 +61,12 @@ class Lookup:
 
     def __repr__(self) -> str:  # the cookie is a credential
         return "Lookup(...)"
+
+
+_NO_COOKIE = Resolution(None, Source.NO_COOKIE)
+_FAILED = Resolution(None, Source.UNAVAILABLE)
+SID = "sid"
+"""CreateSession's id is the value of Okta's ``sid`` cookie (behaviour 10)."""
 
 
 _NO_COOKIE = Resolution(None, Source.NO_COOKIE)
@@ -105,7 +101,7 @@ class SessionService:
         self._logout_path = config.logout_path
         self._exempt = config.exempt_paths or None
         self._owns_cache = cache is None
-        self.cache = _checked_cache(cache) if cache is not None else _default_cache(config, clock)
+        self.cache = checked_cache(cache) if cache is not None else default_cache(config, clock)
         # An in-process cache is read directly on the hit path (see ``prepare``).
         self._local_get = self.cache.get if getattr(self.cache, "local", False) else None
         self.gate = RateLimitGate(
@@ -115,20 +111,27 @@ class SessionService:
             max_addresses=config.cache_maxsize,
         )
         self.refresh_backoff = RefreshBackoff(config.cache_maxsize)
-        self._rules = Rules(config, self.gate, self.refresh_backoff, clock)
         self.stats = stats if stats is not None else SessionStats()
         self.logout_guard = LogoutGuard(config)
         self._keyed = keyed_hmac(config.secret_key_bytes)
-        self._client = client
-        self._async_client_factory = async_client_factory or self._new_async_client
-        self._sync_driver: SyncDriver | None = None
-        self._async_drivers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncDriver] = (
-            weakref.WeakKeyDictionary()
+        self._policy = Policy(config, self.gate, self.refresh_backoff)
+        rules = functools.partial(
+            Rules, config, self.gate, self.refresh_backoff, clock,
+            stats=self.stats, monotonic=time.monotonic,
+        )  # fmt: skip
+        self._sync = SyncSide(
+            self.cache,
+            lambda: self._listened(client or self._new_client(OktaSessionClient)),
+            rules,
+            config.timeout,
+            owns_client=client is None,
         )
-        self._loop_guards: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, AsyncGenerator[None, None]
-        ] = weakref.WeakKeyDictionary()
-        self._lock = threading.Lock()
+        make_async = async_client_factory or functools.partial(
+            self._new_client, AsyncOktaSessionClient
+        )
+        self._async = AsyncSide(
+            self.cache, lambda: self._listened(make_async()), rules, config.timeout
+        )
 
     def __repr__(self) -> str:
         return f"SessionService(org_url={self.config.org_url!r})"
@@ -192,7 +195,7 @@ class SessionService:
         key = self.key_for(cookies)
         if self._local_get is not None:
             entry = self._local_get(key)
-            hit = answer_without_io(entry, self.clock(), self._rules, key)
+            hit = answer_without_io(entry, self.clock(), self._policy, key)
             if hit is not None:
                 return self.stats.record(hit)
         return Lookup(key, cookies.header, client)
@@ -237,33 +240,22 @@ class SessionService:
         return None if self._csrf_allows(request, cookies) else forbidden_reply()
 
     def _logout_flow(
-        self, cookies: OktaCookies | None, client: str | None
-    ) -> Generator[Effect, Any, bool]:
+        self, cookies: OktaCookies | None, client: str | None, rules: Rules
+    ) -> Flow[bool]:
         """CloseCurrentSession and evict; True at once when there is no Okta cookie."""
         if cookies is None:
             return True
         key = self.key_for(cookies)
-        closed: bool = yield from logout(
-            key, cookies.header, self._rules, cookies.value(SID), client
-        )
-        return closed
+        return (yield from logout(key, cookies.header, rules, cookies.value(SID), client))
 
-    def _logout_route(self, request: LogoutRequest) -> Generator[Effect, Any, Reply]:
+    def _logout_route(self, request: LogoutRequest, rules: Rules) -> Flow[Reply]:
         """The whole logout route as one flow, for both colours: refused (405, CSRF 403)
         before any effect, else CloseCurrentSession, evict, and the answer to send."""
         cookies = self.okta_cookies(request.cookie_header)
         refused = self._refuse_logout(request, cookies)
         if refused is not None:
             return refused
-        closed = yield from self._logout_flow(cookies, request.client)
-        return self._logout_answer(request, cookies, closed)
-
-    def _resolve_flow(self, lookup: Lookup) -> Flow:
-        return resolve(lookup.key, lookup.cookie, self._rules, lookup.client)
-
-    def _logout_answer(
-        self, request: LogoutRequest, cookies: OktaCookies | None, closed: bool
-    ) -> Reply:
+        closed = yield from self._logout_flow(cookies, request.client, rules)
         return logout_reply(
             self.config,
             html=wants_html(request.headers),
@@ -272,14 +264,21 @@ class SessionService:
             closed=closed,
         )
 
-    def _check_login_possible(self) -> None:
+    def _resolve_flow(self, lookup: Lookup, rules: Rules) -> Flow[Resolution]:
+        return resolve(lookup.key, lookup.cookie, rules, lookup.client)
+
+    def _login_flow(self, session_token: str, client: str | None, rules: Rules) -> Flow[Session]:
         if SID not in self.config.cookie_names:
             raise ConfigError(
                 "cookie_names",
                 "the login helper sets Okta's 'sid' cookie; add 'sid' to cookie_names",
             )
+        return (yield from login(session_token, self._sid_key, rules, client))
 
-    # -- async (ASGI) -----------------------------------------------------------------
+    def _recorded(self, resolution: Resolution) -> Resolution:
+        return self.stats.record(resolution)
+
+    # -- async (ASGI) ------------------------------------------------------------------
     async def aresolve_request(
         self, cookie_header: str | None, path: str, client: str | None = None
     ) -> Resolution:
@@ -296,7 +295,7 @@ class SessionService:
     async def afinish(self, lookup: Lookup) -> Resolution:
         """The part of a request's resolution that needs I/O (cache, Okta)."""
         try:
-            return self.stats.record(await self._arun(self._resolve_flow(lookup)))
+            return self.stats.record(await self._arun(self._resolve_flow, lookup))
         except Exception:  # a bug or a broken cache must not take the app down
             logger.exception("okta_session_mw: session lookup failed unexpectedly")
             return _FAILED
@@ -305,89 +304,37 @@ class SessionService:
         """CloseCurrentSession and evict; True when closed (or there was nothing).
         ``client`` is the peer address, as for ``prepare``: a cookie with no cached
         session spends that address's allowance."""
-        closed: bool = await self._arun(self._logout_flow(self.okta_cookies(cookie_header), client))
-        return closed
+        return await self._arun(self._logout_flow, self.okta_cookies(cookie_header), client)
 
     async def alogout_request(self, request: LogoutRequest) -> Reply:
         """The whole logout route: refuse (405, CSRF 403) before any Okta call, else
         CloseCurrentSession, evict, and the answer to send (303/204, or 503)."""
-        reply: Reply = await self._arun(self._logout_route(request))
-        return reply
+        return await self._arun(self._logout_route, request)
 
     async def arevoke(self, session_id: str) -> bool:
-        found: bool = await self._arun(revoke(session_id))
-        return found
+        """RevokeSession by id and evict it everywhere; False if Okta had no such session."""
+        return await self._arun(revoke, session_id)
 
     async def alogin(self, session_token: str, client: str | None = None) -> Session:
         """CreateSession from a ``sessionToken`` and prime the cache for its ``sid``.
         ``client`` is the peer address (as for ``prepare``): sign-ins are bounded per
         address and may not spend the whole rate-limit window; refused, this raises
         ``SignInThrottledError`` before any call to Okta."""
-        self._check_login_possible()
-        session: Session = await self._arun(
-            login(session_token, self._sid_key, self._rules, client)
-        )
-        return session
+        return await self._arun(self._login_flow, session_token, client)
 
     async def aclose(self) -> None:
         """Close what we made for the running loop (Okta client, Redis connections) and
         the sync side. Everything reopens on next use, so a second app lifespan works."""
-        loop = asyncio.get_running_loop()
-        self._async_drivers.pop(loop, None)
-        guard = self._loop_guards.pop(loop, None)
-        if guard is not None:
-            await guard.aclose()  # its `finally` closes the client
+        await self._async.aclose()
         closer = getattr(self.cache, "aclose", None) if self._owns_cache else None
         if closer is not None:
             await closer()
         self.close()
 
-    async def _arun(self, flow: Flow) -> Any:
-        """Run a flow on this loop's driver, all its Okta calls within one timeout."""
-        driver = await self._adriver()
-        with request_deadline(self.config.timeout):
-            return await driver.run(flow)
+    async def _arun(self, flow: Callable[..., Flow[T]], *arguments: Any) -> T:
+        return await self._async.run(lambda rules: flow(*arguments, rules))
 
-    async def _adriver(self) -> AsyncDriver:
-        # httpx.AsyncClient and asyncio tasks belong to one loop: one driver per loop.
-        loop = asyncio.get_running_loop()
-        driver = self._async_drivers.get(loop)
-        if driver is None:
-            cache: AsyncSessionCache = self.cache
-            driver = AsyncDriver(
-                cache, self._async_client_factory(), self.config.timeout, self.stats, self.clock
-            )
-            self._async_drivers[loop] = driver
-            self._listen(driver.client)
-            # Close the client when its loop shuts down (asyncio.run, anyio, uvicorn all
-            # finalize async generators then), so short-lived loops (a TestClient used
-            # without `with`, async_to_sync) leave no open sockets behind.
-            guard = _close_with_loop(driver.client)
-            await guard.asend(None)
-            self._loop_guards[loop] = guard
-        return driver
-
-    def _listen(self, client: object) -> None:
-        """Have ``client`` report every answer's figures (a stand-in client without
-        ``add_rate_limit_listener`` reports none: the gate then learns only from 429s)."""
-        listen = getattr(client, "add_rate_limit_listener", None)
-        if listen is not None:
-            listen(self._observe_rate_limit)
-
-    def _observe_rate_limit(self, operation: str, rate_limit: RateLimit) -> None:
-        """Every answer's figures, from every client of this service, feed the gate."""
-        self.gate.observe(operation, rate_limit, self.clock())
-
-    def _new_async_client(self) -> AsyncOktaSessionClient:
-        config = self.config
-        return AsyncOktaSessionClient(
-            config.org_url,
-            api_token=config.api_token,
-            timeout=config.timeout,
-            max_response_bytes=config.max_response_bytes,
-        )
-
-    # -- sync (WSGI) ------------------------------------------------------------------
+    # -- sync (WSGI) -------------------------------------------------------------------
     def resolve_request(
         self, cookie_header: str | None, path: str, client: str | None = None
     ) -> Resolution:
@@ -402,96 +349,56 @@ class SessionService:
     def finish(self, lookup: Lookup) -> Resolution:
         """Sync twin of ``afinish``."""
         try:
-            return self.stats.record(self._run(self._resolve_flow(lookup)))
+            return self.stats.record(self._run(self._resolve_flow, lookup))
         except Exception:  # a bug or a broken cache must not take the app down
             logger.exception("okta_session_mw: session lookup failed unexpectedly")
             return _FAILED
 
     def logout(self, cookie_header: str | None, client: str | None = None) -> bool:
         """Sync twin of ``alogout``."""
-        closed: bool = self._run(self._logout_flow(self.okta_cookies(cookie_header), client))
-        return closed
+        return self._run(self._logout_flow, self.okta_cookies(cookie_header), client)
 
     def logout_request(self, request: LogoutRequest) -> Reply:
         """Sync twin of ``alogout_request``."""
-        reply: Reply = self._run(self._logout_route(request))
-        return reply
+        return self._run(self._logout_route, request)
 
     def revoke(self, session_id: str) -> bool:
-        found: bool = self._run(revoke(session_id))
-        return found
+        """Sync twin of ``arevoke``."""
+        return self._run(revoke, session_id)
 
     def login(self, session_token: str, client: str | None = None) -> Session:
         """Sync twin of ``alogin``."""
-        self._check_login_possible()
-        session: Session = self._run(
-            login(session_token, self._sid_key, self._rules, client)
-        )
-        return session
+        return self._run(self._login_flow, session_token, client)
 
     def close(self) -> None:
         """Close the sync Okta client and the cache's connections, if we made them."""
-        with self._lock:
-            driver, self._sync_driver = self._sync_driver, None
-        if driver is not None and self._client is None:
-            driver.client.close()
+        self._sync.close()
         closer = getattr(self.cache, "close", None) if self._owns_cache else None
         if closer is not None:
             closer()
 
-    def _run(self, flow: Flow) -> Any:
-        """Run a flow on the sync driver, all its Okta calls within one timeout."""
-        with request_deadline(self.config.timeout):
-            return self._sync().run(flow)
+    def _run(self, flow: Callable[..., Flow[T]], *arguments: Any) -> T:
+        return self._sync.run(lambda rules: flow(*arguments, rules))
 
-    def _sync(self) -> SyncDriver:
-        driver = self._sync_driver
-        if driver is None:
-            with self._lock:
-                if self._sync_driver is None:
-                    client = self._client or OktaSessionClient(
-                        self.config.org_url,
-                        api_token=self.config.api_token,
-                        timeout=self.config.timeout,
-                        max_response_bytes=self.config.max_response_bytes,
-                    )
-                    self._listen(client)
-                    cache: SessionCache = self.cache
-                    self._sync_driver = SyncDriver(
-                        cache, client, self.config.timeout, self.stats, self.clock
-                    )
-                driver = self._sync_driver
-        return driver
+    # -- the clients ---------------------------------------------------------------------
+    def _listened(self, client: C) -> C:
+        """Have ``client`` report every answer's figures to the gate (a stand-in client
+        without ``add_rate_limit_listener`` reports none: the gate then learns only
+        from 429s)."""
+        listen = getattr(client, "add_rate_limit_listener", None)
+        if listen is not None:
+            listen(self._observe_rate_limit)
+        return client
 
+    def _observe_rate_limit(self, operation: str, rate_limit: RateLimit) -> None:
+        """Every answer's figures, from every client of this service, feed the gate."""
+        self.gate.observe(operation, rate_limit, self.clock())
 
-async def _close_with_loop(client: AsyncOktaSessionClient) -> AsyncGenerator[None, None]:
-    """Suspended until the loop finalizes its async generators, then closes ``client``."""
-    try:
-        yield
-    finally:
-        await client.aclose()
-
-
-_SYNC_CACHE = ("get", "claim", "set", "evict", "evict_session", "ended")
-_ASYNC_CACHE = tuple("a" + name for name in _SYNC_CACHE)
-
-
-def _checked_cache(cache: Any) -> Any:
-    """A cache passed in must offer one whole colour of the protocol (``cache.py``): a
-    cache missing ``ended`` would let a lookup under way serve a session that ended."""
-    for names in (_SYNC_CACHE, _ASYNC_CACHE):
-        if all(callable(getattr(cache, name, None)) for name in names):
-            return cache
-    missing = [n for n in _SYNC_CACHE if not callable(getattr(cache, n, None))]
-    raise TypeError(
-        f"cache {type(cache).__name__} does not implement the SessionCache protocol: "
-        f"missing {', '.join(missing) or 'nothing sync'} (or the async a-methods); see cache.py"
-    )
-
-
-def _default_cache(config: OktaSessionConfig, clock: Callable[[], float]) -> Any:
-    if config.cache_url is None:
-        return MemorySessionCache(config.cache_maxsize, timer=clock, ended_ttl=ended_ttl(config))
-    from okta_session_mw.cache.redis.cache import RedisSessionCache  # optional extra
-
-    return RedisSessionCache.from_config(config, timer=clock)
+    def _new_client(self, kind: type[C]) -> C:
+        config = self.config
+        return kind(
+            config.org_url,
+            api_token=config.api_token,
+            timeout=config.timeout,
+            max_response_bytes=config.max_response_bytes,
+        )

@@ -11,7 +11,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 
-from okta_session_mw.engine.effects import Resolution, Source
+from okta_session_mw.engine.resolution import Resolution, Source
 from okta_session_mw.errors import OktaSessionError
 
 __all__ = ["EventHook", "SessionStats"]

@@ -1,14 +1,13 @@
-"""How one Okta call runs, retries included: written once, driven by both clients.
+"""How one Okta call runs, retries included: a sub-flow of the engine's protocol.
 
-:func:`call_flow` is a generator in the manner of httpx's ``auth_flow``: it yields an
-``httpx.Request`` to send (the driver sends back the ``httpx.Response``, or throws in
-the ``httpx.HTTPError``), a ``float`` of seconds to sleep (the driver sends back
-``None``) or, before reading a body over 64 KiB, :data:`PARSE` (the driver sends back
-``None``, from a worker thread if it runs an event loop), and finally returns the
-parsed result or raises the typed error. The rate-limit figures are always observed
-in the driver's own thread, before that step. The sync
-and async clients each drive it with a dozen lines, so the retry rules, the rate-limit
-bookkeeping and the mapping of httpx's errors exist exactly once.
+:func:`call_flow` yields :class:`~okta_session_mw.engine.effects.Send` with the request
+(the runner sends back the ``httpx.Response``, or throws in the ``httpx.HTTPError``),
+:class:`~okta_session_mw.engine.effects.Sleep` to wait out a 429 or, before reading a
+body over 64 KiB, :data:`~okta_session_mw.engine.effects.PARSE`; it finally returns the
+parsed result or raises the typed error. The clients run it alone; the middleware's
+flows reach it with ``yield from``, so the retry rules, the rate-limit bookkeeping and
+the mapping of httpx's errors exist exactly once. The rate-limit figures are always
+observed in the runner's own thread, before the PARSE step.
 
 Retries happen only on 429 and only when asked for (``max_retries > 0``), the way
 Okta's own SDKs do them: wait until ``X-Rate-Limit-Reset`` as measured on Okta's clock
@@ -20,12 +19,13 @@ the wait would overrun the ``max_retry_wait`` budget or Reset is missing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar, cast
 
 import httpx
 
+from okta_session_mw.engine.effects import PARSE, Flow, Send, Sleep, TokenSource
 from okta_session_mw.errors import (
     OktaConnectionError,
     OktaInvalidResponseError,
@@ -39,12 +39,7 @@ from okta_session_mw.okta.operations import Call, parse_rate_limit, raise_for_st
 
 __all__ = [
     "LARGE_BODY_BYTES",
-    "PARSE",
-    "Flow",
-    "Parse",
     "RetryPolicy",
-    "Step",
-    "advance",
     "call_flow",
     "retry_delay",
     "transport_error",
@@ -54,25 +49,9 @@ T = TypeVar("T")
 
 LARGE_BODY_BYTES = 64 * 1024
 """An answer whose body is larger is read (JSON, then the Session or error) in a step
-of its own, :data:`PARSE`: up to a megabyte of JSON is tenths of a second of CPU."""
+of its own, after :data:`~okta_session_mw.engine.effects.PARSE`: up to a megabyte of
+JSON is tenths of a second of CPU."""
 
-
-class Parse:
-    """The step before reading a large body: CPU only, no I/O. A driver sends back None
-    and may resume the flow on another thread (the async client does, off its loop)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "PARSE"
-
-
-PARSE = Parse()
-
-Step = httpx.Request | float | Parse
-"""What a flow asks its driver for: send this request, sleep this many seconds, or
-(:data:`PARSE`) resume it where parsing a large body may run."""
-Flow = Generator[Step, "httpx.Response | None", T]
 
 logger = logging.getLogger("okta_session_mw")
 
@@ -127,17 +106,19 @@ def call_flow(
     retry: RetryPolicy,
     clock: Callable[[], float],
     observe: Callable[[RateLimit], None],
+    token: TokenSource | None = None,
 ) -> Flow[T]:
     """Send ``request``, wait out 429s as ``retry`` allows, and read the final answer.
 
     ``clock`` (epoch seconds) is used only when a 429 has no ``Date``; ``observe``
-    receives the rate-limit figures of every response.
+    receives the rate-limit figures of every response; ``token``: the request's bearer
+    token is fetched by the sending shell (see ``Send``).
     """
     attempt = 0
     waited = 0.0
     while True:
         try:
-            response = yield request
+            response = cast(httpx.Response | None, (yield Send(request, token)))
         except ResponseTooLarge as exc:  # a 429 means "slow down", whatever its body
             if exc.status_code != 429:
                 raise transport_error(exc, call.name) from exc
@@ -158,7 +139,7 @@ def call_flow(
                     "okta %s: rate limited (429); retry %d/%d in %.1fs",
                     call.name, attempt, retry.max_retries, delay,
                 )  # fmt: skip
-                yield delay
+                yield Sleep(delay)
                 waited += delay
                 request = _retry_request(request, response, attempt)
                 continue
@@ -170,18 +151,6 @@ def call_flow(
             yield PARSE
         raise_for_status(response, rate_limit)
         return call.parse(response)
-
-
-def advance(
-    flow: Flow[T], reply: httpx.Response | None, error: httpx.HTTPError | None
-) -> tuple[bool, Any]:
-    """Resume ``flow`` with ``reply`` (or throw ``error`` into it): ``(False, step)`` for
-    its next step, ``(True, result)`` once it has returned. A plain value rather than
-    ``StopIteration``, which cannot cross a thread or a future."""
-    try:
-        return False, flow.send(reply) if error is None else flow.throw(error)
-    except StopIteration as done:
-        return True, done.value
 
 
 def _retry_request(request: httpx.Request, failed: httpx.Response, attempt: int) -> httpx.Request:

@@ -1,9 +1,10 @@
 """A sync Okta call that the thread waiting for it may give up on.
 
-The sync driver runs each Okta call on a thread of its own and stops waiting at the
-request's deadline. httpx bounds each read, not the whole answer: a peer trickling a
-byte within every read timeout would keep that thread, and its pooled connection, for
-minutes, until the pool is full and every later call fails even once Okta is healthy.
+The sync runner runs each Okta call on a thread of its own (:func:`call_within`) and
+stops waiting at the request's deadline. httpx bounds each read, not the whole answer:
+a peer trickling a byte within every read timeout would keep that thread, and its
+pooled connection, for minutes, until the pool is full and every later call fails even
+once Okta is healthy.
 So the waiting side :meth:`CallHandle.abandon`\\ s the call: the socket of the
 connection it uses is shut at once, its blocked read returns, and httpx drops that
 connection from the pool. The client registers the connection as soon as it exists
@@ -16,12 +17,19 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeoutError
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
-__all__ = ["CallHandle", "current_call"]
+from okta_session_mw.errors import OktaTimeoutError
+
+__all__ = ["CallHandle", "call_within", "current_call"]
+
+A = TypeVar("A")
+R = TypeVar("R")
 
 _current: ContextVar[CallHandle | None] = ContextVar("okta_session_mw_call", default=None)
 
@@ -83,3 +91,30 @@ def _shut(stream: object) -> None:
     if isinstance(sock, socket.socket):
         with suppress(OSError):  # already closed: nothing to do
             sock.shutdown(socket.SHUT_RDWR)
+
+
+def call_within(seconds: float, call: Callable[[A], R], argument: A) -> R:
+    """``call(argument)`` with a bound on the *whole* call, not only on each httpx phase
+    (an answer trickling in a byte at a time would otherwise hold the thread for good).
+
+    The call runs on a daemon thread; past ``seconds`` the request goes on with an
+    ``OktaTimeoutError`` and abandons the call: its connection is shut at once, so the
+    thread ends and the pool is whole again, however slowly Okta trickles. Only cache
+    misses pay for the thread.
+    """
+    done: Future[R] = Future()
+    handle = CallHandle()
+
+    def run() -> None:
+        with handle.running():
+            try:
+                done.set_result(call(argument))
+            except BaseException as exc:  # handed to the waiting request
+                done.set_exception(exc)
+
+    threading.Thread(target=run, name="okta-session-mw-call", daemon=True).start()
+    try:
+        return done.result(timeout=seconds)
+    except FutureTimeoutError:
+        handle.abandon()
+        raise OktaTimeoutError(f"Okta did not answer within {seconds} s") from None

@@ -1,7 +1,7 @@
 """What the sync and async clients share: settings, credentials, request building.
 
-No I/O here. The two shells in ``client.py`` add only an httpx client and a driver
-for :func:`okta_session_mw.okta.call_flow.call_flow`.
+No I/O here. The two shells in ``clients.py`` add only an httpx client (sending one
+request, fetching a bearer token) and a runner for the flows :meth:`ClientCore.call` makes.
 
 Secrets: the API token is kept only as the ready ``SSWS ...`` header value, checked
 once; ``repr`` shows the org URL alone, and no message or log line built here or in
@@ -20,9 +20,10 @@ from typing import TypeVar
 import httpx
 
 from okta_session_mw._version import __version__
+from okta_session_mw.engine.effects import Flow
 from okta_session_mw.errors import ConfigError, InvalidRequestError, RateLimit
 from okta_session_mw.okta.body import ACCEPT_ENCODING, BoundedBody, read_already
-from okta_session_mw.okta.call_flow import Flow, RetryPolicy, call_flow
+from okta_session_mw.okta.call_flow import RetryPolicy, call_flow
 from okta_session_mw.okta.operations import FIXED_PATHS, Auth, Call, check_header_value
 from okta_session_mw.okta.org_url import validate_org_url
 
@@ -122,31 +123,20 @@ class ClientCore:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(org_url={self.org_url!r})"
 
-    def _credential(self, call: Call[T]) -> str | Callable[[], object] | None:
-        """The ``Authorization`` value ``call`` needs, or the function giving the token.
+    def call(self, call: Call[T], timeout: float | None = None) -> Flow[T]:
+        """The flow of one call (a sub-flow for the engine's runners): its first request
+        built once from the shared headers, with the credential ``call`` needs.
 
-        ``/me`` calls and authn get None whatever the client holds: Okta refuses a
-        token there, and a browser's session must never be mixed with the app's.
+        ``/me`` calls and authn carry no ``Authorization`` whatever the client holds:
+        Okta refuses a token there, and a browser's session must never be mixed with
+        the app's. A missing credential raises ``ConfigError`` here, before any I/O.
         """
-        if call.auth is Auth.COOKIE or call.auth is Auth.NONE:
-            return None
-        if self._ssws is not None:
-            return self._ssws
-        if call.auth is Auth.API_TOKEN:
-            raise ConfigError(
-                "api_token",
-                f"{call.name} needs an API token (SSWS); Okta accepts no OAuth2 token for it",
-            )
-        if self._bearer is None:
-            raise ConfigError("api_token", f"{call.name} needs api_token or bearer_token")
-        return self._bearer
-
-    def _flow(self, call: Call[T], authorization: str | None, timeout: float | None) -> Flow[T]:
-        """The flow for one call: its first request, built once from shared headers."""
         headers = self._headers.copy()
         headers.update(call.headers)
-        if authorization is not None:
-            headers["Authorization"] = authorization
+        credential = self._credential(call)
+        token = credential if callable(credential) else None
+        if isinstance(credential, str):
+            headers["Authorization"] = credential
         extension = self._timeout
         if timeout is not None:
             seconds = _seconds(timeout)
@@ -161,7 +151,24 @@ class ClientCore:
             extensions={"timeout": extension},
         )
         observe = functools.partial(self._observe, call.name)
-        return call_flow(call, request, retry=self._retry, clock=time.time, observe=observe)
+        return call_flow(
+            call, request, retry=self._retry, clock=time.time, observe=observe, token=token
+        )
+
+    def _credential(self, call: Call[T]) -> str | Callable[[], object] | None:
+        """The ``Authorization`` value ``call`` needs, or the function giving the token."""
+        if call.auth is Auth.COOKIE or call.auth is Auth.NONE:
+            return None
+        if self._ssws is not None:
+            return self._ssws
+        if call.auth is Auth.API_TOKEN:
+            raise ConfigError(
+                "api_token",
+                f"{call.name} needs an API token (SSWS); Okta accepts no OAuth2 token for it",
+            )
+        if self._bearer is None:
+            raise ConfigError("api_token", f"{call.name} needs api_token or bearer_token")
+        return self._bearer
 
     def _body(self, response: httpx.Response) -> BoundedBody:
         """Where the shell feeds a streamed answer's bytes: decoded, never past the bound."""

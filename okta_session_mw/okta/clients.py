@@ -1,10 +1,11 @@
 """The two Okta Session API clients: thin I/O shells over one shared core.
 
 ``OktaSessionClient`` (``httpx.Client``) and ``AsyncOktaSessionClient``
-(``httpx.AsyncClient``) differ only in their ~dozen-line driver. Every operation is
-one line: a :class:`~okta_session_mw.okta.operations.Call` (what to send, how to read the
-answer) run through the shared flow (:mod:`okta_session_mw.okta.call_flow`: retries,
-rate limits, error mapping).
+(``httpx.AsyncClient``) differ only in how they send one request (``send``) and which of
+the engine's two runners runs the call's flow. Every operation is one line: a
+:class:`~okta_session_mw.okta.operations.Call` (what to send, how to read the answer) as
+the shared flow (:mod:`okta_session_mw.okta.call_flow`: retries, rate limits, error
+mapping), run by the runner.
 
 Credentials: the three ``/me`` operations send the browser's cookie and never an
 ``Authorization`` header; ``create_session`` needs ``api_token`` (``SSWS``); the
@@ -18,34 +19,33 @@ closed by :meth:`close`; only a client we created is.
 
 Timeouts: ``timeout`` is httpx's, per phase (connect, write, pool wait, each read),
 not a bound on the whole call; an Okta trickling its answer within each read timeout
-keeps a call going. The drivers under the middleware (``drivers.py``) hold the hard
+keeps a call going. The runners under the middleware (``engine/``) hold the hard
 bound on the whole call; wrap a direct call yourself when you need one.
 
 Bodies: read within ``max_response_bytes`` (see ``_body.py``); one holding more than
 ``sansio.MAX_JSON_CONTAINERS`` objects and arrays is refused unparsed. The async
 client parses a body over ``call_flow.LARGE_BODY_BYTES`` (64 KiB) on a worker thread
-(the flow's PARSE step), so the Python part of reading it (the Session, the error)
-does not hold its loop; a small body, the common case, stays on the loop with no
-thread hop. ``json.loads`` itself holds the GIL on any thread, which is why the
-container bound exists.
+(the async runner resumes the flow there after its PARSE step), so the Python part of
+reading it (the Session, the error) does not hold its loop; a small body, the common
+case, stays on the loop with no thread hop. ``json.loads`` itself holds the GIL on any
+thread, which is why the container bound exists.
 """
 
 from __future__ import annotations
 
 import inspect
-import time
 from types import TracebackType
 from typing import TypeVar
 
-import anyio
-import anyio.to_thread
 import httpx
 
+from okta_session_mw.engine.async_runner import AsyncRunner
+from okta_session_mw.engine.effects import Send
+from okta_session_mw.engine.sync_runner import SyncRunner
 from okta_session_mw.errors import ConfigError
 from okta_session_mw.okta import log_redaction
 from okta_session_mw.okta import operations as sansio
 from okta_session_mw.okta.body import decoded_response
-from okta_session_mw.okta.call_flow import Flow, Parse, advance
 from okta_session_mw.okta.call_handle import current_call
 from okta_session_mw.okta.client_core import (
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -71,7 +71,7 @@ class OktaSessionClient(ClientCore):
     ``timeout`` (seconds) bounds connect, write, pool wait and each read of every
     call, also on a client you pass in; a call's ``timeout=`` overrides it. It bounds
     each of those waits, not the whole call: an answer trickling in within each read's
-    timeout takes longer. The middleware and ``SessionService`` (their drivers) hold a
+    timeout takes longer. The middleware and ``SessionService`` (their runners) hold a
     hard bound on the whole call; used directly, bound it yourself if you need to.
     ``max_retries`` > 0 waits out 429s until ``X-Rate-Limit-Reset``, ``max_retry_wait``
     seconds in total per call at most. ``user_agent`` is appended to the library's own.
@@ -110,6 +110,7 @@ class OktaSessionClient(ClientCore):
         self._http = (
             httpx.Client(cookies=refuse_all_cookies()) if http_client is None else http_client
         )
+        self._runner = SyncRunner(self.send)
 
     @property
     def http_client(self) -> httpx.Client:
@@ -117,38 +118,24 @@ class OktaSessionClient(ClientCore):
         return self._http
 
     def _run(self, call: Call[T], timeout: float | None) -> T:
-        credential = self._credential(call)
-        if callable(credential):
-            token = credential()
+        return self._runner.run(self.call(call, timeout))
+
+    def send(self, effect: Send) -> httpx.Response:
+        """Perform one ``Send`` of a flow: the bearer token if it still needs one, then
+        the request (what the engine's sync runner calls)."""
+        if effect.token is not None:
+            token = effect.token()
             if inspect.isawaitable(token):
                 if inspect.iscoroutine(token):
                     token.close()  # never awaited: say so plainly instead of a warning
                 raise ConfigError("bearer_token", "returned an awaitable; use the async client")
-            credential = bearer_header(token)
-        return self._drive(self._flow(call, credential, timeout))
-
-    def _drive(self, flow: Flow[T]) -> T:
-        """Run a flow: send its requests, sleep its waits, feed back the outcomes."""
-        reply: httpx.Response | None = None
-        error: httpx.HTTPError | None = None
-        while True:
-            finished, step = advance(flow, reply, error)
-            if finished:
-                result: T = step
-                return result
-            reply, error = None, None
-            if isinstance(step, httpx.Request):
-                try:
-                    reply = self._send(step)
-                except httpx.HTTPError as exc:
-                    error = exc
-            elif not isinstance(step, Parse):  # PARSE: go on parsing right here
-                time.sleep(step)
+            effect.request.headers["Authorization"] = bearer_header(token)
+        return self._send(effect.request)
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         """Send, then read the body as it streams in, never past ``max_response_bytes``.
 
-        Run for a waiting request (the sync driver), the call's connection is known to
+        Run for a waiting request (the sync runner), the call's connection is known to
         its :class:`~okta_session_mw.okta.call_handle.CallHandle`, which shuts it at once
         when the request stops waiting, and is taken back before the pool gets it.
         """
@@ -226,7 +213,7 @@ class AsyncOktaSessionClient(ClientCore):
     also be an async function. Use ``async with`` or ``await client.aclose()``.
 
     ``timeout`` bounds each connect, write, pool wait and read, not the whole call (the
-    middleware's driver adds that bound; used directly, wrap a call in
+    middleware's runner adds that bound; used directly, wrap a call in
     ``asyncio.timeout`` or ``anyio.fail_after``). A body over 64 KiB is parsed on a
     worker thread, never on the loop; a smaller one on the loop."""
 
@@ -259,6 +246,7 @@ class AsyncOktaSessionClient(ClientCore):
         self._http = (
             httpx.AsyncClient(cookies=refuse_all_cookies()) if http_client is None else http_client
         )
+        self._runner = AsyncRunner(self.send)
 
     @property
     def http_client(self) -> httpx.AsyncClient:
@@ -266,37 +254,16 @@ class AsyncOktaSessionClient(ClientCore):
         return self._http
 
     async def _run(self, call: Call[T], timeout: float | None) -> T:
-        credential = self._credential(call)
-        if callable(credential):
-            token = credential()
+        return await self._runner.run(self.call(call, timeout))
+
+    async def send(self, effect: Send) -> httpx.Response:
+        """Perform one ``Send`` of a flow (what the engine's async runner calls)."""
+        if effect.token is not None:
+            token = effect.token()
             if inspect.isawaitable(token):
                 token = await token
-            credential = bearer_header(token)
-        return await self._drive(self._flow(call, credential, timeout))
-
-    async def _drive(self, flow: Flow[T]) -> T:
-        """Run a flow: send its requests, sleep its waits, feed back the outcomes."""
-        reply: httpx.Response | None = None
-        error: httpx.HTTPError | None = None
-        parse_off_loop = False
-        while True:
-            if parse_off_loop:  # a large body: JSON and Session read on a worker thread
-                finished, step = await anyio.to_thread.run_sync(advance, flow, None, None)
-            else:
-                finished, step = advance(flow, reply, error)
-            if finished:
-                result: T = step
-                return result
-            reply, error, parse_off_loop = None, None, False
-            if isinstance(step, httpx.Request):
-                try:
-                    reply = await self._send(step)
-                except httpx.HTTPError as exc:
-                    error = exc
-            elif isinstance(step, Parse):
-                parse_off_loop = True
-            else:
-                await anyio.sleep(step)
+            effect.request.headers["Authorization"] = bearer_header(token)
+        return await self._send(effect.request)
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         """Send, then read the body as it streams in, never past ``max_response_bytes``

@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping
 from urllib.parse import quote, urlencode
 
 from okta_session_mw.config import OktaSessionConfig
-from okta_session_mw.engine.effects import Resolution
+from okta_session_mw.engine.resolution import Resolution
 from okta_session_mw.okta.session import SessionStatus
 from okta_session_mw.web.reply import Reply, json_reply
 

@@ -1,4 +1,4 @@
-"""Step a flow of ``flow.py`` by hand: a cache made of dicts, Okta's answers from a function.
+"""Step a flow of the engine by hand: a cache made of dicts, Okta's answers from a function.
 
 For tests whose point is one decision of the flow (what it serves, what it stores) at a
 moment the test chooses: ``okta`` may run another flow (a logout) "while the call is
@@ -9,26 +9,52 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
+
+import httpx
 
 from okta_session_mw.cache.memory import CacheEntry, Claimed
 from okta_session_mw.config import OktaSessionConfig
-from okta_session_mw.engine.flow import (
-    AwaitEntry,
-    CacheEvict,
-    CacheEvictSession,
-    CacheGet,
-    CacheSet,
-    CallOkta,
-    Claim,
-    Coalesce,
-    Ended,
-    Flow,
-    Rules,
-    Solo,
-)
+from okta_session_mw.engine.effects import CacheOp, Flow, Parse, Send, Share, Sleep, step
 from okta_session_mw.engine.limits import RateLimitGate
 from okta_session_mw.engine.policy import RefreshBackoff
+from okta_session_mw.engine.rules import Rules
+from okta_session_mw.engine.stats import SessionStats
+from okta_session_mw.okta.clients import OktaSessionClient
+from okta_session_mw.okta.session import Session
+
+MONOTONIC = [0.0]
+"""The flows' monotonic clock in these tests: a ``Sleep`` moves it a whole hour on, so
+a wait for another worker's answer ends after one poll (nobody answered meanwhile)."""
+
+
+class OktaCall(NamedTuple):
+    """The Okta operation a flow's ``Send`` asks for, and its argument (cookie or id)."""
+
+    operation: str
+    argument: str
+
+
+def okta_call(request: httpx.Request) -> OktaCall:
+    """Which operation ``request`` is (by method and path), with its argument."""
+    path, method = request.url.path, request.method
+    if path.startswith("/api/v1/sessions/me"):
+        operation = {
+            "GET": "get_current_session",
+            "POST": "refresh_current_session",
+            "DELETE": "close_current_session",
+        }[method]
+        return OktaCall(operation, request.headers["cookie"])
+    if path == "/api/v1/sessions":
+        return OktaCall("create_session", request.content.decode())
+    return OktaCall("revoke_session", path.rsplit("/", 1)[1])
+
+
+def answer(result: object) -> httpx.Response:
+    """What Okta would send for ``result`` (a Session, or None: no content)."""
+    if isinstance(result, Session):
+        return httpx.Response(200, json=result.to_okta())
+    return httpx.Response(204)
 
 
 @dataclass
@@ -49,7 +75,7 @@ class DictCache:
         return key in self.ended_keys or session_id in self.ended_ids
 
 
-Okta = Callable[[CallOkta], Any]
+Okta = Callable[[OktaCall], Any]
 """Answers one call (or raises the ``OktaSessionError`` the flow should see)."""
 
 
@@ -58,8 +84,9 @@ class Stepper:
     """Runs flows against one ``DictCache``; remembers each single flight's result, so
     a later run can "join" a flight that began earlier (``join=True``).
 
-    ``claims``: what other workers make each ``Claim`` and ``AwaitEntry`` answer, in
-    order (then YOURS: nobody else asks); ``claimed`` records those effects."""
+    ``claims``: what other workers make each claim, and each poll while another
+    worker asks, answer, in order (then YOURS: nobody else asks); ``claimed`` records
+    those steps ("claim", "take over", "await": one poll)."""
 
     cache: DictCache
     okta: Okta
@@ -67,59 +94,81 @@ class Stepper:
     flights: dict[str, Any] = field(default_factory=dict)
     claims: list[Claimed] = field(default_factory=list)
     claimed: list[str] = field(default_factory=list)
+    _polling: bool = False
 
-    def run(self, flow: Flow, *, join: bool = False) -> Any:
+    def run(self, flow: Flow[Any], *, join: bool = False) -> Any:
         value: Any = None
-        error: Exception | None = None
+        error: BaseException | None = None
         while True:
-            try:
-                effect = flow.throw(error) if error is not None else flow.send(value)
-            except StopIteration as stop:
-                return stop.value
+            done, effect = step(flow, value, error)
+            if done:
+                return effect
             value, error = None, None
             try:
                 value = self._perform(effect, join)
-            except Exception as exc:  # thrown into the flow, as a driver does
+            except Exception as exc:  # thrown into the flow, as a runner does
                 error = exc
 
     def _perform(self, effect: Any, join: bool) -> Any:
-        cache = self.cache
-        if isinstance(effect, CacheGet):
-            return cache.entries.get(effect.key)
-        if isinstance(effect, CacheSet):
-            return cache.set(effect.key, effect.entry)
-        if isinstance(effect, CacheEvict):
-            cache.entries.pop(effect.key, None)
-            cache.ended_keys.add(effect.key)
-            return None
-        if isinstance(effect, CacheEvictSession):
-            for key, entry in list(cache.entries.items()):
-                if entry.session is not None and entry.session.id == effect.session_id:
-                    del cache.entries[key]
-            cache.ended_ids.add(effect.session_id)
-            return None
-        if isinstance(effect, Ended):
-            return cache.ended(effect.key, effect.session_id)
-        if isinstance(effect, Claim):
-            self.claimed.append("take over" if effect.take_over else "claim")
-            return self.claims.pop(0) if self.claims else Claimed.YOURS
-        if isinstance(effect, AwaitEntry):
+        if isinstance(effect, CacheOp):
+            return self._cache_op(effect)
+        if isinstance(effect, Send):
+            call = okta_call(effect.request)
+            self.calls.append(call.operation)
+            return answer(self.okta(call))
+        if isinstance(effect, Sleep):  # a poll for another worker's answer
             self.claimed.append("await")
-            claim = self.claims.pop(0) if self.claims else Claimed.YOURS
-            return cache.entries.get(effect.key), claim
-        if isinstance(effect, CallOkta):
-            self.calls.append(effect.operation)
-            return self.okta(effect)
-        if isinstance(effect, Coalesce):
-            if join and effect.key in self.flights:
-                effect.flow.close()
-                return self.flights[effect.key]
-            result = self.flights[effect.key] = self.run(effect.flow)
-            return result
-        assert isinstance(effect, Solo)
-        return self.run(effect.flow)
+            self._polling = True
+            MONOTONIC[0] += 3600
+            return None
+        if isinstance(effect, Parse):
+            return None
+        assert isinstance(effect, Share)
+        if effect.follow_for is None:
+            return self.run(effect.flow)
+        if join and effect.key in self.flights:
+            effect.flow.close()
+            return self.flights[effect.key]
+        result = self.flights[effect.key] = self.run(effect.flow)
+        return result
+
+    def _cache_op(self, effect: CacheOp) -> Any:
+        cache, arguments = self.cache, effect.arguments
+        key = str(arguments[0])
+        if effect.operation == "get":
+            return cache.entries.get(key)
+        if effect.operation == "set":
+            entry = arguments[1]
+            assert isinstance(entry, CacheEntry)
+            return cache.set(key, entry)
+        if effect.operation == "evict":
+            cache.entries.pop(key, None)
+            cache.ended_keys.add(key)
+            return None
+        if effect.operation == "evict_session":
+            for cached, entry in list(cache.entries.items()):
+                if entry.session is not None and entry.session.id == key:
+                    del cache.entries[cached]
+            cache.ended_ids.add(key)
+            return None
+        if effect.operation == "ended":
+            return cache.ended(key, str(arguments[1]))
+        assert effect.operation == "claim"
+        if not self._polling:  # a poll's claim belongs to its "await"
+            self.claimed.append("take over" if effect.keywords.get("take_over") else "claim")
+        self._polling = False
+        return self.claims.pop(0) if self.claims else Claimed.YOURS
 
 
 def rules_at(now: list[float], config: OktaSessionConfig) -> Rules:
-    """Fresh per-service state on a clock the test moves (``now[0]``)."""
-    return Rules(config, RateLimitGate(), RefreshBackoff(), lambda: now[0])
+    """Fresh per-service state on a clock the test moves (``now[0]``); requests built
+    by a real client (never sent: the ``Stepper`` answers them)."""
+    return Rules(
+        config,
+        RateLimitGate(),
+        RefreshBackoff(),
+        lambda: now[0],
+        OktaSessionClient(config.org_url, api_token="test-token"),
+        SessionStats(),
+        lambda: MONOTONIC[0],
+    )

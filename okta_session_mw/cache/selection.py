@@ -1,0 +1,36 @@
+"""Which cache a service uses: the one passed in, checked against the protocol, or the
+default its config names (in-process, or Redis when ``cache_url`` is set)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from okta_session_mw.cache.memory import MemorySessionCache, ended_ttl
+from okta_session_mw.config import OktaSessionConfig
+
+__all__ = ["checked_cache", "default_cache"]
+
+_SYNC_CACHE = ("get", "claim", "set", "evict", "evict_session", "ended")
+_ASYNC_CACHE = tuple("a" + name for name in _SYNC_CACHE)
+
+
+def checked_cache(cache: Any) -> Any:
+    """A cache passed in must offer one whole colour of the protocol (``cache.py``): a
+    cache missing ``ended`` would let a lookup under way serve a session that ended."""
+    for names in (_SYNC_CACHE, _ASYNC_CACHE):
+        if all(callable(getattr(cache, name, None)) for name in names):
+            return cache
+    missing = [n for n in _SYNC_CACHE if not callable(getattr(cache, n, None))]
+    raise TypeError(
+        f"cache {type(cache).__name__} does not implement the SessionCache protocol: "
+        f"missing {', '.join(missing) or 'nothing sync'} (or the async a-methods); see cache.py"
+    )
+
+
+def default_cache(config: OktaSessionConfig, clock: Callable[[], float]) -> Any:
+    if config.cache_url is None:
+        return MemorySessionCache(config.cache_maxsize, timer=clock, ended_ttl=ended_ttl(config))
+    from okta_session_mw.cache.redis.cache import RedisSessionCache  # optional extra
+
+    return RedisSessionCache.from_config(config, timer=clock)

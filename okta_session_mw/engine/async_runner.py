@@ -1,0 +1,104 @@
+"""The async runner: performs a flow's effects on one event loop (ASGI, the async client).
+
+With ``sync_runner.py`` the only place the two colours differ above the I/O. Single
+flight is per loop: a shared key runs as one task, shielded, so a request that goes
+away (client gone) cancels neither the others' lookup nor a refresh halfway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable
+from typing import TypeVar, cast
+
+import anyio
+import anyio.to_thread
+import httpx
+
+from okta_session_mw.cache.memory import AsyncSessionCache
+from okta_session_mw.engine.deadline import time_left
+from okta_session_mw.engine.effects import CacheOp, Effect, Flow, Parse, Send, Share, Sleep, step
+from okta_session_mw.engine.sync_runner import PHASES
+from okta_session_mw.errors import OktaSessionError, OktaTimeoutError
+
+__all__ = ["AsyncRunner"]
+
+T = TypeVar("T")
+
+AsyncSend = Callable[[Send], Awaitable[httpx.Response]]
+
+
+class AsyncRunner:
+    """As ``SyncRunner``, on the running loop; ``bound`` is enforced with a timeout on
+    the awaiting side (the call is cancelled there)."""
+
+    def __init__(
+        self,
+        send: AsyncSend,
+        cache: AsyncSessionCache | None = None,
+        *,
+        bound: float | None = None,
+    ) -> None:
+        self._send = send
+        self._cache = cache
+        self._bound = bound
+        self._flights: dict[str, asyncio.Task[object]] = {}
+
+    async def run(self, flow: Flow[T]) -> T:
+        value: object = None
+        error: BaseException | None = None
+        off_loop = False
+        while True:
+            if off_loop:  # a large body: JSON and Session read on a worker thread
+                done, effect = await anyio.to_thread.run_sync(step, flow, None, None)
+            else:
+                done, effect = step(flow, value, error)
+            if done:
+                return cast(T, effect)
+            value, error, off_loop = None, None, isinstance(effect, Parse)
+            if off_loop:
+                continue
+            try:
+                value = await self._perform(cast(Effect, effect))
+            except (OktaSessionError, httpx.HTTPError) as exc:
+                error = exc
+
+    async def _perform(self, effect: Effect) -> object:
+        if isinstance(effect, CacheOp):
+            operation = getattr(self._cache, "a" + effect.operation)
+            return await operation(*effect.arguments, **effect.keywords)
+        if isinstance(effect, Send):
+            if self._bound is None:
+                return await self._send(effect)
+            seconds = time_left(self._bound)
+            effect.request.extensions["timeout"] = dict.fromkeys(PHASES, seconds)
+            try:  # a hard bound on the whole call, not only on each httpx phase
+                return await asyncio.wait_for(self._send(effect), seconds)
+            except asyncio.TimeoutError:
+                raise OktaTimeoutError(f"Okta did not answer within {seconds:.2f} s") from None
+        if isinstance(effect, Sleep):
+            await anyio.sleep(effect.seconds)
+            return None
+        assert isinstance(effect, Share)  # Parse never reaches here
+        return await self._share(effect)
+
+    async def _share(self, effect: Share) -> object:
+        task = self._flights.get(effect.key)
+        if task is None:
+            task = asyncio.ensure_future(self.run(effect.flow))
+            self._flights[effect.key] = task
+            task.add_done_callback(functools.partial(_forget, self._flights, effect.key))
+            return await asyncio.shield(task)
+        effect.flow.close()
+        if effect.follow_for is None:
+            return None
+        return await asyncio.shield(task)
+
+
+def _forget(running: dict[str, asyncio.Task[object]], key: str, task: asyncio.Task[object]) -> None:
+    """Done callback of a shared task: drop it from ``running``; its waiters re-raise."""
+    if running.get(key) is task:
+        del running[key]
+    if not task.cancelled():
+        task.exception()  # mark retrieved

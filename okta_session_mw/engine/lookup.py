@@ -1,0 +1,328 @@
+"""What a request's session is: the cache, else one Okta lookup, then a refresh if due.
+
+Written once as flows (``effects.py``) that the sync and async runners both run: the
+hit path (``answer_without_io``), single flight per process and across workers, the
+refresh (once per ``expiresAt``, with a back-off), stale-if-error, and the last word to
+an end seen meanwhile (behaviour 13).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from okta_session_mw.cache.memory import CacheEntry, Claimed
+from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.engine.deadline import FOLLOWER_MARGIN
+from okta_session_mw.engine.effects import (
+    Flow,
+    Sleep,
+    cache_claim,
+    cache_ended,
+    cache_get,
+    cache_set,
+    together,
+    unless_running,
+)
+from okta_session_mw.engine.limits import RateLimitGate, Spender
+from okta_session_mw.engine.okta_calls import gated, note_failure, probing
+from okta_session_mw.engine.policy import (
+    RefreshBackoff,
+    is_fresh,
+    mark_refresh_tried,
+    negative_entry,
+    positive_entry,
+    refresh_due,
+    stale_usable,
+)
+from okta_session_mw.engine.resolution import Resolution, Source
+from okta_session_mw.engine.rules import Rules
+from okta_session_mw.errors import (
+    InvalidRequestError,
+    OktaAuthError,
+    OktaNotFoundError,
+    OktaSessionError,
+)
+from okta_session_mw.okta import operations
+from okta_session_mw.okta.session import Session
+
+__all__ = ["POLL_INTERVAL", "Policy", "answer_without_io", "fallback", "resolve", "store_answer"]
+
+POLL_INTERVAL = 0.01
+"""How often a worker polls a shared cache for another worker's answer."""
+
+NO_SESSION = (OktaNotFoundError, OktaAuthError, InvalidRequestError)
+"""404 is Okta's "no session"; 401/403 are what some orgs answer for a bad cookie; a
+cookie that cannot even be sent is no session either."""
+
+
+def _cached(entry: CacheEntry) -> Resolution:
+    return Resolution(entry.session, Source.HIT if entry.session else Source.NEGATIVE_HIT)
+
+
+def _wants_refresh(entry: CacheEntry | None, now: float, rules: Rules | Policy, key: str) -> bool:
+    """Due (policy), Okta not rate-limited, and no recent failed refresh for this key."""
+    return (
+        refresh_due(entry, now, rules.config)
+        and rules.gate.open("refresh_current_session", Spender.KNOWN, now)
+        and rules.backoff.allows(key, now)
+    )
+
+
+class Policy(NamedTuple):
+    """What the hit path consults (a part of ``Rules``: no client, no stats)."""
+
+    config: OktaSessionConfig
+    gate: RateLimitGate
+    backoff: RefreshBackoff
+
+
+def answer_without_io(
+    entry: CacheEntry | None, now: float, rules: Policy, key: str
+) -> Resolution | None:
+    """The first step of ``resolve`` when the cache is in-process: a fresh entry with
+    no refresh to do is the answer, with no flow, runner or coroutine at all (the hit
+    path). None means "run ``resolve``"."""
+    if entry is None or now >= entry.fresh_until:
+        return None
+    # Most hits are far from expiry: one subtraction rules a refresh out.
+    if entry.expires - now < rules.config.refresh_threshold and _wants_refresh(
+        entry, now, rules, key
+    ):
+        return None
+    return _cached(entry)
+
+
+def resolve(key: str, cookie: str, rules: Rules, client: str | None = None) -> Flow[Resolution]:
+    """The session for a cookie: cache, else one Okta lookup, then a refresh if due.
+
+    ``client`` is the request's transport peer address: lookups of cookies with no
+    cached session are bounded per address (behaviour 14)."""
+    clock = rules.clock
+    entry = yield from cache_get(key)
+    if is_fresh(entry, clock()):
+        assert entry is not None
+        resolution = _cached(entry)
+        if not _wants_refresh(entry, clock(), rules, key):
+            return resolution  # what the cache holds now: an end would have evicted it
+    else:
+        try:
+            entry, resolution = yield from together(
+                "lookup:" + key,
+                _lookup(key, cookie, rules, client),
+                rules.config.timeout + FOLLOWER_MARGIN,
+            )
+        except OktaSessionError:  # waited too long for a concurrent lookup
+            return (yield from _unless_ended(key, fallback(entry, clock()), entry))
+    # Due for its refresh (one request does it; a lookup that just refreshed marked the
+    # entry, so this is skipped). The request's deadline bounds both calls together.
+    if _wants_refresh(entry, clock(), rules, key):
+        refreshed = yield from unless_running("refresh:" + key, _refresh(key, cookie, rules))
+        if refreshed is not None:
+            resolution = Resolution(refreshed.session, resolution.source)
+            entry = refreshed
+    return (yield from _unless_ended(key, resolution, entry))
+
+
+def _unless_ended(key: str, resolution: Resolution, entry: CacheEntry | None) -> Flow[Resolution]:
+    """Ended means ended (behaviour 13): a session that comes from Okta, from a lookup
+    this request joined, from a refresh or from a stale entry may predate a logout or
+    revoke that has returned since; it is served only if the cache saw no such end.
+    ``entry`` holds the session served, and its ``fetched_at`` when Okta was asked."""
+    session = resolution.session
+    if session is not None:
+        asked_at = entry.fetched_at if entry is not None else -math.inf
+        if (yield from cache_ended(key, session.id, asked_at)):
+            return Resolution(None, Source.MISS)
+    return resolution
+
+
+Answer = tuple[CacheEntry | None, Resolution]
+
+
+def _lookup(key: str, cookie: str, rules: Rules, client: str | None) -> Flow[Answer]:
+    """Ask Okta unless the cache was filled meanwhile or the gate refuses the call.
+
+    The question is GetCurrentSession, or RefreshCurrentSession when the session we
+    last saw is due for its refresh: both answer with the session (or 404), so one
+    call, one timeout, does both. A cookie with no cached session may not spend the
+    reserve of Okta's window, nor more than its client address's allowance: refused, it
+    reads as "unavailable" (503 on protected views, never a redirect to the login page,
+    which could loop back here) and nothing is cached.
+    """
+    clock = rules.clock
+    entry = yield from cache_get(key)
+    if is_fresh(entry, clock()):
+        assert entry is not None
+        return entry, _cached(entry)
+    refreshing = _wants_refresh(entry, clock(), rules, key)
+    operation = "refresh_current_session" if refreshing else "get_current_session"
+    known = entry is not None and entry.session is not None
+    spender = Spender.KNOWN if known else Spender.NEW_COOKIE
+    asked: Answer = yield from probing(
+        rules, operation, spender,
+        lambda: _ask(key, cookie, rules, client, entry, refreshing, spender),
+    )  # fmt: skip
+    return asked
+
+
+def _ask(
+    key: str,
+    cookie: str,
+    rules: Rules,
+    client: str | None,
+    entry: CacheEntry | None,
+    refreshing: bool,
+    spender: Spender,
+) -> Flow[Answer]:
+    """``_lookup``'s call: admitted by the gate, claimed across workers, then asked."""
+    gate, clock = rules.gate, rules.clock
+    operation = "refresh_current_session" if refreshing else "get_current_session"
+    if not gate.take(operation, spender, clock(), client):
+        return entry, fallback(entry, clock())
+    claim = Claimed.ASKING
+    try:
+        claim = yield from cache_claim(key, rules.config.timeout)
+    finally:
+        if claim is not Claimed.YOURS:
+            # Not ours to ask: nothing in flight while we follow (a follower counted as
+            # in flight would hold the start-up probe's place for a whole wait).
+            gate.done(operation)
+    if claim is not Claimed.YOURS:
+        shared, claim = yield from _follow(key, claim, rules)
+        if shared is not None:
+            return shared, _cached(shared)
+        if claim is not Claimed.YOURS:
+            # Another worker is asking Okta and no answer came within the timeout: do
+            # not spend a second timeout asking Okta too.
+            return entry, fallback(entry, clock())
+        if not gate.resume(operation, clock()):  # took the claim over; a 429 meanwhile?
+            return entry, fallback(entry, clock())
+    previous = mark_refresh_tried(entry) if refreshing and entry is not None else entry
+    asked = clock()
+    build = operations.refresh_current_session if refreshing else operations.get_current_session
+    try:
+        session: Session = yield from gated(rules, build, cookie)
+    except NO_SESSION:
+        negative = negative_entry(clock(), rules.config)
+        yield from cache_set(key, negative)
+        return negative, Resolution(None, Source.MISS)
+    except OktaSessionError as exc:
+        note_failure(exc, rules, operation)
+        if refreshing:
+            rules.backoff.failed(key, clock())
+        return entry, fallback(entry, clock())
+    fresh = yield from store_answer(key, session, asked, rules, previous, refreshing)
+    return fresh, Resolution(fresh.session, Source.MISS)
+
+
+def _follow(key: str, claim: Claimed, rules: Rules) -> Flow[tuple[CacheEntry | None, Claimed]]:
+    """Another worker claimed this cookie: its fresh answer, or ``(None, YOURS)`` when
+    this worker is to ask Okta itself after all, or ``(None, other)`` to give up.
+
+    ASKING: it is asking Okta right now, so wait for its entry; the wait ends early
+    when the claim says something else. ANSWERED: it stored an answer a moment ago, but
+    what this worker read is not that answer. Read again (the answer may have landed
+    in between); if it still cannot be used (evicted by Redis's maxmemory, unreadable,
+    too large, of another type, past its freshness on this clock), nobody is going to
+    bring a better one: take the claim over and ask Okta at once, instead of waiting
+    for nothing. At most once: a second unusable answer means give up.
+    """
+    took_over = False
+    while claim is not Claimed.YOURS:
+        if claim is Claimed.ASKING:
+            shared, claim = yield from _await_entry(key, rules)
+            if shared is not None and is_fresh(shared, rules.clock()):
+                return shared, claim
+            if claim is Claimed.ASKING:
+                break  # waited the whole timeout
+        else:  # ANSWERED
+            shared = yield from cache_get(key)
+            if shared is not None and is_fresh(shared, rules.clock()):
+                return shared, claim
+            if took_over:
+                break
+            took_over = True
+            claim = yield from cache_claim(key, rules.config.timeout, take_over=True)
+    return None, claim
+
+
+def _await_entry(key: str, rules: Rules) -> Flow[tuple[CacheEntry | None, Claimed]]:
+    """While another worker is asking Okta for ``key``: poll the cache (one timeout at
+    most; the runner cuts a sleep to the request's deadline) for its fresh entry, and
+    the claim for what it says. ``(entry, ANSWERED)`` once a fresh entry is read;
+    ``(None, claim)`` as soon as the claim is no longer ASKING (ANSWERED: an answer was
+    stored after this entry was read; YOURS: released or run out, now this worker's);
+    ``(None, ASKING)`` at the deadline."""
+    timeout = rules.config.timeout
+    deadline = rules.monotonic() + timeout
+    while rules.monotonic() < deadline:
+        yield Sleep(POLL_INTERVAL)
+        entry = yield from cache_get(key)
+        if is_fresh(entry, rules.clock()):
+            return entry, Claimed.ANSWERED
+        claim = yield from cache_claim(key, timeout)
+        if claim is not Claimed.ASKING:
+            return None, claim
+    return None, Claimed.ASKING
+
+
+def _refresh(key: str, cookie: str, rules: Rules) -> Flow[CacheEntry | None]:
+    """RefreshCurrentSession once per expiresAt; the cache takes the new expiresAt."""
+    config, gate, clock = rules.config, rules.gate, rules.clock
+    entry = yield from cache_get(key)
+    if entry is None or not refresh_due(entry, clock(), config):
+        return None
+    if not gate.take("refresh_current_session", Spender.KNOWN, clock()):
+        return None
+    tried = mark_refresh_tried(entry)
+    try:
+        yield from cache_set(key, tried)  # other requests and workers now skip this expiresAt
+    except BaseException:  # closed or the cache failed: no call, nothing in flight
+        gate.done("refresh_current_session")
+        raise
+    asked = clock()
+    try:
+        session: Session = yield from gated(rules, operations.refresh_current_session, cookie)
+    except NO_SESSION:  # as in ``_ask``
+        negative = negative_entry(clock(), config)
+        yield from cache_set(key, negative)
+        return negative
+    except OktaSessionError as exc:
+        note_failure(exc, rules, "refresh_current_session")
+        rules.backoff.failed(key, clock())
+        yield from cache_set(key, entry)  # not answered: try again after the back-off
+        return None
+    # If Okta capped the session (same expiresAt), it stays marked: never asked again.
+    refreshed: CacheEntry = yield from store_answer(key, session, asked, rules, tried, True)
+    return refreshed
+
+
+def store_answer(
+    key: str,
+    session: Session,
+    asked: float,
+    rules: Rules,
+    previous: CacheEntry | None,
+    refreshed: bool,
+) -> Flow[CacheEntry]:
+    """Cache what Okta answered with a session (``refreshed``: to a refresh) to the
+    question asked at ``asked``, and return the entry stored."""
+    now, config = rules.clock(), rules.config
+    if session.expires_at.timestamp() <= now:
+        # Okta's clock and ours disagree: never serve a session past its expiresAt.
+        entry = negative_entry(now, config)
+    else:
+        entry = positive_entry(
+            session, now, config, previous=previous, refreshed=refreshed, asked_at=asked
+        )
+    yield from cache_set(key, entry)
+    return entry
+
+
+def fallback(entry: CacheEntry | None, now: float) -> Resolution:
+    """Okta cannot be asked: serve the stale session if allowed, else say "unavailable"."""
+    session = stale_usable(entry, now)
+    if session is not None:
+        return Resolution(session, Source.STALE)
+    return Resolution(None, Source.UNAVAILABLE)

@@ -1,0 +1,106 @@
+"""The sync runner: performs a flow's effects on the calling thread (WSGI, the sync client).
+
+With ``async_runner.py`` the only place the two colours differ above the I/O: what an
+effect means is in ``effects.py``, every decision in the flows. Single flight spans
+threads (a future per shared key).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeoutError
+from typing import TypeVar, cast
+
+import httpx
+
+from okta_session_mw.cache.memory import SessionCache
+from okta_session_mw.engine.deadline import follower_wait, time_left
+from okta_session_mw.engine.effects import CacheOp, Effect, Flow, Parse, Send, Share, Sleep, step
+from okta_session_mw.errors import OktaSessionError, OktaTimeoutError
+from okta_session_mw.okta.call_handle import call_within
+
+__all__ = ["SyncRunner"]
+
+T = TypeVar("T")
+
+SyncSend = Callable[[Send], httpx.Response]
+
+
+class SyncRunner:
+    """Runs flows: ``send`` performs a ``Send`` (a client's); ``cache`` the ``CacheOp``\\ s.
+
+    ``bound``: the timeout of the whole of each Okta call (cut to the request's
+    deadline; the call runs on a thread the request may abandon), or None to leave
+    the call to httpx's per-phase timeouts (the client used directly)."""
+
+    def __init__(
+        self, send: SyncSend, cache: SessionCache | None = None, *, bound: float | None = None
+    ) -> None:
+        self._send = send
+        self._cache = cache
+        self._bound = bound
+        self._lock = threading.Lock()
+        self._flights: dict[str, Future[object]] = {}
+
+    def run(self, flow: Flow[T]) -> T:
+        value: object = None
+        error: BaseException | None = None
+        while True:
+            done, effect = step(flow, value, error)
+            if done:
+                return cast(T, effect)
+            value, error = None, None
+            try:
+                value = self._perform(cast(Effect, effect))
+            except (OktaSessionError, httpx.HTTPError) as exc:
+                error = exc
+
+    def _perform(self, effect: Effect) -> object:
+        if isinstance(effect, CacheOp):
+            operation = getattr(self._cache, effect.operation)
+            return operation(*effect.arguments, **effect.keywords)
+        if isinstance(effect, Send):
+            if self._bound is None:
+                return self._send(effect)
+            seconds = time_left(self._bound)
+            effect.request.extensions["timeout"] = dict.fromkeys(PHASES, seconds)
+            return call_within(seconds, self._send, effect)
+        if isinstance(effect, Sleep):
+            time.sleep(effect.seconds)
+            return None
+        if isinstance(effect, Parse):
+            return None  # parse right here
+        return self._share(effect)
+
+    def _share(self, effect: Share) -> object:
+        with self._lock:
+            running = self._flights.get(effect.key)
+            if running is None:
+                mine: Future[object] = Future()
+                self._flights[effect.key] = mine
+        if running is not None:
+            effect.flow.close()
+            if effect.follow_for is None:
+                return None
+            try:
+                return running.result(timeout=follower_wait(effect.follow_for))
+            except FutureTimeoutError:
+                raise OktaTimeoutError("timed out waiting for a concurrent Okta call") from None
+        try:
+            result = self.run(effect.flow)
+        except BaseException as exc:
+            mine.set_exception(exc)
+            raise
+        else:
+            mine.set_result(result)
+            return result
+        finally:
+            with self._lock:
+                del self._flights[effect.key]
+
+
+PHASES = ("connect", "read", "write", "pool")
+"""httpx's per-request ``timeout`` extension: each phase gets the call's time left."""
