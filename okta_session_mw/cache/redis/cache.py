@@ -28,8 +28,9 @@ from typing import Any, TypeVar
 import redis
 from redis.exceptions import RedisError, ResponseError
 
-from okta_session_mw.cache.memory import CacheEntry, Claimed, MemorySessionCache
-from okta_session_mw.cache.memory import ended_ttl as ended_ttl_for
+from okta_session_mw.cache.entry import CacheEntry, Claimed
+from okta_session_mw.cache.memory import MemorySessionCache
+from okta_session_mw.cache.protocol import ended_ttl as ended_ttl_for
 from okta_session_mw.cache.redis.codec import RedisCodec
 from okta_session_mw.cache.redis.connections import RedisConnections, asend, send
 from okta_session_mw.cache.redis.health import RedisHealth, redacted_url, url_timeout
