@@ -20,7 +20,30 @@ from okta_session_mw.errors import ConfigError
 from okta_session_mw.okta.org_url import validate_org_url
 from okta_session_mw.okta.session import SessionStatus
 
-__all__ = ["KIND", "Kind", "setting"]
+__all__ = [
+    "API_TOKEN",
+    "BOOL_OR_UNSET",
+    "CACHE_URL",
+    "COOKIE_NAMES",
+    "COUNT",
+    "FINITE_SECONDS",
+    "FRACTION",
+    "KIND",
+    "LOGIN_URL",
+    "ORG_URL",
+    "ORIGINS",
+    "PARAM_NAME",
+    "PATH_PREFIXES",
+    "PER_MINUTE",
+    "SECONDS",
+    "SECONDS_OR_ZERO",
+    "SECRET_KEY",
+    "SITE_PATH",
+    "STATUSES",
+    "TEXT",
+    "Kind",
+    "setting",
+]
 
 T = TypeVar("T")
 
@@ -49,7 +72,7 @@ class Kind:
     collect: Callable[[Iterable[Any]], Any] | None = None
     """For list settings: turns a list given in Python into the field's type."""
     unit: str = ""
-    """``"seconds"`` for durations (Django's checks suggest an example in seconds)."""
+    """``"seconds"`` for durations, so a hint (Django's checks) can find them in the table."""
 
     def read(self, key: str, raw: Any) -> Any:
         """A value from a mapping (text converted, lists collected) before it is checked."""
