@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from okta_session_mw import OktaSessionConfig, Session, SessionService
-from okta_session_mw.cache.memory import CacheEntry, MemorySessionCache
+from okta_session_mw.cache.entry import CacheEntry
+from okta_session_mw.cache.memory import MemorySessionCache
 from okta_session_mw.engine.policy import positive_entry
 from okta_session_mw.testing import FakeOkta
 from tests.conftest import LOGIN, make_app, make_config

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from okta_session_mw import OktaSessionConfig, Session
-from okta_session_mw.cache.memory import Claimed
+from okta_session_mw.cache.entry import Claimed
 from okta_session_mw.engine.limits import Spender
 from okta_session_mw.engine.logout import logout, revoke
 from okta_session_mw.engine.lookup import resolve

@@ -13,7 +13,8 @@ import pytest
 import redis
 
 from okta_session_mw import OktaSessionConfig, SessionService
-from okta_session_mw.cache.memory import CacheEntry, Claimed, cache_key
+from okta_session_mw.cache.entry import CacheEntry, Claimed
+from okta_session_mw.cache.protocol import cache_key
 from okta_session_mw.cache.redis.cache import RedisSessionCache
 from okta_session_mw.okta.session import Session
 from okta_session_mw.testing import FakeOkta

@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from okta_session_mw import SessionService
-from okta_session_mw.cache.memory import CacheEntry
+from okta_session_mw.cache.entry import CacheEntry
 from okta_session_mw.cache.redis.codec import MAX_VALUE_BYTES
 from okta_session_mw.engine.resolution import Resolution, Source
 from okta_session_mw.okta.session import Session

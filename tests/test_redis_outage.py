@@ -9,7 +9,7 @@ import time
 import pytest
 
 from okta_session_mw import SessionService
-from okta_session_mw.cache.memory import Claimed
+from okta_session_mw.cache.entry import Claimed
 from okta_session_mw.cache.redis.cache import RedisSessionCache
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.redis_server import RedisServer, free_port

@@ -10,7 +10,9 @@ import httpx
 import pytest
 
 from okta_session_mw import OktaSessionMiddleware, SessionService
-from okta_session_mw.cache.memory import CacheEntry, MemorySessionCache, cache_key
+from okta_session_mw.cache.entry import CacheEntry
+from okta_session_mw.cache.memory import MemorySessionCache
+from okta_session_mw.cache.protocol import cache_key
 from okta_session_mw.engine.effects import PARSE, CacheOp, Effect, Flow, Send, Share, Sleep
 from okta_session_mw.engine.resolution import Resolution, Source
 from okta_session_mw.okta import operations

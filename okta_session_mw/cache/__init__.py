@@ -3,12 +3,8 @@
 
 from __future__ import annotations
 
-from okta_session_mw.cache.memory import (
-    AsyncSessionCache,
-    CacheEntry,
-    Claimed,
-    MemorySessionCache,
-    SessionCache,
-)
+from okta_session_mw.cache.entry import CacheEntry, Claimed
+from okta_session_mw.cache.memory import MemorySessionCache
+from okta_session_mw.cache.protocol import AsyncSessionCache, SessionCache
 
 __all__ = ["AsyncSessionCache", "CacheEntry", "Claimed", "MemorySessionCache", "SessionCache"]

@@ -1,141 +1,24 @@
-"""The session cache: entries, keys, and the in-process cache.
+"""``MemorySessionCache``: the in-process session cache.
 
-Cache keys are an HMAC-SHA256 of the forwarded cookies, so a cookie value is never a
-key (behaviour 3). The in-process cache's session-id index holds ids only in this
-process's memory, as the cached ``Session`` objects do; the Redis cache stores no id
-in the clear, not even in key names (``redis_codec.py``). Every cache offers the same small set of
-operations, in a sync form (Flask, Django under WSGI) and an async form (ASGI); the
-in-process cache does no I/O, so its async form simply calls the sync one.
+The session-id index holds ids only in this process's memory, as the cached
+``Session`` objects do; the Redis cache stores no id in the clear, not even in key
+names (``redis/codec.py``). This cache does no I/O, so its async form simply calls the
+sync one. Entries and claims live in ``entry.py``, the cache protocols and key hashing
+in ``protocol.py``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import Enum
-from functools import lru_cache
-from typing import Protocol
 
 from cachetools import TLRUCache
 
-from okta_session_mw.config import OktaSessionConfig
-from okta_session_mw.okta.session import Session
+from okta_session_mw.cache.entry import CacheEntry, Claimed
 
-__all__ = [
-    "AsyncSessionCache",
-    "CacheEntry",
-    "Claimed",
-    "MemorySessionCache",
-    "SessionCache",
-    "cache_key",
-]
-
-
-@dataclass(frozen=True, slots=True)
-class CacheEntry:
-    """What Okta said about one cookie, and until when to believe it.
-
-    ``session`` None means Okta said "no session" (a negative entry). Times are epoch
-    seconds. ``fresh_until`` ends normal service; ``stale_until`` (never past the
-    session's expiresAt) bounds serving it while Okta is failing. ``fetched_at`` is
-    when the question was asked (just before the Okta call), not when the answer came:
-    an answer to a question asked before an end may predate it. ``refreshed_for``
-    is the expiresAt a refresh was already tried for, so it is never tried twice;
-    ``refresh_after`` is when the next refresh may be: half of the lifetime the last
-    refresh gave, so a session whose idle lifetime is within ``refresh_threshold`` is
-    not refreshed on every request.
-    """
-
-    session: Session | None
-    fetched_at: float
-    fresh_until: float
-    stale_until: float
-    refreshed_for: float | None = None
-    refresh_after: float = 0.0
-    expires: float = field(init=False, repr=False, compare=False)
-    """The session's expiresAt as epoch seconds, worked out once ("no session": never)."""
-
-    def __post_init__(self) -> None:
-        expires = self.session.expires_at.timestamp() if self.session is not None else math.inf
-        object.__setattr__(self, "expires", expires)
-
-
-@lru_cache(maxsize=8)
-def keyed_hmac(secret: bytes) -> hmac.HMAC:
-    """HMAC-SHA256 with ``secret`` already keyed: each key is then a copy and an update."""
-    return hmac.new(secret, digestmod=hashlib.sha256)
-
-
-def ended_ttl(config: OktaSessionConfig) -> float:
-    """The least time a logged-out cookie or session stays "ended" (refused by ``set``
-    and reported by ``ended``): longer than any lookup that was already under way can
-    take. The in-process cache keeps the mark longer when an evicted entry could have
-    been served stale for longer."""
-    return max(60.0, 4 * config.timeout)
-
-
-def cache_key(secret: bytes, forwarded_cookie: str) -> str:
-    """Keyed hash of the forwarded ``name=value`` pairs: the only form a cookie is stored in."""
-    digest = keyed_hmac(secret).copy()
-    digest.update(forwarded_cookie.encode())
-    return digest.hexdigest()
-
-
-class Claimed(Enum):
-    """What ``claim`` found: who asks Okta about a cookie (see ``SessionCache``)."""
-
-    YOURS = "yours"
-    """The caller holds the claim now: it asks Okta, and ``set`` ends the claim."""
-    ASKING = "asking"
-    """Another worker holds it and is asking Okta right now: wait for its entry."""
-    ANSWERED = "answered"
-    """Another worker stored its answer a moment ago (the claim stays, for the entry's
-    freshness, so a worker that missed the entry by a hair does not ask again): read it."""
-
-
-class SessionCache(Protocol):
-    """A cache used from synchronous code.
-
-    ``claim(key, ttl)`` is cross-process single flight (``Claimed``): YOURS means "you
-    ask Okta"; ASKING means another worker is asking right now, so wait for its entry;
-    ANSWERED means another worker stored its answer (a fresh entry should be there).
-    A cache shared by several processes holds a claim for ``ttl`` seconds at most;
-    ``set`` turns it into ANSWERED until the entry's ``fresh_until`` (or drops it when
-    the entry is not stored). ``take_over=True`` is for a caller that read the entry
-    after ANSWERED and could not use it (gone, unreadable, too large): it gets the claim
-    unless another worker is asking by then. A process-local cache always says YOURS.
-
-    ``evict(key)`` and ``evict_session(id)`` also remember that the cookie or the
-    session ended: ``set`` then refuses to store a live session for it, and
-    ``ended(key, id, asked_at)`` answers True, for as long as anything of it could
-    still be served (a lookup already under way, or a stale entry's ``stale_until``).
-    ``asked_at`` (and an entry's ``fetched_at`` in ``set``) is when the answer's Okta
-    question was asked: a cache that had to forget an end before its time refuses every
-    answer asked before that end instead (``-inf``, the default: asked long ago).
-    """
-
-    def get(self, key: str) -> CacheEntry | None: ...
-    def claim(self, key: str, ttl: float, *, take_over: bool = False) -> Claimed: ...
-    def set(self, key: str, entry: CacheEntry) -> None: ...
-    def evict(self, key: str) -> None: ...
-    def evict_session(self, session_id: str) -> None: ...
-    def ended(self, key: str, session_id: str, asked_at: float = -math.inf) -> bool: ...
-
-
-class AsyncSessionCache(Protocol):
-    """The same cache used from async code."""
-
-    async def aget(self, key: str) -> CacheEntry | None: ...
-    async def aclaim(self, key: str, ttl: float, *, take_over: bool = False) -> Claimed: ...
-    async def aset(self, key: str, entry: CacheEntry) -> None: ...
-    async def aevict(self, key: str) -> None: ...
-    async def aevict_session(self, session_id: str) -> None: ...
-    async def aended(self, key: str, session_id: str, asked_at: float = -math.inf) -> bool: ...
+__all__ = ["MemorySessionCache"]
 
 
 def _marker_deadline(_key: str, mark: tuple[float, float], _now: float) -> float:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from okta_session_mw.cache.memory import MemorySessionCache, ended_ttl
+from okta_session_mw.cache.memory import MemorySessionCache
+from okta_session_mw.cache.protocol import ended_ttl
 from okta_session_mw.config import OktaSessionConfig
 
 __all__ = ["checked_cache", "default_cache"]

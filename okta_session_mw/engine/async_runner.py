@@ -16,7 +16,7 @@ import anyio
 import anyio.to_thread
 import httpx
 
-from okta_session_mw.cache.memory import AsyncSessionCache
+from okta_session_mw.cache.protocol import AsyncSessionCache
 from okta_session_mw.engine.deadline import time_left
 from okta_session_mw.engine.effects import CacheOp, Effect, Flow, Parse, Send, Share, Sleep, step
 from okta_session_mw.engine.sync_runner import PHASES

@@ -31,7 +31,7 @@ from typing import Literal, TypeVar, cast
 
 import httpx
 
-from okta_session_mw.cache.memory import CacheEntry, Claimed
+from okta_session_mw.cache.entry import CacheEntry, Claimed
 
 __all__ = [
     "PARSE",

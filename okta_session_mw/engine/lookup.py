@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from okta_session_mw.cache.memory import CacheEntry, Claimed
+from okta_session_mw.cache.entry import CacheEntry, Claimed
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.engine.deadline import FOLLOWER_MARGIN
 from okta_session_mw.engine.effects import (

@@ -13,7 +13,7 @@ import threading
 
 from cachetools import LRUCache
 
-from okta_session_mw.cache.memory import CacheEntry
+from okta_session_mw.cache.entry import CacheEntry
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.okta.session import Session
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from okta_session_mw.cache.memory import keyed_hmac
+from okta_session_mw.cache.protocol import keyed_hmac
 from okta_session_mw.cache.selection import checked_cache, default_cache
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.engine.colours import AsyncSide, SyncSide

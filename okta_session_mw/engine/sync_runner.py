@@ -16,7 +16,7 @@ from typing import TypeVar, cast
 
 import httpx
 
-from okta_session_mw.cache.memory import SessionCache
+from okta_session_mw.cache.protocol import SessionCache
 from okta_session_mw.engine.deadline import follower_wait, time_left
 from okta_session_mw.engine.effects import CacheOp, Effect, Flow, Parse, Send, Share, Sleep, step
 from okta_session_mw.errors import OktaSessionError, OktaTimeoutError

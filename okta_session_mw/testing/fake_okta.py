@@ -10,23 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-import math
 import secrets
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 
 from okta_session_mw.testing.fake_app import handle
-from okta_session_mw.testing.fake_faults import FaultEffect, FaultPlan
 from okta_session_mw.testing.fake_json import AMR_VALUES, SESSION_STATUSES, okta_id
-from okta_session_mw.testing.fake_rate_limit import (
-    BUCKET_LAYOUTS,
-    RateLimiter,
-    RateLimitState,
-    bucket_for,
-)
-from okta_session_mw.testing.fake_records import FakeSession, FakeUser, RecordedCall
+from okta_session_mw.testing.fake_rate_limit import BUCKET_LAYOUTS
+from okta_session_mw.testing.fake_records import FakeSession, FakeUser
+from okta_session_mw.testing.fake_traffic import FakeTraffic
 from okta_session_mw.testing.server import Receive, Scope, Send, serve_asgi
 
 __all__ = ["FakeOkta", "serve_fake_okta"]
@@ -36,7 +29,7 @@ def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-class FakeOkta:
+class FakeOkta(FakeTraffic):
     """A fake Okta org: an ASGI app (``await fake(scope, receive, send)``) plus its state.
 
     ``idle_timeout`` and ``max_lifetime`` (seconds) set every session's
@@ -45,7 +38,8 @@ class FakeOkta:
     seconds are allowed per bucket; ``rate_limit_buckets`` says which endpoints share
     one (``"sessions"``, as Okta documents it, or ``"endpoint"``: see
     ``fake_rate_limit``). ``bearer_tokens`` are OAuth2 access tokens accepted
-    on the ``/sessions/{id}`` operations. ``clock`` gives epoch seconds.
+    on the ``/sessions/{id}`` operations. ``clock`` gives epoch seconds. The clock,
+    the recorded calls, faults and rate limits come from ``FakeTraffic``.
     """
 
     def __init__(
@@ -67,7 +61,12 @@ class FakeOkta:
             raise ValueError("api_token must not be empty (a bare 'SSWS' would pass)")
         if rate_limit_buckets not in BUCKET_LAYOUTS:
             raise ValueError(f"rate_limit_buckets must be one of {BUCKET_LAYOUTS}")
-        self.rate_limit_buckets = rate_limit_buckets
+        super().__init__(
+            rate_limit=rate_limit,
+            rate_limit_window=rate_limit_window,
+            rate_limit_buckets=rate_limit_buckets,
+            clock=clock,
+        )
         self.api_token = api_token
         self.bearer_tokens = frozenset(bearer_tokens)
         self.idle_timeout = idle_timeout
@@ -77,37 +76,15 @@ class FakeOkta:
         """The org's id: ``idp.id`` of every session (Okta: "if type is OKTA, the org ID")."""
         self.base_url: str | None = None
         """``http://127.0.0.1:PORT`` while served by ``serve_fake_okta``, else ``None``."""
-        self._clock = clock
-        self._offset = 0.0
-        self._lock = threading.RLock()
         self._users: dict[str, FakeUser] = {}  # by login, lower case (Okta logins ignore case)
         self._sessions: dict[str, FakeSession] = {}  # live sessions by id
         # idx cookie <-> session id, both ways; kept after the session ends (stale cookies)
         self._idx: dict[str, str] = {}
         self._idx_of: dict[str, str] = {}
         self._session_tokens: dict[str, tuple[FakeUser, float]] = {}  # -> (user, expires at)
-        self._calls: list[RecordedCall] = []
-        self._faults = FaultPlan()
-        self._rate = RateLimiter(rate_limit, rate_limit_window)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await handle(self, scope, receive, send)
-
-    # -- clock ------------------------------------------------------------------------
-
-    def now(self) -> float:
-        """The fake's current time, epoch seconds."""
-        with self._lock:
-            return self._clock() + self._offset
-
-    def advance(self, seconds: float) -> None:
-        """Move the fake's clock forward (sessions, tokens and rate windows see it)."""
-        with self._lock:
-            self._offset += seconds
-
-    def _stamp(self) -> float:
-        """Now, to the millisecond: what Okta's dates can carry."""
-        return math.floor(self.now() * 1000) / 1000
 
     # -- users, tokens, sessions --------------------------------------------------------
 
@@ -246,89 +223,6 @@ class FakeOkta:
         if scheme.lower() == "bearer" and any(_same(token, t) for t in self.bearer_tokens):
             return "bearer"
         return None
-
-    # -- calls, faults, rate limits ----------------------------------------------------
-
-    @property
-    def calls(self) -> list[RecordedCall]:
-        """Every request that reached the fake, oldest first (a copy of the list)."""
-        with self._lock:
-            return list(self._calls)
-
-    def calls_to(self, method: str, path: str) -> list[RecordedCall]:
-        return [c for c in self.calls if c.method == method.upper() and c.path == path]
-
-    def clear_calls(self) -> None:
-        with self._lock:
-            self._calls.clear()
-
-    def _record(self, call: RecordedCall) -> None:
-        with self._lock:
-            self._calls.append(call)
-
-    def _answered(self, call: RecordedCall, status: int) -> None:
-        with self._lock:
-            call.status = status
-
-    def inject(
-        self,
-        *,
-        latency: float = 0.0,
-        status: int | None = None,
-        drop_connection: bool = False,
-        garbage_body: bool = False,
-        body: bytes | None = None,
-        content_encoding: str | None = None,
-        trickle: float = 0.0,
-        times: int | None = None,
-        path_prefix: str | None = None,
-    ) -> None:
-        """Make the next ``times`` requests (``None``: all until ``clear_faults()``) whose
-        path starts with ``path_prefix`` (``None``: any) misbehave. Faults add up: a drop
-        or a status comes after the latency; ``garbage_body`` answers an HTML page and
-        ``body`` these exact bytes, with ``status`` (default 200); a faulted request does
-        not reach the operation. ``content_encoding`` labels the body (compress ``body``
-        yourself: ``gzip.compress``); ``trickle`` sends any answer's body a byte at a time,
-        that many seconds apart, while still running the operation."""
-        with self._lock:
-            self._faults.add(
-                latency=latency,
-                status=status,
-                drop_connection=drop_connection,
-                garbage_body=garbage_body,
-                body=body,
-                content_encoding=content_encoding,
-                trickle=trickle,
-                times=times,
-                path_prefix=path_prefix,
-            )
-
-    def clear_faults(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-    def _take_faults(self, path: str) -> FaultEffect:
-        with self._lock:
-            return self._faults.take(path)
-
-    def set_rate_limit(
-        self, limit: int, window: float = 60.0, *, bucket: str | None = None
-    ) -> None:
-        """Allow ``limit`` requests per ``window`` seconds per bucket (or in ``bucket``
-        only, e.g. ``"GET /api/v1/sessions/me"``); those windows restart now."""
-        with self._lock:
-            self._rate.configure(limit, window, bucket)
-
-    def rate_limit_until(self, reset_epoch: float | None, *, bucket: str | None = None) -> None:
-        """Answer 429 (``X-Rate-Limit-Reset: reset_epoch``) until then, in every bucket
-        or in ``bucket`` only; ``None`` lifts it."""
-        with self._lock:
-            self._rate.block_until(reset_epoch, bucket)
-
-    def _take_rate(self, method: str, path: str) -> tuple[bool, RateLimitState]:
-        with self._lock:
-            bucket = bucket_for(path, method, self.rate_limit_buckets)
-            return self._rate.take(bucket, self.now())
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import httpx
 
-from okta_session_mw.cache.memory import CacheEntry, Claimed
+from okta_session_mw.cache.entry import CacheEntry, Claimed
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.engine.effects import CacheOp, Flow, Parse, Send, Share, Sleep, step
 from okta_session_mw.engine.limits import RateLimitGate

@@ -2,10 +2,10 @@
 
 A drop-in for ``MemorySessionCache`` (both protocols of ``cache.py``), chosen with
 ``OktaSessionConfig(cache_url="redis://...")`` (also ``rediss://`` and ``unix://``).
-What is stored and under which names: ``redis_codec.py`` and ``redis_ops.py``; when
-Redis is asked and what is logged: ``redis_health.py``. This module only sends the
-ops, with the ``redis`` package's sync client (Flask, Django/WSGI) or its asyncio
-client (one per running event loop, since such a client belongs to its loop).
+What is stored and under which names: ``codec.py`` and ``ops.py``; when Redis is
+asked and what is logged: ``health.py``; the ``redis`` package's clients, sync (Flask,
+Django/WSGI) and asyncio (one per running event loop): ``connections.py``. This module
+only decides what to send, and what to do without Redis.
 
 Redis down or slow never fails a request: every call is bounded (``timeout`` for the
 connection and again for the reply), then Redis is skipped for ``retry_interval`` and
@@ -21,22 +21,18 @@ import asyncio
 import contextlib
 import dataclasses
 import math
-import threading
 import time
-import weakref
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import redis
-import redis.asyncio
-from redis.asyncio.retry import Retry as AsyncRetry
-from redis.backoff import NoBackoff
-from redis.exceptions import NoScriptError, RedisError, ResponseError
-from redis.retry import Retry
+from redis.exceptions import RedisError, ResponseError
 
-from okta_session_mw.cache.memory import CacheEntry, Claimed, MemorySessionCache
-from okta_session_mw.cache.memory import ended_ttl as ended_ttl_for
+from okta_session_mw.cache.entry import CacheEntry, Claimed
+from okta_session_mw.cache.memory import MemorySessionCache
+from okta_session_mw.cache.protocol import ended_ttl as ended_ttl_for
 from okta_session_mw.cache.redis.codec import RedisCodec
+from okta_session_mw.cache.redis.connections import RedisConnections, asend, send
 from okta_session_mw.cache.redis.health import RedisHealth, redacted_url, url_timeout
 from okta_session_mw.cache.redis.ops import Op, RedisPlan
 from okta_session_mw.config import OktaSessionConfig
@@ -94,12 +90,7 @@ class RedisSessionCache:
         self._plan = RedisPlan(codec, ended_ttl=ended_ttl, report=self._health.bad_value)
         self._ended_ttl = ended_ttl
         self._local = MemorySessionCache(maxsize, timer=timer, ended_ttl=ended_ttl)
-        self._lock = threading.Lock()
-        self._sync: redis.Redis | None = None
-        # per loop: its client, held open by a started async generator whose `finally`
-        # closes it when the loop shuts down (asyncio.run finalizes async generators)
-        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClient]
-        self._async = weakref.WeakKeyDictionary()
+        self._connections = RedisConnections(url, self._options)
 
     @classmethod
     def from_config(
@@ -161,10 +152,7 @@ class RedisSessionCache:
 
     def close(self) -> None:
         """Close the sync client's connections (``aclose`` closes this loop's client)."""
-        with self._lock:
-            client, self._sync = self._sync, None
-        if client is not None:
-            client.close()
+        self._connections.close()
 
     # -- async (ASGI) -----------------------------------------------------------------
     async def aget(self, key: str) -> CacheEntry | None:
@@ -194,9 +182,7 @@ class RedisSessionCache:
     async def aclose(self) -> None:
         """Close the running loop's asyncio client, then the sync one. (A loop that
         ends without this closes its client itself, as ``asyncio.run`` finishes.)"""
-        held = self._async.pop(asyncio.get_running_loop(), None)
-        if held is not None:
-            await held[1].aclose()
+        await self._connections.aclose()
         self.close()
 
     # -- the two shells ---------------------------------------------------------------
@@ -208,10 +194,10 @@ class RedisSessionCache:
             client = self._client()
             owed = self._health.next_owed()
             while owed is not None:
-                _send(client, owed)
+                send(client, owed)
                 self._health.paid(owed)
                 owed = self._health.next_owed()
-            reply = _send(client, op)
+            reply = send(client, op)
         except _FAILURES as exc:
             if not isinstance(exc, ResponseError):  # idle pooled connections died too
                 with contextlib.suppress(*_FAILURES):
@@ -229,20 +215,20 @@ class RedisSessionCache:
         except _FAILURES as exc:
             if not isinstance(exc, ResponseError):
                 with contextlib.suppress(*_FAILURES):
-                    pool = (await self._aclient()).connection_pool
+                    pool = (await self._connections.for_loop()).connection_pool
                     await asyncio.wait_for(pool.disconnect(inuse_connections=False), self.bound)
             return self._failed(op, exc)
         self._answered()
         return True, op.read(reply)
 
     async def _asend_owed_then(self, op: Op[Any]) -> Any:
-        client = await self._aclient()
+        client = await self._connections.for_loop()
         owed = self._health.next_owed()
         while owed is not None:
-            await _asend(client, owed)
+            await asend(client, owed)
             self._health.paid(owed)
             owed = self._health.next_owed()
-        return await _asend(client, op)
+        return await asend(client, op)
 
     def _skipped(self, op: Op[T]) -> tuple[bool, T]:
         if op.must_reach:
@@ -265,55 +251,4 @@ class RedisSessionCache:
         return dataclasses.replace(entry, fresh_until=fresh)
 
     def _client(self) -> redis.Redis:
-        client = self._sync
-        if client is None:
-            with self._lock:
-                if self._sync is None:
-                    options = {"retry": Retry(NoBackoff(), 0), **self._options}
-                    self._sync = redis.Redis.from_url(self._url, **options)
-                client = self._sync
-        return client
-
-    async def _aclient(self) -> redis.asyncio.Redis:
-        loop = asyncio.get_running_loop()
-        held = self._async.get(loop)
-        if held is None:
-            options = {"retry": AsyncRetry(NoBackoff(), 0), **self._options}
-            client = redis.asyncio.Redis.from_url(self._url, **options)
-            guard = _closed_with_loop(client)
-            await guard.__anext__()
-            with self._lock:
-                held = self._async.setdefault(loop, (client, guard))
-            if held[0] is not client:  # another task of this loop got there first
-                await guard.aclose()
-        return held[0]
-
-
-_LoopClient = tuple[redis.asyncio.Redis, AsyncGenerator[None, None]]
-
-
-async def _closed_with_loop(client: redis.asyncio.Redis) -> AsyncGenerator[None, None]:
-    try:
-        yield
-    finally:
-        await client.aclose()
-
-
-def _send(client: redis.Redis, op: Op[Any]) -> Any:
-    execute: Callable[..., Any] = client.execute_command
-    if op.script is None:
-        return execute(*op.args)
-    try:
-        return execute("EVALSHA", op.script.sha, *op.args)
-    except NoScriptError:  # first use since Redis started: send the script itself
-        return execute("EVAL", op.script.source, *op.args)
-
-
-async def _asend(client: redis.asyncio.Redis, op: Op[Any]) -> Any:
-    execute: Callable[..., Awaitable[Any]] = client.execute_command
-    if op.script is None:
-        return await execute(*op.args)
-    try:
-        return await execute("EVALSHA", op.script.sha, *op.args)
-    except NoScriptError:
-        return await execute("EVAL", op.script.source, *op.args)
+        return self._connections.sync()

@@ -51,7 +51,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from okta_session_mw.cache.memory import CacheEntry
+from okta_session_mw.cache.entry import CacheEntry
 from okta_session_mw.okta.session import Session
 
 __all__ = ["MAX_VALUE_BYTES", "BadValueError", "RedisCodec"]

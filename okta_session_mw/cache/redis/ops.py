@@ -40,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from okta_session_mw.cache.memory import CacheEntry, Claimed
+from okta_session_mw.cache.entry import CacheEntry, Claimed
 from okta_session_mw.cache.redis.codec import (
     MAX_VALUE_BYTES,
     NO_SUBJECT,

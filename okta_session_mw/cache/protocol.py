@@ -1,0 +1,81 @@
+"""What every session cache offers (``SessionCache`` sync, ``AsyncSessionCache`` async),
+the keys it is given, and how long it remembers an end.
+
+Cache keys are an HMAC-SHA256 of the forwarded cookies, so a cookie value is never a
+key (behaviour 3). Every cache offers the same small set of operations, in a sync form
+(Flask, Django under WSGI) and an async form (ASGI).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+from functools import lru_cache
+from typing import Protocol
+
+from okta_session_mw.cache.entry import CacheEntry, Claimed
+from okta_session_mw.config import OktaSessionConfig
+
+__all__ = ["AsyncSessionCache", "SessionCache", "cache_key", "ended_ttl", "keyed_hmac"]
+
+
+@lru_cache(maxsize=8)
+def keyed_hmac(secret: bytes) -> hmac.HMAC:
+    """HMAC-SHA256 with ``secret`` already keyed: each key is then a copy and an update."""
+    return hmac.new(secret, digestmod=hashlib.sha256)
+
+
+def ended_ttl(config: OktaSessionConfig) -> float:
+    """The least time a logged-out cookie or session stays "ended" (refused by ``set``
+    and reported by ``ended``): longer than any lookup that was already under way can
+    take. The in-process cache keeps the mark longer when an evicted entry could have
+    been served stale for longer."""
+    return max(60.0, 4 * config.timeout)
+
+
+def cache_key(secret: bytes, forwarded_cookie: str) -> str:
+    """Keyed hash of the forwarded ``name=value`` pairs: the only form a cookie is stored in."""
+    digest = keyed_hmac(secret).copy()
+    digest.update(forwarded_cookie.encode())
+    return digest.hexdigest()
+
+
+class SessionCache(Protocol):
+    """A cache used from synchronous code.
+
+    ``claim(key, ttl)`` is cross-process single flight (``Claimed``): YOURS means "you
+    ask Okta"; ASKING means another worker is asking right now, so wait for its entry;
+    ANSWERED means another worker stored its answer (a fresh entry should be there).
+    A cache shared by several processes holds a claim for ``ttl`` seconds at most;
+    ``set`` turns it into ANSWERED until the entry's ``fresh_until`` (or drops it when
+    the entry is not stored). ``take_over=True`` is for a caller that read the entry
+    after ANSWERED and could not use it (gone, unreadable, too large): it gets the claim
+    unless another worker is asking by then. A process-local cache always says YOURS.
+
+    ``evict(key)`` and ``evict_session(id)`` also remember that the cookie or the
+    session ended: ``set`` then refuses to store a live session for it, and
+    ``ended(key, id, asked_at)`` answers True, for as long as anything of it could
+    still be served (a lookup already under way, or a stale entry's ``stale_until``).
+    ``asked_at`` (and an entry's ``fetched_at`` in ``set``) is when the answer's Okta
+    question was asked: a cache that had to forget an end before its time refuses every
+    answer asked before that end instead (``-inf``, the default: asked long ago).
+    """
+
+    def get(self, key: str) -> CacheEntry | None: ...
+    def claim(self, key: str, ttl: float, *, take_over: bool = False) -> Claimed: ...
+    def set(self, key: str, entry: CacheEntry) -> None: ...
+    def evict(self, key: str) -> None: ...
+    def evict_session(self, session_id: str) -> None: ...
+    def ended(self, key: str, session_id: str, asked_at: float = -math.inf) -> bool: ...
+
+
+class AsyncSessionCache(Protocol):
+    """The same cache used from async code."""
+
+    async def aget(self, key: str) -> CacheEntry | None: ...
+    async def aclaim(self, key: str, ttl: float, *, take_over: bool = False) -> Claimed: ...
+    async def aset(self, key: str, entry: CacheEntry) -> None: ...
+    async def aevict(self, key: str) -> None: ...
+    async def aevict_session(self, session_id: str) -> None: ...
+    async def aended(self, key: str, session_id: str, asked_at: float = -math.inf) -> bool: ...
