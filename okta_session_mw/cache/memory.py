@@ -3,7 +3,7 @@
 Cache keys are an HMAC-SHA256 of the forwarded cookies, so a cookie value is never a
 key (behaviour 3). The in-process cache's session-id index holds ids only in this
 process's memory, as the cached ``Session`` objects do; the Redis cache stores no id
-in the clear, not even in key names (``redis_codec.py``). Every cache offers the same small set of
+in the clear, not even in key names (``redis/codec.py``). Every cache offers the same small set of
 operations, in a sync form (Flask, Django under WSGI) and an async form (ASGI); the
 in-process cache does no I/O, so its async form simply calls the sync one.
 """
