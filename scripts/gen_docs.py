@@ -178,16 +178,17 @@ def _public_attributes(cls: type) -> list[str]:
 
 def _method_line(cls: type, name: str, methods: dict[str, Any]) -> str:
     """One method, or a sync method and its async twin ``a<name>`` side by side."""
-    sync = methods[name]
-    bound = not isinstance(inspect.getattr_static(cls, name), staticmethod)
+    sync, twin = methods[name], methods.get("a" + name)
+    bound = inspect.isfunction(inspect.getattr_static(cls, name))  # not static, not class
     head = f"`{name}{signature(sync, bound=bound)}`"
-    twin = methods.get("a" + name)
-    if twin is None or not inspect.iscoroutinefunction(twin):
+    if not inspect.iscoroutinefunction(twin):
         return _with_doc(head, sync.__doc__)
-    if signature(twin, bound=bound) == signature(sync, bound=bound):
-        head += f", async `a{name}` (same signature)"
-    else:
-        head += f", async `a{name}{signature(twin, bound=bound)}`"
+    same = signature(twin, bound=bound) == signature(sync, bound=bound)
+    head += (
+        f", async `a{name}` (same signature)"
+        if same
+        else f", async `a{name}{signature(twin, bound=bound)}`"
+    )
     docs = [d for d in (sync.__doc__, twin.__doc__) if d and not _TWIN.match(d.strip())]
     return _with_doc(head, docs[0] if docs else None)
 
@@ -195,17 +196,13 @@ def _method_line(cls: type, name: str, methods: dict[str, Any]) -> str:
 def render_class(arg: str, _claimed: set[Path]) -> str:
     module_name, _, class_name = arg.partition(":")
     cls = getattr(importlib.import_module(module_name), class_name)
-    lines = [f"{_name_line(class_name, cls)}", ""]
-    members = {n: v for n, v in vars(cls).items() if not n.startswith("_")}
-    methods = {
-        n: getattr(cls, n)
-        for n, v in members.items()
-        if inspect.isfunction(v) or isinstance(v, (staticmethod, classmethod))
-    }
-    twins = {n for n in methods if n.startswith("a") and n[1:] in methods}
+    public = {n: getattr(cls, n) for n in vars(cls) if not n.startswith("_")}
+    methods = {n: v for n, v in public.items() if callable(v) and not inspect.isclass(v)}
+    twins = {n for n in methods if n[:1] == "a" and n[1:] in methods}
+    twins = {n for n in twins if inspect.iscoroutinefunction(methods[n])}
+    lines = [_name_line(class_name, cls), ""]
     lines += [f"- {_method_line(cls, n, methods)}" for n in methods if n not in twins]
-    properties = [n for n, v in members.items() if isinstance(v, property)]
-    attributes = sorted({*properties, *_public_attributes(cls)})
+    attributes = sorted({*(n for n in public if n not in methods), *_public_attributes(cls)})
     if attributes:
         lines += ["", "Attributes: " + ", ".join(f"`{n}`" for n in attributes) + "."]
     return "\n".join(lines) + "\n"
