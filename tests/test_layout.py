@@ -23,7 +23,8 @@ MAX_FILE_LINES = 300
 MAX_FUNCTION_LINES = 50  # from the ``def`` line to the last line of the body
 
 # Over the limit on the day the limits were set (issue 11), being split now: each may
-# shrink, none may grow, and an entry goes once its file is under the limit.
+# shrink, none may grow, and an entry goes once its file is under the limit (the list is
+# to be empty when issue 11 is done).
 FILES_OVER_THE_LIMIT = {
     "integrations/flask/__init__.py": 312,
     "okta_session_mw/cache/redis/cache.py": 319,
@@ -73,13 +74,15 @@ def functions(tree: ast.AST, prefix: str = "") -> Iterator[tuple[str, int]]:
 def over_the_limit(sizes: dict[str, int], limit: int, allowed: dict[str, int]) -> list[str]:
     """What breaks the limit or the allow-list (an entry that grew or is no longer needed)."""
     problems = [
-        f"{name}: {size} lines"
+        f"{name}: {size} lines, over {limit}"
         for name, size in sizes.items()
         if size > limit and name not in allowed
     ]
     for name, was in allowed.items():
-        size = sizes.get(name, 0)
-        if size > was:
+        size = sizes.get(name)
+        if size is None:
+            problems.append(f"{name}: gone; remove it from the allow-list")
+        elif size > was:
             problems.append(f"{name}: {size} lines, grew from {was} (allowed only to shrink)")
         elif size <= limit:
             problems.append(f"{name}: {size} lines now; remove it from the allow-list")
