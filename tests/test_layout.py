@@ -147,8 +147,10 @@ def importable(path: str) -> bool:
         importlib.import_module(path)
         return True
     except ModuleNotFoundError as error:
-        if error.name != path:
+        if error.name is None or not (path + ".").startswith(error.name + "."):
             raise  # the module exists but imports something that does not
+        if error.name != path:
+            return False  # a package on the way is missing
     module, _, name = path.rpartition(".")
     return hasattr(importlib.import_module(module), name)
 
