@@ -1,6 +1,6 @@
 """Cache and refresh policy as plain functions of ``(entry, now)``.
 
-The 429 gate and Okta's rate-limit budget are in ``budget.py``.
+The 429 gate and Okta's rate-limit budget are in ``limits.py``.
 
 Nothing here does I/O or reads a clock: ``now`` is always passed in (epoch seconds),
 so every rule can be tested by stating a time.

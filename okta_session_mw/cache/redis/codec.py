@@ -14,7 +14,7 @@ Value layout (bytes)::
 
 * subject: the session's name in Redis (``session_digest``, 64 hex digits), or 64 ``-``
   for a "no session" entry. It is the only part in the clear, and only so that the read
-  script in ``redis_ops.py`` can refuse the value of a session that ended without a
+  script in ``ops.py`` can refuse the value of a session that ended without a
   second round trip (the same digest already names that session's keys).
 * salt: 16 random bytes. HKDF-SHA256(secret_key, salt, info=_VALUE_INFO) gives this
   value's own 32-byte key and 12-byte nonce, so no key ever encrypts twice and the
@@ -26,9 +26,9 @@ Value layout (bytes)::
   ``okta_json`` is null for a negative entry.
 
 No Redis script trusts anything else in a value: freshness, for the claim, lives in
-the claim key's own expiry (``redis_ops.py``). The session-id names use an HMAC key
+the claim key's own expiry (``ops.py``). The session-id names use an HMAC key
 derived by HKDF under their own ``info``; cookie cache keys stay the HMAC of
-``cache.cache_key`` (behaviour 3). Values of another version (the version 1 format of
+``cache.memory.cache_key`` (behaviour 3). Values of another version (the version 1 format of
 earlier releases included) are refused like any other value that fails its tag.
 
 ``MAX_VALUE_BYTES`` bounds what is read or written: a session Okta sends is 1-2 KB of
