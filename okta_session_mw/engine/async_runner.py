@@ -17,7 +17,7 @@ import anyio.to_thread
 import httpx
 
 from okta_session_mw.cache.protocol import AsyncSessionCache
-from okta_session_mw.engine.deadline import time_left
+from okta_session_mw.engine.deadline import follower_wait, time_left
 from okta_session_mw.engine.effects import CacheOp, Effect, Flow, Parse, Send, Share, Sleep, step
 from okta_session_mw.engine.sync_runner import PHASES
 from okta_session_mw.errors import OktaSessionError, OktaTimeoutError
@@ -93,7 +93,10 @@ class AsyncRunner:
         effect.flow.close()
         if effect.follow_for is None:
             return None
-        return await asyncio.shield(task)
+        try:  # shielded: a follower that stops waiting does not cancel the leader's call
+            return await asyncio.wait_for(asyncio.shield(task), follower_wait(effect.follow_for))
+        except asyncio.TimeoutError:
+            raise OktaTimeoutError("timed out waiting for a concurrent Okta call") from None
 
 
 def _forget(running: dict[str, asyncio.Task[object]], key: str, task: asyncio.Task[object]) -> None:
