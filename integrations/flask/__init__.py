@@ -35,10 +35,12 @@ from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.engine.effects import Resolution
 from okta_session_mw.engine.service import SessionService
 from okta_session_mw.okta.session import Session, SessionStatus
+from okta_session_mw.web import csrf_nonce
 from okta_session_mw.web.access import passes, refusal
 from okta_session_mw.web.cookies import wsgi_cookie_header
-from okta_session_mw.web.csrf import CSRF_FIELD, CsrfState
-from okta_session_mw.web.logout import LogoutRequest, login_cookie_header
+from okta_session_mw.web.csrf import CSRF_FIELD
+from okta_session_mw.web.login_cookie import login_cookie_header
+from okta_session_mw.web.logout_request import LogoutRequest, form_token_wanted
 from okta_session_mw.web.reply import Reply
 
 __all__ = [
@@ -58,7 +60,6 @@ logger = logging.getLogger("okta_session_mw")
 EXTENSION_KEY: Final = "okta_session"
 """Key of the extension in ``app.extensions``; also the logout blueprint's name."""
 SESSION_ATTR: Final = "okta_session"
-_CSRF_STATE = "_okta_session_csrf"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -187,7 +188,9 @@ def _lower_headers() -> dict[str, str]:
 
 def render_reply(reply: Reply) -> Response:
     """A Flask ``Response`` for a core ``Reply`` (repeated ``Set-Cookie`` kept)."""
-    response = Response(reply.body, status=reply.status, headers=list(reply.headers))
+    response = Response(
+        reply.body, status=reply.status, headers=reply.other_headers, content_type=reply.media_type
+    )
     if reply.media_type is None:  # werkzeug would label a 204 or a 303 text/html
         del response.headers["Content-Type"]
     return response
@@ -235,29 +238,26 @@ def logout_csrf_token() -> str:
     Okta cookie, else a nonce cookie added to the response), so a token fetched in one
     browser does not work in another.
     """
-    state = g.get(_CSRF_STATE)
-    if state is None:
-        state = CsrfState()
-        setattr(g, _CSRF_STATE, state)
-    return get_service().csrf_token(wsgi_cookie_header(request.environ), state)
+    return csrf_nonce.csrf_token(get_service(), wsgi_cookie_header(request.environ), g)
 
 
 def _add_csrf_cookie(response: WerkzeugResponse) -> WerkzeugResponse:
     """``after_request``: the nonce cookie ``logout_csrf_token`` made, if it made one."""
-    state = g.get(_CSRF_STATE)
-    if state is not None and state.set_cookie is not None:
-        response.headers.add("Set-Cookie", state.set_cookie)
+    cookie = csrf_nonce.nonce_set_cookie(g)
+    if cookie is not None:
+        response.headers.add("Set-Cookie", cookie)
     return response
 
 
 def _logout_request(redirect_to: str | None = None, token: str | None = None) -> LogoutRequest:
-    if token is None and request.method == "POST":
+    headers = _lower_headers()
+    if form_token_wanted(request.method, headers, token):
         token = request.form.get(CSRF_FIELD)
     return LogoutRequest(
         method=request.method,
         scheme=request.scheme,
         host=request.host,
-        headers=_lower_headers(),
+        headers=headers,
         cookie_header=wsgi_cookie_header(request.environ),
         form_token=token,
         redirect_to=redirect_to,

@@ -19,6 +19,7 @@ from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.engine.effects import Resolution, Source
 from okta_session_mw.engine.service import SessionService
 from okta_session_mw.web.cookies import asgi_cookie_header
+from okta_session_mw.web.csrf_nonce import CSRF_STATE_KEY, nonce_set_cookie
 from okta_session_mw.web.reply import Reply
 
 __all__ = [
@@ -31,8 +32,6 @@ __all__ = [
 
 SERVICE_KEY = "okta_session_mw.engine.service"
 RESOLUTION_KEY = "okta_session_mw.resolution"
-CSRF_STATE_KEY = "okta_session_mw.web.csrf"
-"""Scope key of the request's ``CsrfState`` (made by the first token helper call)."""
 
 
 class OktaSessionDenied(Exception):
@@ -124,13 +123,13 @@ def _route_path(path: str, root_path: str) -> str:
 
 def _with_csrf_cookie(scope: Scope, send: Send) -> Send:
     """``send`` that adds the CSRF nonce cookie a token helper made during the request
-    (``CSRF_STATE_KEY``: see ``routes.logout_csrf_token``)."""
+    (``web.csrf_nonce``: see ``routes.logout_csrf_token``)."""
 
     async def send_with_cookie(message: Message) -> None:
         if message["type"] == "http.response.start":
-            state = scope.get(CSRF_STATE_KEY)
-            if state is not None and state.set_cookie is not None:
-                headers = [*message.get("headers", ()), (b"set-cookie", state.set_cookie.encode())]
+            cookie = nonce_set_cookie(scope)
+            if cookie is not None:
+                headers = [*message.get("headers", ()), (b"set-cookie", cookie.encode())]
                 message = {**message, "headers": headers}
         await send(message)
 

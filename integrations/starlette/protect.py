@@ -90,9 +90,8 @@ def reply_for(
 def render_reply(reply: Reply) -> Response:
     """A Starlette ``Response`` for a core ``Reply`` (repeated headers kept)."""
     response = Response(reply.body, status_code=reply.status, media_type=reply.media_type)
-    for name, value in reply.headers:
-        if name != "content-type":
-            response.raw_headers.append((name.encode("latin-1"), value.encode("latin-1")))
+    for name, value in reply.other_headers:
+        response.raw_headers.append((name.encode("latin-1"), value.encode("latin-1")))
     return response
 
 
