@@ -15,8 +15,11 @@ flight holds across the threads of a threaded server).
     def profile():
         return g.okta_session.login         # also request.okta_session
 
-The session is resolved before each request (a request without an Okta cookie or on an
-exempt path costs nothing) and put on ``g.okta_session`` and ``request.okta_session``.
+The session is on ``g.okta_session`` and ``request.okta_session``, lazily (as
+Flask-Login's ``current_user``): Okta is asked at the first read, once per request, and
+never for a view that does not read it. Both are proxies whose value is the ``Session``
+or None: test them with ``if g.okta_session:``, or call ``get_okta_session()`` for the
+plain value.
 
 The modules: ``extension.py`` (``OktaSession``), ``per_request.py`` (the hooks and what
 they keep per request), ``decorators.py``, ``views.py`` (logout, CSRF and login
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 from .decorators import okta_session_required
 from .extension import OktaSession
+from .per_request import get_okta_session
 from .responses import render_reply
 from .service import EXTENSION_KEY, get_service
 from .views import csrf_allows, login_with_session_token, logout, logout_csrf_token
@@ -35,6 +39,7 @@ __all__ = [
     "EXTENSION_KEY",
     "OktaSession",
     "csrf_allows",
+    "get_okta_session",
     "get_service",
     "login_with_session_token",
     "logout",

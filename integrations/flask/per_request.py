@@ -1,6 +1,12 @@
 """What the extension keeps per request: the session on ``g`` and ``request``, and the
 CSRF nonce cookie a token helper made (the ``before_request`` and ``after_request``
-hooks ``OktaSession.init_app`` installs), with the request read as the core wants it."""
+hooks ``OktaSession.init_app`` installs), with the request read as the core wants it.
+
+The session is lazy, as Flask-Login's ``current_user`` is, by the core's one rule of
+laziness (``web.pending_resolution``, which Django's ``request.okta_session`` follows
+too): the hook settles what needs no I/O and leaves a proxy; Okta is asked at the
+first read, once, and never for a request whose view does not read it.
+"""
 
 from __future__ import annotations
 
@@ -12,43 +18,69 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from okta_session_mw.engine.effects import Resolution
 from okta_session_mw.engine.service import SessionService
+from okta_session_mw.okta.session import Session
 from okta_session_mw.web.cookies import wsgi_cookie_header
 from okta_session_mw.web.csrf_nonce import nonce_set_cookie
+from okta_session_mw.web.pending_resolution import PendingResolution
 
 from .service import get_service
 
-__all__ = ["SESSION_ATTR", "add_csrf_cookie", "attach_session", "lower_headers", "resolution"]
+__all__ = [
+    "SESSION_ATTR",
+    "add_csrf_cookie",
+    "attach_session",
+    "get_okta_session",
+    "lower_headers",
+    "resolution",
+]
 
 SESSION_ATTR: Final = "okta_session"
+_PENDING = "_okta_session_pending"
 
 
 def attach_session(service: SessionService) -> None:
-    """``before_request``: resolve the session and put it on ``g`` and ``request``.
+    """``before_request``: put this request's lazy session on ``g`` and ``request``.
 
-    The core never looks up the logout path (where the blueprint mounts logout) or an
-    exempt path.
+    Always a proxy (``werkzeug.local.LocalProxy``), like Django's ``SimpleLazyObject``,
+    whatever the cookie and the cache: its value is the ``Session`` or None, so test it
+    with ``if g.okta_session:``; ``get_okta_session()`` gives the plain value.
     """
     # Each proxy access costs: resolve ``request`` and ``g`` once (this runs per request).
     current = cast("LocalProxy[Any]", request)._get_current_object()
     environ = current.environ
-    resolution = service.resolve_request(
-        wsgi_cookie_header(environ), environ.get("PATH_INFO", ""), current.remote_addr
+    pending = PendingResolution(
+        service, wsgi_cookie_header(environ), environ.get("PATH_INFO", ""), current.remote_addr
     )
     state = cast("LocalProxy[Any]", g)._get_current_object()
-    state._okta_session_resolution = resolution
-    state.okta_session = resolution.session
-    setattr(current, SESSION_ATTR, resolution.session)  # werkzeug's Request has no slot
+    setattr(state, _PENDING, pending)
+    state.okta_session = _CURRENT_SESSION
+    setattr(current, SESSION_ATTR, _CURRENT_SESSION)  # werkzeug's Request has no slot
+
+
+def _pending() -> PendingResolution:
+    """This request's pending resolution; made now if the hook did not run (a view
+    called directly in a ``test_request_context``, say)."""
+    pending = g.get(_PENDING)
+    if pending is None:
+        attach_session(get_service())
+        pending = g.get(_PENDING)
+    assert isinstance(pending, PendingResolution)
+    return pending
 
 
 def resolution() -> Resolution:
-    """This request's resolution; made now if the hook did not run (a view called
-    directly in a ``test_request_context``, say)."""
-    made = g.get("_okta_session_resolution")
-    if made is None:
-        attach_session(get_service())
-        made = g.get("_okta_session_resolution")
-    assert isinstance(made, Resolution)
-    return made
+    """This request's ``Resolution`` (looked up now if no one read it yet)."""
+    return _pending().resolve()
+
+
+def get_okta_session() -> Session | None:
+    """The request's Okta session (any status) as a plain value, or None."""
+    return _pending().resolve().session
+
+
+_CURRENT_SESSION: LocalProxy[Session | None] = LocalProxy(get_okta_session)
+"""The one proxy ``g.okta_session`` and ``request.okta_session`` hold (as Flask-Login's
+``current_user``): it reads the current request's resolution, so none is made per request."""
 
 
 def lower_headers() -> dict[str, str]:
