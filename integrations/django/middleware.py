@@ -78,7 +78,9 @@ class _PendingResolution(PendingResolution):
 
     def __init__(self, service: SessionService, request: HttpRequest) -> None:
         self._request = request
-        super().__init__(service, cookie_header(request), request.path, client_address(request))
+        # path_info: the path the URLconf sees (without SCRIPT_NAME), as in every adapter
+        path = request.path_info
+        super().__init__(service, cookie_header(request), path, client_address(request))
 
     def routed_to_logout(self) -> bool:
         # The core never looks up a logout view, wherever the URLconf put it, cached or not.

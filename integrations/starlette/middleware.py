@@ -76,15 +76,12 @@ class OktaSessionMiddleware:
         cookie = asgi_cookie_header(scope["headers"])
         if kind == "websocket" and not self._websocket_allowed(scope):
             cookie = None  # cross-site WebSocket hijacking: never the browser's session
-        service, path = self.service, scope["path"]
+        path: str = scope["path"]
+        root: str = scope.get("root_path", "")
+        if root:  # mounted under a prefix: the core judges the path the routes see
+            path = _route_path(path, root)
         peer = scope.get("client")  # the transport peer: never a forgeable header
-        root: str = scope.get("root_path", "")  # mounted under a prefix: the route path too
-        ready = service.prepare(
-            cookie,
-            path,
-            peer[0] if peer else None,
-            logout=bool(root) and service.is_logout_path(_route_path(path, root)),
-        )
+        ready = self.service.prepare(cookie, path, peer[0] if peer else None)
         resolution = ready if isinstance(ready, Resolution) else await self.service.afinish(ready)
         scope[RESOLUTION_KEY] = resolution
         scope["okta_session"] = resolution.session
@@ -116,7 +113,8 @@ class OktaSessionMiddleware:
 
 def _route_path(path: str, root_path: str) -> str:
     """``path`` as the app's routes see it: without the ``root_path`` it is mounted at
-    (ASGI paths include it; ``logout_route`` matches what follows it)."""
+    (ASGI paths include it; routes, ``logout_route`` among them, match what follows it),
+    as WSGI's ``PATH_INFO`` and Django's ``path_info`` are."""
     root = root_path.rstrip("/")
     return path[len(root) :] if root and path.startswith(root + "/") else path
 
