@@ -28,6 +28,7 @@ __all__ = [
     "SERVICE_KEY",
     "OktaSessionDenied",
     "OktaSessionMiddleware",
+    "client_address",
 ]
 
 SERVICE_KEY = "okta_session_mw.engine.service"
@@ -80,8 +81,7 @@ class OktaSessionMiddleware:
         root: str = scope.get("root_path", "")
         if root:  # mounted under a prefix: the core judges the path the routes see
             path = _route_path(path, root)
-        peer = scope.get("client")  # the transport peer: never a forgeable header
-        ready = self.service.prepare(cookie, path, peer[0] if peer else None)
+        ready = self.service.prepare(cookie, path, client_address(scope))
         resolution = ready if isinstance(ready, Resolution) else await self.service.afinish(ready)
         scope[RESOLUTION_KEY] = resolution
         scope["okta_session"] = resolution.session
@@ -109,6 +109,14 @@ class OktaSessionMiddleware:
             await send(message)
 
         return lifespan_send
+
+
+def client_address(scope: Scope) -> str | None:
+    """The transport peer's address as the server reports it, never a forgeable header
+    such as ``X-Forwarded-For`` (behind a proxy, the server sets it: uvicorn
+    ``--forwarded-allow-ips``)."""
+    peer = scope.get("client")
+    return peer[0] if peer else None
 
 
 def _route_path(path: str, root_path: str) -> str:

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.integrations.starlette.middleware import client_address
 from okta_session_mw.integrations.starlette.protect import get_service, render_reply
 from okta_session_mw.okta.session import Session
 from okta_session_mw.web import csrf_nonce
@@ -73,14 +74,8 @@ async def _logout_request(
         cookie_header=_cookie_header(request),
         form_token=form_token,
         redirect_to=redirect_to,
-        client=_client(request),
+        client=client_address(request.scope),
     )
-
-
-def _client(request: Request) -> str | None:
-    # the transport peer, as the middleware reads it: never a forgeable header
-    peer = request.scope.get("client")
-    return peer[0] if peer else None
 
 
 async def csrf_allows(request: Request, token: str | None = None) -> bool:
@@ -128,7 +123,7 @@ async def login_with_session_token(
     show "try again shortly".
     """
     service = get_service(request)
-    session = await service.alogin(session_token, _client(request))
+    session = await service.alogin(session_token, client_address(request.scope))
     cookie = login_cookie_header(service.config, session)
     response.raw_headers.append((b"set-cookie", cookie.encode()))
     return session
