@@ -71,3 +71,19 @@ def test_i11_04_the_session_values_are_one_lazy_kind_whatever_the_cookie(okta: F
     (kind, _, _), *_ = seen
     assert seen == [(kind, kind, True), (kind, kind, True), (kind, kind, False)]
     assert me_calls(okta) == 2
+
+
+def test_i11_04_an_async_view_reads_the_lazy_session_too(okta: FakeOkta) -> None:
+    """Flask runs an async view on a loop of its own (``ensure_sync``): the first read
+    there makes the one lookup, with the sync client, as in a sync view."""
+
+    async def areads() -> dict[str, object]:
+        return _reads()
+
+    with flask_app(**okta_settings(okta)) as (app, _):
+        app.add_url_rule("/areads", "areads", areads)
+        sid = okta.create_session(LOGIN)
+        client = app.test_client(use_cookies=False)
+        body = client.get("/areads", headers={"cookie": okta.cookie_header(sid)}).json
+        assert body == {"ids": [sid, sid, sid], "plain": sid}
+    assert me_calls(okta) == 1
