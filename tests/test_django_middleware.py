@@ -151,3 +151,17 @@ async def test_i10_05_refused_logout_makes_no_okta_call_asgi(aokta: FakeOkta) ->
     allowed = await client.post("/alogout/", headers={**cookie, **SAME_ORIGIN})
     assert allowed.status_code == 204
     assert [call.method for call in aokta.calls] == ["DELETE"]  # the close, no lookup
+
+
+def test_i11_02_exempt_paths_under_a_script_name_are_never_looked_up(
+    okta: FakeOkta, settings: SettingsWrapper
+) -> None:
+    """The core judges the path the URLconf sees (``path_info``), in every adapter:
+    under ``SCRIPT_NAME=/app`` an exempt ``/public/`` is ``/app/public/`` on the wire."""
+    settings.OKTA_SESSION = {**settings.OKTA_SESSION, "EXEMPT_PATHS": ["/public/"]}
+    cookie = {"Cookie": okta.cookie_header(okta.create_session(DEMO_LOGIN))}
+    body = Client().get("/public/", SCRIPT_NAME="/app", headers=cookie).json()
+    assert body["login"] is None
+    assert okta.calls == []
+    looked_up = Client().get("/apublic/", SCRIPT_NAME="/app", headers=cookie).json()
+    assert looked_up["login"] == DEMO_LOGIN

@@ -26,7 +26,6 @@ MAX_FUNCTION_LINES = 50  # from the ``def`` line to the last line of the body
 # shrink, none may grow, and an entry goes once its file is under the limit (the list is
 # to be empty when issue 11 is done).
 FILES_OVER_THE_LIMIT = {
-    "integrations/flask/__init__.py": 312,
     "okta_session_mw/engine/lookup.py": 328,
     "okta_session_mw/engine/service.py": 404,
     "okta_session_mw/okta/clients.py": 332,

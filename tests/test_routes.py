@@ -18,7 +18,7 @@ from okta_session_mw import (
     logout_route,
 )
 from okta_session_mw.testing import FakeOkta
-from tests.conftest import LOGIN, make_app, me_calls
+from tests.conftest import LOGIN, make_app, make_config, me_calls
 
 ORIGIN = "http://testserver"
 CLOSE = "/api/v1/sessions/me"
@@ -119,3 +119,17 @@ async def test_i10_05_logout_under_a_root_path_is_never_looked_up(
         done = await client.post("/app/logout", headers={**cookie, "origin": ORIGIN})
     assert done.status_code == 204
     assert okta.session(sid) is None
+
+
+async def test_i11_02_exempt_paths_under_a_root_path_are_never_looked_up(okta: FakeOkta) -> None:
+    """The core judges the path the app's routes see, in every adapter: under
+    ``--root-path /app`` an exempt ``/static/`` is ``/app/static/...`` on the wire."""
+    service = SessionService(make_config(okta, exempt_paths=("/static/",)), clock=okta.now)
+    transport = httpx.ASGITransport(app=make_app(service), root_path="/app")
+    cookie = {"cookie": okta.cookie_header(okta.create_session(LOGIN))}
+    async with httpx.AsyncClient(transport=transport, base_url=ORIGIN) as client:
+        assert (await client.get("/app/static/app.css", headers=cookie)).text == "None"
+        assert okta.calls == []
+        assert (await client.get("/app/", headers=cookie)).json()["login"] == LOGIN  # looked up
+    assert me_calls(okta) == 1
+    await service.aclose()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Collection
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar
 
 from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
@@ -20,6 +20,7 @@ from django.views import View
 from okta_session_mw.engine.resolution import Resolution
 from okta_session_mw.okta.session import SessionStatus
 from okta_session_mw.web.access import passes, refusal
+from okta_session_mw.web.view_guard import session_required
 
 from .middleware import aresolution_for, pending_service, resolution_for
 from .responses import render_reply
@@ -48,40 +49,29 @@ def denial(
     return render_reply(reply)
 
 
-@overload
-def okta_session_required(view: F) -> F: ...
-@overload
-def okta_session_required(
-    view: None = None, *, statuses: Collection[SessionStatus] | None = None
-) -> Callable[[F], F]: ...
-def okta_session_required(
-    view: F | None = None, *, statuses: Collection[SessionStatus] | None = None
-) -> F | Callable[[F], F]:
+@session_required
+def okta_session_required(view: F, statuses: Collection[SessionStatus] | None) -> F:
     """Let a view run only for an accepted Okta session (sync or async view).
 
     ``statuses`` overrides ``ACCEPTED_STATUSES`` for this view, e.g.
     ``@okta_session_required(statuses={SessionStatus.ACTIVE, SessionStatus.MFA_REQUIRED})``.
     For a method, use ``method_decorator(okta_session_required)`` or the mixin.
     """
+    if iscoroutinefunction(view):
 
-    def decorate(func: F) -> F:
-        if iscoroutinefunction(func):
+        @functools.wraps(view)
+        async def async_view(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            denied = denial(request, await aresolution_for(request), statuses)
+            return denied if denied is not None else await view(request, *args, **kwargs)
 
-            @functools.wraps(func)
-            async def async_view(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-                denied = denial(request, await aresolution_for(request), statuses)
-                return denied if denied is not None else await func(request, *args, **kwargs)
+        return async_view  # type: ignore[return-value]
 
-            return async_view  # type: ignore[return-value]
+    @functools.wraps(view)
+    def sync_view(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        denied = denial(request, resolution_for(request), statuses)
+        return denied if denied is not None else view(request, *args, **kwargs)
 
-        @functools.wraps(func)
-        def sync_view(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            denied = denial(request, resolution_for(request), statuses)
-            return denied if denied is not None else func(request, *args, **kwargs)
-
-        return sync_view  # type: ignore[return-value]
-
-    return decorate(view) if view is not None else decorate
+    return sync_view  # type: ignore[return-value]
 
 
 class OktaSessionRequiredMixin(View):

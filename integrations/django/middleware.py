@@ -29,13 +29,15 @@ from django.http import HttpRequest, HttpResponseBase
 from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject
 
-from okta_session_mw.engine.resolution import Resolution, Source
+from okta_session_mw.engine.resolution import Resolution
 from okta_session_mw.engine.service import Lookup, SessionService
 from okta_session_mw.okta.session import Session
 from okta_session_mw.web.cookies import asgi_cookie_header, wsgi_cookie_header
+from okta_session_mw.web.csrf_nonce import nonce_set_cookie
+from okta_session_mw.web.pending_resolution import PendingResolution
 
-from .csrf import add_csrf_cookie
 from .debug import reporter_filter
+from .responses import add_set_cookie
 from .service import get_service
 
 __all__ = [
@@ -67,62 +69,37 @@ def _event_loop_running() -> bool:
     return not os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
 
 
-class _PendingResolution:
-    """One request's resolution: what needs no I/O is known at once (no cookie, a path
-    never looked up, a fresh in-process hit); the rest is made at the first read."""
+class _PendingResolution(PendingResolution):
+    """The core's lazy resolution (``web.pending_resolution``) with Django's two rules
+    for async code: a sync read needing a lookup is refused on a running event loop, and
+    under WSGI an async read takes the sync path in the request's thread."""
 
-    __slots__ = ("_ready", "_request", "_routed", "service")
+    __slots__ = ("_request",)
 
     def __init__(self, service: SessionService, request: HttpRequest) -> None:
-        self.service = service
         self._request = request
-        self._ready: Resolution | Lookup = service.prepare(
-            cookie_header(request), request.path, client_address(request)
-        )
-        self._routed = False
+        # path_info: the path the URLconf sees (without SCRIPT_NAME), as in every adapter
+        path = request.path_info
+        super().__init__(service, cookie_header(request), path, client_address(request))
 
-    def _pending_lookup(self) -> Resolution | Lookup:
-        # At the first read, ask the router whether this is a logout view: the core
-        # never looks those up, wherever the URLconf put them, cached or not.
-        ready = self._ready
-        if not self._routed:
-            self._routed = True
-            has_cookie = isinstance(ready, Lookup) or ready.source is not Source.NO_COOKIE
-            if has_cookie and for_logout_view(self._request):
-                request = self._request
-                self._ready = ready = self.service.prepare(
-                    cookie_header(request), request.path, client_address(request), logout=True
-                )
-        return ready
+    def routed_to_logout(self) -> bool:
+        # The core never looks up a logout view, wherever the URLconf put it, cached or not.
+        return for_logout_view(self._request)
 
     def resolve(self) -> Resolution:
-        ready = self._pending_lookup()
-        if isinstance(ready, Resolution):
-            return ready
-        if _event_loop_running():
+        if isinstance(self.ready(), Lookup) and _event_loop_running():
             raise SynchronousOnlyOperation(
                 "request.okta_session needs an Okta lookup, which would block the event "
                 "loop: use `await request.aokta_session()` in async code (or protect the "
                 "view with @okta_session_required, which resolves it first)"
             )
-        self._ready = resolution = self.service.finish(ready)
-        return resolution
+        return super().resolve()
 
     async def aresolve(self) -> Resolution:
-        ready = self._pending_lookup()
-        if isinstance(ready, Resolution):
-            return ready
-        if on_server_loop(self._request):
-            self._ready = resolution = await self.service.afinish(ready)
-            return resolution
+        if on_server_loop(self._request) or not isinstance(self.ready(), Lookup):
+            return await super().aresolve()
         # WSGI: the sync path, in the request's own thread (see on_server_loop).
         return await sync_to_async(self.resolve)()
-
-    def session(self) -> Session | None:
-        return self.resolve().session
-
-    async def asession(self) -> Session | None:
-        return (await self.aresolve()).session
 
 
 def cookie_header(request: HttpRequest) -> str | None:
@@ -211,6 +188,13 @@ async def aget_okta_session(request: HttpRequest) -> Session | None:
     return (await aresolution_for(request)).session
 
 
+def _add_csrf_cookie(request: HttpRequest, response: HttpResponseBase) -> None:
+    """The nonce ``Set-Cookie`` a token helper (``views.logout_csrf_token``) made, if any."""
+    cookie = nonce_set_cookie(vars(request))
+    if cookie is not None:
+        add_set_cookie(response, cookie)
+
+
 class OktaSessionMiddleware:
     """Attach the browser's Okta session to every request, lazily; WSGI and ASGI.
 
@@ -233,11 +217,11 @@ class OktaSessionMiddleware:
             return self.__acall__(request)
         _attach(request)
         response: HttpResponseBase = self.get_response(request)
-        add_csrf_cookie(request, response)
+        _add_csrf_cookie(request, response)
         return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         _attach(request)
         response: HttpResponseBase = await self.get_response(request)
-        add_csrf_cookie(request, response)
+        _add_csrf_cookie(request, response)
         return response

@@ -34,7 +34,7 @@ def render_reply(reply: Reply) -> HttpResponse:
     """An ``HttpResponse`` with the reply's status, headers, cookies and body; a redirect
     is Django's ``HttpResponseRedirect`` (with the reply's 303), so ``response.url``,
     ``Client(...).get(..., follow=True)`` and ``assertRedirects`` work as with Django's own."""
-    location = _location(reply)
+    location = reply.location
     response: HttpResponse
     if location is not None:
         response = HttpResponseRedirect(
@@ -44,15 +44,9 @@ def render_reply(reply: Reply) -> HttpResponse:
         response = HttpResponse(reply.body, status=reply.status, content_type=reply.media_type)
     if reply.media_type is None:
         del response.headers["Content-Type"]  # a 303 or 204 has no body to describe
-    for name, value in reply.headers:
+    for name, value in reply.other_headers:
         if name == "set-cookie":
             add_set_cookie(response, value)
-        elif name not in ("content-type", "location"):
+        elif name != "location":
             response.headers[name] = value
     return response
-
-
-def _location(reply: Reply) -> str | None:
-    if not 300 <= reply.status < 400:
-        return None
-    return next((value for name, value in reply.headers if name == "location"), None)

@@ -27,10 +27,11 @@ from django.http import HttpRequest, HttpResponseBase
 
 from okta_session_mw.engine.service import SessionService
 from okta_session_mw.okta.session import Session
+from okta_session_mw.web import csrf_nonce
 from okta_session_mw.web.csrf import CSRF_FIELD
-from okta_session_mw.web.logout import LogoutRequest, login_cookie_header
+from okta_session_mw.web.login_cookie import login_cookie_header
+from okta_session_mw.web.logout_request import LogoutRequest, form_token_wanted
 
-from .csrf import csrf_state
 from .middleware import LOGOUT_VIEW_MARK, client_address, cookie_header, on_server_loop
 from .responses import add_set_cookie, render_reply
 from .service import get_service
@@ -49,14 +50,14 @@ def logout_csrf_token(request: HttpRequest) -> str:
     """Token for a form's ``csrf_token`` field (or the ``X-CSRF-Token`` header): logout,
     or any form ``csrf_allows`` checks. Bound to this browser: its Okta cookie, else a
     nonce cookie that ``OktaSessionMiddleware`` adds to the response."""
-    return get_service().csrf_token(cookie_header(request), csrf_state(request))
+    return csrf_nonce.csrf_token(get_service(), cookie_header(request), vars(request))
 
 
 def _logout_request(
     request: HttpRequest, redirect_to: str | None = None, token: str | None = None
 ) -> LogoutRequest:
     method = request.method or "GET"
-    if token is None and method == "POST":
+    if form_token_wanted(method, request.headers, token):
         token = request.POST.get(CSRF_FIELD)
     return LogoutRequest(
         method=method,

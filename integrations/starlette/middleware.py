@@ -19,6 +19,7 @@ from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.engine.resolution import Resolution, Source
 from okta_session_mw.engine.service import SessionService
 from okta_session_mw.web.cookies import asgi_cookie_header
+from okta_session_mw.web.csrf_nonce import CSRF_STATE_KEY, nonce_set_cookie
 from okta_session_mw.web.reply import Reply
 
 __all__ = [
@@ -27,12 +28,11 @@ __all__ = [
     "SERVICE_KEY",
     "OktaSessionDenied",
     "OktaSessionMiddleware",
+    "client_address",
 ]
 
 SERVICE_KEY = "okta_session_mw.engine.service"
 RESOLUTION_KEY = "okta_session_mw.resolution"
-CSRF_STATE_KEY = "okta_session_mw.web.csrf"
-"""Scope key of the request's ``CsrfState`` (made by the first token helper call)."""
 
 
 class OktaSessionDenied(Exception):
@@ -77,15 +77,11 @@ class OktaSessionMiddleware:
         cookie = asgi_cookie_header(scope["headers"])
         if kind == "websocket" and not self._websocket_allowed(scope):
             cookie = None  # cross-site WebSocket hijacking: never the browser's session
-        service, path = self.service, scope["path"]
-        peer = scope.get("client")  # the transport peer: never a forgeable header
-        root: str = scope.get("root_path", "")  # mounted under a prefix: the route path too
-        ready = service.prepare(
-            cookie,
-            path,
-            peer[0] if peer else None,
-            logout=bool(root) and service.is_logout_path(_route_path(path, root)),
-        )
+        path: str = scope["path"]
+        root: str = scope.get("root_path", "")
+        if root:  # mounted under a prefix: the core judges the path the routes see
+            path = _route_path(path, root)
+        ready = self.service.prepare(cookie, path, client_address(scope))
         resolution = ready if isinstance(ready, Resolution) else await self.service.afinish(ready)
         scope[RESOLUTION_KEY] = resolution
         scope["okta_session"] = resolution.session
@@ -115,22 +111,31 @@ class OktaSessionMiddleware:
         return lifespan_send
 
 
+def client_address(scope: Scope) -> str | None:
+    """The transport peer's address as the server reports it, never a forgeable header
+    such as ``X-Forwarded-For`` (behind a proxy, the server sets it: uvicorn
+    ``--forwarded-allow-ips``)."""
+    peer = scope.get("client")
+    return peer[0] if peer else None
+
+
 def _route_path(path: str, root_path: str) -> str:
     """``path`` as the app's routes see it: without the ``root_path`` it is mounted at
-    (ASGI paths include it; ``logout_route`` matches what follows it)."""
+    (ASGI paths include it; routes, ``logout_route`` among them, match what follows it),
+    as WSGI's ``PATH_INFO`` and Django's ``path_info`` are."""
     root = root_path.rstrip("/")
     return path[len(root) :] if root and path.startswith(root + "/") else path
 
 
 def _with_csrf_cookie(scope: Scope, send: Send) -> Send:
     """``send`` that adds the CSRF nonce cookie a token helper made during the request
-    (``CSRF_STATE_KEY``: see ``routes.logout_csrf_token``)."""
+    (``web.csrf_nonce``: see ``routes.logout_csrf_token``)."""
 
     async def send_with_cookie(message: Message) -> None:
         if message["type"] == "http.response.start":
-            state = scope.get(CSRF_STATE_KEY)
-            if state is not None and state.set_cookie is not None:
-                headers = [*message.get("headers", ()), (b"set-cookie", state.set_cookie.encode())]
+            cookie = nonce_set_cookie(scope)
+            if cookie is not None:
+                headers = [*message.get("headers", ()), (b"set-cookie", cookie.encode())]
                 message = {**message, "headers": headers}
         await send(message)
 

@@ -11,7 +11,7 @@ time to inject the request.
 import functools
 import inspect
 from collections.abc import Callable, Collection
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar
 
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
@@ -26,6 +26,7 @@ from okta_session_mw.integrations.starlette.middleware import (
 from okta_session_mw.okta.session import Session, SessionStatus
 from okta_session_mw.web.access import passes, refusal
 from okta_session_mw.web.reply import Reply
+from okta_session_mw.web.view_guard import session_required
 
 __all__ = [
     "RequireOktaSession",
@@ -90,9 +91,8 @@ def reply_for(
 def render_reply(reply: Reply) -> Response:
     """A Starlette ``Response`` for a core ``Reply`` (repeated headers kept)."""
     response = Response(reply.body, status_code=reply.status, media_type=reply.media_type)
-    for name, value in reply.headers:
-        if name != "content-type":
-            response.raw_headers.append((name.encode("latin-1"), value.encode("latin-1")))
+    for name, value in reply.other_headers:
+        response.raw_headers.append((name.encode("latin-1"), value.encode("latin-1")))
     return response
 
 
@@ -111,40 +111,29 @@ def _find_connection(args: tuple[Any, ...], kwargs: dict[str, Any]) -> HTTPConne
     raise TypeError("@okta_session_required needs the endpoint to take the request")
 
 
-@overload
-def okta_session_required(func: F) -> F: ...
-@overload
-def okta_session_required(
-    func: None = None, *, statuses: Collection[SessionStatus] | None = None
-) -> Callable[[F], F]: ...
-def okta_session_required(
-    func: F | None = None, *, statuses: Collection[SessionStatus] | None = None
-) -> F | Callable[[F], F]:
+@session_required
+def okta_session_required(view: F, statuses: Collection[SessionStatus] | None) -> F:
     """Protect an endpoint: a browser is redirected to login, an API call gets 401,
     503 while Okta is unreachable. ``statuses`` overrides the config's accepted ones.
     A WebSocket endpoint is closed with 1008 instead, and one opened from a foreign
     ``Origin`` never has a session (the middleware withholds it)."""
-
-    def decorate(view: F) -> F:
-        if inspect.iscoroutinefunction(view):
-
-            @functools.wraps(view)
-            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                conn = _find_connection(args, kwargs)
-                reply = reply_for(conn, statuses)
-                return _deny(conn, reply) if reply else await view(*args, **kwargs)
-
-            return async_wrapper  # type: ignore[return-value]
+    if inspect.iscoroutinefunction(view):
 
         @functools.wraps(view)
-        def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
+        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
             conn = _find_connection(args, kwargs)
             reply = reply_for(conn, statuses)
-            return _deny(conn, reply) if reply else view(*args, **kwargs)
+            return _deny(conn, reply) if reply else await view(*args, **kwargs)
 
-        return sync_wrapper  # type: ignore[return-value]
+        return async_wrapper  # type: ignore[return-value]
 
-    return decorate(func) if func is not None else decorate
+    @functools.wraps(view)
+    def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
+        conn = _find_connection(args, kwargs)
+        reply = reply_for(conn, statuses)
+        return _deny(conn, reply) if reply else view(*args, **kwargs)
+
+    return sync_wrapper  # type: ignore[return-value]
 
 
 class RequireOktaSession:

@@ -15,12 +15,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from okta_session_mw.config import OktaSessionConfig
-from okta_session_mw.integrations.starlette.middleware import CSRF_STATE_KEY
+from okta_session_mw.integrations.starlette.middleware import client_address
 from okta_session_mw.integrations.starlette.protect import get_service, render_reply
 from okta_session_mw.okta.session import Session
+from okta_session_mw.web import csrf_nonce
 from okta_session_mw.web.cookies import asgi_cookie_header
-from okta_session_mw.web.csrf import CSRF_FIELD, CSRF_HEADER, CsrfState
-from okta_session_mw.web.logout import LogoutRequest, login_cookie_header
+from okta_session_mw.web.csrf import CSRF_FIELD
+from okta_session_mw.web.login_cookie import login_cookie_header
+from okta_session_mw.web.logout_request import LogoutRequest, form_token_wanted
 
 __all__ = [
     "csrf_allows",
@@ -37,10 +39,7 @@ def logout_csrf_token(request: Request) -> str:
     """Token for a form's ``csrf_token`` field (or the ``X-CSRF-Token`` header): logout,
     or any form ``csrf_allows`` checks. It is bound to this browser; a visitor without
     an Okta cookie gets a nonce cookie, which the middleware adds to the response."""
-    state = request.scope.get(CSRF_STATE_KEY)
-    if state is None:
-        state = request.scope[CSRF_STATE_KEY] = CsrfState()
-    return get_service(request).csrf_token(_cookie_header(request), state)
+    return csrf_nonce.csrf_token(get_service(request), _cookie_header(request), request.scope)
 
 
 def _cookie_header(request: Request) -> str | None:
@@ -65,7 +64,7 @@ async def _form_field(request: Request, name: str) -> str | None:
 async def _logout_request(
     request: Request, redirect_to: str | None = None, form_token: str | None = None
 ) -> LogoutRequest:
-    if form_token is None and request.method == "POST" and CSRF_HEADER not in request.headers:
+    if form_token_wanted(request.method, request.headers, form_token):
         form_token = await _form_field(request, CSRF_FIELD)
     return LogoutRequest(
         method=request.method,
@@ -75,14 +74,8 @@ async def _logout_request(
         cookie_header=_cookie_header(request),
         form_token=form_token,
         redirect_to=redirect_to,
-        client=_client(request),
+        client=client_address(request.scope),
     )
-
-
-def _client(request: Request) -> str | None:
-    # the transport peer, as the middleware reads it: never a forgeable header
-    peer = request.scope.get("client")
-    return peer[0] if peer else None
 
 
 async def csrf_allows(request: Request, token: str | None = None) -> bool:
@@ -130,7 +123,7 @@ async def login_with_session_token(
     show "try again shortly".
     """
     service = get_service(request)
-    session = await service.alogin(session_token, _client(request))
+    session = await service.alogin(session_token, client_address(request.scope))
     cookie = login_cookie_header(service.config, session)
     response.raw_headers.append((b"set-cookie", cookie.encode()))
     return session

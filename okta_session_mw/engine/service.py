@@ -34,12 +34,8 @@ from okta_session_mw.okta.session import Session
 from okta_session_mw.web.access import wants_html
 from okta_session_mw.web.cookies import OktaCookies, extract_okta_cookies
 from okta_session_mw.web.csrf import CsrfState, LogoutGuard, own_origin
-from okta_session_mw.web.logout import (
-    LogoutRequest,
-    forbidden_reply,
-    logout_reply,
-    method_not_allowed_reply,
-)
+from okta_session_mw.web.logout import forbidden_reply, logout_reply, method_not_allowed_reply
+from okta_session_mw.web.logout_request import LogoutRequest
 from okta_session_mw.web.reply import Reply
 
 __all__ = ["Lookup", "SessionService"]

@@ -1,6 +1,6 @@
-"""Logout and login decisions shared by every adapter (behaviours 9 and 10).
+"""The answers to a logout, shared by every adapter (behaviour 9).
 
-The adapters read the request (method, headers, form token, cookies), call the
+The adapters read the request into a ``LogoutRequest`` (``logout_request.py``), call the
 ``SessionService`` to close the session at Okta, and render the ``Reply`` built here:
 303 to a safe ``post_logout_redirect`` for a browser, 204 for an API client, with
 ``Set-Cookie`` lines that drop the Okta cookies the request carried.
@@ -8,49 +8,18 @@ The adapters read the request (method, headers, form token, cookies), call the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable
 
 from okta_session_mw.config import OktaSessionConfig
-from okta_session_mw.okta.session import Session
 from okta_session_mw.web.access import is_safe_path
-from okta_session_mw.web.cookies import expired_cookie_header, session_cookie_header
-from okta_session_mw.web.csrf import CSRF_HEADER
+from okta_session_mw.web.cookies import expired_cookie_header
 from okta_session_mw.web.reply import Reply, json_reply
 
 __all__ = [
-    "LogoutRequest",
     "forbidden_reply",
-    "login_cookie_header",
     "logout_reply",
+    "method_not_allowed_reply",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class LogoutRequest:
-    """What an adapter reads off a logout request; the service decides the rest."""
-
-    method: str
-    scheme: str
-    host: str | None
-    headers: Mapping[str, str]
-    """Lower-case names: ``origin``, ``referer``, ``accept``, ``x-csrf-token``..."""
-    cookie_header: str | None
-    form_token: str | None = None
-    """The ``csrf_token`` form field, if the adapter read one."""
-    redirect_to: str | None = None
-    client: str | None = None
-    """The transport peer's address as the server reports it (ASGI ``scope["client"]``,
-    WSGI ``REMOTE_ADDR``): a logout of a cookie with no cached session spends its
-    allowance, as a lookup would."""
-
-    @property
-    def token(self) -> str | None:
-        return self.headers.get(CSRF_HEADER) or self.form_token
-
-    def __repr__(self) -> str:  # headers hold cookies
-        return f"LogoutRequest(method={self.method!r}, host={self.host!r})"
 
 
 def method_not_allowed_reply() -> Reply:
@@ -92,12 +61,3 @@ def forbidden_reply() -> Reply:
     """Refused before any call to Okta: a foreign origin, or no origin and no valid token."""
     return json_reply(403, "csrf_failed", "Logout refused: bad origin or token.")
 
-
-def login_cookie_header(
-    config: OktaSessionConfig, session: Session, *, now: datetime | None = None
-) -> str:
-    """``Set-Cookie`` for the session CreateSession made: ``sid=<id>``, ends with it,
-    ``Secure`` by ``config.cookie_secure``."""
-    return session_cookie_header(
-        "sid", session.id, session.expires_at, secure=config.secure_cookies, now=now
-    )

@@ -22,10 +22,23 @@ class Reply:
 
     @property
     def media_type(self) -> str | None:
+        """``content-type``: frameworks take it as an argument, not as a header."""
         for name, value in self.headers:
             if name == "content-type":
                 return value
         return None
+
+    @property
+    def location(self) -> str | None:
+        """Where a redirect (3xx) sends the browser; None for any other answer."""
+        if not 300 <= self.status < 400:
+            return None
+        return next((value for name, value in self.headers if name == "location"), None)
+
+    @property
+    def other_headers(self) -> tuple[tuple[str, str], ...]:
+        """Every header but ``content-type`` (see ``media_type``), repeats kept, in order."""
+        return tuple(header for header in self.headers if header[0] != "content-type")
 
 
 def json_reply(

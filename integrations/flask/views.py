@@ -1,0 +1,104 @@
+"""The logout view and blueprint, the CSRF helpers and the login helper (behaviours 9, 10).
+
+CSRF is the core's rule (``SessionService.csrf_allows``): a foreign ``Origin`` (else
+``Referer``) is refused whatever the token says, the app's own origin passes, and with
+neither header a POST needs a token ``logout_csrf_token`` made for this browser.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, g, request
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from okta_session_mw.okta.session import Session
+from okta_session_mw.web import csrf_nonce
+from okta_session_mw.web.cookies import wsgi_cookie_header
+from okta_session_mw.web.csrf import CSRF_FIELD
+from okta_session_mw.web.login_cookie import login_cookie_header
+from okta_session_mw.web.logout_request import LogoutRequest, form_token_wanted
+
+from .per_request import lower_headers
+from .responses import render_reply
+from .service import EXTENSION_KEY, get_service
+
+__all__ = [
+    "csrf_allows",
+    "login_with_session_token",
+    "logout",
+    "logout_blueprint",
+    "logout_csrf_token",
+]
+
+
+def logout_csrf_token() -> str:
+    """Token for a form's ``csrf_token`` field (or the ``X-CSRF-Token`` header): logout,
+    or any form ``csrf_allows`` checks.
+
+    Templates call it as ``okta_logout_csrf_token()``. It is bound to this browser (its
+    Okta cookie, else a nonce cookie added to the response), so a token fetched in one
+    browser does not work in another.
+    """
+    return csrf_nonce.csrf_token(get_service(), wsgi_cookie_header(request.environ), g)
+
+
+def _logout_request(redirect_to: str | None = None, token: str | None = None) -> LogoutRequest:
+    headers = lower_headers()
+    if form_token_wanted(request.method, headers, token):
+        token = request.form.get(CSRF_FIELD)
+    return LogoutRequest(
+        method=request.method,
+        scheme=request.scheme,
+        host=request.host,
+        headers=headers,
+        cookie_header=wsgi_cookie_header(request.environ),
+        form_token=token,
+        redirect_to=redirect_to,
+        client=request.remote_addr,
+    )
+
+
+def csrf_allows(token: str | None = None) -> bool:
+    """The logout CSRF rule, for the app's own state-changing forms (a sign-in form
+    too): a foreign ``Origin`` (else ``Referer``) is refused whatever the token says,
+    the app's own origin passes, and with neither header the POST needs a token from
+    ``logout_csrf_token`` made for this browser (read from ``X-CSRF-Token`` or the
+    ``csrf_token`` form field unless ``token`` is given)."""
+    return get_service().csrf_allows(_logout_request(token=token))
+
+
+def logout(*, redirect_to: str | None = None) -> Response:
+    """Close this request's Okta session (POST, CSRF-checked) and answer it.
+
+    The logout blueprint calls this; apps with their own route may too. A refused
+    request gets 403 before any call to Okta. The app's origin is taken from the
+    request's scheme and host: behind a proxy, install werkzeug's ``ProxyFix``.
+    """
+    return render_reply(get_service().logout_request(_logout_request(redirect_to)))
+
+
+def logout_blueprint(path: str) -> Blueprint:
+    """``POST <path>`` as endpoint ``okta_session.logout`` (for ``url_for``)."""
+    blueprint = Blueprint(EXTENSION_KEY, __name__)
+    blueprint.add_url_rule(path, "logout", _logout_view, methods=["POST"])
+    return blueprint
+
+
+def _logout_view() -> Response:
+    return logout()
+
+
+def login_with_session_token(response: WerkzeugResponse, session_token: str) -> Session:
+    """CreateSession from a ``sessionToken`` and set the ``sid`` cookie on ``response``
+    (any Werkzeug response, such as the one ``flask.redirect`` returns).
+
+    The cookie is HttpOnly, SameSite=Lax, Secure by ``OKTA_COOKIE_SECURE`` (default:
+    on unless the org is plain http on loopback), and ends with the session. Needs
+    ``api_token`` in the config; raises the client's errors
+    (``OktaAuthenticationError`` for a used or expired token), and
+    ``SignInThrottledError`` when sign-in is held back to keep Okta's rate limit (show
+    "try again shortly").
+    """
+    service = get_service()
+    session = service.login(session_token, request.remote_addr)
+    response.headers.add("Set-Cookie", login_cookie_header(service.config, session))
+    return session
