@@ -28,7 +28,6 @@ MAX_FUNCTION_LINES = 50  # from the ``def`` line to the last line of the body
 FILES_OVER_THE_LIMIT = {
     "okta_session_mw/engine/lookup.py": 328,
     "okta_session_mw/engine/service.py": 404,
-    "okta_session_mw/okta/clients.py": 332,
 }
 # Likewise for functions (``file::qualified name``: its length in lines).
 FUNCTIONS_OVER_THE_LIMIT = {

@@ -21,7 +21,7 @@ from okta_session_mw.engine.rules import Rules
 from okta_session_mw.engine.sync_runner import SyncRunner
 from okta_session_mw.okta.clients import AsyncOktaSessionClient, OktaSessionClient
 
-__all__ = ["AsyncSide", "MakeFlow", "SyncSide"]
+__all__ = ["AsyncSide", "MakeFlow", "Shared", "SyncSide"]
 
 T = TypeVar("T")
 
@@ -31,24 +31,23 @@ MakeRules = Callable[[Any], Rules]
 """The service's rules with the given client (``Rules.okta``)."""
 
 
+class Shared(NamedTuple):
+    """What both sides share: the cache, the rules for a client, the timeout of a run."""
+
+    cache: Any
+    make_rules: MakeRules
+    timeout: float
+
+
 class SyncSide:
     """The sync runner and its client, made on first use (a client passed in is used
-    as given and never closed here)."""
+    as given and never closed here: ``owns_client`` False)."""
 
     def __init__(
-        self,
-        cache: Any,
-        make_client: Callable[[], OktaSessionClient],
-        make_rules: MakeRules,
-        timeout: float,
-        *,
-        owns_client: bool,
+        self, shared: Shared, make_client: Callable[[], OktaSessionClient], owns_client: bool
     ) -> None:
-        self._cache = cache
-        self._make_client = make_client
-        self._make_rules = make_rules
-        self._timeout = timeout
-        self._owns_client = owns_client
+        self._cache, self._make_rules, self._timeout = shared
+        self._make_client, self._owns_client = make_client, owns_client
         self._lock = threading.Lock()
         self._made: tuple[SyncRunner, Rules, OktaSessionClient] | None = None
 
@@ -82,17 +81,9 @@ class _Loop(NamedTuple):
 class AsyncSide:
     """One async runner and client per event loop (``loops``)."""
 
-    def __init__(
-        self,
-        cache: Any,
-        make_client: Callable[[], AsyncOktaSessionClient],
-        make_rules: MakeRules,
-        timeout: float,
-    ) -> None:
-        self._cache = cache
+    def __init__(self, shared: Shared, make_client: Callable[[], AsyncOktaSessionClient]) -> None:
+        self._cache, self._make_rules, self._timeout = shared
         self._make_client = make_client
-        self._make_rules = make_rules
-        self._timeout = timeout
         self.loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Loop] = (
             weakref.WeakKeyDictionary()
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.engine.limits import RateLimitGate
@@ -26,6 +26,6 @@ class Rules(NamedTuple):
     gate: RateLimitGate
     backoff: RefreshBackoff
     clock: Clock
-    okta: ClientCore
+    okta: ClientCore[Any, Any]
     stats: SessionStats
     monotonic: Clock

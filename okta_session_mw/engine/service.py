@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from okta_session_mw.cache.protocol import keyed_hmac
 from okta_session_mw.cache.selection import checked_cache, default_cache
 from okta_session_mw.config import OktaSessionConfig
-from okta_session_mw.engine.colours import AsyncSide, SyncSide
+from okta_session_mw.engine.colours import AsyncSide, Shared, SyncSide
 from okta_session_mw.engine.effects import Flow
 from okta_session_mw.engine.limits import RateLimitGate
 from okta_session_mw.engine.login import login
@@ -115,19 +115,16 @@ class SessionService:
             Rules, config, self.gate, self.refresh_backoff, clock,
             stats=self.stats, monotonic=time.monotonic,
         )  # fmt: skip
+        shared = Shared(self.cache, rules, config.timeout)
         self._sync = SyncSide(
-            self.cache,
+            shared,
             lambda: self._listened(client or self._new_client(OktaSessionClient)),
-            rules,
-            config.timeout,
             owns_client=client is None,
         )
         make_async = async_client_factory or functools.partial(
             self._new_client, AsyncOktaSessionClient
         )
-        self._async = AsyncSide(
-            self.cache, lambda: self._listened(make_async()), rules, config.timeout
-        )
+        self._async = AsyncSide(shared, lambda: self._listened(make_async()))
 
     def __repr__(self) -> str:
         return f"SessionService(org_url={self.config.org_url!r})"

@@ -15,15 +15,17 @@ import http.cookiejar
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import httpx
 
 from okta_session_mw._version import __version__
 from okta_session_mw.engine.effects import Flow
 from okta_session_mw.errors import ConfigError, InvalidRequestError, RateLimit
+from okta_session_mw.okta import operations
 from okta_session_mw.okta.body import ACCEPT_ENCODING, BoundedBody, read_already
 from okta_session_mw.okta.call_flow import RetryPolicy, call_flow
+from okta_session_mw.okta.client_operations import Operation
 from okta_session_mw.okta.operations import FIXED_PATHS, Auth, Call, check_header_value
 from okta_session_mw.okta.org_url import validate_org_url
 
@@ -36,6 +38,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
+B = TypeVar("B", str | Callable[[], str], str | Callable[[], str] | Callable[[], Awaitable[str]])
 
 BearerToken = str | Callable[[], str]
 """An OAuth2 access token, or a function returning the current one."""
@@ -69,41 +73,30 @@ def _timeout_extension(seconds: float) -> dict[str, float]:
     return {"connect": seconds, "read": seconds, "write": seconds, "pool": seconds}
 
 
-class ClientCore:
-    """Settings and request preparation shared by both clients; see ``client.py``."""
+class ClientCore(Generic[H, B]):
+    """Settings and request preparation shared by both clients (see ``clients.py``):
+    ``H`` is the httpx client class a client sends with, ``B`` the bearer tokens it
+    takes. A client passed as ``http_client`` is used as given and never closed here."""
 
     def __init__(
         self,
         org_url: str,
         *,
-        api_token: str | None,
-        bearer_token: AsyncBearerToken | None,
-        timeout: float,
-        max_retries: int,
-        max_retry_wait: float,
-        user_agent: str | None,
-        max_response_bytes: int,
+        api_token: str | None = None,
+        bearer_token: B | None = None,
+        timeout: float = 10.0,
+        max_retries: int = 0,
+        max_retry_wait: float = 30.0,
+        http_client: H | None = None,
+        user_agent: str | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        self.org_url = validate_org_url(org_url)
-        # Parsed once: the /me calls run on every cache miss of the middleware.
-        self._urls = {path: httpx.URL(self.org_url + path) for path in FIXED_PATHS}
-        self._ssws = (
-            None if api_token is None else "SSWS " + _header_setting(api_token, "api_token")
+        self._refuse_other_colour(bearer_token, http_client)
+        self._configure(org_url, api_token, bearer_token, timeout, max_retries, max_retry_wait)
+        self._owns_http = http_client is None
+        self._http: H = (
+            self._http_class(cookies=refuse_all_cookies()) if http_client is None else http_client
         )
-        if bearer_token is None or callable(bearer_token):
-            self._bearer: AsyncBearerToken | None = bearer_token
-        else:
-            self._bearer = "Bearer " + _header_setting(bearer_token, "bearer_token")
-        seconds = _seconds(timeout)
-        if seconds is None:
-            raise ConfigError("timeout", "must be a positive number of seconds")
-        self._timeout = _timeout_extension(seconds)
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ConfigError("max_retries", "must be an integer >= 0 (0 turns retries off)")
-        wait_ok = max_retry_wait == 0 or _seconds(max_retry_wait) is not None
-        if isinstance(max_retry_wait, bool) or not wait_ok:
-            raise ConfigError("max_retry_wait", "must be a number of seconds >= 0")
-        self._retry = RetryPolicy(max_retries, float(max_retry_wait))
         size = max_response_bytes
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise ConfigError("max_response_bytes", "must be a positive integer (bytes)")
@@ -120,8 +113,80 @@ class ClientCore:
         """The ``X-Rate-Limit-*`` figures of the latest response Okta sent."""
         self._rate_limit_listeners: list[Callable[[str, RateLimit], None]] = []
 
+    @property
+    def http_client(self) -> H:
+        """The underlying httpx client (for event hooks and metrics; do not close it)."""
+        return self._http
+
+    _http_class: type[H]
+    """The httpx client class this client sends with (and makes, when given none)."""
+
+    def _refuse_other_colour(self, bearer_token: object, http_client: object) -> None:
+        """Raise ``ConfigError`` for a setting only the other client can use."""
+        if http_client is not None and not isinstance(http_client, self._http_class):
+            raise ConfigError("http_client", f"must be an httpx.{self._http_class.__name__}")
+
+    def _configure(
+        self,
+        org_url: str,
+        api_token: str | None,
+        bearer_token: B | None,
+        timeout: float,
+        max_retries: int,
+        max_retry_wait: float,
+    ) -> None:
+        self.org_url = validate_org_url(org_url)
+        # Parsed once: the /me calls run on every cache miss of the middleware.
+        self._urls = {path: httpx.URL(self.org_url + path) for path in FIXED_PATHS}
+        self._ssws = (
+            None if api_token is None else "SSWS " + _header_setting(api_token, "api_token")
+        )
+        if bearer_token is None or callable(bearer_token):
+            self._bearer: Callable[[], object] | str | None = bearer_token
+        else:
+            self._bearer = "Bearer " + _header_setting(bearer_token, "bearer_token")
+        seconds = _seconds(timeout)
+        if seconds is None:
+            raise ConfigError("timeout", "must be a positive number of seconds")
+        self._timeout = _timeout_extension(seconds)
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ConfigError("max_retries", "must be an integer >= 0 (0 turns retries off)")
+        wait_ok = max_retry_wait == 0 or _seconds(max_retry_wait) is not None
+        if isinstance(max_retry_wait, bool) or not wait_ok:
+            raise ConfigError("max_retry_wait", "must be a number of seconds >= 0")
+        self._retry = RetryPolicy(max_retries, float(max_retry_wait))
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(org_url={self.org_url!r})"
+
+    # The Session API, written once for both clients (``client_operations.py``): on the
+    # sync client each returns the answer, on the async one an awaitable of it.
+    get_current_session = Operation(
+        operations.get_current_session,
+        """GetCurrentSession with the browser's ``Cookie`` value (e.g. ``"idx=..."``).""",
+    )
+    refresh_current_session = Operation(
+        operations.refresh_current_session,
+        """RefreshCurrentSession: extend the cookie's session; returns it refreshed.""",
+    )
+    close_current_session = Operation(
+        operations.close_current_session,
+        """CloseCurrentSession (logout). 404 (already closed) raises OktaNotFoundError.""",
+    )
+    create_session = Operation(
+        operations.create_session,
+        """CreateSession from a one-time ``sessionToken`` (needs ``api_token``).""",
+    )
+    get_session = Operation(operations.get_session, """GetSession by id (API or bearer token).""")
+    refresh_session = Operation(
+        operations.refresh_session,
+        """RefreshSession by id; returns the session with its new ``expires_at``.""",
+    )
+    revoke_session = Operation(operations.revoke_session, """RevokeSession by id.""")
+
+    def _run(self, call: Call[T], timeout: float | None) -> object:
+        """Run ``call``'s flow with this client's runner (each client says how)."""
+        raise NotImplementedError
 
     def call(self, call: Call[T], timeout: float | None = None) -> Flow[T]:
         """The flow of one call (a sub-flow for the engine's runners): its first request

@@ -33,6 +33,7 @@ thread, which is why the container bound exists.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from types import TracebackType
 from typing import TypeVar
@@ -48,15 +49,12 @@ from okta_session_mw.okta import operations as sansio
 from okta_session_mw.okta.body import decoded_response
 from okta_session_mw.okta.call_handle import current_call
 from okta_session_mw.okta.client_core import (
-    DEFAULT_MAX_RESPONSE_BYTES,
     AsyncBearerToken,
     BearerToken,
     ClientCore,
     bearer_header,
-    refuse_all_cookies,
 )
 from okta_session_mw.okta.operations import Call
-from okta_session_mw.okta.session import Session
 
 __all__ = ["AsyncOktaSessionClient", "OktaSessionClient"]
 
@@ -65,7 +63,7 @@ log_redaction.install()
 T = TypeVar("T")
 
 
-class OktaSessionClient(ClientCore):
+class OktaSessionClient(ClientCore[httpx.Client, BearerToken]):
     """Okta's Session API over a pooled ``httpx.Client``; use it as a context manager.
 
     ``timeout`` (seconds) bounds connect, write, pool wait and each read of every
@@ -79,43 +77,16 @@ class OktaSessionClient(ClientCore):
     :class:`~okta_session_mw.errors.OktaResponseTooLargeError`, read no further.
     """
 
-    def __init__(
-        self,
-        org_url: str,
-        *,
-        api_token: str | None = None,
-        bearer_token: BearerToken | None = None,
-        timeout: float = 10.0,
-        max_retries: int = 0,
-        max_retry_wait: float = 30.0,
-        http_client: httpx.Client | None = None,
-        user_agent: str | None = None,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-    ) -> None:
+    _http_class = httpx.Client
+
+    def _refuse_other_colour(self, bearer_token: object, http_client: object) -> None:
+        super()._refuse_other_colour(bearer_token, http_client)
         if inspect.iscoroutinefunction(bearer_token):
             raise ConfigError("bearer_token", "is an async function; use AsyncOktaSessionClient")
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise ConfigError("http_client", "must be an httpx.Client")
-        super().__init__(
-            org_url,
-            api_token=api_token,
-            bearer_token=bearer_token,
-            timeout=timeout,
-            max_retries=max_retries,
-            max_retry_wait=max_retry_wait,
-            user_agent=user_agent,
-            max_response_bytes=max_response_bytes,
-        )
-        self._owns_http = http_client is None
-        self._http = (
-            httpx.Client(cookies=refuse_all_cookies()) if http_client is None else http_client
-        )
-        self._runner = SyncRunner(self.send)
 
-    @property
-    def http_client(self) -> httpx.Client:
-        """The underlying httpx client (for event hooks and metrics; do not close it)."""
-        return self._http
+    @functools.cached_property
+    def _runner(self) -> SyncRunner:
+        return SyncRunner(self.send)
 
     def _run(self, call: Call[T], timeout: float | None) -> T:
         return self._runner.run(self.call(call, timeout))
@@ -159,33 +130,12 @@ class OktaSessionClient(ClientCore):
                 handle.release()
             response.close()
 
-    def get_current_session(self, cookie: str, *, timeout: float | None = None) -> Session:
-        """GetCurrentSession with the browser's ``Cookie`` value (e.g. ``"idx=..."``)."""
-        return self._run(sansio.get_current_session(cookie), timeout)
 
-    def refresh_current_session(self, cookie: str, *, timeout: float | None = None) -> Session:
-        """RefreshCurrentSession: extend the cookie's session; returns it refreshed."""
-        return self._run(sansio.refresh_current_session(cookie), timeout)
 
-    def close_current_session(self, cookie: str, *, timeout: float | None = None) -> None:
-        """CloseCurrentSession (logout). 404 (already closed) raises OktaNotFoundError."""
-        return self._run(sansio.close_current_session(cookie), timeout)
 
-    def create_session(self, session_token: str, *, timeout: float | None = None) -> Session:
-        """CreateSession from a one-time ``sessionToken`` (needs ``api_token``)."""
-        return self._run(sansio.create_session(session_token), timeout)
 
-    def get_session(self, session_id: str, *, timeout: float | None = None) -> Session:
-        """GetSession by id (API token or bearer token)."""
-        return self._run(sansio.get_session(session_id), timeout)
 
-    def refresh_session(self, session_id: str, *, timeout: float | None = None) -> Session:
-        """RefreshSession by id; returns the session with its new ``expires_at``."""
-        return self._run(sansio.refresh_session(session_id), timeout)
 
-    def revoke_session(self, session_id: str, *, timeout: float | None = None) -> None:
-        """RevokeSession by id."""
-        return self._run(sansio.revoke_session(session_id), timeout)
 
     def authenticate(self, username: str, password: str, *, timeout: float | None = None) -> str:
         """Primary authentication (``/api/v1/authn``): the ``sessionToken`` on SUCCESS."""
@@ -208,7 +158,7 @@ class OktaSessionClient(ClientCore):
         self.close()
 
 
-class AsyncOktaSessionClient(ClientCore):
+class AsyncOktaSessionClient(ClientCore[httpx.AsyncClient, AsyncBearerToken]):
     """As :class:`OktaSessionClient`, over ``httpx.AsyncClient``; ``bearer_token`` may
     also be an async function. Use ``async with`` or ``await client.aclose()``.
 
@@ -217,41 +167,11 @@ class AsyncOktaSessionClient(ClientCore):
     ``asyncio.timeout`` or ``anyio.fail_after``). A body over 64 KiB is parsed on a
     worker thread, never on the loop; a smaller one on the loop."""
 
-    def __init__(
-        self,
-        org_url: str,
-        *,
-        api_token: str | None = None,
-        bearer_token: AsyncBearerToken | None = None,
-        timeout: float = 10.0,
-        max_retries: int = 0,
-        max_retry_wait: float = 30.0,
-        http_client: httpx.AsyncClient | None = None,
-        user_agent: str | None = None,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-    ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise ConfigError("http_client", "must be an httpx.AsyncClient")
-        super().__init__(
-            org_url,
-            api_token=api_token,
-            bearer_token=bearer_token,
-            timeout=timeout,
-            max_retries=max_retries,
-            max_retry_wait=max_retry_wait,
-            user_agent=user_agent,
-            max_response_bytes=max_response_bytes,
-        )
-        self._owns_http = http_client is None
-        self._http = (
-            httpx.AsyncClient(cookies=refuse_all_cookies()) if http_client is None else http_client
-        )
-        self._runner = AsyncRunner(self.send)
+    _http_class = httpx.AsyncClient
 
-    @property
-    def http_client(self) -> httpx.AsyncClient:
-        """The underlying httpx client (for event hooks and metrics; do not close it)."""
-        return self._http
+    @functools.cached_property
+    def _runner(self) -> AsyncRunner:
+        return AsyncRunner(self.send)
 
     async def _run(self, call: Call[T], timeout: float | None) -> T:
         return await self._runner.run(self.call(call, timeout))
@@ -279,35 +199,12 @@ class AsyncOktaSessionClient(ClientCore):
         finally:
             await response.aclose()
 
-    async def get_current_session(self, cookie: str, *, timeout: float | None = None) -> Session:
-        """GetCurrentSession with the browser's ``Cookie`` value (e.g. ``"idx=..."``)."""
-        return await self._run(sansio.get_current_session(cookie), timeout)
 
-    async def refresh_current_session(
-        self, cookie: str, *, timeout: float | None = None
-    ) -> Session:
-        """RefreshCurrentSession: extend the cookie's session; returns it refreshed."""
-        return await self._run(sansio.refresh_current_session(cookie), timeout)
 
-    async def close_current_session(self, cookie: str, *, timeout: float | None = None) -> None:
-        """CloseCurrentSession (logout). 404 (already closed) raises OktaNotFoundError."""
-        return await self._run(sansio.close_current_session(cookie), timeout)
 
-    async def create_session(self, session_token: str, *, timeout: float | None = None) -> Session:
-        """CreateSession from a one-time ``sessionToken`` (needs ``api_token``)."""
-        return await self._run(sansio.create_session(session_token), timeout)
 
-    async def get_session(self, session_id: str, *, timeout: float | None = None) -> Session:
-        """GetSession by id (API token or bearer token)."""
-        return await self._run(sansio.get_session(session_id), timeout)
 
-    async def refresh_session(self, session_id: str, *, timeout: float | None = None) -> Session:
-        """RefreshSession by id; returns the session with its new ``expires_at``."""
-        return await self._run(sansio.refresh_session(session_id), timeout)
 
-    async def revoke_session(self, session_id: str, *, timeout: float | None = None) -> None:
-        """RevokeSession by id."""
-        return await self._run(sansio.revoke_session(session_id), timeout)
 
     async def authenticate(
         self, username: str, password: str, *, timeout: float | None = None
