@@ -10,7 +10,7 @@ from flask import g, request
 from okta_session_mw.integrations.flask import get_okta_session
 from okta_session_mw.testing import FakeOkta
 from tests.conftest import LOGIN, me_calls
-from tests.test_flask import flask_app, okta_settings
+from tests.integrations.flask.test_flask import flask_app, okta_settings
 
 
 def _reads() -> dict[str, object]:

@@ -19,7 +19,7 @@ from okta_session_mw.integrations.django import (
 )
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.pytest_plugin import DEMO_LOGIN
-from tests.test_django import ME, SAME_ORIGIN, aokta, okta, wsgi_server
+from tests.integrations.django.test_django import ME, SAME_ORIGIN, aokta, okta, wsgi_server
 
 __all__ = ["aokta", "okta", "wsgi_server"]  # fixtures shared with test_django.py
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from okta_session_mw.testing import FakeOkta
 from tests.conftest import LOGIN
-from tests.test_flask import ORIGIN, flask_app, okta_settings
+from tests.integrations.flask.test_flask import ORIGIN, flask_app, okta_settings
 
 MOUNTED = {"SCRIPT_NAME": "/app"}
 

@@ -26,10 +26,10 @@ from referencing.jsonschema import DRAFT7
 from okta_session_mw.testing import FakeOkta
 from tests.support.fake_helpers import API, DEMO_LOGIN, DEMO_PASSWORD, ME, served
 
-_HERE = Path(__file__).resolve()
+_HERE = Path(__file__).resolve()  # <repo>/tests/testing/this file
 _CANDIDATES = [
-    _HERE.parents[2] / "shared" / "okta-sessions-openapi.yaml",
-    _HERE.parents[1] / ".." / "shared" / "okta-sessions-openapi.yaml",
+    _HERE.parents[3] / "shared" / "okta-sessions-openapi.yaml",
+    _HERE.parents[2] / ".." / "shared" / "okta-sessions-openapi.yaml",
 ]
 _URI = "urn:okta:sessions-openapi"
 

@@ -1,4 +1,4 @@
-"""Cache and refresh policy as plain functions of (entry, now) (the gate: test_budget.py)."""
+"""Cache and refresh policy as plain functions of (entry, now) (the gate: test_limits.py)."""
 
 from __future__ import annotations
 

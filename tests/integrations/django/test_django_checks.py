@@ -33,7 +33,8 @@ from okta_session_mw.testing.pytest_plugin import DEMO_API_TOKEN, DEMO_LOGIN, DE
 
 django_project.configure()
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "example_app" / "django_app"
+ROOT = Path(__file__).resolve().parents[3]  # this file is <repo>/tests/integrations/django/
+EXAMPLE = ROOT / "example_app" / "django_app"
 ORG = "https://example.okta.com"
 
 

@@ -10,7 +10,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from okta_session_mw.integrations.django.responses import render_reply
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.web.reply import Reply
-from tests.test_django import HTML, SAME_ORIGIN, okta
+from tests.integrations.django.test_django import HTML, SAME_ORIGIN, okta
 
 __all__ = ["okta"]  # the fixture, shared with test_django.py
 
