@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar, cast
+from typing import TypeVar
 
 import httpx
 
@@ -117,16 +117,7 @@ def call_flow(
     attempt = 0
     waited = 0.0
     while True:
-        try:
-            response = cast(httpx.Response | None, (yield Send(request, token)))
-        except ResponseTooLarge as exc:  # a 429 means "slow down", whatever its body
-            if exc.status_code != 429:
-                raise transport_error(exc, call.name) from exc
-            response = exc.answer
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, call.name) from exc
-        if response is None:
-            raise TypeError("a flow expects the response to the request it yielded")
+        response = yield from _sent(call.name, request, token)
         rate_limit = parse_rate_limit(response.headers)
         observe(rate_limit)
         if logger.isEnabledFor(logging.DEBUG):
@@ -151,6 +142,21 @@ def call_flow(
             yield PARSE
         raise_for_status(response, rate_limit)
         return call.parse(response)
+
+
+def _sent(name: str, request: httpx.Request, token: TokenSource | None) -> Flow[httpx.Response]:
+    """Okta's answer to ``request``; a transport failure becomes the library's error."""
+    try:
+        response = yield Send(request, token)
+    except ResponseTooLarge as exc:  # a 429 means "slow down", whatever its body
+        if exc.status_code != 429:
+            raise transport_error(exc, name) from exc
+        return exc.answer
+    except httpx.HTTPError as exc:
+        raise transport_error(exc, name) from exc
+    if not isinstance(response, httpx.Response):
+        raise TypeError("a flow expects the response to the request it yielded")
+    return response
 
 
 def _retry_request(request: httpx.Request, failed: httpx.Response, attempt: int) -> httpx.Request:

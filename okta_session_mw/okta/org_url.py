@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
 from okta_session_mw.errors import ConfigError
 
@@ -77,26 +77,7 @@ def validate_org_url(url: str) -> str:
     result has a lower-case scheme and host, no default port and no trailing slash,
     so ``result + "/api/v1/sessions"`` is always the right URL.
     """
-    if not isinstance(url, str):
-        raise ConfigError(_SETTING, f"must be a string, not {type(url).__name__}")
-    text = url.strip()
-    if not text:
-        raise ConfigError(
-            _SETTING, "is empty; set it to your Okta org, e.g. https://example.okta.com"
-        )
-    if any(ord(char) < 0x21 or ord(char) == 0x7F for char in text):
-        raise ConfigError(_SETTING, "contains whitespace or control characters")
-    if "{" in text or "}" in text:
-        raise ConfigError(
-            _SETTING,
-            "still contains a placeholder such as {yourOktaDomain}; "
-            "put your Okta org's domain there, e.g. https://example.okta.com",
-        )
-    if text.count("://") > 1:
-        raise ConfigError(
-            _SETTING, "contains '://' twice; give one URL like https://example.okta.com"
-        )
-
+    text = _checked_text(url)
     parts = urlsplit(text)
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
@@ -105,32 +86,8 @@ def validate_org_url(url: str) -> str:
             "must start with https:// (e.g. https://example.okta.com)"
             + (f", not {scheme}://" if scheme and "://" in text else ""),
         )
-    if "@" in parts.netloc:
-        # Never echo this part: it may hold a password.
-        raise ConfigError(_SETTING, "must not contain a user name or password ('user@host')")
-    host = (parts.hostname or "").lower()
-    if not host:
-        raise ConfigError(_SETTING, "has no host; expected e.g. https://example.okta.com")
-    try:
-        port = parts.port
-    except ValueError:
-        raise ConfigError(_SETTING, "has an invalid port") from None
-    if parts.query or parts.fragment or text.endswith(("?", "#")):
-        raise ConfigError(_SETTING, "must not have a query string or fragment ('?...', '#...')")
-    _check_path(parts.path)
-    if host.split(".", 1)[0].endswith("-admin"):
-        raise ConfigError(
-            _SETTING,
-            f"{host} is the Admin Console host; use the org URL without '-admin' "
-            f"(e.g. https://{host.replace('-admin', '', 1)}): the API is served there",
-        )
-    if scheme == "http" and not is_loopback_host(host):
-        raise ConfigError(
-            _SETTING,
-            "must use https; plain http is allowed only on a loopback host "
-            "(localhost, 127.0.0.0/8, ::1) because requests carry tokens and session cookies",
-        )
-
+    host, port = _host_and_port(parts, text)
+    _check_host(scheme, host)
     netloc = f"[{host}]" if ":" in host else host
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         netloc = f"{netloc}:{port}"
@@ -157,3 +114,61 @@ def _check_path(path: str) -> None:
         _SETTING,
         f"must be scheme and host only (e.g. https://example.okta.com); found the path {path!r}",
     )
+
+
+def _checked_text(url: object) -> str:
+    """The URL as text, refused early for what no URL parser should be shown."""
+    if not isinstance(url, str):
+        raise ConfigError(_SETTING, f"must be a string, not {type(url).__name__}")
+    text = url.strip()
+    if not text:
+        raise ConfigError(
+            _SETTING, "is empty; set it to your Okta org, e.g. https://example.okta.com"
+        )
+    if any(ord(char) < 0x21 or ord(char) == 0x7F for char in text):
+        raise ConfigError(_SETTING, "contains whitespace or control characters")
+    if "{" in text or "}" in text:
+        raise ConfigError(
+            _SETTING,
+            "still contains a placeholder such as {yourOktaDomain}; "
+            "put your Okta org's domain there, e.g. https://example.okta.com",
+        )
+    if text.count("://") > 1:
+        raise ConfigError(
+            _SETTING, "contains '://' twice; give one URL like https://example.okta.com"
+        )
+    return text
+
+
+def _host_and_port(parts: SplitResult, text: str) -> tuple[str, int | None]:
+    """The lower-case host and the port; no credentials, query, fragment or path."""
+    if "@" in parts.netloc:
+        # Never echo this part: it may hold a password.
+        raise ConfigError(_SETTING, "must not contain a user name or password ('user@host')")
+    host = (parts.hostname or "").lower()
+    if not host:
+        raise ConfigError(_SETTING, "has no host; expected e.g. https://example.okta.com")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConfigError(_SETTING, "has an invalid port") from None
+    if parts.query or parts.fragment or text.endswith(("?", "#")):
+        raise ConfigError(_SETTING, "must not have a query string or fragment ('?...', '#...')")
+    _check_path(parts.path)
+    return host, port
+
+
+def _check_host(scheme: str, host: str) -> None:
+    """Not the Admin Console's host; plain http only on loopback."""
+    if host.split(".", 1)[0].endswith("-admin"):
+        raise ConfigError(
+            _SETTING,
+            f"{host} is the Admin Console host; use the org URL without '-admin' "
+            f"(e.g. https://{host.replace('-admin', '', 1)}): the API is served there",
+        )
+    if scheme == "http" and not is_loopback_host(host):
+        raise ConfigError(
+            _SETTING,
+            "must use https; plain http is allowed only on a loopback host "
+            "(localhost, 127.0.0.0/8, ::1) because requests carry tokens and session cookies",
+        )

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from okta_session_mw.testing.asgi_exchange import DropConnection, Receive, Scope, Send
 from okta_session_mw.testing.fake_json import (
     authn_body,
     error_body,
@@ -25,7 +26,6 @@ from okta_session_mw.testing.fake_json import (
 )
 from okta_session_mw.testing.fake_rate_limit import RateLimitState
 from okta_session_mw.testing.fake_records import FakeSession, RecordedCall, parse_cookie_header
-from okta_session_mw.testing.server import DropConnection, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from okta_session_mw.testing.fake_okta import FakeOkta

@@ -15,12 +15,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 
+from okta_session_mw.testing.asgi_exchange import Receive, Scope, Send
 from okta_session_mw.testing.fake_app import handle
 from okta_session_mw.testing.fake_json import AMR_VALUES, SESSION_STATUSES, okta_id
 from okta_session_mw.testing.fake_rate_limit import BUCKET_LAYOUTS
 from okta_session_mw.testing.fake_records import FakeSession, FakeUser
 from okta_session_mw.testing.fake_traffic import FakeTraffic
-from okta_session_mw.testing.server import Receive, Scope, Send, serve_asgi
+from okta_session_mw.testing.server import serve_asgi
 
 __all__ = ["FakeOkta", "serve_fake_okta"]
 

@@ -13,12 +13,17 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import formatdate
-from typing import Any
 from urllib.parse import unquote
 
+from okta_session_mw.testing.asgi_exchange import (
+    ASGIApp,
+    DropConnection,
+    Exchange,
+    Scope,
+)
 from okta_session_mw.testing.http11 import (
     NO_BODY_STATUSES,
     BadRequest,
@@ -29,17 +34,8 @@ from okta_session_mw.testing.http11 import (
 
 __all__ = ["ASGIApp", "DropConnection", "LoopbackServer", "serve_asgi"]
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
 logger = logging.getLogger("okta_session_mw.testing")
 
-
-class DropConnection(Exception):
-    """Raise it from an app to make the server close the connection without answering."""
 
 
 @dataclass(eq=False, slots=True)
@@ -183,8 +179,32 @@ class LoopbackServer:
 
     async def _respond(self, request: HTTPRequest, writer: asyncio.StreamWriter) -> bool:
         """Run the app for one request and write its response; ``False``: close after it."""
+        exchange = Exchange(request, writer, self._head)
+        try:
+            await self._app(self._scope(request, writer), exchange.receive, exchange.send)
+        except DropConnection:
+            raise
+        except Exception:
+            logger.exception("ASGI app failed on %s %s", request.method, exchange.raw_path)
+        finally:
+            exchange.done.set()
+        if exchange.streaming:
+            return False  # sent with "Connection: close": the end of the body is the close
+        keep_alive = request.keep_alive and exchange.complete and not self._stopping
+        status, headers, chunks = exchange.status, exchange.headers, exchange.chunks
+        if not exchange.complete:
+            status, headers, chunks = 500, [(b"content-type", b"text/plain")], [b"Server Error"]
+        body = b"".join(chunks)
+        head, keep_alive = self._head(request, status, headers, len(body), keep_alive=keep_alive)
+        if request.method == "HEAD" or status in NO_BODY_STATUSES:
+            body = b""
+        writer.write(head + body)
+        await writer.drain()
+        return keep_alive
+
+    def _scope(self, request: HTTPRequest, writer: asyncio.StreamWriter) -> Scope:
         raw_path, _, query = request.target.partition("?")
-        scope: Scope = {
+        return {
             "type": "http",
             "asgi": {"version": "3.0", "spec_version": "2.3"},
             "http_version": request.version.removeprefix("HTTP/"),
@@ -198,66 +218,6 @@ class LoopbackServer:
             "client": tuple(writer.get_extra_info("peername") or ("", 0))[:2],
             "server": (self._host, self._port),
         }
-        status = 500
-        headers: list[tuple[bytes, bytes]] = []
-        chunks: list[bytes] = []
-        started = complete = request_read = streaming = False
-        done = asyncio.Event()
-
-        async def receive() -> Message:
-            nonlocal request_read
-            if not request_read:
-                request_read = True
-                return {"type": "http.request", "body": request.body, "more_body": False}
-            await done.wait()
-            return {"type": "http.disconnect"}
-
-        async def send(message: Message) -> None:
-            nonlocal status, headers, started, complete, streaming
-            if message["type"] == "http.response.start" and not started:
-                started = True
-                status = int(message["status"])
-                headers = [(bytes(k).lower(), bytes(v)) for k, v in message.get("headers", [])]
-            elif message["type"] == "http.response.body":
-                if not started or complete:
-                    raise RuntimeError("ASGI body sent before the start or after the end")
-                chunk = bytes(message.get("body", b""))
-                complete = not message.get("more_body", False)
-                if not complete and not streaming and not chunks:
-                    # A body in several parts is written as it comes (a trickling peer).
-                    streaming = True
-                    head, _ = self._head(request, status, headers, None, keep_alive=False)
-                    writer.write(head)
-                if not streaming:
-                    chunks.append(chunk)
-                    return
-                if request.method != "HEAD":
-                    writer.write(chunk)
-                try:
-                    await writer.drain()
-                except ConnectionError:
-                    raise DropConnection from None
-
-        try:
-            await self._app(scope, receive, send)
-        except DropConnection:
-            raise
-        except Exception:
-            logger.exception("ASGI app failed on %s %s", request.method, raw_path)
-        finally:
-            done.set()
-        if streaming:
-            return False  # sent with "Connection: close": the end of the body is the close
-        keep_alive = request.keep_alive and complete and not self._stopping
-        if not complete:
-            status, headers, chunks = 500, [(b"content-type", b"text/plain")], [b"Server Error"]
-        body = b"".join(chunks)
-        head, keep_alive = self._head(request, status, headers, len(body), keep_alive=keep_alive)
-        if request.method == "HEAD" or status in NO_BODY_STATUSES:
-            body = b""
-        writer.write(head + body)
-        await writer.drain()
-        return keep_alive
 
     @staticmethod
     def _head(

@@ -21,7 +21,7 @@ from okta_session_mw.testing import (
     serve_asgi,
     serve_fake_okta,
 )
-from okta_session_mw.testing.server import Receive, Scope, Send
+from okta_session_mw.testing.asgi_exchange import Receive, Scope, Send
 from tests.support.fake_helpers import API, DEMO_LOGIN, DEMO_PASSWORD, ME, okta_client
 
 
