@@ -4,19 +4,21 @@ default its config names (in-process, or Redis when ``cache_url`` is set)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 from okta_session_mw.cache.memory import MemorySessionCache
-from okta_session_mw.cache.protocol import ended_ttl
+from okta_session_mw.cache.protocol import AsyncSessionCache, SessionCache, ended_ttl
 from okta_session_mw.config import OktaSessionConfig
 
 __all__ = ["checked_cache", "default_cache"]
+
+C = TypeVar("C")
 
 _SYNC_CACHE = ("get", "claim", "set", "evict", "evict_session", "ended")
 _ASYNC_CACHE = tuple("a" + name for name in _SYNC_CACHE)
 
 
-def checked_cache(cache: Any) -> Any:
+def checked_cache(cache: C) -> C:
     """A cache passed in must offer one whole colour of the protocol (``cache.py``): a
     cache missing ``ended`` would let a lookup under way serve a session that ended."""
     for names in (_SYNC_CACHE, _ASYNC_CACHE):
@@ -29,7 +31,9 @@ def checked_cache(cache: Any) -> Any:
     )
 
 
-def default_cache(config: OktaSessionConfig, clock: Callable[[], float]) -> Any:
+def default_cache(
+    config: OktaSessionConfig, clock: Callable[[], float]
+) -> SessionCache | AsyncSessionCache:
     if config.cache_url is None:
         return MemorySessionCache(config.cache_maxsize, timer=clock, ended_ttl=ended_ttl(config))
     from okta_session_mw.cache.redis.cache import RedisSessionCache  # optional extra

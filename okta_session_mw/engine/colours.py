@@ -12,12 +12,13 @@ import asyncio
 import threading
 import weakref
 from collections.abc import AsyncGenerator, Callable
-from typing import Any, NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar, cast
 
+from okta_session_mw.cache.protocol import AsyncSessionCache, SessionCache
 from okta_session_mw.engine.async_runner import AsyncRunner
 from okta_session_mw.engine.deadline import request_deadline
 from okta_session_mw.engine.effects import Flow
-from okta_session_mw.engine.rules import Rules
+from okta_session_mw.engine.rules import OktaRequests, Rules
 from okta_session_mw.engine.sync_runner import SyncRunner
 from okta_session_mw.okta.clients import AsyncOktaSessionClient, OktaSessionClient
 
@@ -27,14 +28,14 @@ T = TypeVar("T")
 
 MakeFlow = Callable[[Rules], Flow[T]]
 """A flow, given the rules of the runner that runs it (its client builds the requests)."""
-MakeRules = Callable[[Any], Rules]
+MakeRules = Callable[[OktaRequests], Rules]
 """The service's rules with the given client (``Rules.okta``)."""
 
 
 class Shared(NamedTuple):
     """What both sides share: the cache, the rules for a client, the timeout of a run."""
 
-    cache: Any
+    cache: SessionCache | AsyncSessionCache
     make_rules: MakeRules
     timeout: float
 
@@ -61,7 +62,8 @@ class SyncSide:
         with self._lock:
             if self._made is None:
                 client = self._make_client()
-                runner = SyncRunner(client.send, self._cache, bound=self._timeout)
+                cache = cast(SessionCache, self._cache)
+                runner = SyncRunner(client.send, cache, bound=self._timeout)
                 self._made = (runner, self._make_rules(client), client)
             return self._made
 
@@ -101,7 +103,7 @@ class AsyncSide:
         # without `with`, async_to_sync) leave no open sockets behind.
         guard = _close_with_loop(client)
         await guard.asend(None)
-        runner = AsyncRunner(client.send, self._cache, bound=self._timeout)
+        runner = AsyncRunner(client.send, cast(AsyncSessionCache, self._cache), bound=self._timeout)
         made = self.loops[asyncio.get_running_loop()] = _Loop(
             runner, self._make_rules(client), guard
         )

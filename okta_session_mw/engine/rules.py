@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import NamedTuple, Protocol, TypeVar
 
 from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.engine.effects import Flow
 from okta_session_mw.engine.limits import RateLimitGate
 from okta_session_mw.engine.policy import RefreshBackoff
 from okta_session_mw.engine.stats import SessionStats
-from okta_session_mw.okta.client_core import ClientCore
+from okta_session_mw.okta.operations import Call
 
-__all__ = ["Clock", "Rules"]
+__all__ = ["Clock", "OktaRequests", "Rules"]
+
+T = TypeVar("T")
 
 Clock = Callable[[], float]
+
+
+class OktaRequests(Protocol):
+    """What builds a flow's Okta calls: either client (``ClientCore.call``)."""
+
+    def call(self, call: Call[T], timeout: float | None = None) -> Flow[T]: ...
 
 
 class Rules(NamedTuple):
@@ -26,6 +35,6 @@ class Rules(NamedTuple):
     gate: RateLimitGate
     backoff: RefreshBackoff
     clock: Clock
-    okta: ClientCore[Any, Any]
+    okta: OktaRequests
     stats: SessionStats
     monotonic: Clock

@@ -12,11 +12,12 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from functools import partial
+from typing import TypeVar
 
+from okta_session_mw.cache.protocol import AsyncSessionCache, SessionCache
 from okta_session_mw.config import OktaSessionConfig
-from okta_session_mw.engine.colours import AsyncSide, Shared, SyncSide
-from okta_session_mw.engine.effects import Flow
+from okta_session_mw.engine.colours import AsyncSide, MakeFlow, Shared, SyncSide
 from okta_session_mw.engine.logout import revoke
 from okta_session_mw.engine.resolution import Resolution, Source
 from okta_session_mw.engine.rules import Rules
@@ -53,7 +54,7 @@ class SessionService(ServiceCore):
         self,
         config: OktaSessionConfig,
         *,
-        cache: Any = None,
+        cache: SessionCache | AsyncSessionCache | None = None,
         client: OktaSessionClient | None = None,
         async_client_factory: Callable[[], AsyncOktaSessionClient] | None = None,
         clock: Callable[[], float] = time.time,
@@ -95,7 +96,7 @@ class SessionService(ServiceCore):
     async def afinish(self, lookup: Lookup) -> Resolution:
         """The part of a request's resolution that needs I/O (cache, Okta)."""
         try:
-            return self.stats.record(await self._arun(self._resolve_flow, lookup))
+            return self.stats.record(await self._arun(partial(self._resolve_flow, lookup)))
         except Exception:  # a bug or a broken cache must not take the app down
             logger.exception("okta_session_mw: session lookup failed unexpectedly")
             return _FAILED
@@ -104,23 +105,24 @@ class SessionService(ServiceCore):
         """CloseCurrentSession and evict; True when closed (or there was nothing).
         ``client`` is the peer address, as for ``prepare``: a cookie with no cached
         session spends that address's allowance."""
-        return await self._arun(self._logout_flow, self.okta_cookies(cookie_header), client)
+        cookies = self.okta_cookies(cookie_header)
+        return await self._arun(partial(self._logout_flow, cookies, client))
 
     async def alogout_request(self, request: LogoutRequest) -> Reply:
         """The whole logout route: refuse (405, CSRF 403) before any Okta call, else
         CloseCurrentSession, evict, and the answer to send (303/204, or 503)."""
-        return await self._arun(self._logout_route, request)
+        return await self._arun(partial(self._logout_route, request))
 
     async def arevoke(self, session_id: str) -> bool:
         """RevokeSession by id and evict it everywhere; False if Okta had no such session."""
-        return await self._arun(revoke, session_id)
+        return await self._arun(partial(revoke, session_id))
 
     async def alogin(self, session_token: str, client: str | None = None) -> Session:
         """CreateSession from a ``sessionToken`` and prime the cache for its ``sid``.
         ``client`` is the peer address (as for ``prepare``): sign-ins are bounded per
         address and may not spend the whole rate-limit window; refused, this raises
         ``SignInThrottledError`` before any call to Okta."""
-        return await self._arun(self._login_flow, session_token, client)
+        return await self._arun(partial(self._login_flow, session_token, client))
 
     async def aclose(self) -> None:
         """Close what we made for the running loop (Okta client, Redis connections) and
@@ -131,8 +133,8 @@ class SessionService(ServiceCore):
             await closer()
         self.close()
 
-    async def _arun(self, flow: Callable[..., Flow[T]], *arguments: Any) -> T:
-        return await self._async.run(lambda rules: flow(*arguments, rules))
+    async def _arun(self, make: MakeFlow[T]) -> T:
+        return await self._async.run(make)
 
     # -- sync (WSGI) -------------------------------------------------------------------
     def resolve_request(
@@ -149,26 +151,26 @@ class SessionService(ServiceCore):
     def finish(self, lookup: Lookup) -> Resolution:
         """Sync twin of ``afinish``."""
         try:
-            return self.stats.record(self._run(self._resolve_flow, lookup))
+            return self.stats.record(self._run(partial(self._resolve_flow, lookup)))
         except Exception:  # a bug or a broken cache must not take the app down
             logger.exception("okta_session_mw: session lookup failed unexpectedly")
             return _FAILED
 
     def logout(self, cookie_header: str | None, client: str | None = None) -> bool:
         """Sync twin of ``alogout``."""
-        return self._run(self._logout_flow, self.okta_cookies(cookie_header), client)
+        return self._run(partial(self._logout_flow, self.okta_cookies(cookie_header), client))
 
     def logout_request(self, request: LogoutRequest) -> Reply:
         """Sync twin of ``alogout_request``."""
-        return self._run(self._logout_route, request)
+        return self._run(partial(self._logout_route, request))
 
     def revoke(self, session_id: str) -> bool:
         """Sync twin of ``arevoke``."""
-        return self._run(revoke, session_id)
+        return self._run(partial(revoke, session_id))
 
     def login(self, session_token: str, client: str | None = None) -> Session:
         """Sync twin of ``alogin``."""
-        return self._run(self._login_flow, session_token, client)
+        return self._run(partial(self._login_flow, session_token, client))
 
     def close(self) -> None:
         """Close the sync Okta client and the cache's connections, if we made them."""
@@ -177,8 +179,8 @@ class SessionService(ServiceCore):
         if closer is not None:
             closer()
 
-    def _run(self, flow: Callable[..., Flow[T]], *arguments: Any) -> T:
-        return self._sync.run(lambda rules: flow(*arguments, rules))
+    def _run(self, make: MakeFlow[T]) -> T:
+        return self._sync.run(make)
 
     # -- the clients ---------------------------------------------------------------------
     def _listened(self, client: C) -> C:

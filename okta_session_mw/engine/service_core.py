@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import cast
 
-from okta_session_mw.cache.protocol import keyed_hmac
+from okta_session_mw.cache.protocol import AsyncSessionCache, SessionCache, keyed_hmac
 from okta_session_mw.cache.selection import checked_cache, default_cache
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.engine.effects import Flow
@@ -35,7 +35,10 @@ from okta_session_mw.web.logout import forbidden_reply, logout_reply, method_not
 from okta_session_mw.web.logout_request import LogoutRequest
 from okta_session_mw.web.reply import Reply
 
-__all__ = ["SID", "Lookup", "ServiceCore"]
+__all__ = ["SID", "Cache", "Lookup", "ServiceCore"]
+
+Cache = SessionCache | AsyncSessionCache
+"""A cache of either colour (``cache/protocol.py``); most offer both."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,7 @@ class ServiceCore:
     def __init__(
         self,
         config: OktaSessionConfig,
-        cache: Any,
+        cache: SessionCache | AsyncSessionCache | None,
         clock: Callable[[], float] = time.time,
         stats: SessionStats | None = None,
     ) -> None:
@@ -71,9 +74,10 @@ class ServiceCore:
         self._logout_path = config.logout_path
         self._exempt = config.exempt_paths or None
         self._owns_cache = cache is None
-        self.cache = checked_cache(cache) if cache is not None else default_cache(config, clock)
+        self.cache: Cache = default_cache(config, clock) if cache is None else checked_cache(cache)
         # An in-process cache is read directly on the hit path (see ``prepare``).
-        self._local_get = self.cache.get if getattr(self.cache, "local", False) else None
+        local = getattr(self.cache, "local", False)
+        self._local_get = cast(SessionCache, self.cache).get if local else None
         self.gate = RateLimitGate(
             config.rate_limit_reserve,
             config.new_cookie_lookups_per_minute,
