@@ -171,6 +171,25 @@ def test_i11_05_a_worker_giving_up_on_another_serves_the_stale_entry() -> None:
     assert stepper.claimed == ["claim", "await"]
 
 
+def test_i11_05_a_claim_handed_over_after_a_429_meanwhile_makes_no_call() -> None:
+    """Another worker asked (this one gave the gate its place back), then left the
+    claim to this one; a 429 closed the bucket meanwhile: Okta is not asked."""
+    now = [NOW]
+    rules = rules_at(now, CONFIG)
+    cache = DictCache({KEY: stale_entry()})
+    stepper = Stepper(cache, no_call, claims=[Claimed.ASKING, Claimed.YOURS])
+
+    def a_429_meanwhile() -> None:
+        rules.gate.close_for("get_current_session", 30, now[0])
+
+    stepper.meanwhile = a_429_meanwhile
+    resolution = stepper.run(resolve(KEY, COOKIE, rules))
+    assert resolution == Resolution(stale_entry().session, Source.STALE)
+    assert cache.entries == {KEY: stale_entry()}
+    assert stepper.calls == []
+    assert stepper.claimed == ["claim", "await"]
+
+
 FAILURES = {
     "503": lambda call: canned(503),
     "refused": lambda call: (_ for _ in ()).throw(httpx.ConnectError("refused")),
