@@ -150,7 +150,11 @@ def test_i11_05_a_worker_following_another_serves_its_answer_without_a_call() ->
     cache = DictCache()
     theirs = positive_entry(live_session(LATER + 60), NOW, CONFIG)  # the other worker's
     stepper = Stepper(cache, no_call, claims=[Claimed.ASKING])
-    stepper.meanwhile = lambda: cache.entries.setdefault(KEY, theirs)
+
+    def the_other_worker_answers() -> None:
+        cache.entries[KEY] = theirs
+
+    stepper.meanwhile = the_other_worker_answers
     rules = rules_at([NOW], CONFIG)
     resolution = stepper.run(resolve(KEY, COOKIE, rules))
     assert resolution == Resolution(theirs.session, Source.HIT)

@@ -42,7 +42,12 @@ class Recorded:
     def __getattr__(self, name: str) -> Any:
         method = getattr(self._cache, name)
         if not name.startswith("a"):
-            return lambda *args, **kwargs: self._log.append(name) or method(*args, **kwargs)
+
+            def logged(*args: Any, **kwargs: Any) -> Any:
+                self._log.append(name)
+                return method(*args, **kwargs)
+
+            return logged
 
         async def recorded(*args: Any, **kwargs: Any) -> Any:
             self._log.append(name[1:])
@@ -177,7 +182,8 @@ def _one_flight_sync(answer: Answer) -> tuple[list[str], object, int]:
 
 async def _one_flight_async(answer: Answer) -> tuple[list[str], object, int]:
     sends: list[Send] = []
-    sending, release, drops = asyncio.Event(), asyncio.Event(), []
+    sending, release = asyncio.Event(), asyncio.Event()
+    drops: list[int] = []
 
     async def asend(effect: Send) -> httpx.Response:
         sends.append(effect)
