@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import formatdate
 from typing import Any, NamedTuple
 
 import httpx
@@ -35,6 +37,12 @@ class OktaCall(NamedTuple):
     argument: str
 
 
+def live_session(expires_at: float, session_id: str = "s1") -> Session:
+    """An ACTIVE session of ``session_id`` ending at ``expires_at`` (epoch seconds)."""
+    expires = datetime.fromtimestamp(expires_at, tz=timezone.utc).isoformat()
+    return Session.from_okta({"id": session_id, "status": "ACTIVE", "expiresAt": expires})
+
+
 def okta_call(request: httpx.Request) -> OktaCall:
     """Which operation ``request`` is (by method and path), with its argument."""
     path, method = request.url.path, request.method
@@ -51,10 +59,37 @@ def okta_call(request: httpx.Request) -> OktaCall:
 
 
 def answer(result: object) -> httpx.Response:
-    """What Okta would send for ``result`` (a Session, or None: no content)."""
+    """What Okta would send for ``result`` (a Session, or None: no content); a canned
+    ``httpx.Response`` is sent as it is (``canned``: an error, rate-limit figures)."""
+    if isinstance(result, httpx.Response):
+        return result
     if isinstance(result, Session):
         return httpx.Response(200, json=result.to_okta())
     return httpx.Response(204)
+
+
+def canned(
+    status: int,
+    body: object = None,
+    *,
+    limit: int | None = None,
+    remaining: int | None = None,
+    reset: float | None = None,
+    date: float | None = None,
+) -> httpx.Response:
+    """An answer of Okta's with ``X-Rate-Limit-*`` figures (``reset``, ``date``: epoch
+    seconds; ``date`` is Okta's clock) and a JSON ``body`` (a Session: its JSON)."""
+    headers: dict[str, str] = {}
+    for name, value in (("Limit", limit), ("Remaining", remaining), ("Reset", reset)):
+        if value is not None:
+            headers[f"X-Rate-Limit-{name}"] = str(int(value))
+    if date is not None:
+        headers["Date"] = formatdate(date, usegmt=True)
+    if isinstance(body, Session):
+        body = body.to_okta()
+    if body is None:
+        return httpx.Response(status, headers=headers)
+    return httpx.Response(status, headers=headers, json=body)
 
 
 @dataclass
@@ -86,7 +121,11 @@ class Stepper:
 
     ``claims``: what other workers make each claim, and each poll while another
     worker asks, answer, in order (then YOURS: nobody else asks); ``claimed`` records
-    those steps ("claim", "take over", "await": one poll)."""
+    those steps ("claim", "take over", "await": one poll).
+
+    ``running``: single flights another flow is running, by key, with what a flow
+    joining one gets (its result, or the exception it raises: a follower's timeout);
+    ``meanwhile``: what other workers do during each ``Sleep`` (a poll's wait)."""
 
     cache: DictCache
     okta: Okta
@@ -94,6 +133,8 @@ class Stepper:
     flights: dict[str, Any] = field(default_factory=dict)
     claims: list[Claimed] = field(default_factory=list)
     claimed: list[str] = field(default_factory=list)
+    running: dict[str, object] = field(default_factory=dict)
+    meanwhile: Callable[[], None] | None = None
     _polling: bool = False
 
     def run(self, flow: Flow[Any], *, join: bool = False) -> Any:
@@ -105,11 +146,12 @@ class Stepper:
                 return effect
             value, error = None, None
             try:
-                value = self._perform(effect, join)
+                value = self.perform(effect, join)
             except Exception as exc:  # thrown into the flow, as a runner does
                 error = exc
 
-    def _perform(self, effect: Any, join: bool) -> Any:
+    def perform(self, effect: Any, join: bool = False) -> Any:
+        """Perform one effect (``flow_interleave`` uses this for the cache and sleeps)."""
         if isinstance(effect, CacheOp):
             return self._cache_op(effect)
         if isinstance(effect, Send):
@@ -120,10 +162,18 @@ class Stepper:
             self.claimed.append("await")
             self._polling = True
             MONOTONIC[0] += 3600
+            if self.meanwhile is not None:
+                self.meanwhile()
             return None
         if isinstance(effect, Parse):
             return None
         assert isinstance(effect, Share)
+        if effect.key in self.running:  # another flow runs it: join, as a runner does
+            effect.flow.close()
+            outcome = self.running[effect.key]
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
         if effect.follow_for is None:
             return self.run(effect.flow)
         if join and effect.key in self.flights:
@@ -160,15 +210,17 @@ class Stepper:
         return self.claims.pop(0) if self.claims else Claimed.YOURS
 
 
-def rules_at(now: list[float], config: OktaSessionConfig) -> Rules:
+def rules_at(
+    now: list[float], config: OktaSessionConfig, gate: RateLimitGate | None = None
+) -> Rules:
     """Fresh per-service state on a clock the test moves (``now[0]``); requests built
-    by a real client (never sent: the ``Stepper`` answers them)."""
+    by a real client (never sent: the ``Stepper`` answers them), which reports each
+    answer's ``X-Rate-Limit-*`` figures to the gate at ``now[0]``, as the service's do."""
+    gate = RateLimitGate() if gate is None else gate
+    client = OktaSessionClient(config.org_url, api_token="test-token")
+    client.add_rate_limit_listener(
+        lambda operation, figures: gate.observe(operation, figures, now[0])
+    )
     return Rules(
-        config,
-        RateLimitGate(),
-        RefreshBackoff(),
-        lambda: now[0],
-        OktaSessionClient(config.org_url, api_token="test-token"),
-        SessionStats(),
-        lambda: MONOTONIC[0],
+        config, gate, RefreshBackoff(), lambda: now[0], client, SessionStats(), lambda: MONOTONIC[0]
     )
