@@ -17,7 +17,7 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
-from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.config import SETTINGS, OktaSessionConfig
 from okta_session_mw.errors import ConfigError
 from okta_session_mw.okta.org_url import masked_url
 
@@ -27,12 +27,15 @@ __all__ = ["check_middleware", "check_okta_session_settings", "check_org_url_for
 
 MIDDLEWARE_PATH = "okta_session_mw.integrations.django.OktaSessionMiddleware"
 _EXAMPLE_ORG = "https://example.okta.com"
-_KNOWN_KEYS = frozenset(f.name.upper() for f in dataclasses.fields(OktaSessionConfig))
-_SECONDS = {"CACHE_TTL", "NEGATIVE_CACHE_TTL", "REFRESH_THRESHOLD", "TIMEOUT", "STALE_IF_ERROR"}
+_KNOWN_KEYS = frozenset(name.upper() for name in SETTINGS)
+_DEFAULTS = {f.name.upper(): f.default for f in dataclasses.fields(OktaSessionConfig)}
 _SECONDS_EXAMPLES = {
-    "TIMEOUT": 5, "NEGATIVE_CACHE_TTL": 10, "REFRESH_THRESHOLD": 300, "STALE_IF_ERROR": 120,
-}  # fmt: skip
-"""Each example is the setting's default, so the hint never suggests a harmful value."""
+    key: _DEFAULTS[key]
+    for key, kind in ((name.upper(), kind) for name, kind in SETTINGS.items())
+    if kind.unit == "seconds"
+}
+"""The settings in seconds (the config's table says which), each with its default as the
+hint's example, so the hint never suggests a harmful value."""
 _HINTS = {
     "SECRET_KEY": (
         "Set OKTA_SESSION['SECRET_KEY'] to a random string of 16 characters or more, the "
@@ -76,9 +79,10 @@ def _org_url_error(values: Mapping[str, Any], error: ConfigError) -> CheckMessag
 
 def _field_error(error: ConfigError) -> CheckMessage:
     key = setting_key(error)
-    if key in _SECONDS:
-        example = _SECONDS_EXAMPLES.get(key, 60)
-        hint = f"Give a number of seconds, e.g. OKTA_SESSION[{key!r}] = {example}."
+    if key in _SECONDS_EXAMPLES:
+        example = _SECONDS_EXAMPLES[key]
+        shown = f"{example:g}" if isinstance(example, float) else 60
+        hint = f"Give a number of seconds, e.g. OKTA_SESSION[{key!r}] = {shown}."
     else:
         hint = _HINTS.get(key, f"Change OKTA_SESSION[{key!r}] in your settings.")
     return Error(
