@@ -193,10 +193,16 @@ def _method_line(cls: type, name: str, methods: dict[str, Any]) -> str:
     return _with_doc(head, docs[0] if docs else None)
 
 
+_PACKAGES = ("okta_session_mw", "integrations")
+
+
 def render_class(arg: str, _claimed: set[Path]) -> str:
     module_name, _, class_name = arg.partition(":")
     cls = getattr(importlib.import_module(module_name), class_name)
-    public = {n: getattr(cls, n) for n in vars(cls) if not n.startswith("_")}
+    # The class's own names and those of its bases in this package (a base's first).
+    bases = [c for c in reversed(cls.__mro__) if c.__module__.startswith(_PACKAGES)]
+    names = dict.fromkeys(n for c in bases for n in vars(c) if not n.startswith("_"))
+    public = {n: getattr(cls, n) for n in names}
     methods = {n: v for n, v in public.items() if callable(v) and not inspect.isclass(v)}
     twins = {n for n in methods if n[:1] == "a" and n[1:] in methods}
     twins = {n for n in twins if inspect.iscoroutinefunction(methods[n])}
