@@ -78,7 +78,11 @@ async def _main() -> None:
     assert reply.status_code in (204, 303), reply.status_code
     assert fake.session(session_id) is None or not fake.session(session_id).active
     files = sorted({where for where, _ in entered})
-    print(f"one logout (HTTP {reply.status_code}): {len(files)} files, {len(entered)} functions")
+    plain = [n for _, n in entered if not n.endswith(("<genexpr>", "<listcomp>", "<lambda>"))]
+    print(
+        f"one logout (HTTP {reply.status_code}): {len(files)} files, {len(entered)} functions"
+        f" ({len(plain)} without comprehensions and lambdas)"
+    )
     for where in files:
         names = sorted(name for w, name in entered if w == where)
         print(f"  {where}: {', '.join(names)}")

@@ -133,38 +133,33 @@ Flow = Generator[Effect, object, T]
 """A flow returning ``T``: it sends back the result of each effect it yields."""
 
 
-def _cache(operation: CacheOperation, *arguments: object, **keywords: object) -> Flow[object]:
-    result = yield CacheOp(operation, arguments, keywords)
-    return result
-
-
 def cache_get(key: str) -> Flow[CacheEntry | None]:
-    return cast("CacheEntry | None", (yield from _cache("get", key)))
+    return cast("CacheEntry | None", (yield CacheOp("get", (key,))))
 
 
 def cache_set(key: str, entry: CacheEntry) -> Flow[None]:
-    yield from _cache("set", key, entry)
+    yield CacheOp("set", (key, entry))
 
 
 def cache_evict(key: str) -> Flow[None]:
-    yield from _cache("evict", key)
+    yield CacheOp("evict", (key,))
 
 
 def cache_evict_session(session_id: str) -> Flow[None]:
     """Forget every cached answer for one session (logout, admin revoke)."""
-    yield from _cache("evict_session", session_id)
+    yield CacheOp("evict_session", (session_id,))
 
 
 def cache_claim(key: str, ttl: float, take_over: bool = False) -> Flow[Claimed]:
     """Cross-process single flight: who asks Okta for ``key``. ``take_over``: the caller
     could not use the answer ANSWERED said was stored."""
-    return cast(Claimed, (yield from _cache("claim", key, ttl, take_over=take_over)))
+    return cast(Claimed, (yield CacheOp("claim", (key, ttl), {"take_over": take_over})))
 
 
 def cache_ended(key: str, session_id: str, asked_at: float = -math.inf) -> Flow[bool]:
     """True when the cookie ``key`` was logged out or the session revoked since an
     answer asked of Okta at ``asked_at`` (the cache's "ended" marks)."""
-    return bool((yield from _cache("ended", key, session_id, asked_at)))
+    return bool((yield CacheOp("ended", (key, session_id, asked_at))))
 
 
 def together(key: str, flow: Flow[T], follow_for: float) -> Flow[T]:

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from okta_session_mw.cache.protocol import AsyncSessionCache, SessionCache
 from okta_session_mw.config import OktaSessionConfig
-from okta_session_mw.engine.colours import AsyncSide, MakeFlow, Shared, SyncSide
+from okta_session_mw.engine.colours import AsyncSide, Shared, SyncSide
 from okta_session_mw.engine.logout import revoke
 from okta_session_mw.engine.resolution import Resolution, Source
 from okta_session_mw.engine.rules import Rules
@@ -31,7 +31,6 @@ from okta_session_mw.web.reply import Reply
 
 __all__ = ["Lookup", "SessionService"]  # Lookup: from service_core.py
 
-T = TypeVar("T")
 C = TypeVar("C", OktaSessionClient, AsyncOktaSessionClient)
 
 logger = logging.getLogger("okta_session_mw")
@@ -96,7 +95,7 @@ class SessionService(ServiceCore):
     async def afinish(self, lookup: Lookup) -> Resolution:
         """The part of a request's resolution that needs I/O (cache, Okta)."""
         try:
-            return self.stats.record(await self._arun(partial(self._resolve_flow, lookup)))
+            return self.stats.record(await self._async.run(partial(self._resolve_flow, lookup)))
         except Exception:  # a bug or a broken cache must not take the app down
             logger.exception("okta_session_mw: session lookup failed unexpectedly")
             return _FAILED
@@ -106,23 +105,23 @@ class SessionService(ServiceCore):
         ``client`` is the peer address, as for ``prepare``: a cookie with no cached
         session spends that address's allowance."""
         cookies = self.okta_cookies(cookie_header)
-        return await self._arun(partial(self._logout_flow, cookies, client))
+        return await self._async.run(partial(self._logout_flow, cookies, client))
 
     async def alogout_request(self, request: LogoutRequest) -> Reply:
         """The whole logout route: refuse (405, CSRF 403) before any Okta call, else
         CloseCurrentSession, evict, and the answer to send (303/204, or 503)."""
-        return await self._arun(partial(self._logout_route, request))
+        return await self._async.run(partial(self._logout_route, request))
 
     async def arevoke(self, session_id: str) -> bool:
         """RevokeSession by id and evict it everywhere; False if Okta had no such session."""
-        return await self._arun(partial(revoke, session_id))
+        return await self._async.run(partial(revoke, session_id))
 
     async def alogin(self, session_token: str, client: str | None = None) -> Session:
         """CreateSession from a ``sessionToken`` and prime the cache for its ``sid``.
         ``client`` is the peer address (as for ``prepare``): sign-ins are bounded per
         address and may not spend the whole rate-limit window; refused, this raises
         ``SignInThrottledError`` before any call to Okta."""
-        return await self._arun(partial(self._login_flow, session_token, client))
+        return await self._async.run(partial(self._login_flow, session_token, client))
 
     async def aclose(self) -> None:
         """Close what we made for the running loop (Okta client, Redis connections) and
@@ -132,9 +131,6 @@ class SessionService(ServiceCore):
         if closer is not None:
             await closer()
         self.close()
-
-    async def _arun(self, make: MakeFlow[T]) -> T:
-        return await self._async.run(make)
 
     # -- sync (WSGI) -------------------------------------------------------------------
     def resolve_request(
@@ -151,26 +147,26 @@ class SessionService(ServiceCore):
     def finish(self, lookup: Lookup) -> Resolution:
         """Sync twin of ``afinish``."""
         try:
-            return self.stats.record(self._run(partial(self._resolve_flow, lookup)))
+            return self.stats.record(self._sync.run(partial(self._resolve_flow, lookup)))
         except Exception:  # a bug or a broken cache must not take the app down
             logger.exception("okta_session_mw: session lookup failed unexpectedly")
             return _FAILED
 
     def logout(self, cookie_header: str | None, client: str | None = None) -> bool:
         """Sync twin of ``alogout``."""
-        return self._run(partial(self._logout_flow, self.okta_cookies(cookie_header), client))
+        return self._sync.run(partial(self._logout_flow, self.okta_cookies(cookie_header), client))
 
     def logout_request(self, request: LogoutRequest) -> Reply:
         """Sync twin of ``alogout_request``."""
-        return self._run(partial(self._logout_route, request))
+        return self._sync.run(partial(self._logout_route, request))
 
     def revoke(self, session_id: str) -> bool:
         """Sync twin of ``arevoke``."""
-        return self._run(partial(revoke, session_id))
+        return self._sync.run(partial(revoke, session_id))
 
     def login(self, session_token: str, client: str | None = None) -> Session:
         """Sync twin of ``alogin``."""
-        return self._run(partial(self._login_flow, session_token, client))
+        return self._sync.run(partial(self._login_flow, session_token, client))
 
     def close(self) -> None:
         """Close the sync Okta client and the cache's connections, if we made them."""
@@ -178,9 +174,6 @@ class SessionService(ServiceCore):
         closer = getattr(self.cache, "close", None) if self._owns_cache else None
         if closer is not None:
             closer()
-
-    def _run(self, make: MakeFlow[T]) -> T:
-        return self._sync.run(make)
 
     # -- the clients ---------------------------------------------------------------------
     def _listened(self, client: C) -> C:
