@@ -10,7 +10,7 @@ from contextvars import ContextVar
 
 from okta_session_mw.errors import OktaTimeoutError
 
-__all__ = ["FOLLOWER_MARGIN", "follower_wait", "request_deadline", "time_left"]
+__all__ = ["FOLLOWER_MARGIN", "follower_wait", "request_deadline", "sleep_within", "time_left"]
 
 _deadline: ContextVar[float | None] = ContextVar("okta_session_mw_deadline", default=None)
 
@@ -38,6 +38,16 @@ def time_left(cap: float) -> float:
     if left <= 0.01:
         raise OktaTimeoutError("no time left to ask Okta within this request's timeout")
     return left
+
+
+def sleep_within(seconds: float, cap: float | None) -> float:
+    """A flow's ``Sleep`` under the request's deadline: ``seconds``, or ``OktaTimeoutError``
+    when waking would pass it (a 429's Reset beyond the timeout, the last poll for
+    another worker's answer): the request then goes on at once with what it has. With no
+    ``cap`` (a client used directly), the sleep is as asked."""
+    if cap is not None and seconds >= time_left(cap):
+        raise OktaTimeoutError("waiting longer would pass this request's timeout")
+    return seconds
 
 
 def follower_wait(follow_for: float) -> float:

@@ -11,6 +11,7 @@ from okta_session_mw.cache.entry import CacheEntry, Claimed
 from okta_session_mw.engine.effects import Flow, Sleep, cache_claim, cache_get
 from okta_session_mw.engine.policy import is_fresh
 from okta_session_mw.engine.rules import Rules
+from okta_session_mw.errors import OktaTimeoutError
 
 __all__ = ["POLL_INTERVAL", "follow"]
 
@@ -51,7 +52,8 @@ def follow(key: str, claim: Claimed, rules: Rules) -> Flow[tuple[CacheEntry | No
 
 def _await_entry(key: str, rules: Rules) -> Flow[tuple[CacheEntry | None, Claimed]]:
     """While another worker is asking Okta for ``key``: poll the cache (one timeout at
-    most; the runner cuts a sleep to the request's deadline) for its fresh entry, and
+    most, and never past the request's deadline: the runner refuses a sleep past it) for
+    its fresh entry, and
     the claim for what it says. ``(entry, ANSWERED)`` once a fresh entry is read;
     ``(None, claim)`` as soon as the claim is no longer ASKING (ANSWERED: an answer was
     stored after this entry was read; YOURS: released or run out, now this worker's);
@@ -59,7 +61,10 @@ def _await_entry(key: str, rules: Rules) -> Flow[tuple[CacheEntry | None, Claime
     timeout = rules.config.timeout
     deadline = rules.monotonic() + timeout
     while rules.monotonic() < deadline:
-        yield Sleep(POLL_INTERVAL)
+        try:
+            yield Sleep(POLL_INTERVAL)
+        except OktaTimeoutError:  # the request's deadline: as if the whole timeout passed
+            break
         entry = yield from cache_get(key)
         if is_fresh(entry, rules.clock()):
             return entry, Claimed.ANSWERED

@@ -17,7 +17,7 @@ from typing import TypeVar, cast
 import httpx
 
 from okta_session_mw.cache.protocol import SessionCache
-from okta_session_mw.engine.deadline import follower_wait, time_left
+from okta_session_mw.engine.deadline import follower_wait, sleep_within, time_left
 from okta_session_mw.engine.effects import CacheOp, Effect, Flow, Parse, Send, Share, Sleep, step
 from okta_session_mw.errors import OktaSessionError, OktaTimeoutError
 from okta_session_mw.okta.call_handle import call_within
@@ -69,7 +69,7 @@ class SyncRunner:
             effect.request.extensions["timeout"] = dict.fromkeys(PHASES, seconds)
             return call_within(seconds, self._send, effect)
         if isinstance(effect, Sleep):
-            time.sleep(effect.seconds)
+            time.sleep(sleep_within(effect.seconds, self._bound))
             return None
         if isinstance(effect, Parse):
             return None  # parse right here

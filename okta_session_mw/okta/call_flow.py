@@ -130,10 +130,14 @@ def call_flow(
                     "okta %s: rate limited (429); retry %d/%d in %.1fs",
                     call.name, attempt, retry.max_retries, delay,
                 )  # fmt: skip
-                yield Sleep(delay)
-                waited += delay
-                request = _retry_request(request, response, attempt)
-                continue
+                try:
+                    yield Sleep(delay)
+                except OktaTimeoutError:  # no time left to wait it out: the 429 is the answer
+                    pass
+                else:
+                    waited += delay
+                    request = _retry_request(request, response, attempt)
+                    continue
             logger.warning(
                 "okta %s: rate limited (429); not retrying (reset %s, %.1fs of %.1fs waited)",
                 call.name, rate_limit.reset, waited, retry.max_wait,
