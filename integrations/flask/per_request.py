@@ -4,8 +4,9 @@ hooks ``OktaSession.init_app`` installs), with the request read as the core want
 
 The session is lazy, as Flask-Login's ``current_user`` is, by the core's one rule of
 laziness (``web.pending_resolution``, which Django's ``request.okta_session`` follows
-too): the hook settles what needs no I/O and leaves a proxy; Okta is asked at the
-first read, once, and never for a request whose view does not read it.
+too): the hook settles what needs no I/O and leaves a lazy value bound to the
+request; Okta is asked at the first read, once, and never for a request whose view
+does not read it.
 """
 
 from __future__ import annotations
@@ -41,9 +42,12 @@ _PENDING = "_okta_session_pending"
 def attach_session(service: SessionService) -> None:
     """``before_request``: put this request's lazy session on ``g`` and ``request``.
 
-    Always a proxy (``werkzeug.local.LocalProxy``), like Django's ``SimpleLazyObject``,
-    whatever the cookie and the cache: its value is the ``Session`` or None, so test it
-    with ``if g.okta_session:``; ``get_okta_session()`` gives the plain value.
+    Always a lazy value bound to this request (a ``werkzeug.local.LocalProxy`` over its
+    ``PendingResolution``), like Django's ``SimpleLazyObject``, whatever the cookie and
+    the cache: its value is the ``Session`` or None, so test it with ``if
+    g.okta_session:`` (never ``is None``: a lazy value is an object);
+    ``get_okta_session()`` gives the plain value. Kept past its request, it still reads
+    that request's session, never the current one's.
     """
     # Each proxy access costs: resolve ``request`` and ``g`` once (this runs per request).
     current = cast("LocalProxy[Any]", request)._get_current_object()
@@ -53,8 +57,9 @@ def attach_session(service: SessionService) -> None:
     )
     state = cast("LocalProxy[Any]", g)._get_current_object()
     setattr(state, _PENDING, pending)
-    state.okta_session = _CURRENT_SESSION
-    setattr(current, SESSION_ATTR, _CURRENT_SESSION)  # werkzeug's Request has no slot
+    session: LocalProxy[Session | None] = LocalProxy(pending.session)
+    state.okta_session = session
+    setattr(current, SESSION_ATTR, session)  # werkzeug's Request has no slot
 
 
 def _pending() -> PendingResolution:
@@ -76,11 +81,6 @@ def resolution() -> Resolution:
 def get_okta_session() -> Session | None:
     """The request's Okta session (any status) as a plain value, or None."""
     return _pending().resolve().session
-
-
-_CURRENT_SESSION: LocalProxy[Session | None] = LocalProxy(get_okta_session)
-"""The one proxy ``g.okta_session`` and ``request.okta_session`` hold (as Flask-Login's
-``current_user``): it reads the current request's resolution, so none is made per request."""
 
 
 def lower_headers() -> dict[str, str]:

@@ -87,3 +87,53 @@ def test_i11_04_an_async_view_reads_the_lazy_session_too(okta: FakeOkta) -> None
         body = client.get("/areads", headers={"cookie": okta.cookie_header(sid)}).json
         assert body == {"ids": [sid, sid, sid], "plain": sid}
     assert me_calls(okta) == 1
+
+
+def test_i11_04_a_kept_session_reads_its_own_request_never_the_current_one(
+    okta: FakeOkta,
+) -> None:
+    """A lazy value kept past its request (a link bound to its maker's session) still
+    reads that request's session: never the session of whoever reads it later (review:
+    one module-wide proxy read the current request's)."""
+    other = "bob@example.com"
+    okta.add_user(other, "another password")
+    with flask_app(**okta_settings(okta)) as (app, _):
+        kept: dict[str, object] = {}
+
+        def share() -> str:  # Ann makes a link bound to her session
+            kept["link"] = g.okta_session
+            return "made"
+
+        def open_link() -> str:  # whose session did the link keep?
+            return getattr(kept["link"], "login", None) or "nobody"
+
+        app.add_url_rule("/share", "share", share)
+        app.add_url_rule("/open", "open", open_link)
+        client = app.test_client(use_cookies=False)
+        ann = okta.cookie_header(okta.create_session(LOGIN))
+        bob = okta.cookie_header(okta.create_session(other))
+        assert client.get("/share", headers={"cookie": ann}).get_data(as_text=True) == "made"
+        assert client.get("/open", headers={"cookie": bob}).get_data(as_text=True) == LOGIN
+        assert client.get("/open").get_data(as_text=True) == LOGIN
+
+
+def test_i11_04_an_anonymous_or_unknown_cookie_reads_as_falsy(okta: FakeOkta) -> None:
+    """The lazy value is an object, so ``is None`` never holds (as with Flask-Login's
+    ``current_user`` and Django's ``request.okta_session``); its truth is the session's:
+    ``if not g.okta_session`` refuses a request with no session, in Python and Jinja."""
+    from flask import abort, render_template_string
+
+    with flask_app(**okta_settings(okta)) as (app, _):
+
+        def members_only() -> str:
+            if not g.okta_session:
+                abort(401)
+            return render_template_string("{% if g.okta_session %}in{% else %}out{% endif %}")
+
+        app.add_url_rule("/members", "members", members_only)
+        client = app.test_client(use_cookies=False)
+        assert client.get("/members").status_code == 401
+        junk = client.get("/members", headers={"cookie": "sid=not-a-session-okta-knows"})
+        assert junk.status_code == 401
+        live = okta.cookie_header(okta.create_session(LOGIN))
+        assert client.get("/members", headers={"cookie": live}).get_data(as_text=True) == "in"
