@@ -120,11 +120,15 @@ def client_address(scope: Scope) -> str | None:
 
 
 def _route_path(path: str, root_path: str) -> str:
-    """``path`` as the app's routes see it: without the ``root_path`` it is mounted at
-    (ASGI paths include it; routes, ``logout_route`` among them, match what follows it),
-    as WSGI's ``PATH_INFO`` and Django's ``path_info`` are."""
-    root = root_path.rstrip("/")
-    return path[len(root) :] if root and path.startswith(root + "/") else path
+    """``path`` as the app's routes see it, the way Starlette's router reads it: without
+    the ``root_path`` it is mounted at, when the path goes on after it with ``/`` (ASGI
+    paths include the root path; routes, ``logout_route`` among them, match what
+    follows it), as WSGI's ``PATH_INFO`` and Django's ``path_info`` are. The root path
+    is taken as given: under ``/`` the route path of ``//logout`` is ``/logout``."""
+    if not path.startswith(root_path):
+        return path
+    rest = path[len(root_path) :]
+    return rest if rest.startswith("/") or not rest else path
 
 
 def _with_csrf_cookie(scope: Scope, send: Send) -> Send:

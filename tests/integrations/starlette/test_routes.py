@@ -133,3 +133,25 @@ async def test_i11_02_exempt_paths_under_a_root_path_are_never_looked_up(okta: F
         assert (await client.get("/app/", headers=cookie)).json()["login"] == LOGIN  # looked up
     assert me_calls(okta) == 1
     await service.aclose()
+
+
+async def test_i11_02_under_a_root_path_of_slash_logout_and_exempt_paths_are_never_looked_up(
+    okta: FakeOkta,
+) -> None:
+    """The middleware reads the route path as Starlette's router does: under a root path
+    of ``/`` (``uvicorn --root-path /``: every path is ``//...``), ``//logout`` is the
+    logout route and ``//static/...`` the exempt path, so neither is looked up (review:
+    ``root_path.rstrip("/")`` stripped nothing there)."""
+    service = SessionService(make_config(okta, exempt_paths=("/static/",)), clock=okta.now)
+    transport = httpx.ASGITransport(app=make_app(service), root_path="/")
+    cookie = {"cookie": okta.cookie_header(okta.create_session(LOGIN))}
+    async with httpx.AsyncClient(transport=transport) as client:
+        static = await client.get(httpx.URL("http://localhost//static/app.css"), headers=cookie)
+        refused = await client.post(
+            httpx.URL("http://localhost//logout"),
+            headers={**cookie, "origin": "https://evil.example"},
+        )
+    await service.aclose()
+    assert static.status_code == 200  # Starlette routed it to the static route
+    assert refused.status_code == 403  # and this one to the logout route
+    assert okta.calls == []
