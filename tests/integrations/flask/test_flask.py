@@ -32,7 +32,9 @@ from okta_session_mw.integrations.flask import (
     okta_session_required,
 )
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
-from tests.conftest import API_TOKEN, LOGIN, PASSWORD, make_config, me_calls
+from tests.support.apps import make_config
+from tests.support.fake_helpers import me_calls
+from tests.support.okta_users import API_TOKEN, LOGIN, PASSWORD
 
 ORIGIN = "http://localhost"
 HTML = {"accept": "text/html"}
