@@ -29,7 +29,7 @@ import redis
 from benchmarks.table import Row, Section, render, verdict
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
 from okta_session_mw.testing.redis_server import RedisServer
-from okta_session_mw.testing.workers import WorkerPool
+from tests.support.workers import WorkerPool
 
 __all__ = ["main", "run"]
 

@@ -8,7 +8,9 @@ import pytest
 from example_app import quickstart_fastapi, quickstart_starlette
 from okta_session_mw import OktaSessionConfig
 from okta_session_mw.testing import FakeOkta
-from tests.conftest import LOGIN, me_calls, serve_uvicorn
+from tests.support.fake_helpers import me_calls
+from tests.support.okta_users import LOGIN
+from tests.support.servers import serve_uvicorn
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,10 @@ import httpx
 
 from okta_session_mw import SessionService
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
-from tests.conftest import API_TOKEN, LOGIN, make_config, me_calls, serve_uvicorn_process
+from tests.support.apps import make_config
+from tests.support.fake_helpers import me_calls
+from tests.support.okta_users import API_TOKEN, LOGIN
+from tests.support.servers import serve_uvicorn_process
 
 
 def run_load(

@@ -20,8 +20,9 @@ from okta_session_mw.okta.clients import OktaSessionClient
 from okta_session_mw.okta.session import Session
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.web.reply import Reply
-from tests.conftest import API_TOKEN, LOGIN, make_app, make_config
+from tests.support.apps import make_app, make_config
 from tests.support.okta_answers import NOW, SESSION
+from tests.support.okta_users import API_TOKEN, LOGIN
 
 
 async def test_12_no_cookie_or_token_in_logs_reprs_or_errors(

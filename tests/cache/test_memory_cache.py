@@ -12,7 +12,8 @@ from okta_session_mw.cache.entry import CacheEntry
 from okta_session_mw.cache.memory import MemorySessionCache
 from okta_session_mw.engine.policy import positive_entry
 from okta_session_mw.testing import FakeOkta
-from tests.conftest import LOGIN, make_app, make_config
+from tests.support.apps import make_app, make_config
+from tests.support.okta_users import LOGIN
 
 NOW = 1_800_000_000.0
 CONFIG = OktaSessionConfig(

@@ -22,7 +22,8 @@ from okta_session_mw.integrations.flask import OktaSession
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.pytest_plugin import DEMO_API_TOKEN, DEMO_LOGIN
 from okta_session_mw.testing.redis_server import RedisServer
-from tests.conftest import API_TOKEN, LOGIN, me_calls
+from tests.support.fake_helpers import me_calls
+from tests.support.okta_users import API_TOKEN, LOGIN
 
 pytest_plugins = ["tests.support.redis_fixtures"]  # redis_server, redis_client, own_redis_server
 

@@ -7,48 +7,20 @@ import asyncio
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
 
 import pytest
 import redis
 
 from okta_session_mw import OktaSessionConfig, SessionService
 from okta_session_mw.cache.entry import CacheEntry, Claimed
-from okta_session_mw.cache.protocol import cache_key
 from okta_session_mw.cache.redis.cache import RedisSessionCache
-from okta_session_mw.okta.session import Session
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.redis_server import RedisServer
-from tests.conftest import make_config, me_calls
+from tests.support.apps import make_config
+from tests.support.fake_helpers import me_calls
+from tests.support.redis_entries import PREFIX, SECRET, entry_for, key, make_session
 
 pytest_plugins = ["tests.support.redis_fixtures"]  # redis_server, redis_client, own_redis_server
-
-SECRET = "redis-tests-shared-secret-0123456789"
-PREFIX = "okta-session-mw:"
-
-
-def make_session(session_id: str = "102SeSsIoNiD0123456789ab", *, ttl: float = 3600) -> Session:
-    expires = datetime.now(timezone.utc) + timedelta(seconds=ttl)
-    return Session.from_okta(
-        {
-            "id": session_id,
-            "login": "ann@example.com",
-            "userId": "00u1",
-            "status": "ACTIVE",
-            "expiresAt": expires.isoformat(),
-            "amr": ["pwd"],
-            "_links": {"refresh": {"href": f"https://x/api/v1/sessions/{session_id}/lifecycle"}},
-        }
-    )
-
-
-def entry_for(session: Session | None, *, fresh: float = 60, stale: float = 180) -> CacheEntry:
-    now = time.time()
-    return CacheEntry(session, now, now + fresh, now + stale)
-
-
-def key(cookie: str) -> str:
-    return cache_key(SECRET.encode(), cookie)
 
 
 def everything_in(client: redis.Redis) -> bytes:

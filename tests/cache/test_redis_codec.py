@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from okta_session_mw.cache.redis.codec import MAX_VALUE_BYTES, BadValueError, RedisCodec
-from tests.cache.test_redis_cache import PREFIX, SECRET, entry_for, key, make_session
+from tests.support.redis_entries import PREFIX, SECRET, entry_for, key, make_session
 
 SID = "102SeSsIoNiD0123456789ab"
 

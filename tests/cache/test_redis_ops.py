@@ -20,7 +20,8 @@ from okta_session_mw.engine.resolution import Resolution, Source
 from okta_session_mw.okta.session import Session
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.redis_server import RedisServer
-from tests.conftest import make_config, me_calls
+from tests.support.apps import make_config
+from tests.support.fake_helpers import me_calls
 
 pytest_plugins = ["tests.support.redis_fixtures"]  # redis_server, redis_client
 

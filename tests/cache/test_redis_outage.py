@@ -13,8 +13,9 @@ from okta_session_mw.cache.entry import Claimed
 from okta_session_mw.cache.redis.cache import RedisSessionCache
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.redis_server import RedisServer, free_port
-from tests.cache.test_redis_cache import SECRET, entry_for, key, make_session
-from tests.conftest import make_config, me_calls
+from tests.support.apps import make_config
+from tests.support.fake_helpers import me_calls
+from tests.support.redis_entries import SECRET, entry_for, key, make_session
 
 pytest_plugins = ["tests.support.redis_fixtures"]  # redis_server, redis_client, own_redis_server
 

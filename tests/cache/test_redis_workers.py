@@ -17,8 +17,8 @@ import redis
 
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
 from okta_session_mw.testing.redis_server import RedisServer
-from okta_session_mw.testing.workers import WorkerPool
-from tests.conftest import me_calls
+from tests.support.fake_helpers import me_calls
+from tests.support.workers import WorkerPool
 
 pytest_plugins = ["tests.support.redis_fixtures"]  # redis_server, redis_client, own_redis_server
 

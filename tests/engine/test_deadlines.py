@@ -15,7 +15,8 @@ import pytest
 from okta_session_mw import OktaSessionConfig, SessionService
 from okta_session_mw.okta.clients import OktaSessionClient
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
-from tests.conftest import API_TOKEN, LOGIN, make_config
+from tests.support.apps import make_config
+from tests.support.okta_users import API_TOKEN, LOGIN
 
 TIMEOUT = 0.6
 

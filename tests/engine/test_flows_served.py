@@ -21,7 +21,9 @@ import pytest
 
 from okta_session_mw import Resolution, SessionService
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
-from tests.conftest import API_TOKEN, LOGIN, PASSWORD, make_app, make_config, me_calls
+from tests.support.apps import make_app, make_config
+from tests.support.fake_helpers import me_calls
+from tests.support.okta_users import API_TOKEN, LOGIN, PASSWORD
 
 ME = "/api/v1/sessions/me"
 REFRESH = "/api/v1/sessions/me/lifecycle/refresh"

@@ -24,7 +24,8 @@ from okta_session_mw.engine.limits import (
 )
 from okta_session_mw.errors import OktaSessionError, RateLimit
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
-from tests.conftest import API_TOKEN, LOGIN, PASSWORD, make_app, make_config
+from tests.support.apps import make_app, make_config
+from tests.support.okta_users import API_TOKEN, LOGIN, PASSWORD
 
 NOW = 1_800_000_000.0
 LOOKUP = "get_current_session"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from okta_session_mw import SessionService, SessionStats
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
-from tests.conftest import API_TOKEN, LOGIN, make_config
+from tests.support.apps import make_config
+from tests.support.okta_users import API_TOKEN, LOGIN
 
 
 async def test_counters_and_hook_see_every_kind_of_event() -> None:

@@ -1,4 +1,5 @@
-"""Helpers shared by the fake Okta's tests: an httpx client for it and a few constants."""
+"""Helpers for tests that use the fake Okta: an httpx client for it, a few constants, and
+``me_calls`` (how many lookups reached it)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ __all__ = [
     "OKTA_DATE",
     "assert_okta_error",
     "gzip_of_zeros",
+    "me_calls",
     "okta_client",
     "served",
 ]
@@ -31,6 +33,11 @@ ME = "/api/v1/sessions/me"
 EPOCH = 1_758_524_488.0
 """2025-09-22T07:01:28Z: a frozen clock for tests that move time themselves."""
 OKTA_DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+def me_calls(fake: FakeOkta) -> int:
+    """How many GetCurrentSession calls reached the fake."""
+    return len(fake.calls_to("GET", "/api/v1/sessions/me"))
 
 
 @contextlib.contextmanager

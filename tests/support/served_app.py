@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from okta_session_mw import OktaSessionConfig, SessionService
-from tests.conftest import make_app
+from tests.support.apps import make_app
 
 service = SessionService(OktaSessionConfig.from_env())
 

@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator
 from http.cookies import SimpleCookie
-from socketserver import ThreadingMixIn
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import django_project
 import httpx
 import pytest
 from django.core.exceptions import ImproperlyConfigured, SynchronousOnlyOperation
-from django.core.handlers.wsgi import WSGIHandler
 from django.test import AsyncClient, Client
 from pytest_django.fixtures import Settings as SettingsWrapper
 
@@ -33,34 +29,9 @@ from okta_session_mw.integrations.django import (
 )
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
 from okta_session_mw.testing.pytest_plugin import DEMO_API_TOKEN, DEMO_LOGIN
+from tests.support.django_requests import API, HTML, ME, REFRESH, SAME_ORIGIN
 
 django_project.configure()
-
-ME = "/api/v1/sessions/me"
-REFRESH = ME + "/lifecycle/refresh"
-HTML = {"Accept": "text/html,application/xhtml+xml"}
-API = {"Accept": "application/json"}
-SAME_ORIGIN = {"Origin": "http://testserver"}
-
-
-@pytest.fixture
-def okta(settings: SettingsWrapper, fake_okta: FakeOkta) -> Iterator[FakeOkta]:
-    """The fake Okta, with ``OKTA_SESSION`` pointing at it; a fresh service per test."""
-    settings.OKTA_SESSION = {
-        "ORG_URL": fake_okta.base_url,
-        "API_TOKEN": DEMO_API_TOKEN,
-        "LOGIN_URL": "/login/",
-        "TIMEOUT": 2,
-    }
-    yield fake_okta
-    reset_service()
-
-
-@pytest.fixture
-async def aokta(okta: FakeOkta) -> AsyncIterator[FakeOkta]:
-    """``okta`` for ASGI tests: closes the async client made on this test's loop."""
-    yield okta
-    await get_service().aclose()
 
 
 def _cookie(fake: FakeOkta, **create: Any) -> str:
@@ -240,35 +211,6 @@ def test_session_near_expiry_is_refreshed_once(okta: FakeOkta) -> None:
     assert again["expires_at"] == first["expires_at"]
     assert len(okta.calls_to("POST", REFRESH)) == 1
     assert _gets(okta) == 1
-
-
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def wsgi_server(okta: FakeOkta) -> Iterator[str]:
-    """The test project behind a real threaded WSGI server (one thread per request)."""
-    server = make_server(
-        "127.0.0.1",
-        0,
-        WSGIHandler(),
-        server_class=_ThreadingWSGIServer,
-        handler_class=_QuietHandler,
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def test_single_flight_across_16_threads_on_a_threaded_server(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import django_project
 import httpx
 import pytest
 from django.core.asgi import get_asgi_application
@@ -19,9 +20,9 @@ from okta_session_mw.integrations.django import (
 )
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.pytest_plugin import DEMO_LOGIN
-from tests.integrations.django.test_django import ME, SAME_ORIGIN, aokta, okta, wsgi_server
+from tests.support.django_requests import ME, SAME_ORIGIN
 
-__all__ = ["aokta", "okta", "wsgi_server"]  # fixtures shared with test_django.py
+django_project.configure()
 
 EVIL = {"Origin": "https://evil.example"}
 

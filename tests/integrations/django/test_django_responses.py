@@ -3,6 +3,7 @@ Django's own test tools follow them (issue 10, item 20)."""
 
 from __future__ import annotations
 
+import django_project
 from django.http import HttpResponseRedirect
 from django.test import Client, SimpleTestCase
 from pytest_django.fixtures import Settings as SettingsWrapper
@@ -10,9 +11,9 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from okta_session_mw.integrations.django.responses import render_reply
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.web.reply import Reply
-from tests.integrations.django.test_django import HTML, SAME_ORIGIN, okta
+from tests.support.django_requests import HTML, SAME_ORIGIN
 
-__all__ = ["okta"]  # the fixture, shared with test_django.py
+django_project.configure()
 
 _django = SimpleTestCase()  # Django's assertions, outside a TestCase class
 

@@ -9,8 +9,9 @@ from flask import g, request
 
 from okta_session_mw.integrations.flask import get_okta_session
 from okta_session_mw.testing import FakeOkta
-from tests.conftest import LOGIN, me_calls
-from tests.integrations.flask.test_flask import flask_app, okta_settings
+from tests.support.fake_helpers import me_calls
+from tests.support.flask_apps import flask_app, okta_settings
+from tests.support.okta_users import LOGIN
 
 
 def _reads() -> dict[str, object]:

@@ -5,8 +5,8 @@ client against the fake Okta over real HTTP."""
 from __future__ import annotations
 
 from okta_session_mw.testing import FakeOkta
-from tests.conftest import LOGIN
-from tests.integrations.flask.test_flask import ORIGIN, flask_app, okta_settings
+from tests.support.flask_apps import ORIGIN, flask_app, okta_settings
+from tests.support.okta_users import LOGIN
 
 MOUNTED = {"SCRIPT_NAME": "/app"}
 

@@ -26,7 +26,9 @@ from okta_session_mw import (
     logout_route,
 )
 from okta_session_mw.testing import FakeOkta
-from tests.conftest import API_TOKEN, LOGIN, make_app, make_config, me_calls
+from tests.support.apps import make_app, make_config
+from tests.support.fake_helpers import me_calls
+from tests.support.okta_users import API_TOKEN, LOGIN
 
 ORIGIN = "http://testserver"
 

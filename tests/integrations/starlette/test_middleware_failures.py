@@ -18,8 +18,9 @@ import pytest
 
 from okta_session_mw import SessionService
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
-from tests.conftest import API_TOKEN, LOGIN, make_app, make_config, me_calls
-from tests.support.fake_helpers import gzip_of_zeros
+from tests.support.apps import make_app, make_config
+from tests.support.fake_helpers import gzip_of_zeros, me_calls
+from tests.support.okta_users import API_TOKEN, LOGIN
 
 TIMEOUT = 0.5
 MARGIN = 0.75

@@ -11,7 +11,9 @@ import pytest
 from okta_session_mw import OktaSessionConfig, SessionService, SessionStatus
 from okta_session_mw.cache.memory import MemorySessionCache
 from okta_session_mw.testing import FakeOkta
-from tests.conftest import API_TOKEN, LOGIN, make_app, make_config, me_calls
+from tests.support.apps import make_app, make_config
+from tests.support.fake_helpers import me_calls
+from tests.support.okta_users import API_TOKEN, LOGIN
 
 
 async def test_1_only_okta_cookies_travel(

@@ -34,7 +34,8 @@ from okta_session_mw import (
 )
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.web.access import safe_return_path, wants_html
-from tests.conftest import LOGIN, make_config
+from tests.support.apps import make_config
+from tests.support.okta_users import LOGIN
 
 HTML = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 

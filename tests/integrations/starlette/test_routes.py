@@ -18,7 +18,9 @@ from okta_session_mw import (
     logout_route,
 )
 from okta_session_mw.testing import FakeOkta
-from tests.conftest import LOGIN, make_app, make_config, me_calls
+from tests.support.apps import make_app, make_config
+from tests.support.fake_helpers import me_calls
+from tests.support.okta_users import LOGIN
 
 ORIGIN = "http://testserver"
 CLOSE = "/api/v1/sessions/me"

@@ -18,7 +18,9 @@ from okta_session_mw import (
     require_okta_session,
 )
 from okta_session_mw.testing import FakeOkta
-from tests.conftest import LOGIN, make_app, make_config, me_calls
+from tests.support.apps import make_app, make_config
+from tests.support.fake_helpers import me_calls
+from tests.support.okta_users import LOGIN
 
 
 def test_starlette_testclient(okta: FakeOkta) -> None:

@@ -11,7 +11,10 @@ import pytest
 
 from okta_session_mw import SessionService
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
-from tests.conftest import API_TOKEN, LOGIN, make_app, make_config, me_calls, serve_uvicorn
+from tests.support.apps import make_app, make_config
+from tests.support.fake_helpers import me_calls
+from tests.support.okta_users import API_TOKEN, LOGIN
+from tests.support.servers import serve_uvicorn
 
 
 @pytest.fixture

@@ -10,8 +10,11 @@ each on its own loopback port, each serving ``create_app()``: a Starlette app wi
     GET  /healthz   "ok" (exempt from lookups)
     POST /logout    logout_route (send Origin: the worker's own origin)
 
-Used by this project's Redis tests and ``benchmarks/redis_workers.py``; point it at
-``serve_fake_okta`` and a ``RedisServer`` to watch sessions travel between workers.
+This project's own test tool (the Redis tests and ``benchmarks/redis_workers.py``), not
+part of the library: point it at ``serve_fake_okta`` and a ``RedisServer`` to watch
+sessions travel between workers. The workers import this module by its path
+(``tests.support.workers``), so they get the repository root on ``PYTHONPATH``, wherever
+the caller runs from.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Mapping
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -36,6 +40,8 @@ from okta_session_mw.integrations.starlette.routes import logout_route
 from okta_session_mw.testing.redis_server import free_port
 
 __all__ = ["WorkerPool", "create_app"]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]  # this file is <repo>/tests/support/
 
 
 def create_app() -> Starlette:
@@ -67,7 +73,7 @@ def create_app() -> Starlette:
 
 def _ready(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url + "/healthz", timeout=0.5) as answer:  # noqa: S310
+        with urllib.request.urlopen(url + "/healthz", timeout=0.5) as answer:
             return bool(answer.status == 200)
     except OSError:
         return False
@@ -79,6 +85,8 @@ class WorkerPool:
     def __init__(self, count: int, env: Mapping[str, str], *, startup_timeout: float = 20.0):
         self.count = count
         self.env = {**os.environ, **env}
+        search_path = [str(REPO_ROOT), self.env.get("PYTHONPATH", "")]
+        self.env["PYTHONPATH"] = os.pathsep.join(part for part in search_path if part)
         self.startup_timeout = startup_timeout
         self.urls: list[str] = []
         self._processes: list[subprocess.Popen[bytes]] = []
@@ -90,7 +98,7 @@ class WorkerPool:
             command += ["--host", "127.0.0.1", "--port", str(port)]
             command += ["--log-level", "warning", "--no-access-log", "--lifespan", "on"]
             self._processes.append(
-                subprocess.Popen(command, env=self.env, stdin=subprocess.DEVNULL)  # noqa: S603
+                subprocess.Popen(command, env=self.env, stdin=subprocess.DEVNULL)
             )
             self.urls.append(f"http://127.0.0.1:{port}")
         deadline = time.monotonic() + self.startup_timeout
