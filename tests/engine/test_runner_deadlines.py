@@ -15,7 +15,7 @@ from okta_session_mw import SessionService
 from okta_session_mw.cache.entry import CacheEntry, Claimed
 from okta_session_mw.okta.clients import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.testing import FakeOkta
-from tests.conftest import make_config
+from tests.support.apps import make_config
 
 TIMEOUT = 1.0
 
