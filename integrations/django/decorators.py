@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 
 from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
-from django.utils.encoding import escape_uri_path
 from django.views import View
 
 from okta_session_mw.engine.resolution import Resolution
@@ -43,7 +42,7 @@ def denial(
         resolution,
         config,
         headers=request.headers,
-        path=escape_uri_path(request.path),
+        path=request.path,  # decoded, SCRIPT_NAME included: the core encodes it once
         query=request.META.get("QUERY_STRING", ""),
     )
     return render_reply(reply)

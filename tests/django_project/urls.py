@@ -12,6 +12,7 @@ urlpatterns = [
     path("public/", views.public),
     path("untouched/", views.untouched),
     path("protected/", views.protected),
+    path("café/", views.protected),  # a path with a non-ASCII character
     path("mfa-allowed/", views.mfa_allowed),
     path("aprotected/", views.aprotected),
     path("apublic/", views.apublic),

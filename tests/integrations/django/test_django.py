@@ -472,6 +472,19 @@ async def test_asgi_protected_view_denies_without_session(aokta: FakeOkta) -> No
     assert aokta.calls == []
 
 
+def test_i11_04_the_return_path_of_a_non_ascii_path_is_encoded_once(okta: FakeOkta) -> None:
+    """Every adapter hands the core the decoded path (``web.access.safe_return_path``
+    encodes it): Django passed it encoded already, so ``/café/`` came back from the login
+    page as ``/caf%25C3%25A9/``, a 404 (found by the review of the adapters' shared
+    refusal)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    redirect = Client().get("/café/", headers=HTML)
+    assert redirect.status_code == 303
+    assert parse_qs(urlsplit(redirect["Location"]).query)["next"] == ["/caf%C3%A9/"]
+    assert okta.calls == []
+
+
 async def test_asgi_uses_the_async_client_on_the_server_loop(aokta: FakeOkta) -> None:
     await AsyncClient().get("/apublic/", headers={"Cookie": _cookie(aokta)})
     assert asyncio.get_running_loop() in get_service()._async.loops
