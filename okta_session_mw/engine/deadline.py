@@ -8,9 +8,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.errors import OktaTimeoutError
 
-__all__ = ["FOLLOWER_MARGIN", "follower_wait", "request_deadline", "sleep_within", "time_left"]
+__all__ = [
+    "FOLLOWER_MARGIN",
+    "follower_wait",
+    "request_deadline",
+    "shared_wait",
+    "sleep_within",
+    "time_left",
+]
 
 _deadline: ContextVar[float | None] = ContextVar("okta_session_mw_deadline", default=None)
 
@@ -48,6 +56,15 @@ def sleep_within(seconds: float, cap: float | None) -> float:
     if cap is not None and seconds >= time_left(cap):
         raise OktaTimeoutError("waiting longer would pass this request's timeout")
     return seconds
+
+
+def shared_wait(config: OktaSessionConfig) -> float:
+    """How long a flow waits for a call another flow of this process is making for it (a
+    lookup, a start-up probe), the ``follow_for`` of its ``Share``: one timeout (the
+    other's call is bounded by it) plus ``FOLLOWER_MARGIN``; ``follower_wait`` then
+    cuts it to this request's own time left. (Waiting for another *worker* is a poll:
+    ``follow.py``, bounded by one timeout and the deadline.)"""
+    return config.timeout + FOLLOWER_MARGIN
 
 
 def follower_wait(follow_for: float) -> float:

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from okta_session_mw.cache.entry import CacheEntry, Claimed
 from okta_session_mw.config import OktaSessionConfig
-from okta_session_mw.engine.deadline import FOLLOWER_MARGIN
+from okta_session_mw.engine.deadline import shared_wait
 from okta_session_mw.engine.effects import (
     Flow,
     cache_claim,
@@ -46,7 +46,7 @@ from okta_session_mw.errors import (
 from okta_session_mw.okta import operations
 from okta_session_mw.okta.session import Session
 
-__all__ = ["Policy", "answer_without_io", "fallback", "resolve", "store_answer"]
+__all__ = ["HitRules", "answer_without_io", "fallback", "resolve", "store_answer"]
 
 NO_SESSION = (OktaNotFoundError, OktaAuthError, InvalidRequestError)
 """404 is Okta's "no session"; 401/403 are what some orgs answer for a bad cookie; a
@@ -57,7 +57,7 @@ def _cached(entry: CacheEntry) -> Resolution:
     return Resolution(entry.session, Source.HIT if entry.session else Source.NEGATIVE_HIT)
 
 
-def _wants_refresh(entry: CacheEntry | None, now: float, rules: Rules | Policy, key: str) -> bool:
+def _wants_refresh(entry: CacheEntry | None, now: float, rules: Rules | HitRules, key: str) -> bool:
     """Due (policy), Okta not rate-limited, and no recent failed refresh for this key."""
     return (
         refresh_due(entry, now, rules.config)
@@ -66,7 +66,7 @@ def _wants_refresh(entry: CacheEntry | None, now: float, rules: Rules | Policy, 
     )
 
 
-class Policy(NamedTuple):
+class HitRules(NamedTuple):
     """What the hit path consults (a part of ``Rules``: no client, no stats)."""
 
     config: OktaSessionConfig
@@ -75,11 +75,11 @@ class Policy(NamedTuple):
 
 
 def answer_without_io(
-    entry: CacheEntry | None, now: float, rules: Policy, key: str
+    entry: CacheEntry | None, now: float, rules: Rules | HitRules, key: str
 ) -> Resolution | None:
-    """The first step of ``resolve`` when the cache is in-process: a fresh entry with
-    no refresh to do is the answer, with no flow, runner or coroutine at all (the hit
-    path). None means "run ``resolve``"."""
+    """The hit: a fresh entry with no refresh to do is the answer. The first step of
+    ``resolve``, and (the cache in-process) all of a hit, with no flow, runner or
+    coroutine at all (``ServiceCore.prepare``). None means "go on with ``resolve``"."""
     if entry is None or now >= entry.fresh_until:
         return None
     # Most hits are far from expiry: one subtraction rules a refresh out.
@@ -97,17 +97,16 @@ def resolve(key: str, cookie: str, rules: Rules, client: str | None = None) -> F
     cached session are bounded per address (behaviour 14)."""
     clock = rules.clock
     entry = yield from cache_get(key)
-    if is_fresh(entry, clock()):
+    hit = answer_without_io(entry, clock(), rules, key)
+    if hit is not None:  # what the cache holds now: an end would have evicted it
+        return hit
+    if is_fresh(entry, clock()):  # fresh, and due for its refresh
         assert entry is not None
         resolution = _cached(entry)
-        if not _wants_refresh(entry, clock(), rules, key):
-            return resolution  # what the cache holds now: an end would have evicted it
     else:
         try:
             entry, resolution = yield from together(
-                "lookup:" + key,
-                _lookup(key, cookie, rules, client),
-                rules.config.timeout + FOLLOWER_MARGIN,
+                "lookup:" + key, _lookup(key, cookie, rules, client), shared_wait(rules.config)
             )
         except OktaSessionError:  # waited too long for a concurrent lookup
             return (yield from _unless_ended(key, fallback(entry, clock()), entry))

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from okta_session_mw.engine.deadline import FOLLOWER_MARGIN
+from okta_session_mw.engine.deadline import shared_wait
 from okta_session_mw.engine.effects import Flow, together
 from okta_session_mw.engine.limits import Spender, bucket_of
 from okta_session_mw.engine.rules import Rules
@@ -74,8 +74,8 @@ def probing(
     which it may run itself, rather than asking the gate past the probe's place (it
     would be refused). Each round lets at least one waiter through, and no waiter
     loops longer than one timeout."""
-    started = rules.clock()
-    while rules.clock() - started < rules.config.timeout:
+    started = rules.monotonic()
+    while rules.monotonic() - started < rules.config.timeout:
         if spender is Spender.KNOWN or rules.gate.known(operation):
             break
         ran: list[bool] = []
@@ -83,7 +83,7 @@ def probing(
             outcome = yield from together(
                 "probe:" + bucket_of(operation),
                 _tagged(attempt(), ran),
-                rules.config.timeout + FOLLOWER_MARGIN,
+                shared_wait(rules.config),
             )
         except OktaSessionError:  # waited a whole timeout for the probe
             break

@@ -21,7 +21,7 @@ from okta_session_mw.engine.effects import Flow
 from okta_session_mw.engine.limits import RateLimitGate
 from okta_session_mw.engine.login import login
 from okta_session_mw.engine.logout import logout
-from okta_session_mw.engine.lookup import Policy, answer_without_io, resolve
+from okta_session_mw.engine.lookup import HitRules, answer_without_io, resolve
 from okta_session_mw.engine.policy import RefreshBackoff
 from okta_session_mw.engine.resolution import Resolution, Source
 from okta_session_mw.engine.rules import Rules
@@ -88,7 +88,7 @@ class ServiceCore:
         self.stats = stats if stats is not None else SessionStats()
         self.logout_guard = LogoutGuard(config)
         self._keyed = keyed_hmac(config.secret_key_bytes)
-        self._policy = Policy(config, self.gate, self.refresh_backoff)
+        self._hit_rules = HitRules(config, self.gate, self.refresh_backoff)
 
     # -- pure helpers shared by every adapter ------------------------------------------
     def okta_cookies(self, cookie_header: str | None) -> OktaCookies | None:
@@ -149,7 +149,7 @@ class ServiceCore:
         key = self.key_for(cookies)
         if self._local_get is not None:
             entry = self._local_get(key)
-            hit = answer_without_io(entry, self.clock(), self._policy, key)
+            hit = answer_without_io(entry, self.clock(), self._hit_rules, key)
             if hit is not None:
                 return self.stats.record(hit)
         return Lookup(key, cookies.header, client)
