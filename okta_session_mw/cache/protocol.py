@@ -11,13 +11,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Protocol
 
 from okta_session_mw.cache.entry import CacheEntry, Claimed
 from okta_session_mw.config import OktaSessionConfig
 
-__all__ = ["AsyncSessionCache", "SessionCache", "cache_key", "ended_ttl", "keyed_hmac"]
+__all__ = [
+    "AsyncSessionCache",
+    "SessionCache",
+    "cache_key",
+    "cookie_hasher",
+    "ended_ttl",
+    "keyed_hmac",
+]
 
 
 @lru_cache(maxsize=8)
@@ -34,11 +42,23 @@ def ended_ttl(config: OktaSessionConfig) -> float:
     return max(60.0, 4 * config.timeout)
 
 
+def cookie_hasher(secret: bytes) -> Callable[[str], str]:
+    """The cache key of forwarded ``name=value`` pairs, keyed by ``secret`` once: the
+    only form a cookie is stored in (behaviour 3). Each key is then a copy of the keyed
+    HMAC and one update (the service's hit path calls it on every request)."""
+    keyed = keyed_hmac(secret)
+
+    def cache_key_of(forwarded_cookie: str) -> str:
+        digest = keyed.copy()
+        digest.update(forwarded_cookie.encode())
+        return digest.hexdigest()
+
+    return cache_key_of
+
+
 def cache_key(secret: bytes, forwarded_cookie: str) -> str:
-    """Keyed hash of the forwarded ``name=value`` pairs: the only form a cookie is stored in."""
-    digest = keyed_hmac(secret).copy()
-    digest.update(forwarded_cookie.encode())
-    return digest.hexdigest()
+    """The cache key of ``forwarded_cookie`` under ``secret`` (``cookie_hasher``'s)."""
+    return cookie_hasher(secret)(forwarded_cookie)
 
 
 class SessionCache(Protocol):

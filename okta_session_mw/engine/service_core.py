@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
-from okta_session_mw.cache.protocol import AsyncSessionCache, SessionCache, keyed_hmac
+from okta_session_mw.cache.protocol import AsyncSessionCache, SessionCache, cookie_hasher
 from okta_session_mw.cache.selection import checked_cache, default_cache
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.engine.effects import Flow
@@ -87,7 +87,7 @@ class ServiceCore:
         self.refresh_backoff = RefreshBackoff(config.cache_maxsize)
         self.stats = stats if stats is not None else SessionStats()
         self.logout_guard = LogoutGuard(config)
-        self._keyed = keyed_hmac(config.secret_key_bytes)
+        self._key = cookie_hasher(config.secret_key_bytes)
         self._hit_rules = HitRules(config, self.gate, self.refresh_backoff)
 
     # -- pure helpers shared by every adapter ------------------------------------------
@@ -99,12 +99,6 @@ class ServiceCore:
     def key_for(self, cookies: OktaCookies) -> str:
         """The cache key of a request's Okta cookies."""
         return self._key(cookies.header)
-
-    def _key(self, forwarded_cookie: str) -> str:
-        # ``cache.cache_key`` with the HMAC already keyed for this service (hot path).
-        digest = self._keyed.copy()
-        digest.update(forwarded_cookie.encode())
-        return digest.hexdigest()
 
     def is_exempt(self, path: str) -> bool:
         return self._exempt is not None and path.startswith(self._exempt)
