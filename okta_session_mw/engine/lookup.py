@@ -27,7 +27,6 @@ from okta_session_mw.engine.follow import follow
 from okta_session_mw.engine.limits import RateLimitGate, Spender
 from okta_session_mw.engine.okta_calls import gated, note_failure, probing
 from okta_session_mw.engine.policy import (
-    RefreshBackoff,
     is_fresh,
     mark_refresh_tried,
     negative_entry,
@@ -35,6 +34,7 @@ from okta_session_mw.engine.policy import (
     refresh_due,
     stale_usable,
 )
+from okta_session_mw.engine.refresh_backoff import RefreshBackoff
 from okta_session_mw.engine.resolution import Resolution, Source
 from okta_session_mw.engine.rules import Rules
 from okta_session_mw.errors import (

@@ -9,16 +9,12 @@ so every rule can be tested by stating a time.
 from __future__ import annotations
 
 import dataclasses
-import threading
-
-from cachetools import LRUCache
 
 from okta_session_mw.cache.entry import CacheEntry
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.okta.session import Session
 
 __all__ = [
-    "RefreshBackoff",
     "negative_entry",
     "positive_entry",
     "refresh_due",
@@ -101,28 +97,3 @@ def mark_refresh_tried(entry: CacheEntry) -> CacheEntry:
     """The same entry, remembering that its expiresAt has had its one refresh attempt."""
     assert entry.session is not None
     return dataclasses.replace(entry, refreshed_for=entry.expires)
-
-
-REFRESH_RETRY_PAUSE = 30.0
-"""After a refresh that Okta did not answer (down, 5xx), wait this long to try again."""
-
-
-class RefreshBackoff:
-    """Per-process memory of refreshes that failed for want of an answer, so a failing
-    Okta is not asked to refresh on every request, yet the session is refreshed once
-    Okta answers again (before it runs out)."""
-
-    __slots__ = ("_lock", "_until")
-
-    def __init__(self, maxsize: int = 10_000) -> None:
-        self._until: LRUCache[str, float] = LRUCache(maxsize)
-        self._lock = threading.Lock()
-
-    def allows(self, key: str, now: float) -> bool:
-        with self._lock:
-            until = self._until.get(key)
-        return until is None or now >= until
-
-    def failed(self, key: str, now: float) -> None:
-        with self._lock:
-            self._until[key] = now + REFRESH_RETRY_PAUSE

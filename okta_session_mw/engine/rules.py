@@ -8,7 +8,7 @@ from typing import NamedTuple, Protocol, TypeVar
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.engine.effects import Flow
 from okta_session_mw.engine.limits import RateLimitGate
-from okta_session_mw.engine.policy import RefreshBackoff
+from okta_session_mw.engine.refresh_backoff import RefreshBackoff
 from okta_session_mw.engine.stats import SessionStats
 from okta_session_mw.okta.operations import Call
 

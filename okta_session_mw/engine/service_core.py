@@ -22,7 +22,7 @@ from okta_session_mw.engine.limits import RateLimitGate
 from okta_session_mw.engine.login import login
 from okta_session_mw.engine.logout import logout
 from okta_session_mw.engine.lookup import HitRules, answer_without_io, resolve
-from okta_session_mw.engine.policy import RefreshBackoff
+from okta_session_mw.engine.refresh_backoff import RefreshBackoff
 from okta_session_mw.engine.resolution import Resolution, Source
 from okta_session_mw.engine.rules import Rules
 from okta_session_mw.engine.stats import SessionStats
@@ -31,7 +31,11 @@ from okta_session_mw.okta.session import Session
 from okta_session_mw.web.access import wants_html
 from okta_session_mw.web.cookies import OktaCookies, extract_okta_cookies
 from okta_session_mw.web.csrf import CsrfState, LogoutGuard, own_origin
-from okta_session_mw.web.logout import forbidden_reply, logout_reply, method_not_allowed_reply
+from okta_session_mw.web.logout_replies import (
+    forbidden_reply,
+    logout_reply,
+    method_not_allowed_reply,
+)
 from okta_session_mw.web.logout_request import LogoutRequest
 from okta_session_mw.web.reply import Reply
 

@@ -34,7 +34,7 @@ from okta_session_mw.errors import (
     OktaTransportError,
     RateLimit,
 )
-from okta_session_mw.okta.body import ResponseTooLarge
+from okta_session_mw.okta.bounded_body import ResponseTooLarge
 from okta_session_mw.okta.operations import Call, parse_rate_limit, raise_for_status
 
 __all__ = [

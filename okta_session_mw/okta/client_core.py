@@ -22,10 +22,9 @@ import httpx
 from okta_session_mw._version import __version__
 from okta_session_mw.engine.effects import Flow
 from okta_session_mw.errors import ConfigError, InvalidRequestError, RateLimit
-from okta_session_mw.okta import operations
-from okta_session_mw.okta.body import ACCEPT_ENCODING, BoundedBody, read_already
+from okta_session_mw.okta.bounded_body import ACCEPT_ENCODING, BoundedBody, read_already
 from okta_session_mw.okta.call_flow import RetryPolicy, call_flow
-from okta_session_mw.okta.client_operations import Operation
+from okta_session_mw.okta.client_operations import SessionApi
 from okta_session_mw.okta.operations import FIXED_PATHS, Auth, Call, check_header_value
 from okta_session_mw.okta.org_url import validate_org_url
 
@@ -73,7 +72,7 @@ def _timeout_extension(seconds: float) -> dict[str, float]:
     return {"connect": seconds, "read": seconds, "write": seconds, "pool": seconds}
 
 
-class ClientCore(Generic[H, B]):
+class ClientCore(SessionApi, Generic[H, B]):
     """Settings and request preparation shared by both clients (see ``clients.py``):
     ``H`` is the httpx client class a client sends with, ``B`` the bearer tokens it
     takes. A client passed as ``http_client`` is used as given and never closed here."""
@@ -158,31 +157,6 @@ class ClientCore(Generic[H, B]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(org_url={self.org_url!r})"
-
-    # The Session API, written once for both clients (``client_operations.py``): on the
-    # sync client each returns the answer, on the async one an awaitable of it.
-    get_current_session = Operation(
-        operations.get_current_session,
-        """GetCurrentSession with the browser's ``Cookie`` value (e.g. ``"idx=..."``).""",
-    )
-    refresh_current_session = Operation(
-        operations.refresh_current_session,
-        """RefreshCurrentSession: extend the cookie's session; returns it refreshed.""",
-    )
-    close_current_session = Operation(
-        operations.close_current_session,
-        """CloseCurrentSession (logout). 404 (already closed) raises OktaNotFoundError.""",
-    )
-    create_session = Operation(
-        operations.create_session,
-        """CreateSession from a one-time ``sessionToken`` (needs ``api_token``).""",
-    )
-    get_session = Operation(operations.get_session, """GetSession by id (API or bearer token).""")
-    refresh_session = Operation(
-        operations.refresh_session,
-        """RefreshSession by id; returns the session with its new ``expires_at``.""",
-    )
-    revoke_session = Operation(operations.revoke_session, """RevokeSession by id.""")
 
     def _run(self, call: Call[T], timeout: float | None) -> object:
         """Run ``call``'s flow with this client's runner (each client says how)."""

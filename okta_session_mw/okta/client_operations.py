@@ -12,13 +12,14 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
+from okta_session_mw.okta import operations
 from okta_session_mw.okta.operations import Call
 
 if TYPE_CHECKING:
     from okta_session_mw.okta.client_core import ClientCore
     from okta_session_mw.okta.clients import AsyncOktaSessionClient, OktaSessionClient
 
-__all__ = ["AsyncCall", "Operation", "SyncCall"]
+__all__ = ["AsyncCall", "Operation", "SessionApi", "SyncCall"]
 
 A = TypeVar("A")
 T = TypeVar("T")
@@ -78,3 +79,32 @@ class Operation(Generic[A, T]):
         operation.__name__ = operation.__qualname__ = self.__name__
         operation.__doc__ = self.__doc__
         return operation
+
+
+class SessionApi:
+    """The seven Session API operations, listed once for both clients (``ClientCore``
+    inherits them): on the sync client each returns the answer, on the async one an
+    awaitable of it. ``authenticate`` (two arguments) is each client's own method."""
+
+    get_current_session = Operation(
+        operations.get_current_session,
+        """GetCurrentSession with the browser's ``Cookie`` value (e.g. ``"idx=..."``).""",
+    )
+    refresh_current_session = Operation(
+        operations.refresh_current_session,
+        """RefreshCurrentSession: extend the cookie's session; returns it refreshed.""",
+    )
+    close_current_session = Operation(
+        operations.close_current_session,
+        """CloseCurrentSession (logout). 404 (already closed) raises OktaNotFoundError.""",
+    )
+    create_session = Operation(
+        operations.create_session,
+        """CreateSession from a one-time ``sessionToken`` (needs ``api_token``).""",
+    )
+    get_session = Operation(operations.get_session, """GetSession by id (API or bearer token).""")
+    refresh_session = Operation(
+        operations.refresh_session,
+        """RefreshSession by id; returns the session with its new ``expires_at``.""",
+    )
+    revoke_session = Operation(operations.revoke_session, """RevokeSession by id.""")

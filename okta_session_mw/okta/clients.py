@@ -46,7 +46,7 @@ from okta_session_mw.engine.sync_runner import SyncRunner
 from okta_session_mw.errors import ConfigError
 from okta_session_mw.okta import log_redaction
 from okta_session_mw.okta import operations as sansio
-from okta_session_mw.okta.body import decoded_response
+from okta_session_mw.okta.bounded_body import decoded_response
 from okta_session_mw.okta.call_handle import current_call
 from okta_session_mw.okta.client_core import (
     AsyncBearerToken,

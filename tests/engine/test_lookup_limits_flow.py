@@ -15,7 +15,8 @@ from okta_session_mw.cache.entry import CacheEntry
 from okta_session_mw.engine.limits import Spender
 from okta_session_mw.engine.logout import logout
 from okta_session_mw.engine.lookup import resolve
-from okta_session_mw.engine.policy import REFRESH_RETRY_PAUSE, positive_entry
+from okta_session_mw.engine.policy import positive_entry
+from okta_session_mw.engine.refresh_backoff import REFRESH_RETRY_PAUSE
 from okta_session_mw.engine.resolution import Resolution, Source
 from tests.support.flow_interleave import Interleaving
 from tests.support.flow_steps import DictCache, OktaCall, Stepper, canned, live_session, rules_at

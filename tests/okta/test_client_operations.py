@@ -10,9 +10,9 @@ import pytest
 
 from okta_session_mw import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.okta.client_core import ClientCore
-from okta_session_mw.okta.client_operations import Operation
+from okta_session_mw.okta.client_operations import Operation, SessionApi
 
-OPERATIONS = sorted(n for n, value in vars(ClientCore).items() if isinstance(value, Operation))
+OPERATIONS = sorted(n for n, value in vars(SessionApi).items() if isinstance(value, Operation))
 
 
 def test_i11_01_the_seven_session_operations_are_listed_once() -> None:

@@ -19,7 +19,7 @@ from okta_session_mw.cache.entry import CacheEntry, Claimed
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.engine.effects import CacheOp, Flow, Parse, Send, Share, Sleep, step
 from okta_session_mw.engine.limits import RateLimitGate
-from okta_session_mw.engine.policy import RefreshBackoff
+from okta_session_mw.engine.refresh_backoff import RefreshBackoff
 from okta_session_mw.engine.rules import Rules
 from okta_session_mw.engine.stats import SessionStats
 from okta_session_mw.okta.clients import OktaSessionClient
