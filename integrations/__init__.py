@@ -1,1 +1,1 @@
-"""Framework adapters: ``okta_session_mw.integrations.flask`` and ``.django``."""
+"""The framework adapters, one folder each: ``.starlette``, ``.flask`` and ``.django``."""

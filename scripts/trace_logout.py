@@ -15,6 +15,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+# This checkout's package, whatever the virtualenv's editable install points at.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request

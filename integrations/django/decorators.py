@@ -1,8 +1,8 @@
 """Protected views: ``@okta_session_required`` and ``OktaSessionRequiredMixin``.
 
 Both pick the sync or the async path once (at decoration time, or from the view
-class) and share one deny path: ``access.check_access`` decides (303 to login with a
-safe return path for a browser, JSON 401 for an API call, 503 while Okta is
+class) and share one deny path: ``web.access``'s ``passes`` and ``refusal`` decide (303
+to login with a safe return path for a browser, JSON 401 for an API call, 503 while Okta is
 unreachable) and ``render_reply`` turns its ``Reply`` into an ``HttpResponse``.
 """
 

@@ -2,7 +2,8 @@
 
 ``@okta_session_required`` wraps sync or async endpoints (it picks once, at decoration
 time); ``Depends(require_okta_session)`` is the FastAPI form. Both read what the
-middleware resolved (no I/O here) and share one deny path: ``access.check_access``.
+middleware resolved (no I/O here) and share one deny path: ``web.access``'s ``passes``
+and ``refusal``.
 
 No ``from __future__ import annotations`` here: FastAPI reads these signatures at run
 time to inject the request.

@@ -19,7 +19,7 @@ _ASYNC_CACHE = tuple("a" + name for name in _SYNC_CACHE)
 
 
 def checked_cache(cache: C) -> C:
-    """A cache passed in must offer one whole colour of the protocol (``cache.py``): a
+    """A cache passed in must offer one whole colour of the protocol (``cache/protocol.py``): a
     cache missing ``ended`` would let a lookup under way serve a session that ended."""
     for names in (_SYNC_CACHE, _ASYNC_CACHE):
         if all(callable(getattr(cache, name, None)) for name in names):
@@ -27,7 +27,8 @@ def checked_cache(cache: C) -> C:
     missing = [n for n in _SYNC_CACHE if not callable(getattr(cache, n, None))]
     raise TypeError(
         f"cache {type(cache).__name__} does not implement the SessionCache protocol: "
-        f"missing {', '.join(missing) or 'nothing sync'} (or the async a-methods); see cache.py"
+        f"missing {', '.join(missing) or 'nothing sync'} (or the async a-methods); "
+        "see okta_session_mw/cache/protocol.py"
     )
 
 

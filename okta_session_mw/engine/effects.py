@@ -3,7 +3,8 @@
 A flow is a generator that never performs I/O. It yields an effect and receives its
 result (or has its error thrown in), and finally returns a ``T``, the way httpx's
 ``auth_flow`` yields requests. Five kinds, performed by the two runners
-(``engine/runners/``), which are the only place the sync and async colours differ:
+(``engine/sync_runner.py``, ``engine/async_runner.py``), the only place the colours differ
+in how an effect is performed:
 
 - :class:`Send`: send one HTTP request to Okta; the result is the ``httpx.Response``
   (an ``httpx.HTTPError``, or ``OktaTimeoutError`` past the request's deadline, is

@@ -1,1 +1,1 @@
-"""The Okta Session API: requests and responses, the `Session` model, errors, the clients."""
+"""The Okta Session API: requests and responses, the `Session` model and its parts, the clients."""

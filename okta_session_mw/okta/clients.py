@@ -22,8 +22,8 @@ not a bound on the whole call; an Okta trickling its answer within each read tim
 keeps a call going. The runners under the middleware (``engine/``) hold the hard
 bound on the whole call; wrap a direct call yourself when you need one.
 
-Bodies: read within ``max_response_bytes`` (see ``_body.py``); one holding more than
-``sansio.MAX_JSON_CONTAINERS`` objects and arrays is refused unparsed. The async
+Bodies: read within ``max_response_bytes`` (see ``bounded_body.py``); one holding more than
+``answer_bodies.MAX_JSON_CONTAINERS`` objects and arrays is refused unparsed. The async
 client parses a body over ``call_flow.LARGE_BODY_BYTES`` (64 KiB) on a worker thread
 (the async runner resumes the flow there after its PARSE step), so the Python part of
 reading it (the Session, the error) does not hold its loop; a small body, the common
@@ -44,8 +44,7 @@ from okta_session_mw.engine.async_runner import AsyncRunner
 from okta_session_mw.engine.effects import Send
 from okta_session_mw.engine.sync_runner import SyncRunner
 from okta_session_mw.errors import ConfigError
-from okta_session_mw.okta import log_redaction
-from okta_session_mw.okta import operations as sansio
+from okta_session_mw.okta import log_redaction, operations
 from okta_session_mw.okta.bounded_body import decoded_response
 from okta_session_mw.okta.call_handle import current_call
 from okta_session_mw.okta.client_core import (
@@ -139,7 +138,7 @@ class OktaSessionClient(ClientCore[httpx.Client, BearerToken]):
 
     def authenticate(self, username: str, password: str, *, timeout: float | None = None) -> str:
         """Primary authentication (``/api/v1/authn``): the ``sessionToken`` on SUCCESS."""
-        return self._run(sansio.authenticate(username, password), timeout)
+        return self._run(operations.authenticate(username, password), timeout)
 
     def close(self) -> None:
         """Close the connection pool, if this client created it."""
@@ -210,7 +209,7 @@ class AsyncOktaSessionClient(ClientCore[httpx.AsyncClient, AsyncBearerToken]):
         self, username: str, password: str, *, timeout: float | None = None
     ) -> str:
         """Primary authentication (``/api/v1/authn``): the ``sessionToken`` on SUCCESS."""
-        return await self._run(sansio.authenticate(username, password), timeout)
+        return await self._run(operations.authenticate(username, password), timeout)
 
     async def aclose(self) -> None:
         """Close the connection pool, if this client created it."""

@@ -4,7 +4,7 @@
 knows and names the offending one in ``SessionParseError``; fields it does not know are
 kept (frozen) in ``extra``, never fatal, within bounds: at most 4 levels deep, 64
 members or items each, strings up to 4 KiB, 1024 values and 64 KiB of text per Session
-(``_wire.Keep``). The rest is left out, with one debug log line naming where (never the
+(``wire.Keep``). The rest is left out, with one debug log line naming where (never the
 value): a cached Session costs kilobytes whatever the body. Known arrays are bounded
 too: an ``amr`` or ``hints.allow`` of more than 64 entries is a parse error.
 ``Session.to_okta`` writes Okta's shape back.
@@ -20,8 +20,8 @@ comes back equal from ``Session.from_okta(body).to_okta()``, except that:
   ``mfaActive`` and a link's ``name``/``templated``/``type`` only when not null; ``_links``
   only when not empty. That is what Okta sends; a null Okta never sends is dropped.
 
-The enums, ``IdentityProvider`` and ``Link`` live in ``_session_parts``, the JSON
-readers in ``_session_parse``; import them all from here.
+The enums, ``IdentityProvider`` and ``Link`` live in ``session_parts``, the JSON
+readers in ``session_parse``; import them all from here.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``RedisSessionCache``: one session cache shared by every worker and machine.
 
-A drop-in for ``MemorySessionCache`` (both protocols of ``cache.py``), chosen with
+A drop-in for ``MemorySessionCache`` (both protocols of ``cache/protocol.py``), chosen with
 ``OktaSessionConfig(cache_url="redis://...")`` (also ``rediss://`` and ``unix://``).
 What is stored and under which names: ``codec.py`` and ``ops.py``; when Redis is
 asked and what is logged: ``health.py``; the ``redis`` package's clients, sync (Flask,

@@ -28,7 +28,7 @@ Value layout (bytes)::
 No Redis script trusts anything else in a value: freshness, for the claim, lives in
 the claim key's own expiry (``ops.py``). The session-id names use an HMAC key
 derived by HKDF under their own ``info``; cookie cache keys stay the HMAC of
-``cache.memory.cache_key`` (behaviour 3). Values of another version (the version 1 format of
+``cache.protocol.cookie_hasher`` (behaviour 3). Values of another version (the version 1 format of
 earlier releases included) are refused like any other value that fails its tag.
 
 ``MAX_VALUE_BYTES`` bounds what is read or written: a session Okta sends is 1-2 KB of

@@ -2,7 +2,7 @@
 
 ``RedisPlan`` turns ``get``/``claim``/``set``/``evict``/``evict_session``/``ended`` into an
 ``Op``: the command to send, how to read the reply, and what to answer when Redis
-cannot be asked. The sync and async shells in ``cache.py`` only send ops, so
+cannot be asked. The sync and async shells in ``redis/cache.py`` only send ops, so
 both speak to Redis identically.
 
 Keys (``P`` = the configured prefix, ``K`` = the cache key, ``S`` = HMAC of a session id)::
@@ -23,7 +23,7 @@ Keys (``P`` = the configured prefix, ``K`` = the cache key, ``S`` = HMAC of a se
 What a script may trust. A value is authenticated in Python only (``codec.py``),
 so no script decides anything from a value's bytes that could make a worker serve it or
 wait: the claim script never reads the entry (freshness is the claim key's expiry; it
-only reports the claim's state, and ``flow.py`` decides), and a claim left without
+only reports the claim's state, and the engine's ``follow.py`` decides), and a claim left without
 expiry, longer than the caller's, or not a string, is taken over. The read
 script uses a value's clear subject only to *refuse* it (the session ended); editing
 the subject breaks the value's tag, so it is refused either way. Values over
