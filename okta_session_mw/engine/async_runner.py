@@ -18,7 +18,17 @@ import httpx
 
 from okta_session_mw.cache.protocol import AsyncSessionCache
 from okta_session_mw.engine.deadline import follower_wait, sleep_within, time_left
-from okta_session_mw.engine.effects import CacheOp, Effect, Flow, Parse, Send, Share, Sleep, step
+from okta_session_mw.engine.effects import (
+    CACHE_OPERATIONS,
+    CacheOp,
+    Effect,
+    Flow,
+    Parse,
+    Send,
+    Share,
+    Sleep,
+    step,
+)
 from okta_session_mw.engine.sync_runner import PHASES
 from okta_session_mw.errors import OktaSessionError, OktaTimeoutError
 
@@ -41,7 +51,10 @@ class AsyncRunner:
         bound: float | None = None,
     ) -> None:
         self._send = send
-        self._cache = cache
+        # The cache's async methods, found once: a cache missing one fails here.
+        self._cache_ops: dict[str, Callable[..., Awaitable[object]]] = (
+            {} if cache is None else {op: getattr(cache, "a" + op) for op in CACHE_OPERATIONS}
+        )
         self._bound = bound
         self._flights: dict[str, asyncio.Task[object]] = {}
 
@@ -82,8 +95,7 @@ class AsyncRunner:
 
     async def _perform(self, effect: Effect) -> object:
         if isinstance(effect, CacheOp):
-            operation = getattr(self._cache, "a" + effect.operation)
-            return await operation(*effect.arguments, **effect.keywords)
+            return await self._cache_ops[effect.operation](*effect.arguments, **effect.keywords)
         if isinstance(effect, Send):
             if self._bound is None:
                 return await self._send(effect)

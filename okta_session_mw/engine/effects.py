@@ -28,13 +28,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar, cast
+from typing import Literal, TypeVar, cast, get_args
 
 import httpx
 
 from okta_session_mw.cache.entry import CacheEntry, Claimed
 
 __all__ = [
+    "CACHE_OPERATIONS",
     "PARSE",
     "CacheOp",
     "CacheOperation",
@@ -100,6 +101,7 @@ PARSE = Parse()
 
 CacheOperation = Literal["get", "set", "claim", "evict", "evict_session", "ended"]
 """The session cache protocol's methods (the async cache's are the same, ``a``-prefixed)."""
+CACHE_OPERATIONS: tuple[CacheOperation, ...] = get_args(CacheOperation)
 
 
 @dataclass(frozen=True, slots=True)

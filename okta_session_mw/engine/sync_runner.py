@@ -18,7 +18,17 @@ import httpx
 
 from okta_session_mw.cache.protocol import SessionCache
 from okta_session_mw.engine.deadline import follower_wait, sleep_within, time_left
-from okta_session_mw.engine.effects import CacheOp, Effect, Flow, Parse, Send, Share, Sleep, step
+from okta_session_mw.engine.effects import (
+    CACHE_OPERATIONS,
+    CacheOp,
+    Effect,
+    Flow,
+    Parse,
+    Send,
+    Share,
+    Sleep,
+    step,
+)
 from okta_session_mw.errors import OktaSessionError, OktaTimeoutError
 from okta_session_mw.okta.call_handle import call_within
 
@@ -40,7 +50,10 @@ class SyncRunner:
         self, send: SyncSend, cache: SessionCache | None = None, *, bound: float | None = None
     ) -> None:
         self._send = send
-        self._cache = cache
+        # The cache's methods, found once: a cache missing one fails here, not mid-flow.
+        self._cache_ops: dict[str, Callable[..., object]] = (
+            {} if cache is None else {op: getattr(cache, op) for op in CACHE_OPERATIONS}
+        )
         self._bound = bound
         self._lock = threading.Lock()
         self._flights: dict[str, Future[object]] = {}
@@ -60,8 +73,7 @@ class SyncRunner:
 
     def _perform(self, effect: Effect) -> object:
         if isinstance(effect, CacheOp):
-            operation = getattr(self._cache, effect.operation)
-            return operation(*effect.arguments, **effect.keywords)
+            return self._cache_ops[effect.operation](*effect.arguments, **effect.keywords)
         if isinstance(effect, Send):
             if self._bound is None:
                 return self._send(effect)
