@@ -17,7 +17,7 @@ import anyio
 import httpx
 
 from okta_session_mw.cache.protocol import AsyncSessionCache
-from okta_session_mw.engine.deadline import follower_wait, sleep_within, time_left
+from okta_session_mw.engine.deadline import bound_request, follower_wait, sleep_within, time_left
 from okta_session_mw.engine.effects import (
     CACHE_OPERATIONS,
     CacheOp,
@@ -29,7 +29,6 @@ from okta_session_mw.engine.effects import (
     Sleep,
     step,
 )
-from okta_session_mw.engine.sync_runner import PHASES
 from okta_session_mw.errors import OktaSessionError, OktaTimeoutError
 
 __all__ = ["AsyncRunner"]
@@ -99,8 +98,7 @@ class AsyncRunner:
         if isinstance(effect, Send):
             if self._bound is None:
                 return await self._send(effect)
-            seconds = time_left(self._bound)
-            effect.request.extensions["timeout"] = dict.fromkeys(PHASES, seconds)
+            seconds = bound_request(effect.request, self._bound)
             try:  # a hard bound on the whole call, not only on each httpx phase
                 return await asyncio.wait_for(self._send(effect), seconds)
             except asyncio.TimeoutError:

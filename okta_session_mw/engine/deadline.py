@@ -8,11 +8,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+import httpx
+
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.errors import OktaTimeoutError
 
 __all__ = [
     "FOLLOWER_MARGIN",
+    "bound_request",
     "follower_wait",
     "request_deadline",
     "shared_wait",
@@ -46,6 +49,17 @@ def time_left(cap: float) -> float:
     if left <= 0.01:
         raise OktaTimeoutError("no time left to ask Okta within this request's timeout")
     return left
+
+
+_PHASES = ("connect", "read", "write", "pool")
+
+
+def bound_request(request: httpx.Request, cap: float) -> float:
+    """The seconds ``request`` may take (``time_left``), set as each of httpx's phase
+    timeouts too, so the transport gives up no later than the runner's own bound."""
+    seconds = time_left(cap)
+    request.extensions["timeout"] = dict.fromkeys(_PHASES, seconds)
+    return seconds
 
 
 def sleep_within(seconds: float, cap: float | None) -> float:

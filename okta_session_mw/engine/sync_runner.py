@@ -17,7 +17,7 @@ from typing import TypeVar, cast
 import httpx
 
 from okta_session_mw.cache.protocol import SessionCache
-from okta_session_mw.engine.deadline import follower_wait, sleep_within, time_left
+from okta_session_mw.engine.deadline import bound_request, follower_wait, sleep_within
 from okta_session_mw.engine.effects import (
     CACHE_OPERATIONS,
     CacheOp,
@@ -77,8 +77,7 @@ class SyncRunner:
         if isinstance(effect, Send):
             if self._bound is None:
                 return self._send(effect)
-            seconds = time_left(self._bound)
-            effect.request.extensions["timeout"] = dict.fromkeys(PHASES, seconds)
+            seconds = bound_request(effect.request, self._bound)
             return call_within(seconds, self._send, effect)
         if isinstance(effect, Sleep):
             time.sleep(sleep_within(effect.seconds, self._bound))
@@ -113,6 +112,3 @@ class SyncRunner:
             with self._lock:
                 del self._flights[effect.key]
 
-
-PHASES = ("connect", "read", "write", "pool")
-"""httpx's per-request ``timeout`` extension: each phase gets the call's time left."""
