@@ -10,14 +10,13 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar, cast
 
 import anyio
 import httpx
 
 from okta_session_mw.cache.protocol import AsyncSessionCache
-from okta_session_mw.engine.deadline import bound_request, follower_wait, sleep_within, time_left
+from okta_session_mw.engine.deadline import bound_request, follower_wait, sleep_within
 from okta_session_mw.engine.effects import (
     CACHE_OPERATIONS,
     CacheOp,
@@ -29,6 +28,7 @@ from okta_session_mw.engine.effects import (
     Sleep,
     step,
 )
+from okta_session_mw.engine.parse_threads import step_on_parse_thread
 from okta_session_mw.errors import OktaSessionError, OktaTimeoutError
 
 __all__ = ["AsyncRunner"]
@@ -63,7 +63,7 @@ class AsyncRunner:
         off_loop = False
         while True:
             if off_loop:  # a large body: JSON and Session read on a worker thread
-                done, effect = await self._step_off_loop(flow)
+                done, effect = await step_on_parse_thread(flow, self._bound)
             else:
                 done, effect = step(flow, value, error)
             if done:
@@ -75,22 +75,6 @@ class AsyncRunner:
                 value = await self._perform(cast(Effect, effect))
             except (OktaSessionError, httpx.HTTPError) as exc:
                 error = exc
-
-    async def _step_off_loop(self, flow: Flow[T]) -> tuple[bool, object]:
-        """The step after ``PARSE``, on one of the library's own parsing threads (never
-        waiting for the app's: anyio's pool runs its sync endpoints). Waiting for a free
-        one ends at the request's deadline, with ``OktaTimeoutError`` thrown into the
-        flow; a parse that has begun is let finish (bounded CPU: ``max_response_bytes``)."""
-        job = _PARSERS.submit(step, flow, None, None)
-        waiting = asyncio.wrap_future(job)
-        try:
-            seconds = None if self._bound is None else time_left(self._bound)
-        except OktaTimeoutError:
-            seconds = 0.0
-        await asyncio.wait({waiting}, timeout=seconds)
-        if not waiting.done() and job.cancel():  # it never began: the flow is untouched
-            return step(flow, None, OktaTimeoutError("no thread free to read Okta's answer"))
-        return await waiting
 
     async def _perform(self, effect: Effect) -> object:
         if isinstance(effect, CacheOp):
@@ -123,10 +107,6 @@ class AsyncRunner:
             return await asyncio.wait_for(asyncio.shield(task), follower_wait(effect.follow_for))
         except asyncio.TimeoutError:
             raise OktaTimeoutError("timed out waiting for a concurrent Okta call") from None
-
-
-_PARSERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="okta-session-mw-parse")
-"""Where large answers are read, apart from the app's own worker threads."""
 
 
 def _forget(running: dict[str, asyncio.Task[object]], key: str, task: asyncio.Task[object]) -> None:
