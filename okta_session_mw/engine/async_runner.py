@@ -1,6 +1,6 @@
 """The async runner: performs a flow's effects on one event loop (ASGI, the async client).
 
-With ``sync_runner.py`` the only place the two colours differ above the I/O. Single
+With ``sync_runner.py`` the only place where the two colours differ in what they do. Single
 flight is per loop: a shared key runs as one task, shielded, so a request that goes
 away (client gone) cancels neither the others' lookup nor a refresh halfway.
 """

@@ -1,7 +1,8 @@
 """The sync runner: performs a flow's effects on the calling thread (WSGI, the sync client).
 
-With ``async_runner.py`` the only place the two colours differ above the I/O: what an
-effect means is in ``effects.py``, every decision in the flows. Single flight spans
+With ``async_runner.py`` the only place where the two colours differ in what they do
+(the service's methods differ only in colour, one line each): what an effect means is in
+``effects.py``, every decision in the flows. Single flight spans
 threads (a future per shared key).
 """
 
