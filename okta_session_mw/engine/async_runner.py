@@ -62,13 +62,16 @@ class AsyncRunner:
         error: BaseException | None = None
         off_loop = False
         while True:
-            if off_loop:  # a large body: JSON and Session read on a worker thread
-                done, effect = await step_on_parse_thread(flow, self._bound)
-            else:
-                done, effect = step(flow, value, error)
+            try:
+                if off_loop:  # a large body: JSON and Session read on a worker thread
+                    done, effect = await step_on_parse_thread(flow, self._bound)
+                else:
+                    done, effect = step(flow, value, error)
+            finally:  # an error kept here would keep its traceback (this frame) alive
+                value = error = None
             if done:
                 return cast(T, effect)
-            value, error, off_loop = None, None, isinstance(effect, Parse)
+            off_loop = isinstance(effect, Parse)
             if off_loop:
                 continue
             try:

@@ -32,14 +32,13 @@ def call_okta(rules: Rules, build: Callable[[str], Call[T]], argument: str) -> F
     name is the operation's), its latency and error kind counted. An argument that
     cannot be sent raises ``InvalidRequestError`` here, counted like any failure."""
     started = rules.monotonic()
-    failure: OktaSessionError | None = None
     try:
-        return (yield from rules.okta.call(build(argument)))
-    except OktaSessionError as exc:
-        failure = exc
+        value = yield from rules.okta.call(build(argument))
+    except OktaSessionError as exc:  # never kept in a local: its traceback holds this frame
+        rules.stats.okta_call(build.__name__, rules.monotonic() - started, exc)
         raise
-    finally:
-        rules.stats.okta_call(build.__name__, rules.monotonic() - started, failure)
+    rules.stats.okta_call(build.__name__, rules.monotonic() - started, None)
+    return value
 
 
 def gated(rules: Rules, build: Callable[[str], Call[T]], argument: str) -> Flow[T]:
@@ -116,4 +115,5 @@ def note_failure(exc: OktaSessionError, rules: Rules, operation: str) -> None:
     else:
         # The library's messages name the operation and the cause, never what was sent
         # (errors.py), so the operator sees why: a refused connection, a timeout, a 5xx.
-        logger.warning("Okta session call failed: %s: %s", type(exc).__name__, exc)
+        # str(exc), never exc: a handler keeping records would keep its traceback alive.
+        logger.warning("Okta session call failed: %s: %s", type(exc).__name__, str(exc))

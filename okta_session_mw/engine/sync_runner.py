@@ -63,10 +63,12 @@ class SyncRunner:
         value: object = None
         error: BaseException | None = None
         while True:
-            done, effect = step(flow, value, error)
+            try:
+                done, effect = step(flow, value, error)
+            finally:  # an error kept here would keep its traceback (this frame) alive
+                value = error = None
             if done:
                 return cast(T, effect)
-            value, error = None, None
             try:
                 value = self._perform(cast(Effect, effect))
             except (OktaSessionError, httpx.HTTPError) as exc:
