@@ -126,15 +126,15 @@ def call_flow(
             delay = retry_delay(response.headers, rate_limit, clock())
             if delay is not None and waited + delay <= retry.max_wait:
                 attempt += 1
-                logger.warning(
-                    "okta %s: rate limited (429); retry %d/%d in %.1fs",
-                    call.name, attempt, retry.max_retries, delay,
-                )  # fmt: skip
                 try:
                     yield Sleep(delay)
                 except OktaTimeoutError:  # no time left to wait it out: the 429 is the answer
-                    pass
+                    logger.warning("okta %s: rate limited (429); no time left to retry", call.name)
                 else:
+                    logger.warning(
+                        "okta %s: rate limited (429); retry %d/%d after %.1fs",
+                        call.name, attempt, retry.max_retries, delay,
+                    )  # fmt: skip
                     waited += delay
                     request = _retry_request(request, response, attempt)
                     continue
