@@ -101,10 +101,11 @@ class AsyncSide:
         # Close the client when its loop shuts down (asyncio.run, anyio, uvicorn all
         # finalize async generators then), so short-lived loops (a TestClient used
         # without `with`, async_to_sync) leave no open sockets behind.
-        guard = _close_with_loop(client)
+        loop = asyncio.get_running_loop()
+        guard = _close_with_loop(client, lambda: self.loops.pop(loop, None))
         await guard.asend(None)
         runner = AsyncRunner(client.send, cast(AsyncSessionCache, self._cache), bound=self._timeout)
-        made = self.loops[asyncio.get_running_loop()] = _Loop(
+        made = self.loops[loop] = _Loop(
             runner, self._make_rules(client), guard
         )
         return made
@@ -116,9 +117,14 @@ class AsyncSide:
             await made.guard.aclose()  # its `finally` closes the client
 
 
-async def _close_with_loop(client: AsyncOktaSessionClient) -> AsyncGenerator[None, None]:
-    """Suspended until the loop finalizes its async generators, then closes ``client``."""
+async def _close_with_loop(
+    client: AsyncOktaSessionClient, forget: Callable[[], object]
+) -> AsyncGenerator[None, None]:
+    """Suspended until the loop finalizes its async generators, then forgets the loop's
+    runner (whose guard, this, refers to the loop: the weak key alone would never let it
+    go) and closes ``client``."""
     try:
         yield
     finally:
+        forget()
         await client.aclose()
