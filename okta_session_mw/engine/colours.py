@@ -90,11 +90,18 @@ class AsyncSide:
             weakref.WeakKeyDictionary()
         )
 
-    async def run(self, make: MakeFlow[T]) -> T:
-        """Run the flow ``make`` gives on this loop's runner, within one timeout."""
+    async def run(self, make: MakeFlow[T], *, shielded: bool = False) -> T:
+        """Run the flow ``make`` gives on this loop's runner, within one timeout.
+
+        ``shielded``: in a task of its own that the caller's cancellation does not stop
+        (a logout or revoke whose browser went away must still evict what Okta closed)."""
         made = self.loops.get(asyncio.get_running_loop()) or await self._make()
         with request_deadline(self._timeout):
-            return await made.runner.run(make(made.rules))
+            if not shielded:
+                return await made.runner.run(make(made.rules))
+            task = asyncio.ensure_future(made.runner.run(make(made.rules)))
+            task.add_done_callback(_retrieved)  # its caller may be gone: no "never retrieved"
+            return await asyncio.shield(task)
 
     async def _make(self) -> _Loop:
         client = self._make_client()
@@ -128,3 +135,8 @@ async def _close_with_loop(
     finally:
         forget()
         await client.aclose()
+
+
+def _retrieved(task: asyncio.Task[object]) -> None:
+    if not task.cancelled():
+        task.exception()

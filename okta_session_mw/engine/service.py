@@ -105,16 +105,16 @@ class SessionService(ServiceCore):
         ``client`` is the peer address, as for ``prepare``: a cookie with no cached
         session spends that address's allowance."""
         cookies = self.okta_cookies(cookie_header)
-        return await self._async.run(partial(self._logout_flow, cookies, client))
+        return await self._async.run(partial(self._logout_flow, cookies, client), shielded=True)
 
     async def alogout_request(self, request: LogoutRequest) -> Reply:
         """The whole logout route: refuse (405, CSRF 403) before any Okta call, else
         CloseCurrentSession, evict, and the answer to send (303/204, or 503)."""
-        return await self._async.run(partial(self._logout_route, request))
+        return await self._async.run(partial(self._logout_route, request), shielded=True)
 
     async def arevoke(self, session_id: str) -> bool:
         """RevokeSession by id and evict it everywhere; False if Okta had no such session."""
-        return await self._async.run(partial(revoke, session_id))
+        return await self._async.run(partial(revoke, session_id), shielded=True)
 
     async def alogin(self, session_token: str, client: str | None = None) -> Session:
         """CreateSession from a ``sessionToken`` and prime the cache for its ``sid``.
