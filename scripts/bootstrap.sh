@@ -28,6 +28,7 @@ need_debian_packages() {
     local missing=()
     command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    command -v wrk >/dev/null 2>&1 || missing+=(wrk)  # benchmarks: the uvicorn section's load
     if [ ${#missing[@]} -gt 0 ]; then
         if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
             echo "bootstrap: missing ${missing[*]} and not root: install them and rerun" >&2

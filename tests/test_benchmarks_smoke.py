@@ -120,3 +120,24 @@ def test_command_line_prints_one_table(capsys: pytest.CaptureFixture[str]) -> No
     out = capsys.readouterr().out
     assert out.startswith("python -m benchmarks --quick --only asgi --markdown\n")
     assert "| bare Starlette app (baseline) |" in out
+
+
+def test_i12_05_the_uvicorn_section_prints_ratios_only_for_a_load_that_can_load_the_server() -> (
+    None
+):
+    """Issue 12: the Python load client saturates before uvicorn does, so its figures are
+    no ratio of the app's cost; only wrk's are (scripts/test installs Debian's wrk)."""
+    from benchmarks.load_tools import LoadResult
+    from benchmarks.uvicorn_load import NO_RATIO, VARIANTS, _rows, _Server
+
+    def served(key: str, rps: float) -> _Server:
+        server = _Server(key, process=None)  # type: ignore[arg-type]
+        server.results.append(LoadResult(1000, 0, rps, 0.001, 0.002))
+        return server
+
+    servers = [served(key, 1000.0 - n) for n, key in enumerate(VARIANTS)]
+    by_python = _rows(servers, ratios=False)
+    assert all(row.vs_baseline in ("", NO_RATIO) for row in by_python)
+    by_wrk = _rows(servers, ratios=True)
+    assert by_wrk[0].vs_baseline == "1.00x (baseline)"
+    assert all("x req/s" in row.vs_baseline for row in by_wrk[1:])
