@@ -9,10 +9,8 @@ key (behaviour 3). Every cache offers the same small set of operations, in a syn
 from __future__ import annotations
 
 import hashlib
-import hmac
 import math
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Protocol
 
 from okta_session_mw.cache.entry import CacheEntry, Claimed
@@ -24,14 +22,7 @@ __all__ = [
     "cache_key",
     "cookie_hasher",
     "ended_ttl",
-    "keyed_hmac",
 ]
-
-
-@lru_cache(maxsize=8)
-def keyed_hmac(secret: bytes) -> hmac.HMAC:
-    """HMAC-SHA256 with ``secret`` already keyed: each key is then a copy and an update."""
-    return hmac.new(secret, digestmod=hashlib.sha256)
 
 
 def ended_ttl(config: OktaSessionConfig) -> float:
@@ -42,16 +33,28 @@ def ended_ttl(config: OktaSessionConfig) -> float:
     return max(60.0, 4 * config.timeout)
 
 
+_BLOCK = hashlib.sha256().block_size  # 64 bytes
+
+
 def cookie_hasher(secret: bytes) -> Callable[[str], str]:
-    """The cache key of forwarded ``name=value`` pairs, keyed by ``secret`` once: the
-    only form a cookie is stored in (behaviour 3). Each key is then a copy of the keyed
-    HMAC and one update (the service's hit path calls it on every request)."""
-    keyed = keyed_hmac(secret)
+    """The cache key of forwarded ``name=value`` pairs: HMAC-SHA256 under ``secret``, the
+    only form a cookie is stored in (behaviour 3).
+
+    HMAC's two hashes (RFC 2104) are keyed once, as two ``hashlib.sha256`` objects that
+    have taken the padded key: each key is then two copies and two updates, about half
+    of what copying an ``hmac`` object costs (the service's hit path calls this on every
+    request). ``tests/cache/test_cookie_hasher.py`` proves it equals ``hmac.new``."""
+    key = hashlib.sha256(secret).digest() if len(secret) > _BLOCK else secret
+    key = key.ljust(_BLOCK, b"\0")
+    inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in key))
+    outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in key))
 
     def cache_key_of(forwarded_cookie: str) -> str:
-        digest = keyed.copy()
+        digest = inner.copy()
         digest.update(forwarded_cookie.encode())
-        return digest.hexdigest()
+        result = outer.copy()
+        result.update(digest.digest())
+        return result.hexdigest()
 
     return cache_key_of
 
