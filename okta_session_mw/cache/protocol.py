@@ -11,18 +11,24 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
-from typing import Protocol
+from typing import Literal, Protocol, get_args
 
 from okta_session_mw.cache.entry import CacheEntry, Claimed
 from okta_session_mw.config import OktaSessionConfig
 
 __all__ = [
+    "CACHE_OPERATIONS",
     "AsyncSessionCache",
+    "CacheOperation",
     "SessionCache",
     "cache_key",
     "cookie_hasher",
     "ended_ttl",
 ]
+
+CacheOperation = Literal["get", "set", "claim", "evict", "evict_session", "ended"]
+"""The methods of ``SessionCache`` (``AsyncSessionCache``'s are the same, ``a``-prefixed)."""
+CACHE_OPERATIONS: tuple[CacheOperation, ...] = get_args(CacheOperation)
 
 
 def ended_ttl(config: OktaSessionConfig) -> float:

@@ -7,15 +7,20 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from okta_session_mw.cache.memory import MemorySessionCache
-from okta_session_mw.cache.protocol import AsyncSessionCache, SessionCache, ended_ttl
+from okta_session_mw.cache.protocol import (
+    CACHE_OPERATIONS,
+    AsyncSessionCache,
+    SessionCache,
+    ended_ttl,
+)
 from okta_session_mw.config import OktaSessionConfig
 
 __all__ = ["checked_cache", "default_cache"]
 
 C = TypeVar("C")
 
-_SYNC_CACHE = ("get", "claim", "set", "evict", "evict_session", "ended")
-_ASYNC_CACHE = tuple("a" + name for name in _SYNC_CACHE)
+_SYNC_CACHE = CACHE_OPERATIONS
+_ASYNC_CACHE = tuple("a" + name for name in CACHE_OPERATIONS)
 
 
 def checked_cache(cache: C) -> C:

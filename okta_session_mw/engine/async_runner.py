@@ -15,10 +15,9 @@ from typing import TypeVar, cast
 import anyio
 import httpx
 
-from okta_session_mw.cache.protocol import AsyncSessionCache
+from okta_session_mw.cache.protocol import CACHE_OPERATIONS, AsyncSessionCache
 from okta_session_mw.engine.deadline import bound_request, follower_wait, sleep_within
 from okta_session_mw.engine.effects import (
-    CACHE_OPERATIONS,
     CacheOp,
     Effect,
     Flow,

@@ -28,17 +28,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar, cast, get_args
+from typing import TypeVar, cast
 
 import httpx
 
 from okta_session_mw.cache.entry import CacheEntry, Claimed
+from okta_session_mw.cache.protocol import CacheOperation
 
 __all__ = [
-    "CACHE_OPERATIONS",
     "PARSE",
     "CacheOp",
-    "CacheOperation",
     "Effect",
     "Flow",
     "Parse",
@@ -99,9 +98,6 @@ class Parse:
 
 PARSE = Parse()
 
-CacheOperation = Literal["get", "set", "claim", "evict", "evict_session", "ended"]
-"""The session cache protocol's methods (the async cache's are the same, ``a``-prefixed)."""
-CACHE_OPERATIONS: tuple[CacheOperation, ...] = get_args(CacheOperation)
 
 
 @dataclass(frozen=True, slots=True)

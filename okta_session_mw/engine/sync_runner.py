@@ -17,10 +17,9 @@ from typing import TypeVar, cast
 
 import httpx
 
-from okta_session_mw.cache.protocol import SessionCache
+from okta_session_mw.cache.protocol import CACHE_OPERATIONS, SessionCache
 from okta_session_mw.engine.deadline import bound_request, follower_wait, sleep_within
 from okta_session_mw.engine.effects import (
-    CACHE_OPERATIONS,
     CacheOp,
     Effect,
     Flow,
