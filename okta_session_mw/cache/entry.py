@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass, field
 from enum import Enum
 
+from okta_session_mw.engine.resolution import Resolution, Source
 from okta_session_mw.okta.session import Session
 
 __all__ = ["CacheEntry", "Claimed"]
@@ -37,10 +38,16 @@ class CacheEntry:
     refresh_after: float = 0.0
     expires: float = field(init=False, repr=False, compare=False)
     """The session's expiresAt as epoch seconds, worked out once ("no session": never)."""
+    hit: Resolution = field(init=False, repr=False, compare=False)
+    """What a request this entry answers from the cache gets (a hit, or a negative hit):
+    made once, so serving a hit allocates nothing."""
 
     def __post_init__(self) -> None:
-        expires = self.session.expires_at.timestamp() if self.session is not None else math.inf
+        session = self.session
+        expires = session.expires_at.timestamp() if session is not None else math.inf
         object.__setattr__(self, "expires", expires)
+        source = Source.HIT if session is not None else Source.NEGATIVE_HIT
+        object.__setattr__(self, "hit", Resolution(session, source))
 
 
 class Claimed(Enum):

@@ -53,10 +53,6 @@ NO_SESSION = (OktaNotFoundError, OktaAuthError, InvalidRequestError)
 cookie that cannot even be sent is no session either."""
 
 
-def _cached(entry: CacheEntry) -> Resolution:
-    return Resolution(entry.session, Source.HIT if entry.session else Source.NEGATIVE_HIT)
-
-
 def _wants_refresh(entry: CacheEntry | None, now: float, rules: Rules | HitRules, key: str) -> bool:
     """Due (policy), Okta not rate-limited, and no recent failed refresh for this key."""
     return (
@@ -87,7 +83,7 @@ def answer_without_io(
         entry, now, rules, key
     ):
         return None
-    return _cached(entry)
+    return entry.hit
 
 
 def resolve(key: str, cookie: str, rules: Rules, client: str | None = None) -> Flow[Resolution]:
@@ -102,7 +98,7 @@ def resolve(key: str, cookie: str, rules: Rules, client: str | None = None) -> F
         return hit
     if is_fresh(entry, clock()):  # fresh, and due for its refresh
         assert entry is not None
-        resolution = _cached(entry)
+        resolution = entry.hit
     else:
         try:
             entry, resolution = yield from together(
@@ -150,7 +146,7 @@ def _lookup(key: str, cookie: str, rules: Rules, client: str | None) -> Flow[Ans
     entry = yield from cache_get(key)
     if is_fresh(entry, clock()):
         assert entry is not None
-        return entry, _cached(entry)
+        return entry, entry.hit
     refreshing = _wants_refresh(entry, clock(), rules, key)
     operation = "refresh_current_session" if refreshing else "get_current_session"
     known = entry is not None and entry.session is not None
@@ -187,7 +183,7 @@ def _ask(
     if claim is not Claimed.YOURS:
         shared, claim = yield from follow(key, claim, rules)
         if shared is not None:
-            return shared, _cached(shared)
+            return shared, shared.hit
         if claim is not Claimed.YOURS:
             # Another worker is asking Okta and no answer came within the timeout: do
             # not spend a second timeout asking Okta too.
