@@ -50,13 +50,18 @@ class _EndedMarks(TLRUCache[str, tuple[float, float]]):
 
 
 class MemorySessionCache:
-    """Bounded in-process cache (LRU, per-entry expiry), safe across threads.
+    """Bounded in-process cache (per-entry expiry, least recently used out first), safe
+    across threads.
 
-    The entries live in an ``OrderedDict`` used as an LRU whose items expire at their
-    ``stale_until``: the read on every request is one dict lookup, one clock read and
-    one ``move_to_end`` (cachetools' ``TLRUCache`` cost several times that, measured on
-    the hit path). An index from session id to keys lets logout and admin revoke evict
-    a session however many cookies (``sid`` and ``idx``) point at it; it is updated
+    The entries live in an ``OrderedDict`` whose items expire at their ``stale_until``.
+    Which entry the bound pushes out is decided by "second chance", LRU's cheap twin: a
+    read only adds its key to a set of keys used since the last sweep, and when the
+    cache is full the oldest entry that is not in that set goes (each one in it is
+    taken out of the set and moved to the back instead). So the hit path (``peek``) is
+    one dict lookup and one set insertion, with no lock and no reordering, and a
+    session read on every request still outlives any number of sign-ins between its
+    reads. An index from session id to keys lets logout and admin revoke evict a
+    session however many cookies (``sid`` and ``idx``) point at it; it is updated
     wherever an entry comes or goes, so it lists every entry that can still be served
     (and is bounded by them). The lock is never held across an ``await``: no method
     here awaits anything.
@@ -69,6 +74,7 @@ class MemorySessionCache:
         self._maxsize = maxsize
         self._timer = timer
         self._by_session: dict[str, tuple[str, ...]] = {}
+        self._used: set[str] = set()  # keys read since the bound last swept past them
         # Cookies and sessions logged out or revoked, each until nothing of it can be
         # served any more: a lookup that was already under way must neither put it back
         # (its answer predates the logout) nor hand it to a request (behaviour 13).
@@ -95,8 +101,18 @@ class MemorySessionCache:
             if entry.stale_until <= self._timer():
                 self._drop(key)
                 return None
-            self._entries.move_to_end(key)
+            self._used.add(key)
             return entry
+
+    def peek(self, key: str) -> CacheEntry | None:
+        """``key``'s entry, even one past its ``stale_until`` (the caller checks its
+        times), marked as used: the hit path's read, with no lock and no clock. Both
+        are single operations on built-in containers, which the GIL makes atomic
+        against the writers (they hold the lock)."""
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._used.add(key)
+        return entry
 
     def claim(self, key: str, ttl: float, *, take_over: bool = False) -> Claimed:
         return Claimed.YOURS  # one process: the driver's single flight already covers it
@@ -115,8 +131,8 @@ class MemorySessionCache:
             if entry.session is not None:
                 sid = entry.session.id
                 self._by_session[sid] = (*self._by_session.get(sid, ()), key)
-            while len(entries) > self._maxsize:
-                self._drop(next(iter(entries)))  # the least recently used
+            if len(entries) > self._maxsize:
+                self._make_room(key)
 
     def evict(self, key: str) -> None:
         with self._lock:
@@ -136,8 +152,25 @@ class MemorySessionCache:
         with self._lock:
             return self._ended.says_ended(key, session_id, asked_at)
 
+    def _make_room(self, stored: str) -> None:
+        """Drop entries, oldest first, until the bound holds, giving each one used since
+        the last sweep a second chance (and never the one just ``stored``): it goes to
+        the back, unmarked. One sweep unmarks them all, so this ends (the lock is
+        held)."""
+        entries, used = self._entries, self._used
+        while len(entries) > self._maxsize:
+            oldest = next(iter(entries))
+            if oldest in used or (oldest == stored and len(entries) > 1):
+                used.discard(oldest)
+                entries.move_to_end(oldest)
+            else:
+                self._drop(oldest)
+        if len(used) > self._maxsize:  # keys a read marked as they were dropped
+            used.intersection_update(entries)
+
     def _drop(self, key: str) -> CacheEntry | None:
         """Remove ``key``'s entry and its place in the index (the lock is held)."""
+        self._used.discard(key)
         entry = self._entries.pop(key, None)
         if entry is not None and entry.session is not None:
             sid = entry.session.id

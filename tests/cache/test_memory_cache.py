@@ -83,3 +83,53 @@ def test_i10_09_a_cache_without_the_ended_question_is_refused() -> None:
     config = OktaSessionConfig(org_url="https://example.okta.com")
     with pytest.raises(TypeError, match="missing ended"):
         SessionService(config, cache=OldCache())
+
+
+def test_i12_02_the_bound_pushes_out_the_oldest_entry_nobody_read() -> None:
+    cache = MemorySessionCache(3, timer=lambda: NOW)
+    for name in ("a", "b", "c"):
+        cache.set(f"k-{name}", entry_for(name))
+    assert cache.peek("k-a") is not None  # the hit path's read marks "a" as used
+    cache.set("k-d", entry_for("d"))
+    assert [cache.peek(k) is not None for k in ("k-a", "k-b", "k-c", "k-d")] == [
+        True,
+        False,  # the oldest that nobody read since
+        True,
+        True,
+    ]
+    cache.set("k-e", entry_for("e"))  # every one was read: one sweep, then the oldest goes
+    # (the reads above marked a, c and d; c was the oldest by then)
+    assert sorted(k for k in ("k-a", "k-c", "k-d", "k-e") if cache.peek(k)) == [
+        "k-a",
+        "k-d",
+        "k-e",
+    ]
+
+
+def test_i12_02_a_full_cache_of_busy_sessions_still_keeps_the_one_just_stored() -> None:
+    cache = MemorySessionCache(2, timer=lambda: NOW)
+    cache.set("k-a", entry_for("a"))
+    cache.set("k-b", entry_for("b"))
+    cache.get("k-a"), cache.get("k-b")
+    cache.set("k-new", entry_for("new"))
+    assert cache.peek("k-new") is not None
+    assert len(cache) == 2
+
+
+def test_i12_02_the_marks_of_dropped_keys_stay_bounded() -> None:
+    cache = MemorySessionCache(4, timer=lambda: NOW)
+    for n in range(50):
+        cache.set(f"k-{n}", entry_for(f"s-{n}"))
+        cache.peek(f"k-{n}")
+        cache._used.add(f"gone-{n}")  # what a read racing the key's drop leaves behind
+    assert len(cache._used) <= 4 + 2  # the entries' keys, and at most two strays
+    assert len(cache._entries) == 4
+
+
+def test_i12_02_peek_takes_no_lock_and_serves_what_is_there() -> None:
+    cache = MemorySessionCache(4, timer=lambda: NOW)
+    cache.set("k", entry_for("s"))
+    with cache._lock:  # a writer holds the lock: the hit path does not wait for it
+        entry = cache.peek("k")
+    assert entry is not None and entry.session is not None and entry.session.id == "s"
+    assert cache.peek("missing") is None
