@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
+from okta_session_mw.cache.entry import CacheEntry
 from okta_session_mw.cache.protocol import AsyncSessionCache, SessionCache, cookie_hasher
 from okta_session_mw.cache.selection import checked_cache, default_cache
 from okta_session_mw.config import OktaSessionConfig
@@ -29,6 +30,7 @@ from okta_session_mw.engine.stats import SessionStats
 from okta_session_mw.errors import ConfigError
 from okta_session_mw.okta.session import Session
 from okta_session_mw.web.access import wants_html
+from okta_session_mw.web.cookie_slice import okta_cookie_slice
 from okta_session_mw.web.cookies import OktaCookies, extract_okta_cookies
 from okta_session_mw.web.csrf import CsrfState, LogoutGuard, own_origin
 from okta_session_mw.web.logout_replies import (
@@ -79,9 +81,13 @@ class ServiceCore:
         self._exempt = config.exempt_paths or None
         self._owns_cache = cache is None
         self.cache: Cache = default_cache(config, clock) if cache is None else checked_cache(cache)
-        # An in-process cache is read directly on the hit path (see ``prepare``).
-        local = getattr(self.cache, "local", False)
-        self._local_get = cast(SessionCache, self.cache).get if local else None
+        # An in-process cache is read directly on the hit path (see ``prepare``): by its
+        # ``peek`` (no lock) when it has one.
+        self._local_get: Callable[[str], CacheEntry | None] | None = None
+        if getattr(self.cache, "local", False):
+            local = cast(SessionCache, self.cache)
+            self._local_get = getattr(local, "peek", None) or local.get
+        self._names = config.cookie_names
         self.gate = RateLimitGate(
             config.rate_limit_reserve,
             config.new_cookie_lookups_per_minute,
@@ -141,16 +147,33 @@ class ServiceCore:
         the framework's router says so (Django's logout views mark themselves)."""
         if cookie_header is None or logout or self.never_looked_up(path):
             return _NO_COOKIE
-        cookies = self.okta_cookies(cookie_header)
+        sliced = okta_cookie_slice(cookie_header, self._names)
+        if sliced is None:
+            return _NO_COOKIE  # no Okta cookie's name anywhere in the header
+        key = None
+        if sliced:  # the hit path: the slice's key, and no parsing (``cookie_slice.py``)
+            key = self._key(sliced)
+            hit = self._local_hit(key)
+            if hit is not None:
+                return hit
+        cookies = self.okta_cookies(cookie_header)  # read in full, every value checked
         if cookies is None:
             return _NO_COOKIE
-        key = self.key_for(cookies)
-        if self._local_get is not None:
-            entry = self._local_get(key)
-            hit = answer_without_io(entry, self.clock(), self._hit_rules, key)
+        if key is None or cookies.header != sliced:  # the slice was no forwarded header
+            key = self.key_for(cookies)
+            hit = self._local_hit(key)
             if hit is not None:
-                return self.stats.record(hit)
+                return hit
         return Lookup(key, cookies.header, client)
+
+    def _local_hit(self, key: str) -> Resolution | None:
+        """The answer of a fresh entry the in-process cache holds for ``key`` with
+        nothing to refresh, counted; None when the flows must decide."""
+        local_get = self._local_get
+        if local_get is None:
+            return None
+        hit = answer_without_io(local_get(key), self.clock(), self._hit_rules, key)
+        return None if hit is None else self.stats.record(hit)
 
     def _sid_key(self, session_id: str) -> str:
         return self._key(f"{SID}={session_id}")
