@@ -33,17 +33,15 @@ def okta_cookie_slice(header: str, names: tuple[str, ...]) -> str | None:
     header at all, or ``UNSURE``."""
     found: str | None = None
     for name in names:
-        at = header.find(name)
-        if at < 0:
+        if name not in header:
             continue  # not in the header at all: no such cookie, for the full reading too
-        after = at + len(name)
+        before, _, after = header.partition(name)
         if (
-            header.find(name, after) >= 0  # twice: a duplicate, or inside another cookie
-            or (at and header[at - 1] != ";" and header[at - 2 : at] != "; ")
-            or header[after : after + 1] != "="
+            name in after  # twice: a duplicate, or inside another cookie
+            or after[:1] != "="  # blanks before '=', or the name inside a longer one
+            or (before and before[-1] != ";" and before[-2:] != "; ")  # not a cookie's start
         ):
             return UNSURE
-        end = header.find(";", after)
-        pair = header[at:] if end < 0 else header[at:end]
+        pair = name + after.partition(";")[0]
         found = pair if found is None else f"{found}; {pair}"
     return found
