@@ -13,6 +13,8 @@ cookie it also adds the CSRF nonce cookie a token helper made (``csrf.py``).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from okta_session_mw.config import OktaSessionConfig
@@ -33,6 +35,7 @@ __all__ = [
 
 SERVICE_KEY = "okta_session_mw.engine.service"
 RESOLUTION_KEY = "okta_session_mw.resolution"
+_NO_COOKIE = Source.NO_COOKIE
 
 
 class OktaSessionDenied(Exception):
@@ -73,7 +76,8 @@ class OktaSessionMiddleware:
         if kind not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        scope[SERVICE_KEY] = self.service
+        service = self.service
+        scope[SERVICE_KEY] = service
         cookie = asgi_cookie_header(scope["headers"])
         if kind == "websocket" and not self._websocket_allowed(scope):
             cookie = None  # cross-site WebSocket hijacking: never the browser's session
@@ -81,12 +85,16 @@ class OktaSessionMiddleware:
         root: str = scope.get("root_path", "")
         if root:  # mounted under a prefix: the core judges the path the routes see
             path = _route_path(path, root)
-        ready = self.service.prepare(cookie, path, client_address(scope))
-        resolution = ready if isinstance(ready, Resolution) else await self.service.afinish(ready)
+        ready = service.prepare(cookie, path, client_address(scope))
+        resolution = ready if isinstance(ready, Resolution) else await service.afinish(ready)
+        session = resolution.session
         scope[RESOLUTION_KEY] = resolution
-        scope["okta_session"] = resolution.session
-        scope.setdefault("state", {})["okta_session"] = resolution.session
-        if kind == "http" and resolution.source is Source.NO_COOKIE:
+        scope["okta_session"] = session
+        state = scope.get("state")
+        if state is None:
+            scope["state"] = state = {}
+        state["okta_session"] = session
+        if resolution.source is _NO_COOKIE and kind == "http":
             send = _with_csrf_cookie(scope, send)  # a form may give this browser a nonce
         try:
             await self.app(scope, receive, send)
@@ -133,15 +141,17 @@ def _route_path(path: str, root_path: str) -> str:
 
 def _with_csrf_cookie(scope: Scope, send: Send) -> Send:
     """``send`` that adds the CSRF nonce cookie a token helper made during the request
-    (``web.csrf_nonce``: see ``routes.logout_csrf_token``)."""
+    (``web.csrf_nonce``: see ``routes.logout_csrf_token``). A plain function handing
+    back ``send``'s own awaitable: every request without an Okta cookie goes through
+    it, and a coroutine of its own per message would cost more than the rest of it."""
 
-    async def send_with_cookie(message: Message) -> None:
+    def send_with_cookie(message: Message) -> Awaitable[None]:
         if message["type"] == "http.response.start":
             cookie = nonce_set_cookie(scope)
             if cookie is not None:
                 headers = [*message.get("headers", ()), (b"set-cookie", cookie.encode())]
                 message = {**message, "headers": headers}
-        await send(message)
+        return send(message)
 
     return send_with_cookie
 
