@@ -93,6 +93,10 @@ def _count_in_threads(stats: SessionStats, threads: int, each: int) -> None:
 
 @pytest.mark.usefixtures("switch_often")
 def test_i12_03_threads_count_exactly_and_readings_never_go_down() -> None:
+    """8 threads count 20,000 hits each while another reads: the totals are exact (no
+    count lost, none folded twice) and no reading goes down or past the end. Counting that
+    reads then writes a shared dict loses thousands here; a shared ``Counter``'s ``+=``
+    happens to be exact under CPython's GIL, so only the free-threaded build would show it."""
     stats = SessionStats()
     total = THREADS * PER_THREAD
     readings: list[tuple[int, int]] = []
