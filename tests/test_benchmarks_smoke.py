@@ -58,13 +58,19 @@ def test_wrk_report_is_read() -> None:
 
 def test_callgrind_target_runs_and_dumps_are_read(tmp_path: Path) -> None:
     assert callgrind_target.main(["5"]) == list(LABELS)
-    for number, total in [(1, 999), (2, 80_000), (3, 100_000), (4, 81_000), (5, 120_000)]:
+    made_up = [999, 80_000, 81_000, 86_000, 82_000, 300_000, 400_000, 120_000]
+    for number, total in enumerate(made_up, start=1):
         (tmp_path / f"cg.out.{number}").write_text(f"events: Ir\nsummary: {total}\n")
     totals = dump_totals(tmp_path, "cg.out")
     per = {key: totals[k + 2] / 1 for k, key in enumerate(LABELS)}
-    rows = instruction_rows(per)
-    assert [r.variant for r in rows] == list(LABELS.values())
-    assert "0.50x SessionMiddleware's overhead" in rows[1].vs_baseline  # 20k of 40k
+    rows = {r.variant: r for r in instruction_rows(per)}
+    assert list(rows) == list(LABELS.values())
+    hit, no_cookie = rows[LABELS["okta_hit"]], rows[LABELS["okta_no_cookie"]]
+    assert "0.15x SessionMiddleware's overhead" in hit.vs_baseline  # 6k of 40k
+    assert hit.target == "at most 0.20x: MET"
+    assert "0.05x SessionMiddleware's overhead" in no_cookie.vs_baseline  # 2k of 40k
+    assert no_cookie.target == "at most 0.08x: MET"
+    assert "5.50x SessionMiddleware's overhead" in rows[LABELS["jwt_joserfc"]].vs_baseline
 
 
 def test_served_variant_marks_and_reports() -> None:
