@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt as pyjwt
-from cryptography.hazmat.primitives.asymmetric import rsa
 from joserfc import jwt as jose_jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
@@ -80,7 +79,7 @@ def _claims(now: int, **changes: Any) -> Claims:
 
 def make_tokens() -> TokenSet:
     """A fresh 2048-bit RSA key and tokens signed with it."""
-    private = RSAKey.import_key(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    private = RSAKey.generate_key(2048, private=True)
     header = {"alg": "RS256", "kid": _KID, "typ": "JWT"}
     now = int(time.time())
 
