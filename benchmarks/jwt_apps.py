@@ -48,6 +48,7 @@ ISSUER = "https://example.okta.com/oauth2/default"
 AUDIENCE = "api://default"
 CLAIMS_KEY = "bench.jwt_claims"
 _KID = "bench-rs256-key-1"
+_UID = "00u1a2b3c4D5E6f7G8h9"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ def _claims(now: int, **changes: Any) -> Claims:
         "iat": now,
         "exp": now + 12 * 3600,  # outlives any benchmark run
         "cid": "0oa1b2c3d4E5F6g7H8i9",
-        "uid": "00u1a2b3c4D5E6f7G8h9",
+        "uid": _UID,
         "scp": ["openid", "profile", "email"],
         "auth_time": now - 60,
         "sub": "ann@example.com",
@@ -178,5 +179,5 @@ async def check_refuses_bad_tokens(name: str, call: Call, tokens: TokenSet) -> N
             raise RuntimeError(f"{name}: a token with {what} got {status}, not 401")
     status, scope = await call(tokens.good)
     claims = scope.get(CLAIMS_KEY)
-    if status != 200 or not isinstance(claims, dict) or claims.get("uid") != "00u1a2b3c4D5E6f7G8h9":
+    if status != 200 or not isinstance(claims, dict) or claims.get("uid") != _UID:
         raise RuntimeError(f"{name}: the good token got {status}, claims {claims!r}")
