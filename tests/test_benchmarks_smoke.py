@@ -8,7 +8,9 @@ without ``wrk`` takes; ``wrk``'s report is parsed from a recorded sample. The ca
 sections are too slow for this file under valgrind: their targets run here without it
 (the served one through its ``mark`` protocol), and dumps are read from made-up files.
 The Redis section starts worker processes; its own tests (``test_redis_workers.py``)
-cover it.
+cover it. Issue 12's tests (``test_i12_04_*``) check that every section sends the one
+browser request, that the access-token alternatives really verify (or stop the run), and
+that the rows carry the issue's targets.
 """
 
 from __future__ import annotations
