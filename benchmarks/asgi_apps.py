@@ -1,9 +1,11 @@
 """The Starlette variants every ASGI benchmark compares, and how to call them directly.
 
 All variants serve the same one-route app (``GET /`` answers ``ok``) and receive the
-same browser-like ``Cookie`` header (an Okta ``sid``, a Starlette ``session`` cookie and
-an app cookie), except "no Okta cookie", whose header lacks the ``sid``. So the only
-difference between two variants is the middleware in front of the route.
+same browser request (``browser_request.py``: a dozen headers, a ``Cookie`` header with
+Okta's ``sid`` among the app's cookies and Starlette's ``session``), except "no Okta
+cookie", whose header lacks the ``sid``, and the access-token variants, whose request
+also carries ``Authorization: Bearer``. So the only difference between two variants is
+the middleware in front of the route.
 """
 
 from __future__ import annotations
@@ -19,13 +21,21 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from benchmarks.browser_request import BROWSER_HEADERS, browser_cookie
+from benchmarks.jwt_apps import (
+    BearerMiddleware,
+    TokenSet,
+    joserfc_verifier,
+    pyjwt_verifier,
+)
 from okta_session_mw import OktaSessionMiddleware, SessionService
 
 __all__ = [
-    "APP_COOKIE",
     "LABELS",
+    "SERVED",
     "SESSION_SECRET",
     "AsgiVariant",
+    "NoopLayer",
     "asgi_variants",
     "call_asgi",
     "http_scope",
@@ -38,22 +48,40 @@ ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 SESSION_SECRET = "bench-starlette-session-secret"
 LABELS = {
     "bare": "bare Starlette app (baseline)",
+    "noop_layer": "+ a no-op ASGI layer (only awaits the app)",
     "okta_hit": "+ OktaSessionMiddleware, cache hit",
     "okta_no_cookie": "+ OktaSessionMiddleware, no Okta cookie",
+    "jwt_joserfc": "+ RS256 access token verified locally, joserfc",
+    "jwt_pyjwt": "+ RS256 access token verified locally, PyJWT",
     "starlette_session": "+ Starlette SessionMiddleware (reference)",
 }
 """The variants, in the order every ASGI section shows them: baseline first, reference last."""
-APP_COOKIE = "theme=dark"
+SERVED = ("bare", "okta_hit", "okta_no_cookie", "starlette_session")
+"""The variants the uvicorn sections serve (one server each)."""
 
 
 @dataclass(frozen=True, slots=True)
 class AsgiVariant:
-    """One app to measure and the ``Cookie`` header its requests carry."""
+    """One app to measure and the request it gets (the cookie, and any extra header)."""
 
     key: str
     label: str
     app: ASGIApp
     cookie: str
+    extra: tuple[tuple[bytes, bytes], ...] = ()
+
+    def scope(self, path: str = "/") -> dict[str, Any]:
+        return http_scope(self.cookie, path, self.extra)
+
+
+class NoopLayer:
+    """An ASGI middleware that only awaits the app: the floor of any middleware."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
 
 
 async def _ok(request: Request) -> Response:
@@ -71,33 +99,52 @@ def _app(*middleware: Middleware) -> Starlette:
 
 
 def asgi_variants(
-    service: SessionService, okta_cookie: str, session_cookie: str
+    service: SessionService,
+    okta_cookie: str,
+    session_cookie: str,
+    tokens: TokenSet | None = None,
 ) -> list[AsgiVariant]:
-    """Bare, Okta middleware (hit and no Okta cookie) and Starlette's SessionMiddleware.
+    """The variants of ``LABELS`` (only ``SERVED`` ones when ``tokens`` is ``None``).
 
     ``okta_cookie`` is ``sid=...`` (its session must be cached, or be cacheable, in
     ``service``); ``session_cookie`` is a valid ``session=...`` from
-    ``starlette_session_cookie``.
+    ``starlette_session_cookie``; ``tokens`` from ``jwt_apps.make_tokens``.
     """
-    full = f"{okta_cookie}; {session_cookie}; {APP_COOKIE}"
+    full = browser_cookie(okta_cookie, session_cookie)
     okta_app = _app(Middleware(OktaSessionMiddleware, service=service))
-    return [
+    variants = [
         AsgiVariant("bare", LABELS["bare"], _app(), full),
+        AsgiVariant("noop_layer", LABELS["noop_layer"], _app(Middleware(NoopLayer)), full),
         AsgiVariant("okta_hit", LABELS["okta_hit"], okta_app, full),
         AsgiVariant(
-            "okta_no_cookie", LABELS["okta_no_cookie"], okta_app, f"{session_cookie}; {APP_COOKIE}"
+            "okta_no_cookie",
+            LABELS["okta_no_cookie"],
+            okta_app,
+            browser_cookie(None, session_cookie),
         ),
+    ]
+    if tokens is not None:
+        bearer = ((b"authorization", f"Bearer {tokens.good}".encode()),)
+        for key, verifier in (("jwt_joserfc", joserfc_verifier), ("jwt_pyjwt", pyjwt_verifier)):
+            middleware = Middleware(BearerMiddleware, verify=verifier(tokens.public_jwk))
+            variants.append(AsgiVariant(key, LABELS[key], _app(middleware), full, bearer))
+    variants.append(
         AsgiVariant(
             "starlette_session",
             LABELS["starlette_session"],
             _app(Middleware(SessionMiddleware, secret_key=SESSION_SECRET)),
             full,
-        ),
-    ]
+        )
+    )
+    return variants if tokens is not None else [v for v in variants if v.key in SERVED]
 
 
-def http_scope(cookie: str, path: str = "/") -> dict[str, Any]:
-    """A GET scope as uvicorn would build it for a browser request."""
+def http_scope(
+    cookie: str, path: str = "/", extra: tuple[tuple[bytes, bytes], ...] = ()
+) -> dict[str, Any]:
+    """A GET scope as uvicorn would build it for the browser request (``extra`` headers
+    go before the cookie)."""
+    headers = [(name.encode(), value.encode("latin-1")) for name, value in BROWSER_HEADERS]
     return {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
@@ -108,13 +155,7 @@ def http_scope(cookie: str, path: str = "/") -> dict[str, Any]:
         "raw_path": path.encode(),
         "query_string": b"",
         "root_path": "",
-        "headers": [
-            (b"host", b"127.0.0.1:8000"),
-            (b"user-agent", b"Mozilla/5.0 (X11; Linux x86_64) bench"),
-            (b"accept", b"text/html,application/xhtml+xml"),
-            (b"accept-encoding", b"gzip, deflate"),
-            (b"cookie", cookie.encode("latin-1")),
-        ],
+        "headers": [*headers, *extra, (b"cookie", cookie.encode("latin-1"))],
         "client": ("127.0.0.1", 51000),
         "server": ("127.0.0.1", 8000),
     }

@@ -3,8 +3,11 @@
 Django's Okta middleware is lazy (like ``request.user``), so the view reads
 ``request.okta_session`` (and ``request.session`` where there is one): every variant
 runs the same view, and a variant's cost includes its lookup. The reference is Django's
-own ``SessionMiddleware`` with the signed-cookie backend (no database), reading a
-valid ``sessionid`` cookie.
+own ``SessionMiddleware`` with the signed-cookie backend
+(``django.contrib.sessions.backends.signed_cookies``: no database, no cache), reading
+the valid ``sessionid`` cookie every request carries. Each variant gets the same browser
+request (``browser_request.py``), whose cookies include that ``sessionid``; "no Okta
+cookie" lacks only the ``sid``.
 
 Settings are process-wide in Django: they are configured here once if nobody did, and
 every value the benchmark needs is applied with ``override_settings`` for its duration,
@@ -24,7 +27,7 @@ from django.http import HttpRequest, HttpResponse
 from django.test.utils import override_settings
 from django.urls import path
 
-from benchmarks.asgi_apps import APP_COOKIE
+from benchmarks.browser_request import browser_cookie
 from benchmarks.wsgi_call import WsgiVariant
 
 __all__ = ["django_settings", "django_variants", "urlpatterns"]
@@ -83,16 +86,22 @@ def _django_session_cookie() -> str:
 
 def django_variants(okta_cookie: str) -> list[WsgiVariant]:
     """Call inside ``django_settings``."""
-    plain = f"{okta_cookie}; {APP_COOKIE}"
+    django_session = _django_session_cookie()
+    full = browser_cookie(okta_cookie, django_session)
     okta = _handler(OKTA_MIDDLEWARE)
     return [
-        WsgiVariant("bare", "bare Django app (baseline)", _handler(), plain),
-        WsgiVariant("okta_hit", "+ OktaSessionMiddleware, cache hit", okta, plain),
-        WsgiVariant("okta_no_cookie", "+ OktaSessionMiddleware, no Okta cookie", okta, APP_COOKIE),
+        WsgiVariant("bare", "bare Django app (baseline)", _handler(), full),
+        WsgiVariant("okta_hit", "+ OktaSessionMiddleware, cache hit", okta, full),
+        WsgiVariant(
+            "okta_no_cookie",
+            "+ OktaSessionMiddleware, no Okta cookie",
+            okta,
+            browser_cookie(None, django_session),
+        ),
         WsgiVariant(
             "django_session",
             "+ Django SessionMiddleware, signed cookie (reference)",
             _handler(SESSION_MIDDLEWARE),
-            f"{plain}; {_django_session_cookie()}",
+            full,
         ),
     ]

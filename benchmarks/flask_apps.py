@@ -1,8 +1,12 @@
-"""The Flask variants: a bare app, the same with ``OktaSession``, and Flask's own session.
+"""The Flask variants: a bare app, the same with ``OktaSession``, and with Flask's session.
 
-Flask always opens its signed-cookie session for each request, so the reference for
-"what a cookie session costs" is the bare app receiving a valid Flask ``session``
-cookie, against the baseline of the bare app receiving none.
+Flask opens its session on every request, once the app has a ``secret_key``; without
+one it opens a ``NullSession`` and does no cookie work. So the bare app (the baseline)
+has no secret key, and the reference is the same app with one: Flask's own signed-cookie
+session (``SecureCookieSessionInterface``), verifying and decoding the valid ``session``
+cookie every request carries. The view reads ``session.get("user")`` in every variant.
+Each variant gets the same browser request (``browser_request.py``), whose cookies
+include that Flask ``session``; "no Okta cookie" lacks only the ``sid``.
 """
 
 from __future__ import annotations
@@ -11,19 +15,20 @@ from collections.abc import Callable
 
 from flask import Flask, session
 
-from benchmarks.asgi_apps import APP_COOKIE
+from benchmarks.browser_request import browser_cookie
 from benchmarks.wsgi_call import WsgiVariant, call_wsgi, wsgi_environ
 from okta_session_mw import OktaSessionConfig
 
 __all__ = ["flask_variants"]
 
 
-def _app() -> Flask:
+def _app(*, secret_key: str | None = None) -> Flask:
     app = Flask("okta_bench")
-    app.secret_key = "bench-flask-session-secret"
+    app.secret_key = secret_key
 
     @app.get("/")
     def index() -> str:
+        session.get("user")  # the session's read, where there is one
         return "ok"
 
     @app.get("/login")
@@ -43,23 +48,30 @@ def _flask_session_cookie(app: Flask) -> str:
 def flask_variants(
     config: OktaSessionConfig, okta_cookie: str
 ) -> tuple[list[WsgiVariant], Callable[[], None]]:
-    """Bare, + OktaSession (hit, no Okta cookie), and bare with Flask's session cookie;
-    and the function that closes the extension's Okta client."""
+    """Bare, + OktaSession (hit, no Okta cookie), + Flask's session (reference); and the
+    function that closes the extension's Okta client."""
     from okta_session_mw.integrations.flask import OktaSession
 
     bare = _app()
     okta = _app()
     extension = OktaSession(okta, config=config)
-    plain = f"{okta_cookie}; {APP_COOKIE}"
+    sessions = _app(secret_key="bench-flask-session-secret")
+    flask_session = _flask_session_cookie(sessions)
+    full = browser_cookie(okta_cookie, flask_session)
     variants = [
-        WsgiVariant("bare", "bare Flask app (baseline)", bare.wsgi_app, plain),
-        WsgiVariant("okta_hit", "+ OktaSession, cache hit", okta.wsgi_app, plain),
-        WsgiVariant("okta_no_cookie", "+ OktaSession, no Okta cookie", okta.wsgi_app, APP_COOKIE),
+        WsgiVariant("bare", "bare Flask app, no secret key (baseline)", bare.wsgi_app, full),
+        WsgiVariant("okta_hit", "+ OktaSession, cache hit", okta.wsgi_app, full),
+        WsgiVariant(
+            "okta_no_cookie",
+            "+ OktaSession, no Okta cookie",
+            okta.wsgi_app,
+            browser_cookie(None, flask_session),
+        ),
         WsgiVariant(
             "flask_session",
-            "bare, with Flask's session cookie (reference)",
-            bare.wsgi_app,
-            f"{plain}; {_flask_session_cookie(bare)}",
+            "+ Flask's session, signed cookie (reference)",
+            sessions.wsgi_app,
+            full,
         ),
     ]
     return variants, extension.close

@@ -1,7 +1,8 @@
 """A small load generator for when Debian's ``wrk`` is not installed.
 
 ``python -m benchmarks.httpx_load URL --cookie ... --connections 50 --seconds 5`` runs
-``connections`` keep-alive clients in one process for ``seconds`` and prints one JSON
+``connections`` keep-alive clients (each sending the browser request of
+``browser_request.py`` with that cookie) in one process for ``seconds`` and prints one JSON
 line: requests, errors, requests per second, p50 and p99 latency. It is Python, so on a
 small machine it may saturate before the server does: the table says when it was used.
 """
@@ -15,6 +16,7 @@ import time
 
 import httpx
 
+from benchmarks.browser_request import client_headers
 from benchmarks.timing import percentile
 
 __all__ = ["generate_load", "main"]
@@ -26,7 +28,8 @@ async def generate_load(
     latencies: list[float] = []
     errors = 0
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(limits=limits, headers={"cookie": cookie}) as client:
+    headers = client_headers(cookie)
+    async with httpx.AsyncClient(limits=limits, headers=headers) as client:
         deadline = time.perf_counter() + seconds
 
         async def worker() -> None:

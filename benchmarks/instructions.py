@@ -19,8 +19,10 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.asgi_apps import LABELS
+from benchmarks.asgi_overhead import ASGI_TARGETS, REQUEST_NOTE
+from benchmarks.comparison import share_target
 from benchmarks.load_tools import REPO_ROOT
-from benchmarks.table import Row, Section, verdict
+from benchmarks.table import Row, Section
 
 __all__ = ["dump_totals", "run"]
 
@@ -60,24 +62,24 @@ def run(*, iterations: int = 1_000) -> Section:
     return Section(TITLE, instruction_rows(per), [
         f"{iterations:,} requests per variant in one process under valgrind's callgrind; "
         "deterministic: unaffected by other load on the machine",
+        REQUEST_NOTE,
     ])  # fmt: skip
 
 
 def instruction_rows(per: dict[str, float]) -> list[Row]:
+    """One row per variant of ``per`` (keys of ``LABELS``, ``bare`` and
+    ``starlette_session`` among them), in ``LABELS``' order, with the issue's targets."""
     bare = per["bare"]
     ref_cost = per["starlette_session"] - bare
     rows = [Row(LABELS["bare"], f"{bare:,.0f} instr/req", "1.00x (baseline)")]
-    for key in ("okta_hit", "okta_no_cookie", "starlette_session"):
+    for key in [k for k in LABELS if k in per and k != "bare"]:
         cost = per[key] - bare
         vs = f"{per[key] / bare:.2f}x; {cost:+,.0f} instr"
         target = ""
         if key != "starlette_session" and ref_cost > 0:
             share = cost / ref_cost
             vs += f"; {share:.2f}x SessionMiddleware's overhead"
-            target = (
-                f"< 0.50x: {verdict(share < 0.5)}; DESIGN aim < 0.25x: {verdict(share < 0.25)}"
-                if key == "okta_hit"
-                else "adds almost nothing (DESIGN)"
-            )
+            if key in ASGI_TARGETS:
+                target = share_target(share, ASGI_TARGETS[key])
         rows.append(Row(LABELS[key], f"{per[key]:,.0f} instr/req", vs, target))
     return rows

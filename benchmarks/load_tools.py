@@ -2,7 +2,7 @@
 
 Both give a ``LoadResult``. ``wrk`` (Debian's package) is preferred: it is C and costs
 the server little CPU; the fallback is this package's ``httpx_load`` in a separate
-Python process.
+Python process. Both send the browser request of ``browser_request.py``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from benchmarks.browser_request import wrk_header_args
 
 __all__ = ["REPO_ROOT", "LoadResult", "run_load", "tool_name"]
 
@@ -62,7 +64,7 @@ def _wrk(url: str, cookie: str, *, connections: int, seconds: float) -> LoadResu
     seconds = max(1, round(seconds))
     command = [
         "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
-        "-H", f"Cookie: {cookie}", url,
+        *wrk_header_args(cookie), url,
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60)
     return parse_wrk(done.stdout)

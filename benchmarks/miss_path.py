@@ -19,6 +19,7 @@ from collections import Counter
 import httpx
 
 from benchmarks.asgi_apps import asgi_variants, call_asgi, http_scope
+from benchmarks.browser_request import browser_cookie
 from benchmarks.serve_okta import RemoteOkta
 from benchmarks.table import Row, Section, ms, verdict
 from benchmarks.timing import percentile
@@ -31,13 +32,14 @@ __all__ = ["run"]
 async def _drive(
     service: SessionService, cookies: list[str], order: list[int], concurrency: int
 ) -> dict[Source, list[float]]:
-    app = asgi_variants(service, "sid=unused", "session=unused")[1].app
+    variants = asgi_variants(service, "sid=unused", "session=unused")
+    app = next(v.app for v in variants if v.key == "okta_hit")
     latencies: dict[Source, list[float]] = {}
     queue = iter(order)
 
     async def client() -> None:
         for index in queue:  # the workers share one iterator: each request runs once
-            scope = http_scope(cookies[index])
+            scope = http_scope(browser_cookie(cookies[index], ""))
             started = time.perf_counter()
             await call_asgi(app, scope)
             source = scope[RESOLUTION_KEY].source

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from benchmarks.browser_request import BROWSER_HEADERS
+
 __all__ = ["WSGIApp", "WsgiVariant", "call_wsgi", "time_wsgi", "wsgi_environ"]
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -23,8 +25,10 @@ class WsgiVariant:
 
 
 def wsgi_environ(cookie: str, path: str = "/") -> dict[str, Any]:
-    """A GET environ as a WSGI server would build it for a browser request."""
+    """A GET environ as a WSGI server would build it for the browser request."""
+    headers = {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in BROWSER_HEADERS}
     return {
+        **headers,
         "REQUEST_METHOD": "GET",
         "SCRIPT_NAME": "",
         "PATH_INFO": path,
@@ -33,10 +37,6 @@ def wsgi_environ(cookie: str, path: str = "/") -> dict[str, Any]:
         "SERVER_PORT": "8000",
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_HOST": "127.0.0.1:8000",
-        "HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64) bench",
-        "HTTP_ACCEPT": "text/html,application/xhtml+xml",
-        "HTTP_ACCEPT_ENCODING": "gzip, deflate",
         "HTTP_COOKIE": cookie,
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": "http",
