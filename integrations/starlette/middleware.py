@@ -70,11 +70,9 @@ class OktaSessionMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
-        if kind == "lifespan":
-            await self.app(scope, receive, self._lifespan_send(send))
-            return
-        if kind not in ("http", "websocket"):
-            await self.app(scope, receive, send)
+        if kind != "http" and kind != "websocket":
+            lifespan = kind == "lifespan"
+            await self.app(scope, receive, self._lifespan_send(send) if lifespan else send)
             return
         service = self.service
         scope[SERVICE_KEY] = service
@@ -82,7 +80,7 @@ class OktaSessionMiddleware:
         if kind == "websocket" and not self._websocket_allowed(scope):
             cookie = None  # cross-site WebSocket hijacking: never the browser's session
         path: str = scope["path"]
-        root: str = scope.get("root_path", "")
+        root: str | None = scope.get("root_path")
         if root:  # mounted under a prefix: the core judges the path the routes see
             path = _route_path(path, root)
         ready = service.prepare(cookie, path, client_address(scope))

@@ -151,29 +151,22 @@ class ServiceCore:
         if sliced is None:
             return _NO_COOKIE  # no Okta cookie's name anywhere in the header
         key = None
-        if sliced:  # the hit path: the slice's key, and no parsing (``cookie_slice.py``)
+        local_get = self._local_get
+        if sliced and local_get is not None:  # the hit path: no parsing (``cookie_slice.py``)
             key = self._key(sliced)
-            hit = self._local_hit(key)
+            hit = answer_without_io(local_get(key), self.clock(), self._hit_rules, key)
             if hit is not None:
-                return hit
+                return self.stats.record(hit)
         cookies = self.okta_cookies(cookie_header)  # read in full, every value checked
         if cookies is None:
             return _NO_COOKIE
         if key is None or cookies.header != sliced:  # the slice was no forwarded header
             key = self.key_for(cookies)
-            hit = self._local_hit(key)
-            if hit is not None:
-                return hit
+            if local_get is not None:  # (rare headers: the hit path's test, once more)
+                hit = answer_without_io(local_get(key), self.clock(), self._hit_rules, key)
+                if hit is not None:
+                    return self.stats.record(hit)
         return Lookup(key, cookies.header, client)
-
-    def _local_hit(self, key: str) -> Resolution | None:
-        """The answer of a fresh entry the in-process cache holds for ``key`` with
-        nothing to refresh, counted; None when the flows must decide."""
-        local_get = self._local_get
-        if local_get is None:
-            return None
-        hit = answer_without_io(local_get(key), self.clock(), self._hit_rules, key)
-        return None if hit is None else self.stats.record(hit)
 
     def _sid_key(self, session_id: str) -> str:
         return self._key(f"{SID}={session_id}")
