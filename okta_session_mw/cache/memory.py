@@ -57,14 +57,14 @@ class MemorySessionCache:
     Which entry the bound pushes out is decided by "second chance", LRU's cheap twin: a
     read only adds its key to a set of keys used since the last sweep, and when the
     cache is full the oldest entry that is not in that set goes (each one in it is
-    taken out of the set and moved to the back instead). So the hit path (``peek``) is
-    one dict lookup and one set insertion, with no lock and no reordering, and a
-    session read on every request still outlives any number of sign-ins between its
-    reads. An index from session id to keys lets logout and admin revoke evict a
-    session however many cookies (``sid`` and ``idx``) point at it; it is updated
-    wherever an entry comes or goes, so it lists every entry that can still be served
-    (and is bounded by them). The lock is never held across an ``await``: no method
-    here awaits anything.
+    taken out of the set and moved to the back instead). So the hit path (``peek``,
+    then ``touch``) is one dict lookup and one set insertion, with no lock and no
+    reordering, and a session read on every request still outlives any number of
+    sign-ins between its reads. An index from session id to keys lets logout and
+    admin revoke evict a session however many cookies (``sid`` and ``idx``) point at
+    it; it is updated wherever an entry comes or goes, so it lists every entry that
+    can still be served (and is bounded by them). The lock is never held across an
+    ``await``: no method here awaits anything.
     """
 
     def __init__(
@@ -75,6 +75,13 @@ class MemorySessionCache:
         self._timer = timer
         self._by_session: dict[str, tuple[str, ...]] = {}
         self._used: set[str] = set()  # keys read since the bound last swept past them
+        # The hit path's two calls, both on built-in containers (C, no Python frame; the
+        # GIL makes each atomic against the writers, which hold the lock):
+        self.peek: Callable[[str], CacheEntry | None] = self._entries.get
+        """``key``'s entry, even one past its ``stale_until`` (the caller checks its
+        times): no lock, no clock, no reordering."""
+        self.touch: Callable[[str], None] = self._used.add
+        """Mark ``key`` used (it was served): the bound gives it a second chance."""
         # Cookies and sessions logged out or revoked, each until nothing of it can be
         # served any more: a lookup that was already under way must neither put it back
         # (its answer predates the logout) nor hand it to a request (behaviour 13).
@@ -103,16 +110,6 @@ class MemorySessionCache:
                 return None
             self._used.add(key)
             return entry
-
-    def peek(self, key: str) -> CacheEntry | None:
-        """``key``'s entry, even one past its ``stale_until`` (the caller checks its
-        times), marked as used: the hit path's read, with no lock and no clock. Both
-        are single operations on built-in containers, which the GIL makes atomic
-        against the writers (they hold the lock)."""
-        entry = self._entries.get(key)
-        if entry is not None:
-            self._used.add(key)
-        return entry
 
     def claim(self, key: str, ttl: float, *, take_over: bool = False) -> Claimed:
         return Claimed.YOURS  # one process: the driver's single flight already covers it

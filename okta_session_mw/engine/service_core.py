@@ -61,6 +61,10 @@ class Lookup:
 
 
 _NO_COOKIE = Resolution(None, Source.NO_COOKIE)
+
+
+def _untouched(key: str) -> None:
+    """``touch`` of a cache that keeps no record of use."""
 SID = "sid"
 """CreateSession's id is the value of Okta's ``sid`` cookie (behaviour 10)."""
 
@@ -82,11 +86,13 @@ class ServiceCore:
         self._owns_cache = cache is None
         self.cache: Cache = default_cache(config, clock) if cache is None else checked_cache(cache)
         # An in-process cache is read directly on the hit path (see ``prepare``): by its
-        # ``peek`` (no lock) when it has one.
+        # ``peek`` (no lock) when it has one, and a served entry is ``touch``ed.
         self._local_get: Callable[[str], CacheEntry | None] | None = None
+        self._touch: Callable[[str], None] = _untouched
         if getattr(self.cache, "local", False):
             local = cast(SessionCache, self.cache)
             self._local_get = getattr(local, "peek", None) or local.get
+            self._touch = getattr(local, "touch", None) or _untouched
         self._names = config.cookie_names
         self.gate = RateLimitGate(
             config.rate_limit_reserve,
@@ -151,22 +157,32 @@ class ServiceCore:
         if sliced is None:
             return _NO_COOKIE  # no Okta cookie's name anywhere in the header
         key = None
-        local_get = self._local_get
-        if sliced and local_get is not None:  # the hit path: no parsing (``cookie_slice.py``)
+        if sliced:  # the hit path: the slice's key, and no parsing (``cookie_slice.py``)
             key = self._key(sliced)
-            hit = answer_without_io(local_get(key), self.clock(), self._hit_rules, key)
+            hit = self._local_hit(key)
             if hit is not None:
-                return self.stats.record(hit)
+                return hit
         cookies = self.okta_cookies(cookie_header)  # read in full, every value checked
         if cookies is None:
             return _NO_COOKIE
         if key is None or cookies.header != sliced:  # the slice was no forwarded header
             key = self.key_for(cookies)
-            if local_get is not None:  # (rare headers: the hit path's test, once more)
-                hit = answer_without_io(local_get(key), self.clock(), self._hit_rules, key)
-                if hit is not None:
-                    return self.stats.record(hit)
+            hit = self._local_hit(key)
+            if hit is not None:
+                return hit
         return Lookup(key, cookies.header, client)
+
+    def _local_hit(self, key: str) -> Resolution | None:
+        """The answer of a fresh entry the in-process cache holds for ``key`` with
+        nothing to refresh (marked used, counted); None when the flows must decide."""
+        local_get = self._local_get
+        if local_get is None:
+            return None
+        hit = answer_without_io(local_get(key), self.clock(), self._hit_rules, key)
+        if hit is None:
+            return None
+        self._touch(key)
+        return self.stats.record(hit)
 
     def _sid_key(self, session_id: str) -> str:
         return self._key(f"{SID}={session_id}")

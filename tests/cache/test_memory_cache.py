@@ -89,9 +89,10 @@ def test_i12_02_the_bound_pushes_out_the_oldest_entry_nobody_read() -> None:
     cache = MemorySessionCache(3, timer=lambda: NOW)
     for name in ("a", "b", "c"):
         cache.set(f"k-{name}", entry_for(name))
-    assert cache.peek("k-a") is not None  # the hit path's read marks "a" as used
+    assert cache.peek("k-a") is not None  # the hit path's read...
+    cache.touch("k-a")  # ... and, as it served "a", its mark
     cache.set("k-d", entry_for("d"))
-    assert [cache.peek(k) is not None for k in ("k-a", "k-b", "k-c", "k-d")] == [
+    assert [cache.get(k) is not None for k in ("k-a", "k-b", "k-c", "k-d")] == [
         True,
         False,  # the oldest that nobody read since
         True,
@@ -120,16 +121,18 @@ def test_i12_02_the_marks_of_dropped_keys_stay_bounded() -> None:
     cache = MemorySessionCache(4, timer=lambda: NOW)
     for n in range(50):
         cache.set(f"k-{n}", entry_for(f"s-{n}"))
-        cache.peek(f"k-{n}")
-        cache._used.add(f"gone-{n}")  # what a read racing the key's drop leaves behind
+        cache.touch(f"k-{n}")
+        cache.touch(f"gone-{n}")  # what a read racing the key's drop leaves behind
     assert len(cache._used) <= 4 + 2  # the entries' keys, and at most two strays
     assert len(cache._entries) == 4
 
 
-def test_i12_02_peek_takes_no_lock_and_serves_what_is_there() -> None:
+def test_i12_02_peek_and_touch_take_no_lock_and_serve_what_is_there() -> None:
     cache = MemorySessionCache(4, timer=lambda: NOW)
     cache.set("k", entry_for("s"))
     with cache._lock:  # a writer holds the lock: the hit path does not wait for it
         entry = cache.peek("k")
+        cache.touch("k")
     assert entry is not None and entry.session is not None and entry.session.id == "s"
     assert cache.peek("missing") is None
+    assert "k" in cache._used

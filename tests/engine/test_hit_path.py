@@ -77,3 +77,17 @@ def test_i12_01_headers_the_slice_leaves_to_the_full_reading(
     calls = len(okta.calls)
     assert resolved(sync_service, header.format(sid=session_id)).source is source
     assert len(okta.calls) == calls  # the same cookie: its cached answer, no Okta call
+
+
+def test_i12_02_a_session_served_from_the_cache_outlives_sign_ins_between_its_requests(
+    okta: FakeOkta,
+) -> None:
+    service = SessionService(make_config(okta, cache_ttl=3600.0, cache_maxsize=2), clock=okta.now)
+    try:
+        busy = f"sid={okta.create_session(LOGIN)}"
+        assert resolved(service, busy).source is Source.MISS
+        for _ in range(6):
+            assert resolved(service, busy).source is Source.HIT  # the hit path marks it
+            assert resolved(service, f"sid={okta.create_session(LOGIN)}").source is Source.MISS
+    finally:
+        service.close()
