@@ -16,11 +16,12 @@ scope) before any figure is taken; a benchmark that skipped it could time a no-o
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import jwt as pyjwt
+from starlette.types import ASGIApp, Scope
 from joserfc import jwt as jose_jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
@@ -38,8 +39,6 @@ __all__ = [
     "pyjwt_verifier",
 ]
 
-Scope = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 Claims = dict[str, Any]
 Verifier = Callable[[str], "Claims | None"]
 """A token in, its claims out, or ``None`` when it must be refused."""
