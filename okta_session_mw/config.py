@@ -70,7 +70,8 @@ class OktaSessionConfig:
     cache_ttl: float = setting(60.0, SECONDS)
     """How long an answer from Okta is trusted before asking again (never past expiresAt)."""
     cache_maxsize: int = setting(10_000, COUNT)
-    """Most sessions kept in the in-process cache (least recently used go first)."""
+    """Most sessions kept in the in-process cache (least recently used go first, by
+    second chance: ``cache/memory.py``)."""
     negative_cache_ttl: float = setting(10.0, SECONDS_OR_ZERO)
     """How long "Okta says no session for this cookie" is remembered."""
     refresh_threshold: float = setting(300.0, SECONDS_OR_ZERO)
