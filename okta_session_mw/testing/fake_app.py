@@ -1,4 +1,4 @@
-"""The fake Okta's HTTP face: the eight routes, Okta's headers and error bodies.
+"""The fake Okta's HTTP face: its routes, Okta's headers and error bodies.
 
 Every request is recorded first, then meets the injected faults, then the rate limit,
 then its operation. Every answer carries ``Date``, ``X-Okta-Request-Id`` and the
@@ -127,7 +127,7 @@ def _get_me(fake: FakeOkta, request: _Request, _: _Match) -> _Reply:
 
 def _close_me(fake: FakeOkta, request: _Request, _: _Match) -> _Reply:
     session = fake._session_for_cookies(request.cookies)
-    if session is None or not fake.revoke(session.id):
+    if session is None or not fake._close_current(session.id):
         return _error(*_ME_NOT_FOUND)
     return _Reply(204)
 
@@ -176,6 +176,27 @@ def _refresh_by_id(fake: FakeOkta, request: _Request, session_id: str) -> _Reply
     return _refreshed(fake, request, session, by_id=True)
 
 
+@_by_id
+def _suspend_user(fake: FakeOkta, request: _Request, user_id: str) -> _Reply:
+    return _lifecycle(fake.suspend_user, user_id)
+
+
+@_by_id
+def _deactivate_user(fake: FakeOkta, request: _Request, user_id: str) -> _Reply:
+    return _lifecycle(fake.deactivate_user, user_id)
+
+
+def _lifecycle(operation: Callable[[str], object], user_id: str) -> _Reply:
+    """Okta's user lifecycle operations answer 200 without a body."""
+    try:
+        operation(user_id)
+    except KeyError:
+        return _error("E0000007", f"Resource not found: {user_id} (User)")
+    except ValueError as exc:
+        return _error("E0000001", str(exc))
+    return _Reply(200)
+
+
 _Handler = Callable[["FakeOkta", _Request, _Match], _Reply]
 _ROUTES: list[tuple[re.Pattern[str], dict[str, _Handler]]] = [
     (re.compile(r"/api/v1/authn"), {"POST": _authn}),
@@ -184,6 +205,8 @@ _ROUTES: list[tuple[re.Pattern[str], dict[str, _Handler]]] = [
     (re.compile(r"/api/v1/sessions/me/lifecycle/refresh"), {"POST": _refresh_me}),
     (re.compile(r"/api/v1/sessions/(?P<id>[^/]+)"), {"GET": _get_by_id, "DELETE": _revoke_by_id}),
     (re.compile(r"/api/v1/sessions/(?P<id>[^/]+)/lifecycle/refresh"), {"POST": _refresh_by_id}),
+    (re.compile(r"/api/v1/users/(?P<id>[^/]+)/lifecycle/suspend"), {"POST": _suspend_user}),
+    (re.compile(r"/api/v1/users/(?P<id>[^/]+)/lifecycle/deactivate"), {"POST": _deactivate_user}),
 ]
 
 
