@@ -18,7 +18,11 @@ model it is meant to check: it writes Okta's JSON itself.
 from __future__ import annotations
 
 from okta_session_mw.testing.fake_faults import FaultEffect
-from okta_session_mw.testing.fake_hooks import EventHook, EventHookVerificationError, HookDelivery
+from okta_session_mw.testing.fake_hook_records import (
+    EventHook,
+    EventHookVerificationError,
+    HookDelivery,
+)
 from okta_session_mw.testing.fake_log_json import EMITTED_EVENT_TYPES
 from okta_session_mw.testing.fake_okta import FakeOkta, serve_fake_okta
 from okta_session_mw.testing.fake_rate_limit import RateLimitState

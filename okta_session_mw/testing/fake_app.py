@@ -177,17 +177,9 @@ def _refresh_by_id(fake: FakeOkta, request: _Request, session_id: str) -> _Reply
 
 
 @_by_id
-def _suspend_user(fake: FakeOkta, request: _Request, user_id: str) -> _Reply:
-    return _lifecycle(fake.suspend_user, user_id)
-
-
-@_by_id
-def _deactivate_user(fake: FakeOkta, request: _Request, user_id: str) -> _Reply:
-    return _lifecycle(fake.deactivate_user, user_id)
-
-
-def _lifecycle(operation: Callable[[str], object], user_id: str) -> _Reply:
-    """Okta's user lifecycle operations answer 200 without a body."""
+def _user_lifecycle(fake: FakeOkta, request: _Request, user_id: str) -> _Reply:
+    """Suspend or deactivate a user: 200 without a body, as Okta answers."""
+    operation = fake.suspend_user if request.path.endswith("suspend") else fake.deactivate_user
     try:
         operation(user_id)
     except KeyError:
@@ -205,8 +197,8 @@ _ROUTES: list[tuple[re.Pattern[str], dict[str, _Handler]]] = [
     (re.compile(r"/api/v1/sessions/me/lifecycle/refresh"), {"POST": _refresh_me}),
     (re.compile(r"/api/v1/sessions/(?P<id>[^/]+)"), {"GET": _get_by_id, "DELETE": _revoke_by_id}),
     (re.compile(r"/api/v1/sessions/(?P<id>[^/]+)/lifecycle/refresh"), {"POST": _refresh_by_id}),
-    (re.compile(r"/api/v1/users/(?P<id>[^/]+)/lifecycle/suspend"), {"POST": _suspend_user}),
-    (re.compile(r"/api/v1/users/(?P<id>[^/]+)/lifecycle/deactivate"), {"POST": _deactivate_user}),
+    (re.compile(r"/api/v1/users/(?P<id>[^/]+)/lifecycle/(suspend|deactivate)"),
+     {"POST": _user_lifecycle}),
 ]
 
 

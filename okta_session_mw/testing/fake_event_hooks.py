@@ -24,7 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from okta_session_mw.testing.fake_hooks import EventHook, EventHookHub, HookDelivery
+from okta_session_mw.testing.fake_hook_records import EventHook, HookDelivery
+from okta_session_mw.testing.fake_hooks import EventHookHub
 from okta_session_mw.testing.fake_json import okta_id
 from okta_session_mw.testing.fake_log_json import NO_SESSION, log_event
 from okta_session_mw.testing.fake_records import FakeSession, FakeUser

@@ -9,11 +9,17 @@ and reading the answer share it).
 from __future__ import annotations
 
 import http.client
+import json
+import secrets
 import time
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-__all__ = ["MAX_ANSWER_BYTES", "call_hook", "check_hook_url"]
+from okta_session_mw.testing.fake_hook_records import EventHookVerificationError
+
+__all__ = ["MAX_ANSWER_BYTES", "call_hook", "check_hook_url", "describe", "verify_endpoint"]
+
+CHALLENGE_HEADER = "X-Okta-Verification-Challenge"
 
 MAX_ANSWER_BYTES = 64 * 1024
 """Read at most this much of an endpoint's answer (a verification echo is ~60 bytes)."""
@@ -57,3 +63,33 @@ def _shrink_timeout(connection: http.client.HTTPConnection, deadline: float) -> 
         raise TimeoutError("the endpoint did not answer in time")
     if connection.sock is not None:
         connection.sock.settimeout(remaining)
+
+
+def verify_endpoint(url: str, headers: Mapping[str, str], timeout: float) -> None:
+    """Okta's one-time verification of an event hook's endpoint: a ``GET`` with the
+    hook's headers and a fresh ``X-Okta-Verification-Challenge``, to be answered 200
+    ``{"verification": <the challenge>}``; else ``EventHookVerificationError``."""
+    challenge = secrets.token_urlsafe(30)
+    sent = {**headers, CHALLENGE_HEADER: challenge}
+    sent.pop("Content-Type", None)  # a GET without a body
+    try:
+        status, answer = call_hook("GET", url, sent, None, timeout)
+    except TimeoutError:
+        raise EventHookVerificationError(url, None, f"no answer within {timeout} s") from None
+    except Exception as exc:  # OSError, http.client.HTTPException (an answer not HTTP)
+        raise EventHookVerificationError(url, None, describe(exc)) from None
+    if status != 200:
+        raise EventHookVerificationError(url, status, f"status {status}, not 200")
+    try:
+        echoed = json.loads(answer).get("verification")
+    except (ValueError, AttributeError):
+        echoed = None
+    if echoed != challenge:
+        raise EventHookVerificationError(
+            url, status, 'the body is not {"verification": <the challenge>}'
+        )
+
+
+def describe(exc: BaseException) -> str:
+    """An error for a record or message: its type and text (which hold no header)."""
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -16,97 +16,26 @@ from __future__ import annotations
 
 import collections
 import json
-import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from okta_session_mw.testing.fake_hook_http import call_hook, check_hook_url
+from okta_session_mw.testing.fake_hook_http import (
+    call_hook,
+    check_hook_url,
+    describe,
+    verify_endpoint,
+)
+from okta_session_mw.testing.fake_hook_records import EventHook, HookDelivery
 from okta_session_mw.testing.fake_json import okta_id
 from okta_session_mw.testing.fake_log_json import hook_envelope
 
-__all__ = [
-    "MAX_EVENT_HOOKS",
-    "EventHook",
-    "EventHookHub",
-    "EventHookVerificationError",
-    "HookDelivery",
-]
+__all__ = ["MAX_EVENT_HOOKS", "EventHookHub"]
 
 MAX_EVENT_HOOKS = 25
 """Okta allows at most 25 active, verified event hooks per org."""
-CHALLENGE_HEADER = "X-Okta-Verification-Challenge"
-
-
-class EventHookVerificationError(RuntimeError):
-    """Registration failed: the endpoint did not pass Okta's one-time verification.
-
-    ``url`` is the endpoint, ``status`` its answer's status (``None``: no answer) and
-    ``reason`` what was wrong. The message never holds the secret header's value.
-    """
-
-    def __init__(self, url: str, status: int | None, reason: str) -> None:
-        super().__init__(f"event hook {url} failed verification: {reason}")
-        self.url = url
-        self.status = status
-        self.reason = reason
-
-
-@dataclass(frozen=True, slots=True)
-class EventHook:
-    """A registered, verified event hook (Okta's ``eventHook`` with ``channel.config``)."""
-
-    id: str
-    """An Okta-like id, ``who`` and 17 letters or digits; also in each delivery's ``source``."""
-    name: str
-    url: str
-    events: frozenset[str]
-    """The System Log event types it subscribes to."""
-    header: tuple[str, str] | None = field(repr=False)
-    """``(name, value)`` of the secret header (Okta's ``authScheme``), sent on every call."""
-    headers: tuple[tuple[str, str], ...] = field(repr=False)
-    """Further custom headers sent on every call."""
-
-    def request_headers(self) -> dict[str, str]:
-        sent = {"Accept": "application/json", "Content-Type": "application/json"}
-        sent.update(self.headers)
-        if self.header is not None:
-            sent[self.header[0]] = self.header[1]
-        return sent
-
-
-@dataclass(frozen=True, slots=True)
-class HookDelivery:
-    """One attempt to deliver one batch of events to one hook.
-
-    ``status`` is the endpoint's answer (``None``: none came: see ``error``); ``error`` is
-    ``None`` for a 2xx answer, else what went wrong (``"timeout"``, ``"status 500"``, a
-    connection error, ``"cancelled"`` when the fake stopped first). ``attempt`` is 1, or 2
-    for the retry. Times are on the fake's clock. ``body`` is the JSON posted (the same on
-    a retry: same ``event_id``, same event ``uuid``s).
-    """
-
-    hook_id: str
-    event_id: str
-    event_types: tuple[str, ...]
-    event_uuids: tuple[str, ...]
-    attempt: int
-    status: int | None
-    error: str | None
-    started_at: float
-    finished_at: float
-    body: bytes = field(repr=False)
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    def payload(self) -> dict[str, Any]:
-        """The delivered envelope, parsed."""
-        value: dict[str, Any] = json.loads(self.body)
-        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,33 +94,10 @@ class EventHookHub:
         with self._lock:
             if len(self._hooks) >= MAX_EVENT_HOOKS:
                 raise ValueError(f"Okta allows at most {MAX_EVENT_HOOKS} event hooks")
-        self._verify(hook)
+        verify_endpoint(hook.url, hook.request_headers(), self.timeout)
         with self._lock:
             self._hooks[hook.id] = hook
         return hook
-
-    def _verify(self, hook: EventHook) -> None:
-        challenge = secrets.token_urlsafe(30)
-        headers = {**hook.request_headers(), CHALLENGE_HEADER: challenge}
-        del headers["Content-Type"]  # a GET without a body
-        try:
-            status, answer = call_hook("GET", hook.url, headers, None, self.timeout)
-        except TimeoutError:
-            raise EventHookVerificationError(
-                hook.url, None, f"no answer within {self.timeout} s"
-            ) from None
-        except Exception as exc:  # OSError, http.client.HTTPException (an answer not HTTP)
-            raise EventHookVerificationError(hook.url, None, _describe(exc)) from None
-        if status != 200:
-            raise EventHookVerificationError(hook.url, status, f"status {status}, not 200")
-        try:
-            echoed = json.loads(answer).get("verification")
-        except (ValueError, AttributeError):
-            echoed = None
-        if echoed != challenge:
-            raise EventHookVerificationError(
-                hook.url, status, 'the body is not {"verification": <the challenge>}'
-            )
 
     @property
     def hooks(self) -> list[EventHook]:
@@ -303,7 +209,7 @@ class EventHookHub:
         except TimeoutError:
             return None, "timeout"
         except Exception as exc:  # OSError, http.client.HTTPException (an answer not HTTP)
-            return None, _describe(exc)
+            return None, describe(exc)
         return status, None if 200 <= status < 300 else f"status {status}"
 
     def _record(
@@ -322,6 +228,3 @@ class EventHookHub:
             )
         )  # fmt: skip
 
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

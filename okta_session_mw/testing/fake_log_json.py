@@ -74,19 +74,8 @@ def log_event(
         "displayMessage": display_message,
         "legacyEventType": legacy,
         "actor": _principal(actor),
-        "client": {
-            "userAgent": {"rawUserAgent": "unknown", "os": "Unknown", "browser": "UNKNOWN"},
-            "zone": "null",
-            "device": "Unknown",
-            "id": None,
-            "ipAddress": "127.0.0.1",
-            "geographicalContext": None,
-        },
-        "request": {
-            "ipChain": [
-                {"ip": "127.0.0.1", "geographicalContext": None, "version": "V4", "source": None}
-            ]
-        },
+        "client": _client(),
+        "request": _request(),
         "outcome": {"result": "SUCCESS", "reason": None},
         "target": [_principal(target)],
         "transaction": {"type": "WEB", "id": transaction_id, "detail": {}},
@@ -97,22 +86,37 @@ def log_event(
                 "url": request_uri,
             }
         },
-        "authenticationContext": {
-            "authenticationProvider": None,
-            "credentialProvider": None,
-            "credentialType": None,
-            "issuer": None,
-            "interface": None,
-            "authenticationStep": 0,
-            "externalSessionId": external_session_id,
-        },
-        "securityContext": {
-            "asNumber": None,
-            "asOrg": None,
-            "isp": None,
-            "domain": None,
-            "isProxy": None,
-        },
+        "authenticationContext": _authentication_context(external_session_id),
+        "securityContext": dict.fromkeys(("asNumber", "asOrg", "isp", "domain", "isProxy")),
+    }
+
+
+def _client() -> dict[str, Any]:
+    """The fake's callers are on loopback and it does not parse their user agents."""
+    return {
+        "userAgent": {"rawUserAgent": "unknown", "os": "Unknown", "browser": "UNKNOWN"},
+        "zone": "null",
+        "device": "Unknown",
+        "id": None,
+        "ipAddress": "127.0.0.1",
+        "geographicalContext": None,
+    }
+
+
+def _request() -> dict[str, Any]:
+    hop = {"ip": "127.0.0.1", "geographicalContext": None, "version": "V4", "source": None}
+    return {"ipChain": [hop]}
+
+
+def _authentication_context(external_session_id: str) -> dict[str, Any]:
+    return {
+        "authenticationProvider": None,
+        "credentialProvider": None,
+        "credentialType": None,
+        "issuer": None,
+        "interface": None,
+        "authenticationStep": 0,
+        "externalSessionId": external_session_id,
     }
 
 
