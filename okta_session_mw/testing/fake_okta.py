@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 
 from okta_session_mw.testing.asgi_exchange import Receive, Scope, Send
-from okta_session_mw.testing.fake_app import handle
+from okta_session_mw.testing.fake_asgi import handle
 from okta_session_mw.testing.fake_event_hooks import FakeEventHooks
 from okta_session_mw.testing.fake_json import AMR_VALUES, SESSION_STATUSES, okta_id
 from okta_session_mw.testing.fake_rate_limit import BUCKET_LAYOUTS
