@@ -158,7 +158,7 @@ class FakeEventHooks:
         )
 
     def _user_by_id(self, user_id: str) -> FakeUser:
-        raise NotImplementedError  # FakeOkta's
+        raise NotImplementedError  # FakeUserLifecycle's
 
 
 def _transaction_id() -> str:

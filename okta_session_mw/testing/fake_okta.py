@@ -17,8 +17,8 @@ from dataclasses import replace
 
 from okta_session_mw.testing.asgi_exchange import Receive, Scope, Send
 from okta_session_mw.testing.fake_asgi import handle
-from okta_session_mw.testing.fake_event_hooks import FakeEventHooks
 from okta_session_mw.testing.fake_json import AMR_VALUES, SESSION_STATUSES, okta_id
+from okta_session_mw.testing.fake_lifecycle import FakeUserLifecycle
 from okta_session_mw.testing.fake_rate_limit import BUCKET_LAYOUTS
 from okta_session_mw.testing.fake_records import FakeSession, FakeUser
 from okta_session_mw.testing.fake_traffic import FakeTraffic
@@ -31,7 +31,7 @@ def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-class FakeOkta(FakeTraffic, FakeEventHooks):
+class FakeOkta(FakeTraffic, FakeUserLifecycle):
     """A fake Okta org: an ASGI app (``await fake(scope, receive, send)``) plus its state.
 
     ``idle_timeout`` and ``max_lifetime`` (seconds) set every session's
@@ -41,10 +41,10 @@ class FakeOkta(FakeTraffic, FakeEventHooks):
     one (``"sessions"``, as Okta documents it, or ``"endpoint"``: see
     ``fake_rate_limit``). ``bearer_tokens`` are OAuth2 access tokens accepted
     on the ``/sessions/{id}`` operations. ``clock`` gives epoch seconds. The clock,
-    the recorded calls, faults and rate limits come from ``FakeTraffic``; event hooks
-    (``register_event_hook``, ``deliveries``, ``wait_for_deliveries``) from
-    ``FakeEventHooks``, each call to a hook bounded by ``event_hook_timeout`` seconds
-    (Okta's is 3).
+    the recorded calls, faults and rate limits come from ``FakeTraffic``; suspending and
+    deactivating users from ``FakeUserLifecycle``; event hooks (``register_event_hook``,
+    ``deliveries``, ``wait_for_deliveries``) from ``FakeEventHooks``, each call to a hook
+    bounded by ``event_hook_timeout`` seconds (Okta's is 3).
     """
 
     def __init__(
@@ -115,20 +115,6 @@ class FakeOkta(FakeTraffic, FakeEventHooks):
             return self._users[login.lower()]
         except KeyError:
             raise KeyError(f"no user {login!r}; add_user() first") from None
-
-    def _active_user(self, login: str) -> FakeUser:
-        user = self._user(login)
-        if user.status != "ACTIVE":
-            raise ValueError(f"user {login!r} is {user.status}: only an active user signs in")
-        return user
-
-    def _user_by_id(self, user_id: str) -> FakeUser:
-        """The user with this id, or this login (Okta's ``/users/{id}`` takes either)."""
-        with self._lock:
-            for user in self._users.values():
-                if user.id == user_id:
-                    return user
-            return self._user(user_id)
 
     def issue_session_token(self, login: str) -> str:
         """A one-time ``sessionToken`` for ``login``, as ``POST /api/v1/authn`` gives."""
@@ -208,35 +194,6 @@ class FakeOkta(FakeTraffic, FakeEventHooks):
             del self._sessions[session_id]
         self._session_ended(session, request_uri)
         return True
-
-    def suspend_user(self, login: str) -> FakeUser:
-        """Suspend an active user (by login or id) as an admin would (``POST
-        /api/v1/users/{id}/lifecycle/suspend``): the user's sessions end, sign-in is
-        refused, ``user.lifecycle.suspend`` is logged. ``ValueError`` unless ``ACTIVE``."""
-        return self._change_status(login, "SUSPENDED", "suspend", ("ACTIVE",))
-
-    def deactivate_user(self, login: str) -> FakeUser:
-        """Deactivate a user (by login or id) as an admin would (``POST
-        /api/v1/users/{id}/lifecycle/deactivate``): status ``DEPROVISIONED``, sessions
-        end, ``user.lifecycle.deactivate`` is logged. A deactivated user is left as is."""
-        return self._change_status(login, "DEPROVISIONED", "deactivate", ("ACTIVE", "SUSPENDED"))
-
-    def _change_status(
-        self, ref: str, status: str, operation: str, allowed_from: tuple[str, ...]
-    ) -> FakeUser:
-        with self._lock:
-            user = self._user_by_id(ref)
-            if user.status == status == "DEPROVISIONED":
-                return user
-            if user.status not in allowed_from:
-                raise ValueError(f"cannot {operation} a user who is {user.status}")
-            user = self._users[user.login.lower()] = replace(user, status=status)
-            for session_id in [s.id for s in self._sessions.values() if s.user_id == user.id]:
-                del self._sessions[session_id]
-        self._user_event(
-            f"user.lifecycle.{operation}", user, f"/api/v1/users/{user.id}/lifecycle/{operation}"
-        )
-        return user
 
     def _refresh(self, session_id: str) -> FakeSession | None:
         with self._lock:
