@@ -89,12 +89,14 @@ class FakeEventHooks:
 
     @property
     def log_events(self) -> list[dict[str, Any]]:
-        """Every System Log event the fake logged (with or without hooks), oldest first."""
+        """The System Log events the fake logged (with or without hooks), oldest first
+        (the newest 10,000)."""
         return self._hooks.log
 
     @property
     def deliveries(self) -> list[HookDelivery]:
-        """Every delivery attempt so far (a retry is a second record), oldest first."""
+        """The delivery attempts so far (a retry is a second record), oldest first (the
+        newest 10,000)."""
         return self._hooks.deliveries
 
     def wait_for_deliveries(self, timeout: float = 10.0) -> list[HookDelivery]:

@@ -36,6 +36,9 @@ __all__ = ["MAX_EVENT_HOOKS", "EventHookHub"]
 
 MAX_EVENT_HOOKS = 25
 """Okta allows at most 25 active, verified event hooks per org."""
+KEPT_RECORDS = 10_000
+"""The System Log and the delivery records keep the newest this many (a long-running fake,
+such as the example app's, must not grow without bound)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +67,9 @@ class EventHookHub:
         self._org_url = org_url
         self._lock = threading.Lock()
         self._hooks: dict[str, EventHook] = {}
-        self._log: list[dict[str, Any]] = []
+        self._log: collections.deque[dict[str, Any]] = collections.deque(maxlen=KEPT_RECORDS)
         self._queue: collections.deque[_Job] = collections.deque()
-        self._deliveries: list[HookDelivery] = []
+        self._deliveries: collections.deque[HookDelivery] = collections.deque(maxlen=KEPT_RECORDS)
         self._worker: threading.Thread | None = None
         self._stopping = False
 
