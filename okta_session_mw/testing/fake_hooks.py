@@ -85,6 +85,8 @@ class EventHookHub:
         name: str | None,
     ) -> EventHook:
         check_hook_url(url)
+        if isinstance(events, str):
+            raise ValueError("events must be a list of event types, not one string")
         subscribed = frozenset(events)
         if not subscribed or not all(isinstance(e, str) and e for e in subscribed):
             raise ValueError("events must name at least one System Log event type")

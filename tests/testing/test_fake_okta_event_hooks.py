@@ -137,6 +137,24 @@ def test_i13_04_registration_fails_when_nothing_answers(fake: FakeOkta) -> None:
     assert fake.event_hooks == []
 
 
+@pytest.mark.parametrize(
+    ("url", "events", "header"),
+    [
+        ("ftp://127.0.0.1/hook", ALL_EVENTS, HEADER),
+        ("/okta/event-hook", ALL_EVENTS, HEADER),
+        ("http://127.0.0.1:1/hook", "user.session.end", HEADER),
+        ("http://127.0.0.1:1/hook", (), HEADER),
+        ("http://127.0.0.1:1/hook", ALL_EVENTS, ("authorization", "")),
+    ],
+)
+def test_i13_04_registration_refuses_what_okta_would_not_accept(
+    fake: FakeOkta, url: str, events: Any, header: tuple[str, str]
+) -> None:
+    with pytest.raises(ValueError, match=r"url|events|header"):
+        fake.register_event_hook(url, events=events, header=header)
+    assert fake.event_hooks == []
+
+
 def test_i13_04_removed_hooks_get_nothing(
     fake: FakeOkta, receiver: HookReceiver, hook_url: str
 ) -> None:
