@@ -36,6 +36,7 @@ AMR_VALUES = frozenset(
 
 # code -> (HTTP status, errorSummary), from Okta's error catalogue (okta-sessions.md section 3).
 ERRORS: dict[str, tuple[int, str]] = {
+    "E0000001": (400, "Api validation failed: {0}"),
     "E0000003": (400, "The request body was not well-formed."),
     "E0000004": (401, "Authentication failed"),
     "E0000006": (403, "You do not have permission to perform the requested action"),
@@ -85,7 +86,7 @@ def error_body_for_status(status: int) -> tuple[int, dict[str, Any]]:
     """An Okta error body for an arbitrary (injected) status: Okta's code where it has one."""
     code = _CODE_FOR_STATUS.get(status)
     if code is not None:
-        return error_body(code, "Resource not found")  # only E0000007 has a "{0}"
+        return error_body(code, "Resource not found")  # fills E0000007's (or E0000001's) "{0}"
     try:
         summary = HTTPStatus(status).phrase
     except ValueError:

@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 
 from okta_session_mw.testing.asgi_exchange import Receive, Scope, Send
-from okta_session_mw.testing.fake_app import handle
+from okta_session_mw.testing.fake_asgi import handle
 from okta_session_mw.testing.fake_json import AMR_VALUES, SESSION_STATUSES, okta_id
+from okta_session_mw.testing.fake_lifecycle import FakeUserLifecycle
 from okta_session_mw.testing.fake_rate_limit import BUCKET_LAYOUTS
 from okta_session_mw.testing.fake_records import FakeSession, FakeUser
 from okta_session_mw.testing.fake_traffic import FakeTraffic
@@ -30,7 +31,7 @@ def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-class FakeOkta(FakeTraffic):
+class FakeOkta(FakeTraffic, FakeUserLifecycle):
     """A fake Okta org: an ASGI app (``await fake(scope, receive, send)``) plus its state.
 
     ``idle_timeout`` and ``max_lifetime`` (seconds) set every session's
@@ -40,7 +41,10 @@ class FakeOkta(FakeTraffic):
     one (``"sessions"``, as Okta documents it, or ``"endpoint"``: see
     ``fake_rate_limit``). ``bearer_tokens`` are OAuth2 access tokens accepted
     on the ``/sessions/{id}`` operations. ``clock`` gives epoch seconds. The clock,
-    the recorded calls, faults and rate limits come from ``FakeTraffic``.
+    the recorded calls, faults and rate limits come from ``FakeTraffic``; suspending and
+    deactivating users from ``FakeUserLifecycle``; event hooks (``register_event_hook``,
+    ``deliveries``, ``wait_for_deliveries``) from ``FakeEventHooks``, each call to a hook
+    bounded by ``event_hook_timeout`` seconds (Okta's is 3).
     """
 
     def __init__(
@@ -55,6 +59,7 @@ class FakeOkta(FakeTraffic):
         rate_limit_buckets: str = "sessions",
         session_token_ttl: float = 300.0,
         clock: Callable[[], float] = time.time,
+        event_hook_timeout: float = 3.0,
     ) -> None:
         if min(idle_timeout, max_lifetime, session_token_ttl) <= 0:
             raise ValueError("idle_timeout, max_lifetime and session_token_ttl must be > 0")
@@ -83,6 +88,7 @@ class FakeOkta(FakeTraffic):
         self._idx: dict[str, str] = {}
         self._idx_of: dict[str, str] = {}
         self._session_tokens: dict[str, tuple[FakeUser, float]] = {}  # -> (user, expires at)
+        self._init_event_hooks(event_hook_timeout)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await handle(self, scope, receive, send)
@@ -114,7 +120,7 @@ class FakeOkta(FakeTraffic):
         """A one-time ``sessionToken`` for ``login``, as ``POST /api/v1/authn`` gives."""
         token = secrets.token_urlsafe(31)
         with self._lock:
-            user = self._user(login)
+            user = self._active_user(login)
             self._session_tokens[token] = (user, self.now() + self.session_token_ttl)
         return token
 
@@ -123,7 +129,7 @@ class FakeOkta(FakeTraffic):
     ) -> str:
         """Open a session for ``login`` directly (no HTTP) and return its id."""
         with self._lock:
-            return self._open_session(self._user(login), status, tuple(amr)).id
+            return self._open_session(self._active_user(login), status, tuple(amr)).id
 
     def _open_session(self, user: FakeUser, status: str, amr: tuple[str, ...]) -> FakeSession:
         if status not in SESSION_STATUSES:
@@ -172,12 +178,22 @@ class FakeOkta(FakeTraffic):
         raise ValueError("cookie name must be 'sid' or 'idx'")
 
     def revoke(self, session_id: str) -> bool:
-        """End a session as an admin would; ``False`` if it was not live."""
+        """End a session as an admin would (``DELETE /api/v1/sessions/{id}``), logging
+        ``user.session.end``; ``False`` if it was not live."""
+        return self._end_session(session_id, f"/api/v1/sessions/{session_id}")
+
+    def _close_current(self, session_id: str) -> bool:
+        """CloseCurrentSession: the user signs out (``DELETE /api/v1/sessions/me``)."""
+        return self._end_session(session_id, "/api/v1/sessions/me")
+
+    def _end_session(self, session_id: str, request_uri: str) -> bool:
         with self._lock:
-            if self.session(session_id) is None:
+            session = self.session(session_id)
+            if session is None:
                 return False
             del self._sessions[session_id]
-            return True
+        self._session_ended(session, request_uri)
+        return True
 
     def _refresh(self, session_id: str) -> FakeSession | None:
         with self._lock:
@@ -200,7 +216,7 @@ class FakeOkta(FakeTraffic):
         """Check a password; on success a new one-time session token and its expiry."""
         with self._lock:
             user = self._users.get(username.lower())
-            if user is None or not _same(password, user.password):
+            if user is None or not _same(password, user.password) or user.status != "ACTIVE":
                 return None
             token = self.issue_session_token(user.login)
             return user, token, self._session_tokens[token][1]
@@ -211,6 +227,8 @@ class FakeOkta(FakeTraffic):
             entry = self._session_tokens.pop(session_token, None)
             if entry is None or self.now() >= entry[1]:
                 return None
+            if self._user(entry[0].login).status != "ACTIVE":
+                return None  # suspended or deactivated since the token was issued
             return self._open_session(entry[0], "ACTIVE", ("pwd",))
 
     def _credential(self, authorization: str | None) -> str | None:
@@ -231,12 +249,14 @@ def serve_fake_okta(fake: FakeOkta, *, port: int = 0) -> Iterator[str]:
     """Serve ``fake`` over real HTTP on ``127.0.0.1`` (``port=0``: a free port).
 
     Yields the base URL, also set as ``fake.base_url`` for the block. Stopping closes
-    every connection; the fake keeps its state, so serving it again on the same
-    ``port`` simulates Okta coming back after an outage.
+    every connection and cancels event-hook deliveries still queued (``stop_deliveries``);
+    the fake keeps its state, so serving it again on the same ``port`` simulates Okta
+    coming back after an outage.
     """
     with serve_asgi(fake, port=port) as base_url:
         fake.base_url = base_url
         try:
             yield base_url
         finally:
+            fake.stop_deliveries()
             fake.base_url = None

@@ -23,6 +23,9 @@ class FakeUser:
     first_name: str
     last_name: str
     password: str = field(repr=False)
+    status: str = "ACTIVE"
+    """Okta's user status: ``ACTIVE``, or ``SUSPENDED`` / ``DEPROVISIONED`` after
+    ``suspend_user`` / ``deactivate_user``; only an active user can sign in."""
 
     @property
     def display_name(self) -> str:
