@@ -16,7 +16,7 @@ from werkzeug.local import LocalProxy
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.engine.service import SessionService
 
-from .per_request import add_csrf_cookie, attach_session
+from .per_request import add_csrf_cookie, session_hook
 from .service import EXTENSION_KEY
 from .views import logout_blueprint, logout_csrf_token
 
@@ -64,10 +64,7 @@ class OktaSession:
             service = SessionService(config)
         self._services[app] = service
         app.extensions[EXTENSION_KEY] = self
-        def attach() -> None:  # a plain function: Flask checks it for async per request
-            attach_session(service)
-
-        app.before_request(attach)
+        app.before_request(session_hook(service))
         app.after_request(add_csrf_cookie)
         app.add_template_global(logout_csrf_token, "okta_logout_csrf_token")
         if self._logout_route:

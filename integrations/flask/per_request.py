@@ -7,10 +7,18 @@ laziness (``web.pending_resolution``, which Django's ``request.okta_session`` fo
 too): the hook settles what needs no I/O and leaves a lazy value bound to the
 request; Okta is asked at the first read, once, and never for a request whose view
 does not read it.
+
+The hook runs on every request, so it is written for it (``python -m benchmarks
+--only wsgi`` shows what it adds): a plain function, Flask's cheapest case when it
+checks each hook for ``async``; ``request`` and ``g`` resolved once each (every read
+through Flask's proxies costs); and the lazy value a ``LocalProxy`` made without
+``LocalProxy.__init__``, which picks among four kinds of target and builds a closure
+per call: ``_LazySession`` reads its request's ``PendingResolution`` from a slot.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final, cast
 
 from flask import g, request
@@ -29,46 +37,74 @@ from .service import get_service
 __all__ = [
     "SESSION_ATTR",
     "add_csrf_cookie",
-    "attach_session",
     "get_okta_session",
     "lower_headers",
     "resolution",
+    "session_hook",
 ]
 
 SESSION_ATTR: Final = "okta_session"
 _PENDING = "_okta_session_pending"
 
 
-def attach_session(service: SessionService) -> None:
-    """``before_request``: put this request's lazy session on ``g`` and ``request``.
+class _LazySession(LocalProxy["Session | None"]):
+    """The lazy value on ``g`` and ``request``: a ``LocalProxy`` whose target is its own
+    request's session (``PendingResolution.session``), never the current request's.
 
-    Always a lazy value bound to this request (a ``werkzeug.local.LocalProxy`` over its
-    ``PendingResolution``), like Django's ``SimpleLazyObject``, whatever the cookie and
-    the cache: its value is the ``Session`` or None, so test it with ``if
-    g.okta_session:`` (never ``is None``: a lazy value is an object);
-    ``get_okta_session()`` gives the plain value. Kept past its request, it still reads
-    that request's session, never the current one's.
+    Every proxied operation calls ``_get_current_object``, here a method reading the
+    slot, so a new one costs an allocation and one slot store (``session_hook``).
     """
-    # Each proxy access costs: resolve ``request`` and ``g`` once (this runs per request).
-    current = cast("LocalProxy[Any]", request)._get_current_object()
-    environ = current.environ
-    pending = PendingResolution(
-        service, wsgi_cookie_header(environ), environ.get("PATH_INFO", ""), current.remote_addr
-    )
-    state = cast("LocalProxy[Any]", g)._get_current_object()
-    setattr(state, _PENDING, pending)
-    session: LocalProxy[Session | None] = LocalProxy(pending.session)
-    state.okta_session = session
-    setattr(current, SESSION_ATTR, session)  # werkzeug's Request has no slot
+
+    __slots__ = ("_okta_pending",)
+    _okta_pending: PendingResolution
+
+    def _get_current_object(self) -> Session | None:
+        return self._okta_pending.session()
+
+
+_new = object.__new__
+_store_pending = _LazySession.__dict__["_okta_pending"].__set__  # the slot's own setter
+# The proxies' own lookups, bound once: each reads the context the call is made in.
+_current_request = cast("LocalProxy[Any]", request)._get_current_object
+_current_g = cast("LocalProxy[Any]", g)._get_current_object
+
+
+def session_hook(service: SessionService) -> Callable[[], None]:
+    """The ``before_request`` hook for ``service``'s app (``attach_session``)."""
+
+    def attach_session() -> None:
+        """Put this request's lazy session on ``g`` and ``request``.
+
+        Always a lazy value bound to this request (a ``werkzeug.local.LocalProxy`` over
+        its ``PendingResolution``), like Django's ``SimpleLazyObject``, whatever the
+        cookie and the cache: its value is the ``Session`` or None, so test it with
+        ``if g.okta_session:`` (never ``is None``: a lazy value is an object);
+        ``get_okta_session()`` gives the plain value. Kept past its request, it still
+        reads that request's session, never the current one's.
+        """
+        current = _current_request()
+        environ = current.environ
+        pending = PendingResolution(
+            service, wsgi_cookie_header(environ), environ.get("PATH_INFO", ""), current.remote_addr
+        )
+        session = _new(_LazySession)
+        _store_pending(session, pending)
+        state = _current_g()
+        setattr(state, _PENDING, pending)
+        state.okta_session = session
+        setattr(current, SESSION_ATTR, session)  # werkzeug's Request has no slot
+
+    return attach_session
 
 
 def _pending() -> PendingResolution:
     """This request's pending resolution; made now if the hook did not run (a view
     called directly in a ``test_request_context``, say)."""
-    pending = g.get(_PENDING)
+    state = _current_g()
+    pending = state.get(_PENDING)
     if pending is None:
-        attach_session(get_service())
-        pending = g.get(_PENDING)
+        session_hook(get_service())()
+        pending = state.get(_PENDING)
     assert isinstance(pending, PendingResolution)
     return pending
 
