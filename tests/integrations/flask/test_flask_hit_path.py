@@ -1,0 +1,115 @@
+"""Issue 12: the Flask hit path made cheap keeps what the extension promises. Each
+request's lazy session reads that request alone and asks Okta nothing until read; other
+hooks and error handlers see it; the CSRF nonce cookie reaches the response whatever
+made the token. Through Flask's test client against the fake Okta over real HTTP."""
+
+from __future__ import annotations
+
+from flask import g, render_template_string, request
+from werkzeug.local import LocalProxy
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from okta_session_mw.integrations.flask import get_okta_session, logout_csrf_token
+from okta_session_mw.testing import FakeOkta
+from tests.support.fake_helpers import me_calls
+from tests.support.flask_apps import flask_app, okta_settings
+from tests.support.okta_users import LOGIN
+
+NONCE = "okta_mw_csrf="  # the nonce cookie's name over plain http
+
+
+def _nonce_cookies(response: WerkzeugResponse) -> list[str]:
+    return [c for c in response.headers.getlist("Set-Cookie") if c.startswith(NONCE)]
+
+
+def test_i12_06_each_request_resolves_its_own_session_and_only_when_read(okta: FakeOkta) -> None:
+    other = "bob@example.com"
+    okta.add_user(other, "another password")
+    seen: list[object] = []
+
+    def read() -> str:
+        seen.append(g.okta_session)
+        assert isinstance(g.okta_session, LocalProxy)
+        assert request.okta_session == g.okta_session  # type: ignore[attr-defined]
+        return getattr(g.okta_session, "login", None) or "nobody"
+
+    with flask_app(**okta_settings(okta)) as (app, _):
+        app.add_url_rule("/read", "read", read)
+        app.add_url_rule("/plain", "plain", lambda: "plain")
+        client = app.test_client(use_cookies=False)
+        ann = {"cookie": okta.cookie_header(okta.create_session(LOGIN))}
+        bob = {"cookie": f"theme=dark; {okta.cookie_header(okta.create_session(other))}"}
+        for headers in (ann, bob, {}, {"cookie": "theme=dark"}):
+            assert client.get("/plain", headers=headers).get_data(as_text=True) == "plain"
+        assert okta.calls == []  # a view that does not read it asks Okta nothing
+        answers = [
+            client.get("/read", headers=headers).get_data(as_text=True)
+            for headers in (ann, bob, ann, {}, bob)
+        ]
+        assert answers == [LOGIN, other, LOGIN, "nobody", other]
+        assert me_calls(okta) == 2  # one lookup per user, then cache hits
+        assert [getattr(s, "login", None) for s in seen] == [LOGIN, other, LOGIN, None, other]
+
+
+def test_i12_06_later_hooks_and_error_handlers_see_the_session(okta: FakeOkta) -> None:
+    seen: dict[str, object] = {}
+
+    with flask_app(**okta_settings(okta)) as (app, _):
+
+        @app.before_request
+        def later_hook() -> None:
+            seen["hook"] = getattr(g.okta_session, "id", None)
+
+        @app.errorhandler(404)
+        def not_found(error: Exception) -> tuple[str, int]:
+            seen["404"] = getattr(g.okta_session, "id", None)
+            return "missing", 404
+
+        @app.errorhandler(ZeroDivisionError)
+        def failed(error: Exception) -> tuple[str, int]:
+            session = get_okta_session()
+            seen["500"] = session.id if session else None
+            return "failed", 500
+
+        app.add_url_rule("/fail", "fail", lambda: 1 // 0)
+        client = app.test_client(use_cookies=False)
+        sid = okta.create_session(LOGIN)
+        cookie = {"cookie": okta.cookie_header(sid)}
+        assert client.get("/no/such/page", headers=cookie).status_code == 404
+        assert seen == {"hook": sid, "404": sid}
+        assert client.get("/fail", headers=cookie).status_code == 500
+        assert seen == {"hook": sid, "404": sid, "500": sid}
+        assert client.get("/fail").status_code == 500
+        assert seen == {"hook": None, "404": sid, "500": None}
+    assert me_calls(okta) == 1
+
+
+def test_i12_06_the_nonce_cookie_is_added_once_wherever_the_token_is_made(okta: FakeOkta) -> None:
+    """A token made in a before_request hook, in a view (twice) or in an error handler:
+    its nonce cookie is on the response, once; a request that made none gets none."""
+    with flask_app(**okta_settings(okta)) as (app, _):
+
+        @app.before_request
+        def early_token() -> None:
+            if request.path == "/early":
+                g.early = logout_csrf_token()
+
+        @app.errorhandler(KeyError)
+        def failed(error: Exception) -> tuple[str, int]:
+            return logout_csrf_token(), 400
+
+        app.add_url_rule("/early", "early", lambda: g.early)
+        twice = "{{ okta_logout_csrf_token() }} {{ okta_logout_csrf_token() }}"
+        app.add_url_rule("/twice", "twice", lambda: render_template_string(twice))
+        app.add_url_rule("/fails", "fails", lambda: {}["missing"])
+        app.add_url_rule("/none", "none", lambda: "none")
+        client = app.test_client(use_cookies=False)
+        for path in ("/early", "/twice", "/fails"):
+            response = client.get(path)
+            assert len(_nonce_cookies(response)) == 1, path
+            first, *rest = response.get_data(as_text=True).split()
+            assert first and rest in ([], [first]), path  # one nonce per request
+        assert _nonce_cookies(client.get("/none")) == []
+        signed_in = {"cookie": okta.cookie_header(okta.create_session(LOGIN))}
+        assert _nonce_cookies(client.get("/twice", headers=signed_in)) == []  # bound to sid
+
