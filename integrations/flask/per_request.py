@@ -1,6 +1,7 @@
-"""What the extension keeps per request: the session on ``g`` and ``request``, and the
-CSRF nonce cookie a token helper made (the ``before_request`` and ``after_request``
-hooks ``OktaSession.init_app`` installs), with the request read as the core wants it.
+"""What the extension keeps per request: the session on ``g`` and ``request`` (the
+``before_request`` hook ``OktaSession.init_app`` installs), and the CSRF nonce cookie a
+token helper made (added after that request alone), with the request read as the core
+wants it.
 
 The session is lazy, as Flask-Login's ``current_user`` is, by the core's one rule of
 laziness (``web.pending_resolution``, which Django's ``request.okta_session`` follows
@@ -124,7 +125,8 @@ def lower_headers() -> dict[str, str]:
 
 
 def add_csrf_cookie(response: WerkzeugResponse) -> WerkzeugResponse:
-    """``after_request``: the nonce cookie ``logout_csrf_token`` made, if it made one."""
+    """Add the nonce cookie ``logout_csrf_token`` made, if it made one (run after the
+    request that made it: ``after_this_request``)."""
     cookie = nonce_set_cookie(g)
     if cookie is not None:
         response.headers.add("Set-Cookie", cookie)

@@ -113,3 +113,22 @@ def test_i12_06_the_nonce_cookie_is_added_once_wherever_the_token_is_made(okta: 
         signed_in = {"cookie": okta.cookie_header(okta.create_session(LOGIN))}
         assert _nonce_cookies(client.get("/twice", headers=signed_in)) == []  # bound to sid
 
+
+def test_i12_06_the_apps_after_request_hooks_see_the_nonce_cookie(okta: FakeOkta) -> None:
+    """The nonce cookie is added to the response as soon as Flask runs this request's
+    own after-request functions (``after_this_request``, registered by the token helper
+    only when it makes a nonce), before the app's ``after_request`` hooks: a hook added
+    after ``init_app`` sees it (an after_request hook of the extension ran after those,
+    and cost every request)."""
+    seen: list[list[str]] = []
+    with flask_app(**okta_settings(okta)) as (app, _):
+
+        @app.after_request
+        def audit(response: WerkzeugResponse) -> WerkzeugResponse:
+            seen.append(_nonce_cookies(response))
+            return response
+
+        response = app.test_client(use_cookies=False).get("/token")
+        assert response.get_data(as_text=True)
+    assert seen == [_nonce_cookies(response)]
+    assert len(seen[0]) == 1
