@@ -90,22 +90,25 @@ def session_hook(service: SessionService) -> Callable[[], None]:
         )
         session = _new(_LazySession)
         _store_pending(session, pending)
-        state = _current_g()
-        setattr(state, _PENDING, pending)
-        state.okta_session = session
+        setattr(current, _PENDING, pending)  # the request's own, never ``g``'s (below)
         setattr(current, SESSION_ATTR, session)  # werkzeug's Request has no slot
+        _current_g().okta_session = session
 
     return attach_session
 
 
 def _pending() -> PendingResolution:
     """This request's pending resolution; made now if the hook did not run (a view
-    called directly in a ``test_request_context``, say)."""
-    state = _current_g()
-    pending = state.get(_PENDING)
+    called directly in a ``test_request_context``, say).
+
+    Kept on the request object: Flask reuses an app context already pushed for the
+    requests made in it (a test's ``with app.app_context()``), so ``g`` may still hold
+    what an earlier request put there."""
+    current = _current_request()
+    pending = getattr(current, _PENDING, None)
     if pending is None:
         session_hook(get_service())()
-        pending = state.get(_PENDING)
+        pending = getattr(current, _PENDING)
     assert isinstance(pending, PendingResolution)
     return pending
 

@@ -132,3 +132,22 @@ def test_i12_06_the_apps_after_request_hooks_see_the_nonce_cookie(okta: FakeOkta
         assert response.get_data(as_text=True)
     assert seen == [_nonce_cookies(response)]
     assert len(seen[0]) == 1
+
+
+def test_i12_06_a_view_called_directly_in_a_kept_app_context_reads_its_own_request(
+    okta: FakeOkta,
+) -> None:
+    """Flask reuses an app context already pushed (a test's ``with app.app_context()``)
+    for the requests made in it, so ``g`` outlives each of them: a view called directly
+    in a ``test_request_context`` there must not be judged by the session of the
+    request served before it (the pending resolution lives on the request, not ``g``)."""
+    with flask_app(**okta_settings(okta)) as (app, _):
+        view = app.view_functions["private"]
+        cookie = {"cookie": okta.cookie_header(okta.create_session(LOGIN))}
+        with app.app_context():
+            served = app.test_client(use_cookies=False).get("/private", headers=cookie)
+            assert served.status_code == 200
+            with app.test_request_context("/private"):  # no cookie: no session
+                assert view().status_code == 401
+                assert get_okta_session() is None
+    assert me_calls(okta) == 1
