@@ -40,6 +40,7 @@ __all__ = [
     "add_csrf_cookie",
     "get_okta_session",
     "lower_headers",
+    "pending_resolution",
     "resolution",
     "session_hook",
 ]
@@ -97,7 +98,7 @@ def session_hook(service: SessionService) -> Callable[[], None]:
     return attach_session
 
 
-def _pending() -> PendingResolution:
+def pending_resolution() -> PendingResolution:
     """This request's pending resolution; made now if the hook did not run (a view
     called directly in a ``test_request_context``, say).
 
@@ -115,12 +116,12 @@ def _pending() -> PendingResolution:
 
 def resolution() -> Resolution:
     """This request's ``Resolution`` (looked up now if no one read it yet)."""
-    return _pending().resolve()
+    return pending_resolution().resolve()
 
 
 def get_okta_session() -> Session | None:
     """The request's Okta session (any status) as a plain value, or None."""
-    return _pending().resolve().session
+    return pending_resolution().resolve().session
 
 
 def lower_headers() -> dict[str, str]:

@@ -5,14 +5,17 @@ made the token. Through Flask's test client against the fake Okta over real HTTP
 
 from __future__ import annotations
 
-from flask import g, render_template_string, request
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, g, render_template_string, request
 from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from okta_session_mw.integrations.flask import get_okta_session, logout_csrf_token
+from okta_session_mw.integrations.flask import OktaSession, get_okta_session, logout_csrf_token
 from okta_session_mw.testing import FakeOkta
 from tests.support.fake_helpers import me_calls
-from tests.support.flask_apps import flask_app, okta_settings
+from tests.support.flask_apps import add_routes, flask_app, okta_settings
 from tests.support.okta_users import LOGIN
 
 NONCE = "okta_mw_csrf="  # the nonce cookie's name over plain http
@@ -151,3 +154,31 @@ def test_i12_06_a_view_called_directly_in_a_kept_app_context_reads_its_own_reque
                 assert view().status_code == 401
                 assert get_okta_session() is None
     assert me_calls(okta) == 1
+
+
+def test_i12_06_an_app_overriding_ensure_sync_still_gets_protected_views_through_it(
+    okta: FakeOkta,
+) -> None:
+    """A passing request calls a plain view directly only where Flask's own
+    ``ensure_sync`` would hand it back as it is; an app's own override sees every view."""
+    wrapped: list[str] = []
+
+    class TracingFlask(Flask):
+        def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+            wrapped.append(getattr(func, "__name__", "?"))
+            return super().ensure_sync(func)
+
+    app = TracingFlask(__name__)
+    app.config.update(okta_settings(okta))
+    extension = OktaSession(app)
+    add_routes(app)
+    try:
+        cookie = {"cookie": okta.cookie_header(okta.create_session(LOGIN))}
+        client = app.test_client(use_cookies=False)
+        for path, endpoint in (("/private", "private"), ("/private-async", "private_async")):
+            wrapped.clear()
+            assert client.get(path, headers=cookie).status_code == 200
+            name = app.view_functions[endpoint].__name__  # the view's, through wraps
+            assert wrapped.count(name) == 2  # Flask's call of the guard, and the guard's
+    finally:
+        extension.close()
