@@ -63,6 +63,18 @@ class _LazySession(LocalProxy["Session | None"]):
     def _get_current_object(self) -> Session | None:
         return self._okta_pending.session()
 
+    # The two reads a view makes of it (``if g.okta_session:``, ``g.okta_session.login``),
+    # answered here rather than through ``LocalProxy``'s descriptors, which bind a
+    # ``functools.partial`` per read; same answers, the unbound fallback included.
+    def __bool__(self) -> bool:
+        try:
+            return bool(self._okta_pending.session())
+        except RuntimeError:
+            return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._okta_pending.session(), name)
+
 
 _new = object.__new__
 _store_pending = _LazySession.__dict__["_okta_pending"].__set__  # the slot's own setter
