@@ -21,7 +21,7 @@ never for a view that does not read it. Both are proxies whose value is the ``Se
 or None: test them with ``if g.okta_session:``, or call ``get_okta_session()`` for the
 plain value.
 
-The modules: ``extension.py`` (``OktaSession``), ``per_request.py`` (the hooks and what
+The modules: ``extension.py`` (``OktaSession``), ``per_request.py`` (the hook and what
 they keep per request), ``decorators.py``, ``views.py`` (logout, CSRF and login
 helpers), ``responses.py`` (``render_reply``), ``service.py`` (``get_service``).
 """

@@ -1,7 +1,7 @@
 """``OktaSession``: the Flask extension (``Ext(app=None)`` + ``init_app``, state per app).
 
 ``init_app`` makes the app's ``SessionService`` (or takes a shared one), installs the
-per-request hooks (``per_request.py``), the template global for the logout token and
+per-request hook (``per_request.py``), the template global for the logout token and
 the logout blueprint (``views.py``).
 """
 
@@ -16,7 +16,7 @@ from werkzeug.local import LocalProxy
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.engine.service import SessionService
 
-from .per_request import add_csrf_cookie, attach_session
+from .per_request import session_hook
 from .service import EXTENSION_KEY
 from .views import logout_blueprint, logout_csrf_token
 
@@ -24,7 +24,7 @@ __all__ = ["OktaSession"]
 
 
 class OktaSession:
-    """The Flask extension: one ``SessionService`` per app, hooks and the logout route.
+    """The Flask extension: one ``SessionService`` per app, its hook and the logout route.
 
     Settings come from ``config`` or else from ``app.config`` (``OKTA_ORG_URL``,
     ``OKTA_CACHE_TTL``, ...: ``OKTA_`` + a config field name in upper case); a bad one
@@ -55,7 +55,7 @@ class OktaSession:
         return f"OktaSession(apps={len(self._services)})"
 
     def init_app(self, app: Flask) -> None:
-        """Validate the settings, make the app's ``SessionService`` and install hooks."""
+        """Validate the settings, make the app's ``SessionService`` and install its hook."""
         if EXTENSION_KEY in app.extensions:
             raise RuntimeError("OktaSession is already set up on this app")
         service = self._shared_service
@@ -64,11 +64,7 @@ class OktaSession:
             service = SessionService(config)
         self._services[app] = service
         app.extensions[EXTENSION_KEY] = self
-        def attach() -> None:  # a plain function: Flask checks it for async per request
-            attach_session(service)
-
-        app.before_request(attach)
-        app.after_request(add_csrf_cookie)
+        app.before_request(session_hook(service))
         app.add_template_global(logout_csrf_token, "okta_logout_csrf_token")
         if self._logout_route:
             app.register_blueprint(logout_blueprint(service.config.logout_path))

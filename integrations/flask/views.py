@@ -7,7 +7,10 @@ neither header a POST needs a token ``logout_csrf_token`` made for this browser.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, request
+from typing import Any, cast
+
+from flask import Blueprint, Response, after_this_request, g, request
+from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from okta_session_mw.okta.session import Session
@@ -17,7 +20,7 @@ from okta_session_mw.web.csrf import CSRF_FIELD
 from okta_session_mw.web.login_cookie import login_cookie_header
 from okta_session_mw.web.logout_request import LogoutRequest, form_token_wanted
 
-from .per_request import lower_headers
+from .per_request import add_csrf_cookie, lower_headers
 from .responses import render_reply
 from .service import EXTENSION_KEY, get_service
 
@@ -29,6 +32,8 @@ __all__ = [
     "logout_csrf_token",
 ]
 
+_NONCE_ADDED = "_okta_nonce_cookie_added"  # on the request: its nonce cookie is taken care of
+
 
 def logout_csrf_token() -> str:
     """Token for a form's ``csrf_token`` field (or the ``X-CSRF-Token`` header): logout,
@@ -37,8 +42,18 @@ def logout_csrf_token() -> str:
     Templates call it as ``okta_logout_csrf_token()``. It is bound to this browser (its
     Okta cookie, else a nonce cookie added to the response), so a token fetched in one
     browser does not work in another.
+
+    The nonce cookie is added by a function run after this request only
+    (``after_this_request``), registered when a token needs one: before the app's
+    ``after_request`` hooks, and at no cost to the requests that make no token.
     """
-    return csrf_nonce.csrf_token(get_service(), wsgi_cookie_header(request.environ), g)
+    token = csrf_nonce.csrf_token(get_service(), wsgi_cookie_header(request.environ), g)
+    if csrf_nonce.nonce_set_cookie(g) is not None:
+        current = cast("LocalProxy[Any]", request)._get_current_object()
+        if not getattr(current, _NONCE_ADDED, False):
+            setattr(current, _NONCE_ADDED, True)
+            after_this_request(add_csrf_cookie)
+    return token
 
 
 def _logout_request(redirect_to: str | None = None, token: str | None = None) -> LogoutRequest:
