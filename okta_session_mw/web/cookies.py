@@ -153,7 +153,7 @@ def wsgi_cookie_header(environ: Mapping[str, Any]) -> str | None:
     if not isinstance(value, str):
         return None
     if "," not in value:  # one field, or fields that carried no comma: as is
-        return join_cookie_fields((value,))
+        return value.strip() or None  # join's rule, for one field
     # a piece of commas and blanks only is empty fields joined: no cookie in it
     return join_cookie_fields([p for p in wsgi_cookie_fields(value) if p.strip(" \t,")])
 
