@@ -4,7 +4,9 @@ Flask opens its session on every request, once the app has a ``secret_key``; wit
 one it opens a ``NullSession`` and does no cookie work. So the bare app (the baseline)
 has no secret key, and the reference is the same app with one: Flask's own signed-cookie
 session (``SecureCookieSessionInterface``), verifying and decoding the valid ``session``
-cookie every request carries. The view reads ``session.get("user")`` in every variant.
+cookie every request carries. The view reads ``session.get("user")`` and
+``g.okta_session`` in every variant (the Okta adapter is lazy: a view that never reads
+the session never looks it up, so a "hit" that is not read would measure no hit).
 Each variant gets the same browser request (``browser_request.py``), whose cookies
 include that Flask ``session``; "no Okta cookie" lacks only the ``sid``.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, session
+from flask import Flask, g, session
 
 from benchmarks.browser_request import browser_cookie
 from benchmarks.wsgi_call import WsgiVariant, call_wsgi, wsgi_environ
@@ -29,6 +31,8 @@ def _app(*, secret_key: str | None = None) -> Flask:
     @app.get("/")
     def index() -> str:
         session.get("user")  # the session's read, where there is one
+        if g.get("okta_session"):  # the lazy Okta session: read, so a hit is looked up
+            return "ok"
         return "ok"
 
     @app.get("/login")

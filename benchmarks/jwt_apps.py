@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt as pyjwt
-from starlette.types import ASGIApp, Scope
 from joserfc import jwt as jose_jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
+from starlette.types import ASGIApp, Scope
 
 __all__ = [
     "AUDIENCE",
