@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
@@ -77,17 +78,24 @@ class _PendingResolution(PendingResolution):
     __slots__ = ("_request",)
 
     def __init__(self, service: SessionService, request: HttpRequest) -> None:
-        self._request = request
+        # Weak: the request holds this, through its attributes; a strong reference back
+        # would make every request a cycle, left for the garbage collector to find.
+        self._request = weakref.ref(request)
         # path_info: the path the URLconf sees (without SCRIPT_NAME), as in every adapter
         path = request.path_info
         super().__init__(service, cookie_header(request), path, client_address(request))
 
     def routed_to_logout(self) -> bool:
-        # The core never looks up a logout view, wherever the URLconf put it, cached or not.
-        return for_logout_view(self._request)
+        # The core never looks up a logout view, wherever the URLconf put it, cached or
+        # not. (No request: only a value kept past its request is read then.)
+        request = self._request()
+        return request is not None and for_logout_view(request)
 
     def resolve(self) -> Resolution:
-        if isinstance(self.ready(), Lookup) and _event_loop_running():
+        ready = self.ready()
+        if not isinstance(ready, Lookup):
+            return ready
+        if _event_loop_running():
             raise SynchronousOnlyOperation(
                 "request.okta_session needs an Okta lookup, which would block the event "
                 "loop: use `await request.aokta_session()` in async code (or protect the "
@@ -96,7 +104,10 @@ class _PendingResolution(PendingResolution):
         return super().resolve()
 
     async def aresolve(self) -> Resolution:
-        if on_server_loop(self._request) or not isinstance(self.ready(), Lookup):
+        request = self._request()
+        if (request is not None and on_server_loop(request)) or not isinstance(
+            self.ready(), Lookup
+        ):
             return await super().aresolve()
         # WSGI: the sync path, in the request's own thread (see on_server_loop).
         return await sync_to_async(self.resolve)()
