@@ -28,7 +28,6 @@ from django.core.exceptions import ImproperlyConfigured, SynchronousOnlyOperatio
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import Resolver404, resolve
-from django.utils.functional import SimpleLazyObject
 
 from okta_session_mw.engine.resolution import Resolution
 from okta_session_mw.engine.service import Lookup, SessionService
@@ -38,6 +37,7 @@ from okta_session_mw.web.csrf_nonce import nonce_set_cookie
 from okta_session_mw.web.pending_resolution import PendingResolution
 
 from .debug import reporter_filter
+from .lazy import SimpleLazyObject
 from .responses import add_set_cookie
 from .service import get_service
 

@@ -7,16 +7,22 @@ garbage collector), and the cheap paths give the same answers as before.
 
 from __future__ import annotations
 
+import copy
 import gc
+import pickle
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from types import SimpleNamespace
+from typing import Any
 
 import django_project
 import pytest
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
+from django.utils import functional
 
 from okta_session_mw.integrations.django import OktaSessionMiddleware, get_okta_session
+from okta_session_mw.integrations.django.lazy import SimpleLazyObject
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.pytest_plugin import DEMO_LOGIN
 
@@ -76,3 +82,65 @@ def test_i12_07_a_session_value_kept_past_its_request_still_answers(
     gc.collect()
     assert kept.login == DEMO_LOGIN
     assert len(okta.calls) == 1
+
+
+def _what_it_does(make: Callable[[Callable[[], Any]], Any], value: Any) -> dict[str, Any]:
+    """What each read of a lazy value made by ``make`` answers (an error by its type),
+    each on a fresh one, and how often its function ran."""
+    calls: list[None] = []
+
+    def func() -> Any:
+        calls.append(None)
+        return value
+
+    reads: dict[str, Callable[[Any], Any]] = {
+        "bool": bool,
+        "eq": lambda lazy: (lazy == value, lazy == None, lazy != value),  # noqa: E711
+        "str": str,
+        "repr_kind": lambda lazy: repr(lazy).split(":")[0],
+        "class": lambda lazy: lazy.__class__,
+        "is": lambda lazy: (isinstance(lazy, type(value)), lazy is None),
+        "django_kind": lambda lazy: isinstance(lazy, functional.SimpleLazyObject),
+        "hash": hash,
+        "len": len,
+        "iter": lambda lazy: list(lazy),
+        "has": lambda lazy: [hasattr(lazy, name) for name in ("__len__", "login", "nope")],
+        "attr": lambda lazy: lazy.login,
+        "bool_twice": lambda lazy: (bool(lazy), bool(lazy)),
+        "copy_unread": lambda lazy: copy.copy(lazy) == value,
+        "copy_read": lambda lazy: (bool(lazy), copy.copy(lazy) == value),
+        "deepcopy": lambda lazy: copy.deepcopy(lazy) == value,
+        "pickle": lambda lazy: pickle.loads(pickle.dumps(lazy)) == value,
+        "set_attr": lambda lazy: setattr(lazy, "login", "bob") or value.login,
+    }
+    seen: dict[str, Any] = {}
+    for name, read in reads.items():
+        calls.clear()
+        try:
+            seen[name] = (read(make(func)), len(calls))
+        except Exception as exc:  # the kind of error is what is compared
+            seen[name] = (type(exc).__name__, len(calls))
+    return seen
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, "text", [1, 2], SimpleNamespace(login="ann")],
+    ids=["none", "str", "list", "object"],
+)
+def test_i12_07_the_cheap_lazy_session_answers_as_djangos_own(value: Any) -> None:
+    """``request.okta_session``'s lazy value is Django's ``SimpleLazyObject`` with a
+    cheaper making, ``bool`` and attribute read: every read answers as Django's does."""
+    cheap = _what_it_does(SimpleLazyObject, copy.deepcopy(value))
+    django = _what_it_does(functional.SimpleLazyObject, copy.deepcopy(value))
+    assert cheap == django
+    assert cheap["bool_twice"] == ((bool(value), bool(value)), 1)  # made once, kept
+    assert cheap["is"][0] == (True, False)  # never `is None`, whatever it holds
+
+
+def test_i12_07_the_middleware_gives_the_cheap_lazy_value(
+    okta: FakeOkta, rf: RequestFactory
+) -> None:
+    request = rf.get("/")
+    OktaSessionMiddleware(_reads)(request)
+    assert type(request.okta_session) is SimpleLazyObject  # type: ignore[attr-defined]
