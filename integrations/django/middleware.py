@@ -36,7 +36,7 @@ from okta_session_mw.web.cookies import asgi_cookie_header, wsgi_cookie_header
 from okta_session_mw.web.csrf_nonce import nonce_set_cookie
 from okta_session_mw.web.pending_resolution import PendingResolution
 
-from .debug import reporter_filter
+from .debug import service_filter
 from .lazy import SimpleLazyObject
 from .responses import add_set_cookie
 from .service import get_service
@@ -156,7 +156,7 @@ def _attach(request: HttpRequest) -> None:
     pending = _PendingResolution(service, request)
     target: Any = request  # Django's request accepts new attributes; its stubs do not say so
     setattr(target, _STATE, pending)
-    report_filter = reporter_filter(service.config.cookie_names)  # error pages: debug.py
+    report_filter = service_filter(service)  # error pages: debug.py
     if report_filter is not None and not hasattr(request, "exception_reporter_filter"):
         target.exception_reporter_filter = report_filter
     # Always the same lazy kind, like request.user, whatever the cache holds: a value

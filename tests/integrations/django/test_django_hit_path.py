@@ -20,6 +20,8 @@ import pytest
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 from django.utils import functional
+from django.views.debug import SafeExceptionReporterFilter
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from okta_session_mw.integrations.django import OktaSessionMiddleware, get_okta_session
 from okta_session_mw.integrations.django.lazy import SimpleLazyObject
@@ -144,3 +146,39 @@ def test_i12_07_the_middleware_gives_the_cheap_lazy_value(
     request = rf.get("/")
     OktaSessionMiddleware(_reads)(request)
     assert type(request.okta_session) is SimpleLazyObject  # type: ignore[attr-defined]
+
+
+class ProjectFilter(SafeExceptionReporterFilter):
+    """A project's own filter class, built on Django's (Okta's secrets are added to it)."""
+
+
+class UnrelatedFilter:
+    """A filter of the project's own design: left alone."""
+
+
+def _installed(rf: RequestFactory) -> Any:
+    request = rf.get("/", headers={"Cookie": "sid=s3cr3t; theme=dark"})
+    OktaSessionMiddleware(lambda request: HttpResponse())(request)
+    return getattr(request, "exception_reporter_filter", None)
+
+
+def test_i12_07_the_error_report_filter_follows_the_settings(
+    okta: FakeOkta, rf: RequestFactory, settings: SettingsWrapper
+) -> None:
+    """The filter is made once per service, not per request, yet every request gets the
+    one its settings call for: the project's filter class, and the configured cookies."""
+    first = _installed(rf)
+    assert isinstance(first, SafeExceptionReporterFilter)
+    assert not isinstance(first, ProjectFilter)
+    assert _installed(rf) is first  # one filter serves every request
+    assert first.get_safe_cookies(rf.get("/", headers={"Cookie": "sid=s3cr3t"})) == {
+        "sid": first.cleansed_substitute
+    }
+    settings.DEFAULT_EXCEPTION_REPORTER_FILTER = f"{__name__}.ProjectFilter"
+    assert isinstance(_installed(rf), ProjectFilter)
+    settings.DEFAULT_EXCEPTION_REPORTER_FILTER = f"{__name__}.UnrelatedFilter"
+    assert _installed(rf) is None
+    settings.DEFAULT_EXCEPTION_REPORTER_FILTER = "django.views.debug.SafeExceptionReporterFilter"
+    settings.OKTA_SESSION = {**settings.OKTA_SESSION, "COOKIE_NAMES": ["theme"]}
+    shown = _installed(rf).get_safe_cookies(rf.get("/", headers={"Cookie": "sid=a; theme=b"}))
+    assert shown == {"sid": "a", "theme": first.cleansed_substitute}
