@@ -8,13 +8,14 @@ subclass makes it, sets it up and answers ``bool()`` and attribute reads with th
 interpreter's own attribute access; everything else (``==``, ``str``, ``repr``,
 ``hash``, copying, pickling, the ``__class__`` it pretends) is Django's. It keeps
 Django's name, so ``type(value).__name__`` and the repr read as they always did, and
-it is an instance of Django's class.
+it is an instance of Django's class. Not set up yet, it holds only its function: the
+``_wrapped`` it reads until then is the class's (Django's sets both on the instance).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, final
 
 from django.utils import functional
 
@@ -38,9 +39,10 @@ def _wrapped(lazy: SimpleLazyObject) -> Any:
     return value
 
 
+@final
 class SimpleLazyObject(_Django):
     """Django's ``SimpleLazyObject`` with a direct ``__init__``, ``__bool__`` and
-    ``__getattr__`` (same state under the same ``__dict__`` keys, same answers)."""
+    attribute reads (the same state under the same names, the same answers)."""
 
     _wrapped = _EMPTY  # not set up yet: read from here until the value is made
 
@@ -54,9 +56,23 @@ class SimpleLazyObject(_Django):
             _set(self, "_wrapped", value)
         return bool(value)
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattribute__(self, name: str) -> Any:
+        # Django's rule, without its cost for the value's own attributes (``.login``):
+        # a name that neither this class nor the instance holds is the value's.
+        if name not in _OWN_NAMES and name not in _get(self, "__dict__"):
+            return getattr(_wrapped(self), name)
+        return _Django.__getattribute__(self, name)
+
+    def __getattr__(self, name: str) -> Any:  # Django's proxy methods, read by name
         return getattr(_wrapped(self), name)
 
     # As Django marks its proxy methods: read as attributes, they come from the value.
     __bool__._mask_wrapped = False  # type: ignore[attr-defined]
     __getattr__._mask_wrapped = False  # type: ignore[attr-defined]
+
+
+_OWN_NAMES = frozenset(
+    [name for kind in SimpleLazyObject.__mro__ for name in vars(kind)] + ["_setupfunc"]
+)
+"""Every name the lazy object itself answers for (``__class__``, ``__len__``, ...),
+with the state it keeps in its ``__dict__`` (``_setupfunc``, ``_wrapped``)."""
