@@ -23,13 +23,16 @@ from types import FrameType
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 from django.views.debug import SafeExceptionReporterFilter
 
+from okta_session_mw.engine.service import SessionService
 from okta_session_mw.okta.org_url import masked_url
 
-__all__ = ["reporter_filter"]
+__all__ = ["reporter_filter", "service_filter"]
 
 _SECRET_HOLDING_MODULES = ("okta_session_mw", "httpx", "httpcore", "h11")
 """Packages whose frames hold the cookies, ids and tokens of a call to Okta."""
@@ -82,3 +85,25 @@ def _shared_filter(
     shared = kind()
     shared.okta_cookie_names = frozenset(cookie_names)
     return shared
+
+
+_last: tuple[object, SafeExceptionReporterFilter | None] = (None, None)
+"""The service ``service_filter`` last answered for, and its filter."""
+
+
+def service_filter(service: SessionService) -> SafeExceptionReporterFilter | None:
+    """``reporter_filter`` for ``service``'s cookies, found once per service: what the
+    middleware installs on each request, for the price of one identity test."""
+    global _last
+    owner, found = _last
+    if owner is not service:
+        found = reporter_filter(service.config.cookie_names)
+        _last = (service, found)
+    return found
+
+
+@receiver(setting_changed)
+def _filter_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    global _last
+    if setting == "DEFAULT_EXCEPTION_REPORTER_FILTER":
+        _last = (None, None)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
@@ -27,16 +28,16 @@ from django.core.exceptions import ImproperlyConfigured, SynchronousOnlyOperatio
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import Resolver404, resolve
-from django.utils.functional import SimpleLazyObject
 
 from okta_session_mw.engine.resolution import Resolution
 from okta_session_mw.engine.service import Lookup, SessionService
 from okta_session_mw.okta.session import Session
 from okta_session_mw.web.cookies import asgi_cookie_header, wsgi_cookie_header
-from okta_session_mw.web.csrf_nonce import nonce_set_cookie
+from okta_session_mw.web.csrf_nonce import CSRF_STATE_KEY, nonce_set_cookie
 from okta_session_mw.web.pending_resolution import PendingResolution
 
-from .debug import reporter_filter
+from .debug import service_filter
+from .lazy import SimpleLazyObject
 from .responses import add_set_cookie
 from .service import get_service
 
@@ -77,17 +78,29 @@ class _PendingResolution(PendingResolution):
     __slots__ = ("_request",)
 
     def __init__(self, service: SessionService, request: HttpRequest) -> None:
-        self._request = request
+        # Weak: the request holds this, through its attributes; a strong reference back
+        # would make every request a cycle, left for the garbage collector to find.
+        self._request = weakref.ref(request)
         # path_info: the path the URLconf sees (without SCRIPT_NAME), as in every adapter
         path = request.path_info
         super().__init__(service, cookie_header(request), path, client_address(request))
 
     def routed_to_logout(self) -> bool:
-        # The core never looks up a logout view, wherever the URLconf put it, cached or not.
-        return for_logout_view(self._request)
+        # The core never looks up a logout view, wherever the URLconf put it, cached or
+        # not. (No request: only a value kept past its request is read then.)
+        request = self._request()
+        return request is not None and for_logout_view(request)
+
+    def session(self) -> Session | None:
+        # What ``request.okta_session`` reads: a settled answer without resolve's frame.
+        ready = self.ready()
+        return (ready if isinstance(ready, Resolution) else self.resolve()).session
 
     def resolve(self) -> Resolution:
-        if isinstance(self.ready(), Lookup) and _event_loop_running():
+        ready = self.ready()
+        if not isinstance(ready, Lookup):
+            return ready
+        if _event_loop_running():
             raise SynchronousOnlyOperation(
                 "request.okta_session needs an Okta lookup, which would block the event "
                 "loop: use `await request.aokta_session()` in async code (or protect the "
@@ -96,7 +109,10 @@ class _PendingResolution(PendingResolution):
         return super().resolve()
 
     async def aresolve(self) -> Resolution:
-        if on_server_loop(self._request) or not isinstance(self.ready(), Lookup):
+        request = self._request()
+        if (request is not None and on_server_loop(request)) or not isinstance(
+            self.ready(), Lookup
+        ):
             return await super().aresolve()
         # WSGI: the sync path, in the request's own thread (see on_server_loop).
         return await sync_to_async(self.resolve)()
@@ -145,7 +161,7 @@ def _attach(request: HttpRequest) -> None:
     pending = _PendingResolution(service, request)
     target: Any = request  # Django's request accepts new attributes; its stubs do not say so
     setattr(target, _STATE, pending)
-    report_filter = reporter_filter(service.config.cookie_names)  # error pages: debug.py
+    report_filter = service_filter(service)  # error pages: debug.py
     if report_filter is not None and not hasattr(request, "exception_reporter_filter"):
         target.exception_reporter_filter = report_filter
     # Always the same lazy kind, like request.user, whatever the cache holds: a value
@@ -190,9 +206,11 @@ async def aget_okta_session(request: HttpRequest) -> Session | None:
 
 def _add_csrf_cookie(request: HttpRequest, response: HttpResponseBase) -> None:
     """The nonce ``Set-Cookie`` a token helper (``views.logout_csrf_token``) made, if any."""
-    cookie = nonce_set_cookie(vars(request))
-    if cookie is not None:
-        add_set_cookie(response, cookie)
+    store = vars(request)
+    if CSRF_STATE_KEY in store:  # a token helper ran: rare, so one test costs the rest
+        cookie = nonce_set_cookie(store)
+        if cookie is not None:
+            add_set_cookie(response, cookie)
 
 
 class OktaSessionMiddleware:
