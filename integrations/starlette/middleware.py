@@ -76,7 +76,7 @@ class OktaSessionMiddleware:
             return
         service = self.service
         scope[SERVICE_KEY] = service
-        cookie = asgi_cookie_header(scope["headers"], scope.get("http_version"))
+        cookie = asgi_cookie_header(scope["headers"])
         if kind == "websocket" and not self._websocket_allowed(scope):
             cookie = None  # cross-site WebSocket hijacking: never the browser's session
         path: str = scope["path"]

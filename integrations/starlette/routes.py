@@ -44,7 +44,7 @@ def logout_csrf_token(request: Request) -> str:
 
 def _cookie_header(request: Request) -> str | None:
     # every ``cookie`` field (HTTP/2 sends several), not ``headers.get``: only the first
-    return asgi_cookie_header(request.scope["headers"], request.scope.get("http_version"))
+    return asgi_cookie_header(request.scope["headers"])
 
 
 async def _form_field(request: Request, name: str) -> str | None:

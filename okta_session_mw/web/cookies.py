@@ -84,25 +84,10 @@ def join_cookie_fields(fields: Iterable[str]) -> str | None:
     return "; ".join(filter(None, map(str.strip, fields))) or None  # C loops: per request
 
 
-_ONE_FIELD = ("1.1", "1.0")
-"""HTTP versions over which a browser sends one ``Cookie`` field (RFC 6265 5.4)."""
-
-
-def asgi_cookie_header(
-    headers: Iterable[tuple[bytes, bytes]], http_version: str | None = None
-) -> str | None:
-    """The ``Cookie`` header of an ASGI request (``http_version`` is the scope's).
-
-    Over HTTP/1.x a browser sends one ``Cookie`` field (RFC 6265 5.4: it MUST NOT send
-    more), and sends it after most other headers: the last one is read, found from the
-    end. Every other version (HTTP/2 and 3 send a field per cookie, RFC 9113 8.2.3),
-    and none given, read every ``cookie`` field, joined by ``join_cookie_fields``.
-    Runs on every request: most carry one field, returned as it is, with no list."""
-    if http_version in _ONE_FIELD and isinstance(headers, list):
-        for name, value in reversed(headers):
-            if name == b"cookie":
-                return value.decode("latin-1").strip() or None  # join's rule, for one field
-        return None
+def asgi_cookie_header(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """The ``Cookie`` header of an ASGI request, all its ``cookie`` fields joined (by
+    ``join_cookie_fields``). Runs on every request: most carry one field, returned as
+    it is, with no list, no join."""
     found: str | None = None
     fields: list[str] | None = None
     for name, value in headers:
@@ -114,7 +99,7 @@ def asgi_cookie_header(
                 fields.append(value.decode("latin-1"))
     if fields is not None:
         return join_cookie_fields(fields)
-    return None if found is None else (found.strip() or None)
+    return None if found is None else (found.strip() or None)  # join's rule, for one field
 
 
 def wsgi_cookie_header(environ: Mapping[str, Any]) -> str | None:

@@ -13,7 +13,6 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from okta_session_mw import (
@@ -26,7 +25,7 @@ from okta_session_mw import (
 from okta_session_mw.testing import FakeOkta
 from tests.support.okta_users import API_TOKEN
 
-__all__ = ["make_app", "make_config", "over_http2"]
+__all__ = ["make_app", "make_config"]
 
 
 def make_config(fake: FakeOkta, **overrides: object) -> OktaSessionConfig:
@@ -81,13 +80,3 @@ def make_app(service: SessionService) -> Starlette:
         ],
         middleware=[Middleware(OktaSessionMiddleware, service=service)],
     )
-
-
-def over_http2(app: ASGIApp) -> ASGIApp:
-    """``app`` as an HTTP/2 server calls it (``http_version`` "2"), for test clients
-    that always say 1.1: over HTTP/2 a browser sends a ``cookie`` field per cookie."""
-
-    async def http2(scope: Scope, receive: Receive, send: Send) -> None:
-        await app({**scope, "http_version": "2"}, receive, send)
-
-    return http2

@@ -54,9 +54,6 @@ def test_i10_04_split_cookie_fields_are_read_as_one_header() -> None:
     fields = [(b"cookie", b"theme=dark"), (b"accept", b"*/*"), (b"cookie", b""),
               (b"cookie", b"sid=abc"), (b"cookie", b"idx=i1")]
     assert asgi_cookie_header(fields) == "theme=dark; sid=abc; idx=i1"
-    assert asgi_cookie_header(fields, "2") == asgi_cookie_header(fields, "3") == (
-        "theme=dark; sid=abc; idx=i1"
-    )
     assert asgi_cookie_header([(b"accept", b"*/*")]) is None
     assert pick(asgi_cookie_header(fields)) == "sid=abc; idx=i1"
     assert wsgi_cookie_header({"HTTP_COOKIE": "theme=dark, sid=abc,idx=i1"}) == (
@@ -179,16 +176,3 @@ def test_expired_cookie() -> None:
     header = expired_cookie_header("idx", secure=True)
     assert header.startswith('idx=""; Path=/;')
     assert "Max-Age=0" in header
-
-
-def test_i12_08_over_http1_the_one_cookie_field_is_read_from_the_end() -> None:
-    """A browser sends one ``Cookie`` field over HTTP/1.x (RFC 6265 5.4), near the end:
-    it is found from the end, and a second field, which no browser sends, is not read."""
-    fields = [(b"host", b"h"), (b"cookie", b"sid=first"), (b"accept", b"*/*"),
-              (b"cookie", b" theme=dark; sid=abc "), (b"accept-language", b"en")]  # fmt: skip
-    for version in ("1.1", "1.0"):
-        assert asgi_cookie_header(fields, version) == "theme=dark; sid=abc"
-        assert asgi_cookie_header(fields[:1], version) is None
-        assert asgi_cookie_header([(b"cookie", b"  ")], version) is None
-    assert asgi_cookie_header(fields, "2") == "sid=first; theme=dark; sid=abc"
-    assert asgi_cookie_header(iter(fields), "1.1") == "sid=first; theme=dark; sid=abc"
