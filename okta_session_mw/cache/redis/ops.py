@@ -1,6 +1,7 @@
 """Each cache operation as one Redis command (or one Lua script), built without I/O.
 
-``RedisPlan`` turns ``get``/``claim``/``set``/``evict``/``evict_session``/``ended`` into an
+``RedisPlan`` turns ``get``/``claim``/``set``/``evict``/``evict_session``/``evict_user``/
+``ended`` into an
 ``Op``: the command to send, how to read the reply, and what to answer when Redis
 cannot be asked. The sync and async shells in ``redis/cache.py`` only send ops, so
 both speak to Redis identically.
@@ -19,6 +20,11 @@ Keys (``P`` = the configured prefix, ``K`` = the cache key, ``S`` = HMAC of a se
     P y:K   cookie K logged out: no session cached or read for it for a while (a
             lookup already under way must not undo the logout, even for an ``idx``
             cookie whose session id was never seen)
+    P u:U   set of the keys holding a session of user U (HMAC of the Okta user id;
+            PX = the longest of theirs, so it is bounded by the entries it names)
+    P v:U   user U's sessions ended at this time (microseconds since the epoch): an
+            entry of U fetched by then is not stored, an answer asked by then is
+            "ended"; a later sign-in is stored as usual
 
 What a script may trust. A value is authenticated in Python only (``codec.py``),
 so no script decides anything from a value's bytes that could make a worker serve it or
@@ -36,6 +42,7 @@ behind a proxy), not Redis Cluster.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -52,8 +59,10 @@ from okta_session_mw.cache.redis.codec import (
 
 __all__ = [
     "CLAIM",
+    "ENDED",
     "EVICT_KEY",
     "EVICT_SESSION",
+    "EVICT_USER",
     "GET_ENTRY",
     "SET_ENTRY",
     "LuaScript",
@@ -116,21 +125,32 @@ end
 return 'asking'
 """)
 
-# KEYS: entry, claim[, cookie ended, index, session ended]
-# ARGV: value, px, fresh px[, cache key]
+# KEYS: entry, claim[, cookie ended, index, session ended[, user index, user ended]]
+# ARGV: value, px, fresh px[, cache key[, fetched at (microseconds)]]
 SET_ENTRY = LuaScript("""
-if #KEYS == 5 then
-  if redis.call('EXISTS', KEYS[3]) == 1 or redis.call('EXISTS', KEYS[5]) == 1 then
+local function index(set, member, px)
+  local kind = redis.call('TYPE', set)['ok']
+  if kind ~= 'set' and kind ~= 'none' then
+    redis.call('DEL', set)
+  end
+  redis.call('SADD', set, member)
+  if redis.call('PTTL', set) < px then
+    redis.call('PEXPIRE', set, px)
+  end
+end
+if #KEYS >= 5 then
+  local refused = redis.call('EXISTS', KEYS[3]) == 1 or redis.call('EXISTS', KEYS[5]) == 1
+  if #KEYS == 7 and not refused and redis.call('TYPE', KEYS[7])['ok'] == 'string' then
+    local ended = tonumber(redis.call('GET', KEYS[7]))
+    refused = ended == nil or tonumber(ARGV[5]) <= ended
+  end
+  if refused then
     redis.call('DEL', KEYS[1], KEYS[2])
     return 0
   end
-  local kind = redis.call('TYPE', KEYS[4])['ok']
-  if kind ~= 'set' and kind ~= 'none' then
-    redis.call('DEL', KEYS[4])
-  end
-  redis.call('SADD', KEYS[4], ARGV[4])
-  if redis.call('PTTL', KEYS[4]) < tonumber(ARGV[2]) then
-    redis.call('PEXPIRE', KEYS[4], ARGV[2])
+  index(KEYS[4], ARGV[4], tonumber(ARGV[2]))
+  if #KEYS == 7 then
+    index(KEYS[6], ARGV[4], tonumber(ARGV[2]))
   end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
@@ -181,6 +201,57 @@ redis.call('DEL', KEYS[1])
 redis.call('SET', KEYS[2], '1', 'PX', px)
 return #keys
 """)
+
+# KEYS: user index, user ended   ARGV: entry key prefix, claim key prefix,
+#       time of the end (microseconds), px of the mark
+# The mark keeps the latest end, for at least px; the user's entries go now.
+EVICT_USER = LuaScript("""
+local keys = {}
+if redis.call('TYPE', KEYS[1])['ok'] == 'set' then
+  keys = redis.call('SMEMBERS', KEYS[1])
+end
+for _, key in ipairs(keys) do
+  redis.call('DEL', ARGV[1] .. key, ARGV[2] .. key)
+end
+redis.call('DEL', KEYS[1])
+local at = tonumber(ARGV[3])
+local px = tonumber(ARGV[4])
+if redis.call('TYPE', KEYS[2])['ok'] == 'string' then
+  local before = tonumber(redis.call('GET', KEYS[2]))
+  if before ~= nil and before > at then
+    at = before
+  end
+  local left = redis.call('PTTL', KEYS[2])
+  if left > px then
+    px = left
+  end
+end
+redis.call('SET', KEYS[2], string.format('%.0f', at), 'PX', px)
+return #keys
+""")
+
+# KEYS: cookie ended, session ended[, user ended]   ARGV: asked at (microseconds)
+# Reply: 1 when the cookie or session ended, or the user ended since the answer was asked.
+ENDED = LuaScript("""
+if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then
+  return 1
+end
+if #KEYS == 3 and redis.call('TYPE', KEYS[3])['ok'] == 'string' then
+  local ended = tonumber(redis.call('GET', KEYS[3]))
+  if ended == nil or tonumber(ARGV[1]) <= ended then
+    return 1
+  end
+end
+return 0
+""")
+
+_LONG_AGO = -(2**53)
+"""``asked_at`` of ``-inf`` (asked long ago) in microseconds: before any end."""
+
+
+def _micros(at: float) -> int:
+    """Epoch seconds as whole microseconds (exact in a Lua number, a double)."""
+    return _LONG_AGO if at == -math.inf else max(_LONG_AGO, math.floor(at * 1_000_000))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -266,17 +337,25 @@ class RedisPlan:
         keys: tuple[str, ...] = (codec.entry_key(key), codec.claim_key(key))
         argv: tuple[Arg, ...] = (value, px, _ms(entry.fresh_until - now))
         if entry.session is not None:
-            sid = entry.session.id
+            sid, uid = entry.session.id, entry.session.user_id
             keys += (codec.ended_cookie_key(key), codec.index_key(sid), codec.ended_key(sid))
             argv += (key,)
+            if uid:
+                keys += (codec.user_index_key(uid), codec.user_ended_key(uid))
+                argv += (_micros(entry.fetched_at),)
         return Op("set", (len(keys), *keys, *argv), _ignore, None, SET_ENTRY)
 
-    def ended(self, key: str, session_id: str) -> Op[bool]:
-        """Whether the cookie or the session has an "ended" mark (False without Redis:
-        the caller's own marks answer then)."""
+    def ended(
+        self, key: str, session_id: str, asked_at: float = -math.inf, user_id: str = ""
+    ) -> Op[bool]:
+        """Whether the cookie or the session has an "ended" mark, or the user one made
+        since ``asked_at`` (False without Redis: the caller's own marks answer then)."""
         codec = self.codec
-        args = ("EXISTS", codec.ended_cookie_key(key), codec.ended_key(session_id))
-        return Op("ended", args, lambda reply: int(reply) > 0, False)
+        keys: tuple[str, ...] = (codec.ended_cookie_key(key), codec.ended_key(session_id))
+        if user_id:
+            keys += (codec.user_ended_key(user_id),)
+        args: tuple[Arg, ...] = (len(keys), *keys, _micros(asked_at))
+        return Op("ended", args, lambda reply: int(reply) > 0, False, ENDED)
 
     def evict(self, key: str) -> Op[None]:
         codec = self.codec
@@ -295,3 +374,17 @@ class RedisPlan:
             max(1, _ms(self.ended_ttl)),
         )
         return Op("evict_session", args, _ignore, None, EVICT_SESSION, must_reach=True)
+
+    def evict_user(self, user_id: str, now: float) -> Op[None]:
+        """Drop the user's entries and mark the end at ``now`` (the caller's clock)."""
+        codec = self.codec
+        args: tuple[Arg, ...] = (
+            2,
+            codec.user_index_key(user_id),
+            codec.user_ended_key(user_id),
+            codec.entry_prefix,
+            codec.claim_prefix,
+            _micros(now),
+            max(1, _ms(self.ended_ttl)),
+        )
+        return Op("evict_user", args, _ignore, None, EVICT_USER, must_reach=True)
