@@ -1,4 +1,4 @@
-"""The fake Okta's HTTP face: the eight routes, Okta's headers and error bodies.
+"""The fake Okta's HTTP face: the nine routes, Okta's headers and error bodies.
 
 Every request is recorded first, then meets the injected faults, then the rate limit,
 then its operation. Every answer carries ``Date``, ``X-Okta-Request-Id`` and the
@@ -176,6 +176,20 @@ def _refresh_by_id(fake: FakeOkta, request: _Request, session_id: str) -> _Reply
     return _refreshed(fake, request, session, by_id=True)
 
 
+def _revoke_user_sessions(fake: FakeOkta, request: _Request, match: _Match) -> _Reply:
+    """Clear a user's sessions (``DELETE /api/v1/users/{userId}/sessions``): 204, or 404
+    for an unknown user; admin credentials as the session-by-id calls. The query's
+    ``oauthTokens`` is accepted and ignored: the fake issues no OAuth 2.0 tokens."""
+    if fake._credential(request.headers.get("authorization")) is None:
+        return _error("E0000011")
+    user_id = match["id"]
+    ended = fake.revoke_user_sessions(user_id)
+    if ended is None:
+        return _error("E0000007", f"Resource not found: {user_id} (User)")
+    # Event delivery (issue 13, Helper A) hooks in here: user.session.clear for `ended`.
+    return _Reply(204)
+
+
 _Handler = Callable[["FakeOkta", _Request, _Match], _Reply]
 _ROUTES: list[tuple[re.Pattern[str], dict[str, _Handler]]] = [
     (re.compile(r"/api/v1/authn"), {"POST": _authn}),
@@ -184,6 +198,7 @@ _ROUTES: list[tuple[re.Pattern[str], dict[str, _Handler]]] = [
     (re.compile(r"/api/v1/sessions/me/lifecycle/refresh"), {"POST": _refresh_me}),
     (re.compile(r"/api/v1/sessions/(?P<id>[^/]+)"), {"GET": _get_by_id, "DELETE": _revoke_by_id}),
     (re.compile(r"/api/v1/sessions/(?P<id>[^/]+)/lifecycle/refresh"), {"POST": _refresh_by_id}),
+    (re.compile(r"/api/v1/users/(?P<id>[^/]+)/sessions"), {"DELETE": _revoke_user_sessions}),
 ]
 
 
