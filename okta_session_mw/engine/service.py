@@ -23,6 +23,7 @@ from okta_session_mw.engine.resolution import Resolution, Source
 from okta_session_mw.engine.rules import Rules
 from okta_session_mw.engine.service_core import Lookup, ServiceCore
 from okta_session_mw.engine.stats import SessionStats
+from okta_session_mw.engine.user_sessions import revoke_user_sessions
 from okta_session_mw.errors import RateLimit
 from okta_session_mw.okta.clients import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.okta.session import Session
@@ -197,3 +198,14 @@ class SessionService(ServiceCore):
             timeout=config.timeout,
             max_response_bytes=config.max_response_bytes,
         )
+
+    # -- ends by user (issue 13) ---------------------------------------------------------
+    async def arevoke_user_sessions(self, user_id: str, *, oauth_tokens: bool = False) -> bool:
+        """Clear all of a user's sessions at Okta (``oauth_tokens``: and its OAuth 2.0
+        tokens), then evict them everywhere; False if Okta knows no such user."""
+        flow = partial(revoke_user_sessions, user_id, oauth_tokens=oauth_tokens)
+        return await self._async.run(flow, shielded=True)
+
+    def revoke_user_sessions(self, user_id: str, *, oauth_tokens: bool = False) -> bool:
+        """Sync twin of ``arevoke_user_sessions``."""
+        return self._sync.run(partial(revoke_user_sessions, user_id, oauth_tokens=oauth_tokens))
