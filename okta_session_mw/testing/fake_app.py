@@ -151,8 +151,8 @@ def _by_id(operation: Callable[[FakeOkta, _Request, str], _Reply]) -> _Handler:
     return handler
 
 
-def _not_found(session_id: str) -> _Reply:
-    return _error("E0000007", f"Resource not found: {session_id} (AppSession)")
+def _not_found(resource_id: str, kind: str = "AppSession") -> _Reply:
+    return _error("E0000007", f"Resource not found: {resource_id} ({kind})")
 
 
 @_by_id
@@ -176,18 +176,11 @@ def _refresh_by_id(fake: FakeOkta, request: _Request, session_id: str) -> _Reply
     return _refreshed(fake, request, session, by_id=True)
 
 
-def _revoke_user_sessions(fake: FakeOkta, request: _Request, match: _Match) -> _Reply:
-    """Clear a user's sessions (``DELETE /api/v1/users/{userId}/sessions``): 204, or 404
-    for an unknown user; admin credentials as the session-by-id calls. The query's
-    ``oauthTokens`` is accepted and ignored: the fake issues no OAuth 2.0 tokens."""
-    if fake._credential(request.headers.get("authorization")) is None:
-        return _error("E0000011")
-    user_id = match["id"]
+@_by_id
+def _revoke_user_sessions(fake: FakeOkta, request: _Request, user_id: str) -> _Reply:
+    """204, or 404 (unknown user). EVENT DELIVERY (issue 13, Helper A): clear for ``ended``."""
     ended = fake.revoke_user_sessions(user_id)
-    if ended is None:
-        return _error("E0000007", f"Resource not found: {user_id} (User)")
-    # Event delivery (issue 13, Helper A) hooks in here: user.session.clear for `ended`.
-    return _Reply(204)
+    return _not_found(user_id, "User") if ended is None else _Reply(204)
 
 
 _Handler = Callable[["FakeOkta", _Request, _Match], _Reply]
