@@ -14,19 +14,20 @@ from starlette.routing import Route
 
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.integrations.starlette.protect import get_service, render_reply
-from okta_session_mw.web.event_hook import MAX_BODY_BYTES, too_large
+from okta_session_mw.web.event_hook import MAX_BODY_BYTES
 
 __all__ = ["event_hook_route"]
 
 
-async def _body(request: Request) -> bytes | None:
-    """The body, or None past ``MAX_BODY_BYTES`` (read no further)."""
+async def _body(request: Request) -> bytes:
+    """The body, read no further than one byte past ``MAX_BODY_BYTES`` (the service
+    answers 413 to that)."""
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY_BYTES:
-            return None
-    return bytes(body)
+            break
+    return bytes(body[: MAX_BODY_BYTES + 1])
 
 
 def event_hook_route(
@@ -42,7 +43,6 @@ def event_hook_route(
         early = service.event_hook.screen(request.method, headers, headers.get("content-length"))
         if early is not None:  # refused, or the verification: the body is never read
             return render_reply(early)
-        body = await _body(request)
-        return render_reply(too_large() if body is None else await service.aend_pushed(body))
+        return render_reply(await service.aend_pushed(await _body(request)))
 
     return Route(path or config.event_hook_path, endpoint, methods=["GET", "POST"], name=name)

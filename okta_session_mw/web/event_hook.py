@@ -8,12 +8,12 @@ call carries the secret header configured on the hook (``event_hook_header``, on
 
 An adapter does two steps (each a few lines; see ``integrations/starlette/``):
 
-1. ``hook.screen(method, headers, content_length)``: a ``Reply`` to send at once
-   (401, 405, 413, the verification answer), or None: read the body, at most
-   ``MAX_BODY_BYTES`` of it (413 beyond: ``too_large()``);
+1. ``service.event_hook.screen(method, headers, content_length)``: a ``Reply`` to send
+   at once (401, 405, 413, 400, the verification answer), or None: read the body, no
+   more than ``MAX_BODY_BYTES + 1`` bytes of it;
 2. ``service.aend_pushed(body)`` (``end_pushed`` in sync code): the engine reads the
-   delivery (``hook.read``: 400 for anything but a JSON object with
-   ``data.events``), ends what it names in the cache, and answers 200.
+   delivery (``hook.read``: 413 past ``MAX_BODY_BYTES``, 400 for anything but a JSON
+   object with ``data.events``), ends what it names in the cache, and answers 200.
 
 Reading a delivery keeps, for each event whose ``eventType`` is configured, the session
 id of ``authenticationContext.externalSessionId`` (when it looks like one) and the ids
@@ -164,8 +164,10 @@ class EventHook:
         users: dict[str, None] = {}
         uuids: dict[str, None] = {}
         for event in events[:MAX_EVENTS]:
-            if not isinstance(event, dict) or event.get("eventType") not in self._events:
+            kind = event.get("eventType") if isinstance(event, dict) else None
+            if not isinstance(kind, str) or kind not in self._events:
                 continue
+            assert isinstance(event, dict)
             uuid = event.get("uuid")
             if isinstance(uuid, str) and 0 < len(uuid) <= 128:
                 if uuid in uuids or self._seen_before(uuid):

@@ -230,6 +230,8 @@ async def test_i13_01_unknown_event_types_and_fields_are_ignored(
             "target": {"not": "a list"},
         },
         "not an event",
+        {"eventType": ["user.session.end"], "actor": {"id": user_id, "type": "User"}},
+        {"eventType": {"user.session.end": 1}, "actor": {"id": user_id, "type": "User"}},
         {"eventType": "user.session.end", "actor": {"id": "x", "type": "User"}},  # not an id
     ]
     assert (await deliver(client, delivery(*events))).status_code == 200
