@@ -120,7 +120,12 @@ def test_i13_02_redis_holds_no_user_id_and_its_user_index_expires_with_its_entri
         blob = [*names]
         for name in names:
             kind = redis_client.type(name)
-            blob += redis_client.smembers(name) if kind == b"set" else [redis_client.get(name)]
+            if kind == b"set":
+                blob += redis_client.smembers(name)
+            elif kind == b"zset":
+                blob += redis_client.zrange(name, 0, -1)
+            else:
+                blob.append(redis_client.get(name))
         everything = b"\n".join(part or b"" for part in blob)
         assert USER.encode() not in everything and OTHER_USER.encode() not in everything
         index = [n for n in names if n.startswith((PREFIX + "u:").encode())]
@@ -129,5 +134,60 @@ def test_i13_02_redis_holds_no_user_id_and_its_user_index_expires_with_its_entri
         assert 0 < redis_client.pttl(index[0]) <= entry_ttl + 50  # bounded by its entry
         mark = [n for n in names if n.startswith((PREFIX + "v:").encode())]
         assert len(mark) == 1 and redis_client.pttl(mark[0]) > 0  # the mark expires too
+    finally:
+        cache.close()
+
+
+def test_i13_02_an_end_by_user_while_redis_is_unreachable_is_sent_when_it_returns(
+    own_redis_server: RedisServer,
+) -> None:
+    """The end reaches this worker at once (its own memory) and every other worker as
+    soon as Redis answers again, with the time of the end, not of its delivery: a
+    sign-in made meanwhile is not refused (its entry goes with the others: asked again,
+    it is kept)."""
+    worker = RedisSessionCache(own_redis_server.url, secret_key=SECRET, retry_interval=0.2)
+    other_worker = RedisSessionCache(own_redis_server.url, secret_key=SECRET)
+    try:
+        asked_before = time.time() - 1
+        other_worker.set(key("sid=s-a"), entry(USER, "s-a"))
+        own_redis_server.pause()  # a network partition: Redis keeps its data
+        worker.evict_user(USER)
+        assert worker.ended(key("sid=s-a"), "s-a", asked_before, USER)  # here at once
+        own_redis_server.resume()
+        time.sleep(0.002)
+        other_worker.set(key("sid=s-new"), entry(USER, "s-new"))  # a sign-in meanwhile
+        assert other_worker.get(key("sid=s-a")) is not None  # not yet delivered
+        time.sleep(0.25)  # past retry_interval: the next call goes to Redis
+        assert worker.get(key("sid=unrelated")) is None  # first call: the owed end first
+        assert other_worker.get(key("sid=s-a")) is None
+        assert other_worker.ended(key("sid=s-a"), "s-a", asked_before, USER)
+        asked_after = time.time()
+        assert not other_worker.ended(key("sid=s-new"), "s-new", asked_after, USER)
+        other_worker.set(key("sid=s-new"), entry(USER, "s-new", asked_after))
+        assert other_worker.get(key("sid=s-new")) is not None
+    finally:
+        worker.close()
+        other_worker.close()
+
+
+def test_i13_02_the_redis_user_index_holds_no_more_than_the_user_s_live_entries(
+    redis_server: RedisServer, redis_client: redis.Redis
+) -> None:
+    """A user who signs in again and again: each short-lived entry's member goes once
+    the entry has ended, as the next one joins (not only when the whole set expires)."""
+    cache = RedisSessionCache(redis_server.url, secret_key=SECRET, prefix=PREFIX)
+    try:
+        for n in range(5):
+            now = time.time()
+            brief = CacheEntry(session_of(USER, f"s-{n}"), now, now, now + 0.05)
+            cache.set(key(f"sid=s-{n}"), brief)
+        time.sleep(0.1)  # those entries have ended in Redis
+        now = time.time()
+        live = CacheEntry(session_of(USER, "s-live"), now, now + 60, now + 60)
+        cache.set(key("sid=s-live"), live)
+        [index] = redis_client.keys(PREFIX + "u:*")
+        assert redis_client.zrange(index, 0, -1) == [key("sid=s-live").encode()]
+        cache.evict_user(USER)
+        assert cache.get(key("sid=s-live")) is None
     finally:
         cache.close()

@@ -20,8 +20,10 @@ Keys (``P`` = the configured prefix, ``K`` = the cache key, ``S`` = HMAC of a se
     P y:K   cookie K logged out: no session cached or read for it for a while (a
             lookup already under way must not undo the logout, even for an ``idx``
             cookie whose session id was never seen)
-    P u:U   set of the keys holding a session of user U (HMAC of the Okta user id;
-            PX = the longest of theirs, so it is bounded by the entries it names)
+    P u:U   sorted set of the keys holding a session of user U (HMAC of the Okta user
+            id), each scored by when its entry ends: members that ended are dropped
+            as others join, and the set's PX is the longest of theirs, so it holds no
+            more than the user's live entries
     P v:U   user U's sessions ended at this time (microseconds since the epoch): an
             entry of U fetched by then is not stored, an answer asked by then is
             "ended"; a later sign-in is stored as usual
@@ -173,7 +175,7 @@ class RedisPlan:
             argv += (key,)
             if uid:
                 keys += (codec.user_index_key(uid), codec.user_ended_key(uid))
-                argv += (_micros(entry.fetched_at),)
+                argv += (_micros(entry.fetched_at), _ms(now))
         return Op("set", (len(keys), *keys, *argv), _ignore, None, SET_ENTRY)
 
     def ended(

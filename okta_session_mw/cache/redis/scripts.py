@@ -77,7 +77,9 @@ return 'asking'
 """)
 
 # KEYS: entry, claim[, cookie ended, index, session ended[, user index, user ended]]
-# ARGV: value, px, fresh px[, cache key[, fetched at (microseconds)]]
+# ARGV: value, px, fresh px[, cache key[, fetched at (microseconds), now (ms)]]
+# The user index is a sorted set scored by each entry's end (ms): members that ended
+# are dropped as another joins, so it holds no more than the user's live entries.
 SET_ENTRY = LuaScript("""
 local function index(set, member, px)
   local kind = redis.call('TYPE', set)['ok']
@@ -101,7 +103,16 @@ if #KEYS >= 5 then
   end
   index(KEYS[4], ARGV[4], tonumber(ARGV[2]))
   if #KEYS == 7 then
-    index(KEYS[6], ARGV[4], tonumber(ARGV[2]))
+    local kind = redis.call('TYPE', KEYS[6])['ok']
+    if kind ~= 'zset' and kind ~= 'none' then
+      redis.call('DEL', KEYS[6])
+    end
+    local now = tonumber(ARGV[6])
+    redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. string.format('%.0f', now))
+    redis.call('ZADD', KEYS[6], now + tonumber(ARGV[2]), ARGV[4])
+    if redis.call('PTTL', KEYS[6]) < tonumber(ARGV[2]) then
+      redis.call('PEXPIRE', KEYS[6], ARGV[2])
+    end
   end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
@@ -158,8 +169,8 @@ return #keys
 # The mark keeps the latest end, for at least px; the user's entries go now.
 EVICT_USER = LuaScript("""
 local keys = {}
-if redis.call('TYPE', KEYS[1])['ok'] == 'set' then
-  keys = redis.call('SMEMBERS', KEYS[1])
+if redis.call('TYPE', KEYS[1])['ok'] == 'zset' then
+  keys = redis.call('ZRANGE', KEYS[1], 0, -1)
 end
 for _, key in ipairs(keys) do
   redis.call('DEL', ARGV[1] .. key, ARGV[2] .. key)
