@@ -249,6 +249,7 @@ async def test_i13_01_unknown_event_types_and_fields_are_ignored(
         (b'{"data": {"events": "nope"}}', 400),
         (b'{"eventType": "com.okta.event_hook"}', 400),
         (b"[" * 100_000 + b"]" * 100_000, 400),
+        (b'{"data": {"events": [' + b",".join([b"{}"] * 1001) + b"]}}", 413),
         (b'{"data": {"events": []}, "pad": "' + b"x" * (1 << 20) + b'"}', 413),
     ],
 )
