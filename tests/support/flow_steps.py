@@ -222,7 +222,10 @@ class Stepper:
             cache.ended_users[key] = cache.clock()
             return None
         if effect.operation == "ended":
-            return cache.ended(key, *arguments[1:])  # type: ignore[arg-type]
+            asked_at = arguments[2] if len(arguments) > 2 else float("-inf")
+            user_id = arguments[3] if len(arguments) > 3 else ""
+            assert isinstance(asked_at, float) and isinstance(user_id, str)
+            return cache.ended(key, str(arguments[1]), asked_at, user_id)
         assert effect.operation == "claim"
         if not self._polling:  # a poll's claim belongs to its "await"
             self.claimed.append("take over" if effect.keywords.get("take_over") else "claim")
