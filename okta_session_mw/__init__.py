@@ -34,6 +34,7 @@ from okta_session_mw.errors import (
     SignInThrottledError,
 )
 from okta_session_mw.integrations.starlette.auth_backend import OktaAuthBackend, OktaUser
+from okta_session_mw.integrations.starlette.event_hook import event_hook_route
 from okta_session_mw.integrations.starlette.middleware import (
     OktaSessionDenied,
     OktaSessionMiddleware,
@@ -108,6 +109,7 @@ __all__ = [
     "Source",
     "__version__",
     "csrf_allows",
+    "event_hook_route",
     "get_okta_session",
     "get_resolution",
     "get_service",

@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
+from okta_session_mw.config_hook_kinds import EVENT_TYPES, HEADER_NAME, HOOK_SECRETS
 from okta_session_mw.config_kinds import (
     API_TOKEN,
     BOOL_OR_UNSET,
@@ -125,6 +126,24 @@ class OktaSessionConfig:
     users signing in); refilled evenly over a minute; 0 = no bound."""
     max_response_bytes: int = setting(1 << 20, COUNT)
     """Largest Okta answer read (after decompression); a larger one counts as Okta failing."""
+    event_hook_path: str = setting("/okta/event-hook", SITE_PATH)
+    """Path of the Okta Event Hook endpoint (``event_hook_route``, Flask's and Django's)."""
+    event_hook_secrets: tuple[str, ...] = setting((), HOOK_SECRETS, repr=False)
+    """Accepted values of the hook's secret header (the "Authentication secret" set on the
+    hook in Okta; two during a rotation); none set: the endpoint refuses every call."""
+    event_hook_header: str = setting("authorization", HEADER_NAME)
+    """Name of the header Okta sends the secret in (the hook's "Authentication field")."""
+    event_hook_events: tuple[str, ...] = setting(
+        (
+            "user.session.end",
+            "user.session.clear",
+            "user.lifecycle.suspend",
+            "user.lifecycle.deactivate",
+            "user.lifecycle.delete.initiated",
+        ),
+        EVENT_TYPES,
+    )
+    """System Log event types whose sessions and users the endpoint ends; others are ignored."""
 
     def __post_init__(self) -> None:
         for name, kind in SETTINGS.items():

@@ -1,7 +1,7 @@
 """``MemorySessionCache``: the in-process session cache.
 
-The session-id index holds ids only in this process's memory, as the cached
-``Session`` objects do; the Redis cache stores no id in the clear, not even in key
+The session-id and user-id indexes hold ids only in this process's memory, as the
+cached ``Session`` objects do; the Redis cache stores no id in the clear, not even in key
 names (``redis/codec.py``). This cache does no I/O, so its async form simply calls the
 sync one. Entries and claims live in ``entry.py``, the cache protocols and key hashing
 in ``protocol.py``.
@@ -43,9 +43,13 @@ class _EndedMarks(TLRUCache[str, tuple[float, float]]):
         self.forgotten = max(self.forgotten or -math.inf, mark[0])
         return marker, mark
 
-    def says_ended(self, key: str, session_id: str, asked_at: float) -> bool:
+    def says_ended(self, key: str, session_id: str, asked_at: float, user_id: str) -> bool:
         if key in self or "id:" + session_id in self:
             return True
+        if user_id:  # a user's end holds for answers asked by then, not for later sign-ins
+            user_mark = self.get("user:" + user_id)
+            if user_mark is not None and asked_at <= user_mark[0]:
+                return True
         return self.forgotten is not None and asked_at <= self.forgotten
 
 
@@ -62,8 +66,10 @@ class MemorySessionCache:
     reordering, and a session read on every request still outlives any number of
     sign-ins between its reads. An index from session id to keys lets logout and
     admin revoke evict a session however many cookies (``sid`` and ``idx``) point at
-    it; it is updated wherever an entry comes or goes, so it lists every entry that
-    can still be served (and is bounded by them). The lock is never held across an
+    it, and one from Okta user id to keys lets an end by user (an event hook, a
+    revoke of all the user's sessions) evict every session of that user; both are
+    updated wherever an entry comes or goes, so they list every entry that can still
+    be served (and are bounded by them). The lock is never held across an
     ``await``: no method here awaits anything.
     """
 
@@ -74,6 +80,7 @@ class MemorySessionCache:
         self._maxsize = maxsize
         self._timer = timer
         self._by_session: dict[str, tuple[str, ...]] = {}
+        self._by_user: dict[str, tuple[str, ...]] = {}
         self._used: set[str] = set()  # keys read since the bound last swept past them
         # The hit path's two calls, both on built-in containers (C, no Python frame; the
         # GIL makes each atomic against the writers, which hold the lock):
@@ -116,8 +123,9 @@ class MemorySessionCache:
 
     def set(self, key: str, entry: CacheEntry) -> None:
         with self._lock:
-            if entry.session is not None and self._ended.says_ended(
-                key, entry.session.id, entry.fetched_at
+            session = entry.session
+            if session is not None and self._ended.says_ended(
+                key, session.id, entry.fetched_at, session.user_id or ""
             ):
                 self._drop(key)
                 return
@@ -125,9 +133,12 @@ class MemorySessionCache:
             if key in entries:
                 self._drop(key)
             entries[key] = entry
-            if entry.session is not None:
-                sid = entry.session.id
+            if session is not None:
+                sid = session.id
                 self._by_session[sid] = (*self._by_session.get(sid, ()), key)
+                if session.user_id:
+                    uid = session.user_id
+                    self._by_user[uid] = (*self._by_user.get(uid, ()), key)
             if len(entries) > self._maxsize:
                 self._make_room(key)
 
@@ -145,9 +156,19 @@ class MemorySessionCache:
                     until = max(until, entry.stale_until)
             self._mark_ended("id:" + session_id, until)
 
-    def ended(self, key: str, session_id: str, asked_at: float = -math.inf) -> bool:
+    def evict_user(self, user_id: str) -> None:
+        """Drop every entry of the user's sessions, and refuse any answer about them
+        asked of Okta until now (a sign-in after this is the user's again)."""
         with self._lock:
-            return self._ended.says_ended(key, session_id, asked_at)
+            for key in self._by_user.get(user_id, ()):
+                self._drop(key)
+            self._mark_ended("user:" + user_id, 0.0)
+
+    def ended(
+        self, key: str, session_id: str, asked_at: float = -math.inf, user_id: str = ""
+    ) -> bool:
+        with self._lock:
+            return self._ended.says_ended(key, session_id, asked_at, user_id)
 
     def _make_room(self, stored: str) -> None:
         """Drop entries, oldest first, until the bound holds, giving each one used since
@@ -170,12 +191,9 @@ class MemorySessionCache:
         self._used.discard(key)
         entry = self._entries.pop(key, None)
         if entry is not None and entry.session is not None:
-            sid = entry.session.id
-            keys = tuple(k for k in self._by_session.get(sid, ()) if k != key)
-            if keys:
-                self._by_session[sid] = keys
-            else:
-                self._by_session.pop(sid, None)
+            _unindex(self._by_session, entry.session.id, key)
+            if entry.session.user_id:
+                _unindex(self._by_user, entry.session.user_id, key)
         return entry
 
     def _mark_ended(self, marker: str, served_until: float) -> None:
@@ -200,5 +218,19 @@ class MemorySessionCache:
     async def aevict_session(self, session_id: str) -> None:
         self.evict_session(session_id)
 
-    async def aended(self, key: str, session_id: str, asked_at: float = -math.inf) -> bool:
-        return self.ended(key, session_id, asked_at)
+    async def aevict_user(self, user_id: str) -> None:
+        self.evict_user(user_id)
+
+    async def aended(
+        self, key: str, session_id: str, asked_at: float = -math.inf, user_id: str = ""
+    ) -> bool:
+        return self.ended(key, session_id, asked_at, user_id)
+
+
+def _unindex(index: dict[str, tuple[str, ...]], owner: str, key: str) -> None:
+    """Take ``key`` out of ``owner``'s keys in ``index`` (and ``owner`` when none is left)."""
+    keys = tuple(k for k in index.get(owner, ()) if k != key)
+    if keys:
+        index[owner] = keys
+    else:
+        index.pop(owner, None)

@@ -26,7 +26,7 @@ __all__ = [
     "ended_ttl",
 ]
 
-CacheOperation = Literal["get", "set", "claim", "evict", "evict_session", "ended"]
+CacheOperation = Literal["get", "set", "claim", "evict", "evict_session", "ended", "evict_user"]
 """The methods of ``SessionCache`` (``AsyncSessionCache``'s are the same, ``a``-prefixed)."""
 CACHE_OPERATIONS: tuple[CacheOperation, ...] = get_args(CacheOperation)
 
@@ -89,6 +89,14 @@ class SessionCache(Protocol):
     ``asked_at`` (and an entry's ``fetched_at`` in ``set``) is when the answer's Okta
     question was asked: a cache that had to forget an end before its time refuses every
     answer asked before that end instead (``-inf``, the default: asked long ago).
+
+    ``evict_user(user_id)`` (an Okta user id, ``Session.user_id``) drops every entry of
+    that user's sessions, in every process the cache serves, and marks the time of that
+    end: ``set`` then refuses an entry of that user whose ``fetched_at`` is not after it,
+    and ``ended(key, id, asked_at, user_id)`` answers True for an answer asked by then.
+    An answer asked later (the user signed in again) is the user's as usual. The mark
+    says "ask Okta again", not "this session is over": a user's other sessions live on
+    when Okta says so.
     """
 
     def get(self, key: str) -> CacheEntry | None: ...
@@ -96,7 +104,10 @@ class SessionCache(Protocol):
     def set(self, key: str, entry: CacheEntry) -> None: ...
     def evict(self, key: str) -> None: ...
     def evict_session(self, session_id: str) -> None: ...
-    def ended(self, key: str, session_id: str, asked_at: float = -math.inf) -> bool: ...
+    def evict_user(self, user_id: str) -> None: ...
+    def ended(
+        self, key: str, session_id: str, asked_at: float = -math.inf, user_id: str = ""
+    ) -> bool: ...
 
 
 class AsyncSessionCache(Protocol):
@@ -107,4 +118,7 @@ class AsyncSessionCache(Protocol):
     async def aset(self, key: str, entry: CacheEntry) -> None: ...
     async def aevict(self, key: str) -> None: ...
     async def aevict_session(self, session_id: str) -> None: ...
-    async def aended(self, key: str, session_id: str, asked_at: float = -math.inf) -> bool: ...
+    async def aevict_user(self, user_id: str) -> None: ...
+    async def aended(
+        self, key: str, session_id: str, asked_at: float = -math.inf, user_id: str = ""
+    ) -> bool: ...

@@ -49,6 +49,7 @@ __all__ = [
     "cache_ended",
     "cache_evict",
     "cache_evict_session",
+    "cache_evict_user",
     "cache_get",
     "cache_set",
     "step",
@@ -78,7 +79,9 @@ class Send:
         return f"Send({self.request.method} {path})"
 
 
-_PATH_WORDS = frozenset({"", "api", "v1", "sessions", "me", "lifecycle", "refresh", "authn"})
+_PATH_WORDS = frozenset(
+    {"", "api", "v1", "sessions", "me", "lifecycle", "refresh", "authn", "users"}
+)
 """The parts of an Okta path a ``Send`` shows; any other (a session id) shows as ``...``."""
 
 
@@ -149,16 +152,25 @@ def cache_evict_session(session_id: str) -> Flow[None]:
     yield CacheOp("evict_session", (session_id,))
 
 
+def cache_evict_user(user_id: str) -> Flow[None]:
+    """Forget every cached answer for one Okta user's sessions, and refuse any answer
+    about them asked until now (an event hook, a revoke of all the user's sessions)."""
+    yield CacheOp("evict_user", (user_id,))
+
+
 def cache_claim(key: str, ttl: float, take_over: bool = False) -> Flow[Claimed]:
     """Cross-process single flight: who asks Okta for ``key``. ``take_over``: the caller
     could not use the answer ANSWERED said was stored."""
     return cast(Claimed, (yield CacheOp("claim", (key, ttl), {"take_over": take_over})))
 
 
-def cache_ended(key: str, session_id: str, asked_at: float = -math.inf) -> Flow[bool]:
-    """True when the cookie ``key`` was logged out or the session revoked since an
-    answer asked of Okta at ``asked_at`` (the cache's "ended" marks)."""
-    return bool((yield CacheOp("ended", (key, session_id, asked_at))))
+def cache_ended(
+    key: str, session_id: str, asked_at: float = -math.inf, user_id: str = ""
+) -> Flow[bool]:
+    """True when the cookie ``key`` was logged out, the session revoked, or its user
+    (``user_id``, when known) ended since an answer asked of Okta at ``asked_at``
+    (the cache's "ended" marks)."""
+    return bool((yield CacheOp("ended", (key, session_id, asked_at, user_id))))
 
 
 def together(key: str, flow: Flow[T], follow_for: float) -> Flow[T]:

@@ -118,13 +118,14 @@ def resolve(key: str, cookie: str, rules: Rules, client: str | None = None) -> F
 
 def _unless_ended(key: str, resolution: Resolution, entry: CacheEntry | None) -> Flow[Resolution]:
     """Ended means ended (behaviour 13): a session that comes from Okta, from a lookup
-    this request joined, from a refresh or from a stale entry may predate a logout or
-    revoke that has returned since; it is served only if the cache saw no such end.
+    this request joined, from a refresh or from a stale entry may predate a logout,
+    revoke or end of its user that has returned since; it is served only if the cache
+    saw no such end.
     ``entry`` holds the session served, and its ``fetched_at`` when Okta was asked."""
     session = resolution.session
     if session is not None:
         asked_at = entry.fetched_at if entry is not None else -math.inf
-        if (yield from cache_ended(key, session.id, asked_at)):
+        if (yield from cache_ended(key, session.id, asked_at, session.user_id or "")):
             return Resolution(None, Source.MISS)
     return resolution
 

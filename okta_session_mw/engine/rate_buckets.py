@@ -51,6 +51,7 @@ BUCKETS: dict[str, str] = {
     "get_session": "GET /api/v1/sessions/{id}",
     "refresh_session": "POST /api/v1/sessions/{id}/lifecycle/refresh",
     "revoke_session": "DELETE /api/v1/sessions/{id}",
+    "revoke_user_sessions": "DELETE /api/v1/users/{id}/sessions",
     "authenticate": "POST /api/v1/authn",
 }
 """The endpoint each client operation calls: the finest bucket Okta could count it in."""

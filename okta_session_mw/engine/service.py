@@ -19,13 +19,16 @@ from okta_session_mw.cache.protocol import AsyncSessionCache, SessionCache
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.engine.colours import AsyncSide, Shared, SyncSide
 from okta_session_mw.engine.logout import revoke
+from okta_session_mw.engine.pushed_ends import end_pushed
 from okta_session_mw.engine.resolution import Resolution, Source
 from okta_session_mw.engine.rules import Rules
 from okta_session_mw.engine.service_core import Lookup, ServiceCore
 from okta_session_mw.engine.stats import SessionStats
+from okta_session_mw.engine.user_sessions import revoke_user_sessions
 from okta_session_mw.errors import RateLimit
 from okta_session_mw.okta.clients import AsyncOktaSessionClient, OktaSessionClient
 from okta_session_mw.okta.session import Session
+from okta_session_mw.web.event_hook import EventHook
 from okta_session_mw.web.logout_request import LogoutRequest
 from okta_session_mw.web.reply import Reply
 
@@ -197,3 +200,30 @@ class SessionService(ServiceCore):
             timeout=config.timeout,
             max_response_bytes=config.max_response_bytes,
         )
+
+    # -- ends by user (issue 13) ---------------------------------------------------------
+    async def arevoke_user_sessions(self, user_id: str, *, oauth_tokens: bool = False) -> bool:
+        """Clear all of a user's sessions at Okta (``oauth_tokens``: and its OAuth 2.0
+        tokens), then evict them everywhere; False if Okta knows no such user."""
+        flow = partial(revoke_user_sessions, user_id, oauth_tokens=oauth_tokens)
+        return await self._async.run(flow, shielded=True)
+
+    def revoke_user_sessions(self, user_id: str, *, oauth_tokens: bool = False) -> bool:
+        """Sync twin of ``arevoke_user_sessions``."""
+        return self._sync.run(partial(revoke_user_sessions, user_id, oauth_tokens=oauth_tokens))
+
+    # -- the event hook endpoint (issue 13) ----------------------------------------------
+    @functools.cached_property
+    def event_hook(self) -> EventHook:
+        """The event hook endpoint's decisions for this config (who may call it, what a
+        delivery ends) and its memory of events already seen: ``screen`` first."""
+        return EventHook(self.config)
+
+    async def aend_pushed(self, body: bytes) -> Reply:
+        """An authenticated delivery's body (``event_hook.screen`` said read it): end the
+        sessions and users its events name, everywhere; the answer for Okta (200/400)."""
+        return await self._async.run(partial(end_pushed, self.event_hook, body), shielded=True)
+
+    def end_pushed(self, body: bytes) -> Reply:
+        """Sync twin of ``aend_pushed``."""
+        return self._sync.run(partial(end_pushed, self.event_hook, body))

@@ -140,6 +140,13 @@ class OktaSessionClient(ClientCore[httpx.Client, BearerToken]):
         """Primary authentication (``/api/v1/authn``): the ``sessionToken`` on SUCCESS."""
         return self._run(operations.authenticate(username, password), timeout)
 
+    def revoke_user_sessions(
+        self, user_id: str, *, oauth_tokens: bool = False, timeout: float | None = None
+    ) -> None:
+        """Clear all of a user's sessions (``DELETE /api/v1/users/{id}/sessions``; API
+        or bearer token); ``oauth_tokens=True`` revokes the user's OAuth 2.0 tokens too."""
+        return self._run(operations.revoke_user_sessions(user_id, oauth_tokens), timeout)
+
     def close(self) -> None:
         """Close the connection pool, if this client created it."""
         if self._owns_http:
@@ -210,6 +217,13 @@ class AsyncOktaSessionClient(ClientCore[httpx.AsyncClient, AsyncBearerToken]):
     ) -> str:
         """Primary authentication (``/api/v1/authn``): the ``sessionToken`` on SUCCESS."""
         return await self._run(operations.authenticate(username, password), timeout)
+
+    async def revoke_user_sessions(
+        self, user_id: str, *, oauth_tokens: bool = False, timeout: float | None = None
+    ) -> None:
+        """Clear all of a user's sessions (``DELETE /api/v1/users/{id}/sessions``; API
+        or bearer token); ``oauth_tokens=True`` revokes the user's OAuth 2.0 tokens too."""
+        return await self._run(operations.revoke_user_sessions(user_id, oauth_tokens), timeout)
 
     async def aclose(self) -> None:
         """Close the connection pool, if this client created it."""

@@ -55,6 +55,7 @@ __all__ = [
     "refresh_current_session",
     "refresh_session",
     "revoke_session",
+    "revoke_user_sessions",
 ]
 
 T = TypeVar("T")
@@ -63,6 +64,7 @@ _SESSIONS = "/api/v1/sessions"
 _ME = f"{_SESSIONS}/me"
 _ME_REFRESH = f"{_ME}/lifecycle/refresh"
 _AUTHN = "/api/v1/authn"
+_USERS = "/api/v1/users"
 FIXED_PATHS = (_ME, _ME_REFRESH, _SESSIONS, _AUTHN)
 """The paths that never vary (a client may parse their URLs once)."""
 _JSON_BODY = (("Content-Type", "application/json"),)
@@ -180,6 +182,20 @@ def revoke_session(session_id: str) -> Call[None]:
     """RevokeSession: ``DELETE /api/v1/sessions/{id}`` (204)."""
     path = _session_path(session_id)
     return Call("revoke_session", "DELETE", path, Auth.TOKEN, parse_nothing)
+
+
+def revoke_user_sessions(user_id: str, oauth_tokens: bool = False) -> Call[None]:
+    """Clear a user's sessions: ``DELETE /api/v1/users/{userId}/sessions`` (204), Okta's
+    user sessions API, with ``oauthTokens=true`` to revoke the user's OAuth 2.0 tokens
+    too. An admin call (API token or bearer token, like RevokeSession), in a rate-limit
+    bucket of its own. ``me`` is refused: with an API token it names the token's owner."""
+    if not isinstance(user_id, str) or not user_id:
+        raise InvalidRequestError("user_id must be a non-empty string")
+    if user_id in (".", "..", "me"):
+        raise InvalidRequestError(f"user_id {user_id!r} is not a user id")
+    query = "true" if oauth_tokens else "false"
+    path = f"{_USERS}/{quote(user_id, safe='')}/sessions?oauthTokens={query}"
+    return Call("revoke_user_sessions", "DELETE", path, Auth.TOKEN, parse_nothing)
 
 
 def authenticate(username: str, password: str) -> Call[str]:

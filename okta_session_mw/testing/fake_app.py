@@ -131,8 +131,8 @@ def _by_id(operation: Callable[[FakeOkta, _Request, str], _Reply]) -> _Handler:
     return handler
 
 
-def _not_found(session_id: str) -> _Reply:
-    return _error("E0000007", f"Resource not found: {session_id} (AppSession)")
+def _not_found(resource_id: str, kind: str = "AppSession") -> _Reply:
+    return _error("E0000007", f"Resource not found: {resource_id} ({kind})")
 
 
 @_by_id
@@ -169,6 +169,14 @@ def _user_lifecycle(fake: FakeOkta, request: _Request, user_id: str) -> _Reply:
     return _Reply(200)
 
 
+@_by_id
+def _revoke_user_sessions(fake: FakeOkta, request: _Request, user_id: str) -> _Reply:
+    """204 (the user's sessions ended, ``user.session.clear`` delivered to the event
+    hooks), or 404 (unknown user)."""
+    ended = fake.revoke_user_sessions(user_id)
+    return _not_found(user_id, "User") if ended is None else _Reply(204)
+
+
 _Handler = Callable[["FakeOkta", _Request, _Match], _Reply]
 _ROUTES: list[tuple[re.Pattern[str], dict[str, _Handler]]] = [
     (re.compile(r"/api/v1/authn"), {"POST": _authn}),
@@ -179,6 +187,7 @@ _ROUTES: list[tuple[re.Pattern[str], dict[str, _Handler]]] = [
     (re.compile(r"/api/v1/sessions/(?P<id>[^/]+)/lifecycle/refresh"), {"POST": _refresh_by_id}),
     (re.compile(r"/api/v1/users/(?P<id>[^/]+)/lifecycle/(suspend|deactivate)"),
      {"POST": _user_lifecycle}),
+    (re.compile(r"/api/v1/users/(?P<id>[^/]+)/sessions"), {"DELETE": _revoke_user_sessions}),
 ]
 
 

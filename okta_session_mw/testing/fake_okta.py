@@ -195,6 +195,19 @@ class FakeOkta(FakeTraffic, FakeUserLifecycle):
         self._session_ended(session, request_uri)
         return True
 
+    def revoke_user_sessions(self, user_id: str) -> list[str] | None:
+        """End every live session of the user ``user_id`` (Okta's "clear user sessions",
+        delivered to the event hooks as Okta logs it); the ids ended, or ``None`` for a
+        user id this fake does not know."""
+        with self._lock:
+            if not any(user.id == user_id for user in self._users.values()):
+                return None
+            ended = [s.id for s in self.sessions if s.user_id == user_id]
+            for session_id in ended:
+                del self._sessions[session_id]
+        self._user_sessions_cleared(user_id, ended)  # user.session.clear, then each end
+        return ended
+
     def _refresh(self, session_id: str) -> FakeSession | None:
         with self._lock:
             session = self.session(session_id)

@@ -30,6 +30,8 @@ def everything_in(client: redis.Redis) -> bytes:
         blob.append(name)
         if client.type(name) == b"set":
             blob.extend(client.smembers(name))
+        elif client.type(name) == b"zset":  # the user index (issue 13)
+            blob.extend(client.zrange(name, 0, -1))
         else:
             blob.append(client.get(name) or b"")
     return b"\n".join(blob)

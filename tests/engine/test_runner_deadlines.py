@@ -76,7 +76,11 @@ class _SlowThenAskingCache:
     def evict(self, key: str) -> None: ...
     def evict_session(self, session_id: str) -> None: ...
 
-    def ended(self, key: str, session_id: str, asked_at: float = -math.inf) -> bool:
+    def evict_user(self, user_id: str) -> None: ...
+
+    def ended(
+        self, key: str, session_id: str, asked_at: float = -math.inf, user_id: str = ""
+    ) -> bool:
         return False
 
     async def aget(self, key: str) -> CacheEntry | None:
@@ -89,7 +93,11 @@ class _SlowThenAskingCache:
     async def aevict(self, key: str) -> None: ...
     async def aevict_session(self, session_id: str) -> None: ...
 
-    async def aended(self, key: str, session_id: str, asked_at: float = -math.inf) -> bool:
+    async def aevict_user(self, user_id: str) -> None: ...
+
+    async def aended(
+        self, key: str, session_id: str, asked_at: float = -math.inf, user_id: str = ""
+    ) -> bool:
         return False
 
 

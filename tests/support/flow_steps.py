@@ -37,10 +37,14 @@ class OktaCall(NamedTuple):
     argument: str
 
 
-def live_session(expires_at: float, session_id: str = "s1") -> Session:
-    """An ACTIVE session of ``session_id`` ending at ``expires_at`` (epoch seconds)."""
+def live_session(expires_at: float, session_id: str = "s1", user_id: str | None = None) -> Session:
+    """An ACTIVE session of ``session_id`` ending at ``expires_at`` (epoch seconds), of
+    the Okta user ``user_id`` when given."""
     expires = datetime.fromtimestamp(expires_at, tz=timezone.utc).isoformat()
-    return Session.from_okta({"id": session_id, "status": "ACTIVE", "expiresAt": expires})
+    okta = {"id": session_id, "status": "ACTIVE", "expiresAt": expires}
+    if user_id is not None:
+        okta["userId"] = user_id
+    return Session.from_okta(okta)
 
 
 def okta_call(request: httpx.Request) -> OktaCall:
@@ -94,20 +98,30 @@ def canned(
 
 @dataclass
 class DictCache:
-    """The cache protocol's rules, with no expiry: ends are remembered for good."""
+    """The cache protocol's rules, with no expiry: ends are remembered for good (a
+    user's end with its time, ``ended_users``: answers asked by then are refused)."""
 
     entries: dict[str, CacheEntry] = field(default_factory=dict)
     ended_keys: set[str] = field(default_factory=set)
     ended_ids: set[str] = field(default_factory=set)
+    ended_users: dict[str, float] = field(default_factory=dict)
+    clock: Callable[[], float] = lambda: 0.0
 
     def set(self, key: str, entry: CacheEntry) -> None:
-        if entry.session is not None and self.ended(key, entry.session.id):
+        session = entry.session
+        if session is not None and self.ended(
+            key, session.id, entry.fetched_at, session.user_id or ""
+        ):
             self.entries.pop(key, None)
         else:
             self.entries[key] = entry
 
-    def ended(self, key: str, session_id: str) -> bool:
-        return key in self.ended_keys or session_id in self.ended_ids
+    def ended(
+        self, key: str, session_id: str, asked_at: float = float("-inf"), user_id: str = ""
+    ) -> bool:
+        if key in self.ended_keys or session_id in self.ended_ids:
+            return True
+        return user_id in self.ended_users and asked_at <= self.ended_users[user_id]
 
 
 Okta = Callable[[OktaCall], Any]
@@ -201,8 +215,17 @@ class Stepper:
                     del cache.entries[cached]
             cache.ended_ids.add(key)
             return None
+        if effect.operation == "evict_user":
+            for cached, entry in list(cache.entries.items()):
+                if entry.session is not None and entry.session.user_id == key:
+                    del cache.entries[cached]
+            cache.ended_users[key] = cache.clock()
+            return None
         if effect.operation == "ended":
-            return cache.ended(key, str(arguments[1]))
+            asked_at = arguments[2] if len(arguments) > 2 else float("-inf")
+            user_id = arguments[3] if len(arguments) > 3 else ""
+            assert isinstance(asked_at, float) and isinstance(user_id, str)
+            return cache.ended(key, str(arguments[1]), asked_at, user_id)
         assert effect.operation == "claim"
         if not self._polling:  # a poll's claim belongs to its "await"
             self.claimed.append("take over" if effect.keywords.get("take_over") else "claim")

@@ -145,10 +145,16 @@ class RedisSessionCache:
         self._local.evict_session(session_id)
         self._run(self._plan.evict_session(session_id))
 
-    def ended(self, key: str, session_id: str, asked_at: float = -math.inf) -> bool:
-        if self._local.ended(key, session_id, asked_at):
+    def evict_user(self, user_id: str) -> None:
+        self._local.evict_user(user_id)
+        self._run(self._plan.evict_user(user_id, self._timer()))
+
+    def ended(
+        self, key: str, session_id: str, asked_at: float = -math.inf, user_id: str = ""
+    ) -> bool:
+        if self._local.ended(key, session_id, asked_at, user_id):
             return True
-        return self._run(self._plan.ended(key, session_id))[1]
+        return self._run(self._plan.ended(key, session_id, asked_at, user_id))[1]
 
     def close(self) -> None:
         """Close the sync client's connections (``aclose`` closes this loop's client)."""
@@ -174,10 +180,16 @@ class RedisSessionCache:
         self._local.evict_session(session_id)
         await self._arun(self._plan.evict_session(session_id))
 
-    async def aended(self, key: str, session_id: str, asked_at: float = -math.inf) -> bool:
-        if self._local.ended(key, session_id, asked_at):
+    async def aevict_user(self, user_id: str) -> None:
+        self._local.evict_user(user_id)
+        await self._arun(self._plan.evict_user(user_id, self._timer()))
+
+    async def aended(
+        self, key: str, session_id: str, asked_at: float = -math.inf, user_id: str = ""
+    ) -> bool:
+        if self._local.ended(key, session_id, asked_at, user_id):
             return True
-        return (await self._arun(self._plan.ended(key, session_id)))[1]
+        return (await self._arun(self._plan.ended(key, session_id, asked_at, user_id)))[1]
 
     async def aclose(self) -> None:
         """Close the running loop's asyncio client, then the sync one. (A loop that

@@ -27,7 +27,8 @@ Value layout (bytes)::
 
 No Redis script trusts anything else in a value: freshness, for the claim, lives in
 the claim key's own expiry (``ops.py``). The session-id names use an HMAC key
-derived by HKDF under their own ``info``; cookie cache keys stay the HMAC of
+derived by HKDF under their own ``info``, and so do the user-id names (under
+another ``info``: a user id and a session id never share a name); cookie cache keys stay the HMAC of
 ``cache.protocol.cookie_hasher`` (behaviour 3). Values of another version (the version 1 format of
 earlier releases included) are refused like any other value that fails its tag.
 
@@ -65,6 +66,7 @@ _HEAD = 1 + SUBJECT_SIZE + _SALT
 _TAG = 16
 _VALUE_INFO = b"okta-session-mw/redis/value: AES-256-GCM key and nonce"
 _NAMES_INFO = b"okta-session-mw/redis/names: HMAC-SHA256 key of session ids"
+_USER_NAMES_INFO = b"okta-session-mw/redis/names: HMAC-SHA256 key of user ids"
 _HEX = frozenset("0123456789abcdef")
 
 
@@ -85,6 +87,8 @@ class RedisCodec:
         self._lock = threading.Lock()
         self._secret = secret
         self._names = hmac.new(_hkdf(secret, 32, None, _NAMES_INFO), digestmod=hashlib.sha256)
+        user_names = _hkdf(secret, 32, None, _USER_NAMES_INFO)
+        self._user_names = hmac.new(user_names, digestmod=hashlib.sha256)
         self.prefix = prefix
         self.entry_prefix = prefix + "e:"
         self.claim_prefix = prefix + "c:"
@@ -115,6 +119,22 @@ class RedisCodec:
     def ended_key(self, session_id: str) -> str:
         """Marks a session just logged out or revoked: not cached again, not read."""
         return self.ended_prefix + self.session_digest(session_id)
+
+    def user_digest(self, user_id: str) -> str:
+        """A user's name in Redis: HMAC-SHA256 of the Okta user id, 64 hex digits (a
+        user id is personal data: never stored in the clear, not even in a name)."""
+        digest = self._user_names.copy()
+        digest.update(user_id.encode())
+        return digest.hexdigest()
+
+    def user_index_key(self, user_id: str) -> str:
+        """The set of cache keys holding a session of this user (for an end by user)."""
+        return self.prefix + "u:" + self.user_digest(user_id)
+
+    def user_ended_key(self, user_id: str) -> str:
+        """When this user's sessions were last ended (microseconds since the epoch):
+        answers asked of Okta by then are not cached, nor served."""
+        return self.prefix + "v:" + self.user_digest(user_id)
 
     def ended_cookie_key(self, key: str) -> str:
         """Marks a cookie just logged out (its session id may be unknown: ``idx``)."""

@@ -1,6 +1,7 @@
 """Each cache operation as one Redis command (or one Lua script), built without I/O.
 
-``RedisPlan`` turns ``get``/``claim``/``set``/``evict``/``evict_session``/``ended`` into an
+``RedisPlan`` turns ``get``/``claim``/``set``/``evict``/``evict_session``/``evict_user``/
+``ended`` into an
 ``Op``: the command to send, how to read the reply, and what to answer when Redis
 cannot be asked. The sync and async shells in ``redis/cache.py`` only send ops, so
 both speak to Redis identically.
@@ -19,6 +20,13 @@ Keys (``P`` = the configured prefix, ``K`` = the cache key, ``S`` = HMAC of a se
     P y:K   cookie K logged out: no session cached or read for it for a while (a
             lookup already under way must not undo the logout, even for an ``idx``
             cookie whose session id was never seen)
+    P u:U   sorted set of the keys holding a session of user U (HMAC of the Okta user
+            id), each scored by when its entry ends: members that ended are dropped
+            as others join, and the set's PX is the longest of theirs, so it holds no
+            more than the user's live entries
+    P v:U   user U's sessions ended at this time (microseconds since the epoch): an
+            entry of U fetched by then is not stored, an answer asked by then is
+            "ended"; a later sign-in is stored as usual
 
 What a script may trust. A value is authenticated in Python only (``codec.py``),
 so no script decides anything from a value's bytes that could make a worker serve it or
@@ -35,25 +43,30 @@ behind a proxy), not Redis Cluster.
 
 from __future__ import annotations
 
-import hashlib
+import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from okta_session_mw.cache.entry import CacheEntry, Claimed
-from okta_session_mw.cache.redis.codec import (
-    MAX_VALUE_BYTES,
-    NO_SUBJECT,
-    SUBJECT_SIZE,
-    VERSION,
-    BadValueError,
-    RedisCodec,
+from okta_session_mw.cache.redis.codec import MAX_VALUE_BYTES, BadValueError, RedisCodec
+from okta_session_mw.cache.redis.scripts import (
+    CLAIM,
+    ENDED,
+    EVICT_KEY,
+    EVICT_SESSION,
+    EVICT_USER,
+    GET_ENTRY,
+    SET_ENTRY,
+    LuaScript,
 )
 
 __all__ = [
     "CLAIM",
+    "ENDED",
     "EVICT_KEY",
     "EVICT_SESSION",
+    "EVICT_USER",
     "GET_ENTRY",
     "SET_ENTRY",
     "LuaScript",
@@ -65,122 +78,13 @@ T = TypeVar("T")
 Arg = str | bytes | int
 
 
-@dataclass(frozen=True, slots=True)
-class LuaScript:
-    """A script sent by SHA1 (EVALSHA), and in full once if Redis does not know it yet."""
-
-    source: str
-    sha: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        sha = hashlib.sha1(self.source.encode(), usedforsecurity=False).hexdigest()
-        object.__setattr__(self, "sha", sha)
+_LONG_AGO = -(2**53)
+"""``asked_at`` of ``-inf`` (asked long ago) in microseconds: before any end."""
 
 
-# KEYS: entry, cookie ended   ARGV: session-ended prefix, max bytes
-# Reply: the value; nil when absent or its session/cookie ended; -1 when refused unread.
-GET_ENTRY = LuaScript(f"""
-local kind = redis.call('TYPE', KEYS[1])['ok']
-if kind == 'none' then
-  return false
-end
-if kind ~= 'string' or redis.call('STRLEN', KEYS[1]) > tonumber(ARGV[2]) then
-  return -1
-end
-local value = redis.call('GET', KEYS[1])
-local subject = string.sub(value, 2, {1 + SUBJECT_SIZE})
-if string.byte(value, 1) == {VERSION} and subject ~= '{NO_SUBJECT.decode()}' then
-  if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', ARGV[1] .. subject) == 1 then
-    return false
-  end
-end
-return value
-""")
-
-# KEYS: claim   ARGV: claim px, take over (1: the caller could not use the answer)
-# Reply: 'yours', 'asking' or 'answered' (any other value counts as 'asking').
-CLAIM = LuaScript("""
-local kind = redis.call('TYPE', KEYS[1])['ok']
-local left = redis.call('PTTL', KEYS[1])
-if kind ~= 'string' or left == -1 or left > tonumber(ARGV[1]) then
-  redis.call('DEL', KEYS[1])
-elseif redis.call('GET', KEYS[1]) == 'answered' then
-  if ARGV[2] ~= '1' then
-    return 'answered'
-  end
-  redis.call('DEL', KEYS[1])
-end
-if redis.call('SET', KEYS[1], 'asking', 'NX', 'PX', ARGV[1]) then
-  return 'yours'
-end
-return 'asking'
-""")
-
-# KEYS: entry, claim[, cookie ended, index, session ended]
-# ARGV: value, px, fresh px[, cache key]
-SET_ENTRY = LuaScript("""
-if #KEYS == 5 then
-  if redis.call('EXISTS', KEYS[3]) == 1 or redis.call('EXISTS', KEYS[5]) == 1 then
-    redis.call('DEL', KEYS[1], KEYS[2])
-    return 0
-  end
-  local kind = redis.call('TYPE', KEYS[4])['ok']
-  if kind ~= 'set' and kind ~= 'none' then
-    redis.call('DEL', KEYS[4])
-  end
-  redis.call('SADD', KEYS[4], ARGV[4])
-  if redis.call('PTTL', KEYS[4]) < tonumber(ARGV[2]) then
-    redis.call('PEXPIRE', KEYS[4], ARGV[2])
-  end
-end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-local left = redis.call('PTTL', KEYS[2])
-if left == -2 then
-  return 1
-end
-local fresh = tonumber(ARGV[3])
-if left == -1 or left > fresh then
-  left = fresh
-end
-if left < 1 then
-  redis.call('DEL', KEYS[2])
-else
-  redis.call('SET', KEYS[2], 'answered', 'PX', left)
-end
-return 1
-""")
-
-# KEYS: entry, claim, cookie ended   ARGV: px of the "ended" mark
-# The "ended" mark outlives the entry it evicts: while that could be served stale.
-EVICT_KEY = LuaScript("""
-local px = tonumber(ARGV[1])
-local left = redis.call('PTTL', KEYS[1])
-if left > px then
-  px = left
-end
-redis.call('DEL', KEYS[1], KEYS[2])
-redis.call('SET', KEYS[3], '1', 'PX', px)
-return 1
-""")
-
-# KEYS: index, ended   ARGV: entry key prefix, claim key prefix, px of the "ended" mark
-EVICT_SESSION = LuaScript("""
-local keys = {}
-if redis.call('TYPE', KEYS[1])['ok'] == 'set' then
-  keys = redis.call('SMEMBERS', KEYS[1])
-end
-local px = tonumber(ARGV[3])
-for _, key in ipairs(keys) do
-  local left = redis.call('PTTL', ARGV[1] .. key)
-  if left > px then
-    px = left
-  end
-  redis.call('DEL', ARGV[1] .. key, ARGV[2] .. key)
-end
-redis.call('DEL', KEYS[1])
-redis.call('SET', KEYS[2], '1', 'PX', px)
-return #keys
-""")
+def _micros(at: float) -> int:
+    """Epoch seconds as whole microseconds (exact in a Lua number, a double)."""
+    return _LONG_AGO if at == -math.inf else max(_LONG_AGO, math.floor(at * 1_000_000))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -266,17 +170,25 @@ class RedisPlan:
         keys: tuple[str, ...] = (codec.entry_key(key), codec.claim_key(key))
         argv: tuple[Arg, ...] = (value, px, _ms(entry.fresh_until - now))
         if entry.session is not None:
-            sid = entry.session.id
+            sid, uid = entry.session.id, entry.session.user_id
             keys += (codec.ended_cookie_key(key), codec.index_key(sid), codec.ended_key(sid))
             argv += (key,)
+            if uid:
+                keys += (codec.user_index_key(uid), codec.user_ended_key(uid))
+                argv += (_micros(entry.fetched_at), _ms(now))
         return Op("set", (len(keys), *keys, *argv), _ignore, None, SET_ENTRY)
 
-    def ended(self, key: str, session_id: str) -> Op[bool]:
-        """Whether the cookie or the session has an "ended" mark (False without Redis:
-        the caller's own marks answer then)."""
+    def ended(
+        self, key: str, session_id: str, asked_at: float = -math.inf, user_id: str = ""
+    ) -> Op[bool]:
+        """Whether the cookie or the session has an "ended" mark, or the user one made
+        since ``asked_at`` (False without Redis: the caller's own marks answer then)."""
         codec = self.codec
-        args = ("EXISTS", codec.ended_cookie_key(key), codec.ended_key(session_id))
-        return Op("ended", args, lambda reply: int(reply) > 0, False)
+        keys: tuple[str, ...] = (codec.ended_cookie_key(key), codec.ended_key(session_id))
+        if user_id:
+            keys += (codec.user_ended_key(user_id),)
+        args: tuple[Arg, ...] = (len(keys), *keys, _micros(asked_at))
+        return Op("ended", args, lambda reply: int(reply) > 0, False, ENDED)
 
     def evict(self, key: str) -> Op[None]:
         codec = self.codec
@@ -295,3 +207,17 @@ class RedisPlan:
             max(1, _ms(self.ended_ttl)),
         )
         return Op("evict_session", args, _ignore, None, EVICT_SESSION, must_reach=True)
+
+    def evict_user(self, user_id: str, now: float) -> Op[None]:
+        """Drop the user's entries and mark the end at ``now`` (the caller's clock)."""
+        codec = self.codec
+        args: tuple[Arg, ...] = (
+            2,
+            codec.user_index_key(user_id),
+            codec.user_ended_key(user_id),
+            codec.entry_prefix,
+            codec.claim_prefix,
+            _micros(now),
+            max(1, _ms(self.ended_ttl)),
+        )
+        return Op("evict_user", args, _ignore, None, EVICT_USER, must_reach=True)

@@ -1,0 +1,208 @@
+"""The Lua scripts of the Redis cache: each operation that must read and write at once
+is one script, so it is atomic and one round trip (``ops.py`` builds the calls).
+
+A script is sent by SHA1 (``EVALSHA``) and in full once if Redis does not know it yet
+(``connections.py``). What a script may trust, and the keys each one touches: the
+docstring of ``ops.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from okta_session_mw.cache.redis.codec import NO_SUBJECT, SUBJECT_SIZE, VERSION
+
+__all__ = [
+    "CLAIM",
+    "ENDED",
+    "EVICT_KEY",
+    "EVICT_SESSION",
+    "EVICT_USER",
+    "GET_ENTRY",
+    "SET_ENTRY",
+    "LuaScript",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class LuaScript:
+    """A script sent by SHA1 (EVALSHA), and in full once if Redis does not know it yet."""
+
+    source: str
+    sha: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        sha = hashlib.sha1(self.source.encode(), usedforsecurity=False).hexdigest()
+        object.__setattr__(self, "sha", sha)
+
+
+# KEYS: entry, cookie ended   ARGV: session-ended prefix, max bytes
+# Reply: the value; nil when absent or its session/cookie ended; -1 when refused unread.
+GET_ENTRY = LuaScript(f"""
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind == 'none' then
+  return false
+end
+if kind ~= 'string' or redis.call('STRLEN', KEYS[1]) > tonumber(ARGV[2]) then
+  return -1
+end
+local value = redis.call('GET', KEYS[1])
+local subject = string.sub(value, 2, {1 + SUBJECT_SIZE})
+if string.byte(value, 1) == {VERSION} and subject ~= '{NO_SUBJECT.decode()}' then
+  if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', ARGV[1] .. subject) == 1 then
+    return false
+  end
+end
+return value
+""")
+
+# KEYS: claim   ARGV: claim px, take over (1: the caller could not use the answer)
+# Reply: 'yours', 'asking' or 'answered' (any other value counts as 'asking').
+CLAIM = LuaScript("""
+local kind = redis.call('TYPE', KEYS[1])['ok']
+local left = redis.call('PTTL', KEYS[1])
+if kind ~= 'string' or left == -1 or left > tonumber(ARGV[1]) then
+  redis.call('DEL', KEYS[1])
+elseif redis.call('GET', KEYS[1]) == 'answered' then
+  if ARGV[2] ~= '1' then
+    return 'answered'
+  end
+  redis.call('DEL', KEYS[1])
+end
+if redis.call('SET', KEYS[1], 'asking', 'NX', 'PX', ARGV[1]) then
+  return 'yours'
+end
+return 'asking'
+""")
+
+# KEYS: entry, claim[, cookie ended, index, session ended[, user index, user ended]]
+# ARGV: value, px, fresh px[, cache key[, fetched at (microseconds), now (ms)]]
+# The user index is a sorted set scored by each entry's end (ms): members that ended
+# are dropped as another joins, so it holds no more than the user's live entries.
+SET_ENTRY = LuaScript("""
+local function index(set, member, px)
+  local kind = redis.call('TYPE', set)['ok']
+  if kind ~= 'set' and kind ~= 'none' then
+    redis.call('DEL', set)
+  end
+  redis.call('SADD', set, member)
+  if redis.call('PTTL', set) < px then
+    redis.call('PEXPIRE', set, px)
+  end
+end
+if #KEYS >= 5 then
+  local refused = redis.call('EXISTS', KEYS[3]) == 1 or redis.call('EXISTS', KEYS[5]) == 1
+  if #KEYS == 7 and not refused and redis.call('TYPE', KEYS[7])['ok'] == 'string' then
+    local ended = tonumber(redis.call('GET', KEYS[7]))
+    refused = ended == nil or tonumber(ARGV[5]) <= ended
+  end
+  if refused then
+    redis.call('DEL', KEYS[1], KEYS[2])
+    return 0
+  end
+  index(KEYS[4], ARGV[4], tonumber(ARGV[2]))
+  if #KEYS == 7 then
+    local kind = redis.call('TYPE', KEYS[6])['ok']
+    if kind ~= 'zset' and kind ~= 'none' then
+      redis.call('DEL', KEYS[6])
+    end
+    local now = tonumber(ARGV[6])
+    redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. string.format('%.0f', now))
+    redis.call('ZADD', KEYS[6], now + tonumber(ARGV[2]), ARGV[4])
+    if redis.call('PTTL', KEYS[6]) < tonumber(ARGV[2]) then
+      redis.call('PEXPIRE', KEYS[6], ARGV[2])
+    end
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+local left = redis.call('PTTL', KEYS[2])
+if left == -2 then
+  return 1
+end
+local fresh = tonumber(ARGV[3])
+if left == -1 or left > fresh then
+  left = fresh
+end
+if left < 1 then
+  redis.call('DEL', KEYS[2])
+else
+  redis.call('SET', KEYS[2], 'answered', 'PX', left)
+end
+return 1
+""")
+
+# KEYS: entry, claim, cookie ended   ARGV: px of the "ended" mark
+# The "ended" mark outlives the entry it evicts: while that could be served stale.
+EVICT_KEY = LuaScript("""
+local px = tonumber(ARGV[1])
+local left = redis.call('PTTL', KEYS[1])
+if left > px then
+  px = left
+end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('SET', KEYS[3], '1', 'PX', px)
+return 1
+""")
+
+# KEYS: index, ended   ARGV: entry key prefix, claim key prefix, px of the "ended" mark
+EVICT_SESSION = LuaScript("""
+local keys = {}
+if redis.call('TYPE', KEYS[1])['ok'] == 'set' then
+  keys = redis.call('SMEMBERS', KEYS[1])
+end
+local px = tonumber(ARGV[3])
+for _, key in ipairs(keys) do
+  local left = redis.call('PTTL', ARGV[1] .. key)
+  if left > px then
+    px = left
+  end
+  redis.call('DEL', ARGV[1] .. key, ARGV[2] .. key)
+end
+redis.call('DEL', KEYS[1])
+redis.call('SET', KEYS[2], '1', 'PX', px)
+return #keys
+""")
+
+# KEYS: user index, user ended   ARGV: entry key prefix, claim key prefix,
+#       time of the end (microseconds), px of the mark
+# The mark keeps the latest end, for at least px; the user's entries go now.
+EVICT_USER = LuaScript("""
+local keys = {}
+if redis.call('TYPE', KEYS[1])['ok'] == 'zset' then
+  keys = redis.call('ZRANGE', KEYS[1], 0, -1)
+end
+for _, key in ipairs(keys) do
+  redis.call('DEL', ARGV[1] .. key, ARGV[2] .. key)
+end
+redis.call('DEL', KEYS[1])
+local at = tonumber(ARGV[3])
+local px = tonumber(ARGV[4])
+if redis.call('TYPE', KEYS[2])['ok'] == 'string' then
+  local before = tonumber(redis.call('GET', KEYS[2]))
+  if before ~= nil and before > at then
+    at = before
+  end
+  local left = redis.call('PTTL', KEYS[2])
+  if left > px then
+    px = left
+  end
+end
+redis.call('SET', KEYS[2], string.format('%.0f', at), 'PX', px)
+return #keys
+""")
+
+# KEYS: cookie ended, session ended[, user ended]   ARGV: asked at (microseconds)
+# Reply: 1 when the cookie or session ended, or the user ended since the answer was asked.
+ENDED = LuaScript("""
+if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then
+  return 1
+end
+if #KEYS == 3 and redis.call('TYPE', KEYS[3])['ok'] == 'string' then
+  local ended = tonumber(redis.call('GET', KEYS[3]))
+  if ended == nil or tonumber(ARGV[1]) <= ended then
+    return 1
+  end
+end
+return 0
+""")

@@ -1,0 +1,193 @@
+"""Eviction by Okta user (issue 13, item 2), in the in-process cache and in a real Redis:
+every cached session of the user goes, however many sign-ins came in between, on every
+worker; an answer asked of Okta before the end is refused, one asked after it is kept;
+no user id in the clear in Redis."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import redis
+
+from okta_session_mw.cache.entry import CacheEntry
+from okta_session_mw.cache.memory import MemorySessionCache
+from okta_session_mw.cache.redis.cache import RedisSessionCache
+from okta_session_mw.okta.session import Session
+from okta_session_mw.testing.redis_server import RedisServer
+from tests.support.redis_entries import PREFIX, SECRET, key
+
+pytest_plugins = ["tests.support.redis_fixtures"]  # redis_server, redis_client
+
+USER, OTHER_USER = "00uBusyUser0123456789", "00uSomeoneElse98765"
+
+Cache = MemorySessionCache | RedisSessionCache
+
+
+def session_of(user_id: str, session_id: str) -> Session:
+    expires = datetime.now(timezone.utc) + timedelta(hours=1)
+    return Session.from_okta(
+        {"id": session_id, "userId": user_id, "login": f"{user_id}@example.com",
+         "status": "ACTIVE", "expiresAt": expires.isoformat()}
+    )  # fmt: skip
+
+
+def entry(user_id: str, session_id: str, asked_at: float | None = None) -> CacheEntry:
+    now = time.time()
+    asked = now if asked_at is None else asked_at
+    return CacheEntry(session_of(user_id, session_id), asked, now + 60, now + 180)
+
+
+@pytest.fixture(params=["memory", "redis"])
+def caches(request: pytest.FixtureRequest) -> Iterator[tuple[Cache, Cache]]:
+    """Two workers' caches: one in-process cache (the same one twice: one process), or
+    two ``RedisSessionCache`` objects on one real Redis (two workers)."""
+    if request.param == "memory":
+        memory = MemorySessionCache(4, timer=time.time)
+        yield memory, memory
+        return
+    server: RedisServer = request.getfixturevalue("redis_server")
+    request.getfixturevalue("redis_client")  # flushed
+    one = RedisSessionCache(server.url, secret_key=SECRET, prefix=PREFIX, maxsize=4)
+    two = RedisSessionCache(server.url, secret_key=SECRET, prefix=PREFIX, maxsize=4)
+    yield one, two
+    one.close()
+    two.close()
+
+
+def test_i13_02_evict_user_ends_every_session_of_the_user_however_many_sign_ins_between(
+    caches: tuple[Cache, Cache],
+) -> None:
+    """The user's two sessions (one by ``sid`` and ``idx`` both) stay in use while many
+    other users sign in (the in-process cache holds 4 entries); one eviction on the
+    other worker ends them all, and nobody else's."""
+    worker, other_worker = caches
+    mine = {"sid=s-a": "s-a", "idx=i-a": "s-a", "sid=s-b": "s-b"}
+    for cookie, sid in mine.items():
+        worker.set(key(cookie), entry(USER, sid))
+    for n in range(20):
+        for cookie in mine:  # the user's next requests
+            assert worker.get(key(cookie)) is not None
+        worker.set(key(f"sid=other-{n}"), entry(OTHER_USER, f"other-{n}"))
+    assert worker.get(key("sid=other-19")) is not None
+    other_worker.evict_user(USER)
+    assert [c for c in mine if worker.get(key(c)) is not None] == []
+    assert worker.get(key("sid=other-19")) is not None  # someone else's session stays
+
+
+def test_i13_02_an_answer_asked_before_the_end_is_refused_one_asked_after_is_kept(
+    caches: tuple[Cache, Cache],
+) -> None:
+    worker, other_worker = caches
+    asked_before = time.time() - 1
+    other_worker.evict_user(USER)
+    time.sleep(0.002)  # a sign-in after the end asks Okta after it
+    asked_after = time.time()
+    # a lookup that was in flight during the end puts its answer back: refused
+    worker.set(key("sid=old"), entry(USER, "old", asked_before))
+    assert worker.get(key("sid=old")) is None
+    assert worker.ended(key("sid=old"), "old", asked_before, USER)
+    # the user signs in again: the new session is the user's as usual
+    worker.set(key("sid=new"), entry(USER, "new", asked_after))
+    assert worker.get(key("sid=new")) is not None
+    assert not worker.ended(key("sid=new"), "new", asked_after, USER)
+    # the end says nothing about other users, nor when the user is not named
+    assert not worker.ended(key("sid=x"), "x", asked_before, OTHER_USER)
+    assert not worker.ended(key("sid=old"), "old", asked_before)
+
+
+async def test_i13_02_the_async_colour_evicts_by_user_too(caches: tuple[Cache, Cache]) -> None:
+    worker, other_worker = caches
+    asked = time.time() - 1
+    await worker.aset(key("sid=s-a"), entry(USER, "s-a"))
+    await other_worker.aevict_user(USER)
+    assert await worker.aget(key("sid=s-a")) is None
+    assert await worker.aended(key("sid=s-a"), "s-a", asked, USER)
+
+
+def test_i13_02_redis_holds_no_user_id_and_its_user_index_expires_with_its_entries(
+    redis_server: RedisServer, redis_client: redis.Redis
+) -> None:
+    cache = RedisSessionCache(redis_server.url, secret_key=SECRET, prefix=PREFIX)
+    try:
+        now = time.time()
+        session = session_of(USER, "s-a")
+        cache.set(key("sid=s-a"), CacheEntry(session, now, now + 30, now + 90))
+        cache.evict_user(OTHER_USER)  # leaves its mark
+        names = redis_client.keys("*")
+        blob = [*names]
+        for name in names:
+            kind = redis_client.type(name)
+            if kind == b"set":
+                blob += redis_client.smembers(name)
+            elif kind == b"zset":
+                blob += redis_client.zrange(name, 0, -1)
+            else:
+                blob.append(redis_client.get(name))
+        everything = b"\n".join(part or b"" for part in blob)
+        assert USER.encode() not in everything and OTHER_USER.encode() not in everything
+        index = [n for n in names if n.startswith((PREFIX + "u:").encode())]
+        assert len(index) == 1
+        entry_ttl = redis_client.pttl(PREFIX + "e:" + key("sid=s-a"))
+        assert 0 < redis_client.pttl(index[0]) <= entry_ttl + 50  # bounded by its entry
+        mark = [n for n in names if n.startswith((PREFIX + "v:").encode())]
+        assert len(mark) == 1 and redis_client.pttl(mark[0]) > 0  # the mark expires too
+    finally:
+        cache.close()
+
+
+def test_i13_02_an_end_by_user_while_redis_is_unreachable_is_sent_when_it_returns(
+    own_redis_server: RedisServer,
+) -> None:
+    """The end reaches this worker at once (its own memory) and every other worker as
+    soon as Redis answers again, with the time of the end, not of its delivery: a
+    sign-in made meanwhile is not refused (its entry goes with the others: asked again,
+    it is kept)."""
+    worker = RedisSessionCache(own_redis_server.url, secret_key=SECRET, retry_interval=0.2)
+    other_worker = RedisSessionCache(own_redis_server.url, secret_key=SECRET)
+    try:
+        asked_before = time.time() - 1
+        other_worker.set(key("sid=s-a"), entry(USER, "s-a"))
+        own_redis_server.pause()  # a network partition: Redis keeps its data
+        worker.evict_user(USER)
+        assert worker.ended(key("sid=s-a"), "s-a", asked_before, USER)  # here at once
+        own_redis_server.resume()
+        time.sleep(0.002)
+        other_worker.set(key("sid=s-new"), entry(USER, "s-new"))  # a sign-in meanwhile
+        assert other_worker.get(key("sid=s-a")) is not None  # not yet delivered
+        time.sleep(0.25)  # past retry_interval: the next call goes to Redis
+        assert worker.get(key("sid=unrelated")) is None  # first call: the owed end first
+        assert other_worker.get(key("sid=s-a")) is None
+        assert other_worker.ended(key("sid=s-a"), "s-a", asked_before, USER)
+        asked_after = time.time()
+        assert not other_worker.ended(key("sid=s-new"), "s-new", asked_after, USER)
+        other_worker.set(key("sid=s-new"), entry(USER, "s-new", asked_after))
+        assert other_worker.get(key("sid=s-new")) is not None
+    finally:
+        worker.close()
+        other_worker.close()
+
+
+def test_i13_02_the_redis_user_index_holds_no_more_than_the_user_s_live_entries(
+    redis_server: RedisServer, redis_client: redis.Redis
+) -> None:
+    """A user who signs in again and again: each short-lived entry's member goes once
+    the entry has ended, as the next one joins (not only when the whole set expires)."""
+    cache = RedisSessionCache(redis_server.url, secret_key=SECRET, prefix=PREFIX)
+    try:
+        for n in range(5):
+            now = time.time()
+            brief = CacheEntry(session_of(USER, f"s-{n}"), now, now, now + 0.05)
+            cache.set(key(f"sid=s-{n}"), brief)
+        time.sleep(0.1)  # those entries have ended in Redis
+        now = time.time()
+        live = CacheEntry(session_of(USER, "s-live"), now, now + 60, now + 60)
+        cache.set(key("sid=s-live"), live)
+        [index] = redis_client.keys(PREFIX + "u:*")
+        assert redis_client.zrange(index, 0, -1) == [key("sid=s-live").encode()]
+        cache.evict_user(USER)
+        assert cache.get(key("sid=s-live")) is None
+    finally:
+        cache.close()
