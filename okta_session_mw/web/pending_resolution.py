@@ -17,6 +17,8 @@ from okta_session_mw.okta.session import Session
 
 __all__ = ["PendingResolution"]
 
+_NO_COOKIE = Source.NO_COOKIE  # read per request: an enum member from its class costs more
+
 
 class PendingResolution:
     """One request's resolution, made at the first read and kept.
@@ -46,7 +48,7 @@ class PendingResolution:
         ready = self._ready
         if not self._routed:
             self._routed = True
-            has_cookie = isinstance(ready, Lookup) or ready.source is not Source.NO_COOKIE
+            has_cookie = isinstance(ready, Lookup) or ready.source is not _NO_COOKIE
             if has_cookie and self.routed_to_logout():
                 self._ready = ready = self.service.prepare(
                     self._cookie_header, self._path, self._client, logout=True
