@@ -25,6 +25,7 @@ from benchmarks import (
     miss_path,
     served_instructions,
     uvicorn_load,
+    wsgi_instructions,
     wsgi_overhead,
 )
 from benchmarks.table import Row, Section, render
@@ -66,6 +67,7 @@ SECTIONS: dict[str, Benchmark] = {
     "wsgi": Benchmark(
         wsgi_overhead.run, {"iterations": 10_000, "rounds": 5}, {"iterations": 200, "rounds": 2}
     ),
+    "wsgi_callgrind": Benchmark(wsgi_instructions.run, {"iterations": 1_000}, {"iterations": 20}),
     "flood": Benchmark(flood.run, {}, {"limit": 40, "cached": 4, "flood": 100}),
     "redis": Benchmark(
         _redis_workers, {}, {"workers": (1, 2), "sessions": 5, "seconds": 2.0, "ttl": 1.0}

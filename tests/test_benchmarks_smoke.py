@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from benchmarks import callgrind_target
+from benchmarks import callgrind_target, wsgi_callgrind_target, wsgi_instructions
 from benchmarks.__main__ import SECTIONS, main, run_sections
 from benchmarks.asgi_apps import LABELS
 from benchmarks.instructions import dump_totals, instruction_rows
@@ -99,7 +99,7 @@ def test_served_variant_marks_and_reports() -> None:
 
 
 def test_every_section_runs_quick() -> None:
-    slow = ("callgrind", "served_callgrind", "redis")
+    slow = ("callgrind", "served_callgrind", "wsgi_callgrind", "redis")
     names = [name for name in SECTIONS if name not in slow]
     sections = run_sections(names, quick=True, overrides={"uvicorn": {"tool": "httpx"}})
     titles = [s.title for s in sections]
@@ -286,3 +286,23 @@ def test_i12_04_the_uvicorn_section_pairs_rounds_and_shows_two_identical_servers
          "starlette_session": 880_000})}  # fmt: skip
     assert served[LABELS["okta_hit"]].vs_baseline == "req/s at equal IPC: 0.961x"
     assert served[LABELS["okta_hit"]].target == "at least 0.96x bare req/s: MET"
+
+
+def test_i12_09_the_wsgi_callgrind_target_runs_and_its_dumps_are_read() -> None:
+    """Issue 12: Flask's and Django's hits counted in instructions (their timed rows move
+    with the machine's load); the target runs, and each loop's dump is the one read."""
+    keys = wsgi_callgrind_target.main(["3"])
+    assert keys == [f"{f}:{v}" for f, v in (
+        ("flask", "bare"), ("flask", "okta_hit"), ("flask", "okta_no_cookie"),
+        ("flask", "flask_session"), ("django", "bare"), ("django", "okta_hit"),
+        ("django", "okta_no_cookie"), ("django", "django_session"),
+    )]  # fmt: skip
+    numbers = wsgi_instructions._dump_numbers(keys)
+    assert list(numbers.values()) == [2, 3, 4, 5, 7, 8, 9, 10]  # 1 and 6: the set-ups
+    totals = [100_000, 110_000, 102_000, 200_000, 90_000, 120_000, 95_000, 190_000]
+    per = dict(zip(keys, totals, strict=True))
+    rows = {r.variant: r for r in wsgi_instructions._rows("flask", per)}
+    assert rows["Flask: + OktaSession, cache hit"].target == "at most 0.25x: MET (0.100x)"
+    rows = {r.variant: r for r in wsgi_instructions._rows("django", per)}
+    hit = rows["Django: + OktaSessionMiddleware, cache hit"]
+    assert hit.target == "at most 0.25x: MISSED (0.300x)"
