@@ -88,7 +88,7 @@ def _call_row(config: OktaSessionConfig, call: RecordedCall) -> dict[str, Any]:
     return {"method": call.method, "path": path, "status": call.status}
 
 
-def _fake(request: Request) -> FakeOkta:
+def fake_okta(request: Request) -> FakeOkta:
     fake: FakeOkta | None = request.app.state.fake
     assert fake is not None, "the admin router is mounted only on the fake"
     return fake
@@ -108,7 +108,7 @@ async def admin_page(request: Request, current: AdminSession) -> Response:
     if (refused := _refusal(request, current)) is not None:
         return refused
     config: OktaSessionConfig = request.app.state.config
-    fake = _fake(request)
+    fake = fake_okta(request)
     sessions = sorted(fake.sessions, key=lambda s: s.created_at, reverse=True)
     calls = fake.calls
     stats = get_service(request).stats.snapshot()
@@ -128,6 +128,29 @@ async def admin_page(request: Request, current: AdminSession) -> Response:
     return render(request, "admin.html", context)
 
 
+async def refuse_admin_form(request: Request, csrf_token: str) -> Response | None:
+    """What to answer instead of acting on an admin form, if anything: 403 for a form from
+    elsewhere or a user who is not an administrator (anonymous: ``require_okta_session``
+    sends a browser to sign-in, anything else gets 401)."""
+    if not await form_allowed(request, csrf_token):
+        return render(request, "error.html", _REFUSED, status=403)
+    return _refusal(request, require_okta_session(request))
+
+
+def live_session_id(request: Request, handle: str) -> str | None:
+    """The id of the live session whose handle a form sent, if any (compared in constant
+    time: the handle stands for a secret)."""
+    config: OktaSessionConfig = request.app.state.config
+    return next(
+        (
+            s.id
+            for s in fake_okta(request).sessions
+            if hmac.compare_digest(session_handle(config, s.id).encode(), handle.encode())
+        ),
+        None,
+    )
+
+
 @router.post("/revoke", include_in_schema=False)
 async def revoke(
     request: Request,
@@ -135,20 +158,10 @@ async def revoke(
     csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
 ) -> Response:
     """Revoke the live session whose handle the form sent (the id never leaves the app)."""
-    if not await form_allowed(request, csrf_token):
-        return render(request, "error.html", _REFUSED, status=403)
-    current = require_okta_session(request)  # anonymous: sign-in (browser) or 401
-    if (refused := _refusal(request, current)) is not None:
+    if (refused := await refuse_admin_form(request, csrf_token)) is not None:
         return refused
-    config: OktaSessionConfig = request.app.state.config
-    session_id = next(
-        (
-            s.id
-            for s in _fake(request).sessions
-            if hmac.compare_digest(session_handle(config, s.id).encode(), handle.encode())
-        ),
-        None,
-    )
+    current = require_okta_session(request)
+    session_id = live_session_id(request, handle)
     if session_id is None:
         return RedirectResponse("/admin?notice=gone", status_code=303)
     try:
