@@ -7,6 +7,7 @@ served over real HTTP. The browser walk-through is ``test_example_app.py``.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import signal
@@ -533,12 +534,13 @@ def signed_in(client: httpx.Client) -> bool:
 
 
 def test_i13_05_end_at_okta_signs_the_browser_out_through_the_event_hook(
-    fake: FakeOkta,
+    fake: FakeOkta, caplog: pytest.LogCaptureFixture
 ) -> None:
     """ "End at Okta" ends the session at the fake only (the app calls no revoke); the
     fake's event hook, registered by the admin page's first use, ends it in the cache, so
     its browser is signed out on its next page; the page lists the delivery, and shows
-    neither the session id nor the hook's secret."""
+    neither the session id nor the hook's secret (nor does any log)."""
+    caplog.set_level(logging.DEBUG)
     with served(fake) as (config, base), browser(base, GRACE.login) as grace:
         grace_sid = grace.cookies["sid"]
         assert signed_in(grace)
@@ -563,6 +565,8 @@ def test_i13_05_end_at_okta_signs_the_browser_out_through_the_event_hook(
         assert [(d.event_types, d.status) for d in fake.deliveries] == [
             (("user.session.end",), 200)
         ]
+    assert "event hook registered at" in caplog.text
+    assert config.event_hook_secrets[0] not in caplog.text
 
 
 def test_i13_05_clear_sessions_at_okta_signs_out_every_browser_of_the_user(
