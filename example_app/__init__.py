@@ -6,7 +6,9 @@ Run it with ``scripts/run`` (or ``python -m example_app``): without ``OKTA_ORG_U
 
 It uses only okta-session-mw's public API; each file is small enough to read as a
 recipe: ``views.py`` (pages, sign-in, ``/api/me``), ``admin.py`` (revoke, fake only),
-``activity.py`` (what the profile page says about caching and refresh).
+``admin_okta.py`` (ending sessions at the fake Okta itself), ``okta_hook.py`` (the fake's
+event hook to the app's ``event_hook_route``), ``activity.py`` (what the profile page
+says about caching and refresh).
 """
 
 from __future__ import annotations

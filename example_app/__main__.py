@@ -1,7 +1,8 @@
 """``python -m example_app [--port N]``: run the example on http://127.0.0.1:8000.
 
 Without ``OKTA_ORG_URL`` and ``OKTA_API_TOKEN`` it starts the fake Okta on a free loopback
-port, in this process, with the demo users (printed at start), and the admin page. With
+port, in this process, with the demo users (printed at start), the admin page, and the
+fake's event hook pointed at the app (with a secret made for this run). With
 both set it uses that real org instead (no fake, no admin page). Any other ``OKTA_*``
 setting (``OKTA_CACHE_TTL``, ``OKTA_REFRESH_THRESHOLD``...) applies in both cases.
 """
@@ -20,11 +21,11 @@ from typing import Any
 import uvicorn
 
 from example_app.app import create_app
-from example_app.demo import DEMO_ADMINS, DEMO_USERS, make_fake_okta
+from example_app.demo import DEMO_ADMINS, DEMO_USERS, make_fake_okta, make_hook_secret
 from okta_session_mw import ConfigError, OktaSessionConfig
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
 
-__all__ = ["app_settings", "main", "real_org"]
+__all__ = ["app_settings", "demo_settings", "main", "real_org"]
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -52,6 +53,23 @@ def real_org(environ: Mapping[str, str]) -> bool:
 def app_settings(environ: Mapping[str, str], **overrides: Any) -> OktaSessionConfig:
     """The app's config: its defaults, then ``OKTA_*`` from ``environ``, then ``overrides``."""
     return OktaSessionConfig.from_env({**APP_DEFAULTS, **environ}, **overrides)
+
+
+def demo_settings(
+    environ: Mapping[str, str], fake: FakeOkta, **overrides: Any
+) -> OktaSessionConfig:
+    """The app's config on the served ``fake``: its URL and API token, and a fresh secret
+    for its event hook; then ``overrides``."""
+    assert fake.base_url is not None, "serve the fake first"
+    return app_settings(
+        environ,
+        **{
+            "org_url": fake.base_url,
+            "api_token": fake.api_token,
+            "event_hook_secrets": (make_hook_secret(),),
+            **overrides,
+        },
+    )
 
 
 def _port(argv: Sequence[str] | None, environ: Mapping[str, str]) -> int:
@@ -104,7 +122,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             return 0
         fake = make_fake_okta()
         with serve_fake_okta(fake) as okta_url:
-            config = app_settings(env, org_url=okta_url, api_token=fake.api_token)
+            config = demo_settings(env, fake)
             width = max(len(u.login) for u in DEMO_USERS)
             print("Acme Portal (okta-session-mw example) on a fake Okta")
             print(f"  Fake Okta:   {okta_url}  (in this process, loopback only)")
@@ -113,6 +131,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
                 print(f"  {label:<12} {user.login:<{width}}  password: {user.password}")
             print(f"  Open:        {url}")
             print(f"  Admin:       {url}/admin  (sign in as {', '.join(sorted(DEMO_ADMINS))})")
+            print(
+                f"  Event hook:  {url}{config.event_hook_path}  (the fake Okta's, registered "
+                "on the admin page's first use)"
+            )
             print(
                 "Set OKTA_ORG_URL and OKTA_API_TOKEN to use a real Okta org instead. Ctrl-C stops.",
                 flush=True,

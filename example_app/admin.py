@@ -8,6 +8,10 @@ so its browser is sent to sign-in on its next request instead of when the cache 
 would have expired. It also shows what reached the fake Okta, which is how you can see
 the cache at work.
 
+Its other buttons act at the fake Okta itself, not through the app (``admin_okta.py``):
+the app then hears of the end only through Okta's Event Hook, whose deliveries the page
+lists (``okta_hook.py`` registers the hook, on the page's first use).
+
 A session id *is* the ``sid`` cookie's value: whoever reads one can use it. So the page
 never carries one, not even in a hidden field. Each session is shown by a fingerprint
 and revoked by a handle, both a keyed HMAC of the id (keyed with the app's
@@ -28,6 +32,7 @@ from starlette.responses import RedirectResponse, Response
 
 from example_app.demo import DEMO_ADMINS
 from example_app.forms import CSRF_FIELD, form_allowed
+from example_app.okta_hook import delivery_rows
 from example_app.templating import render
 from okta_session_mw import (
     OktaSessionConfig,
@@ -36,7 +41,7 @@ from okta_session_mw import (
     get_service,
     require_okta_session,
 )
-from okta_session_mw.testing import FakeOkta, FakeSession, RecordedCall
+from okta_session_mw.testing import FakeOkta, FakeSession, FakeUser, RecordedCall
 
 __all__ = ["FINGERPRINT_LENGTH", "router", "session_fingerprint", "session_handle"]
 
@@ -50,6 +55,16 @@ _SESSION_PATH = re.compile(r"^(/api/v1/sessions/)([^/]+)(.*)$")
 _NOTICES = {
     "revoked": "Session revoked at Okta and evicted from the middleware's cache.",
     "gone": "That session had already ended.",
+    "ended": "Session ended at Okta. Okta's event hook told the app (see the deliveries), "
+    "so its browser is signed out on its next page.",
+    "cleared": "The user's sessions were cleared at Okta; the event hook told the app.",
+    "suspended": "User suspended at Okta: their sessions ended, and the event hook told the app.",
+    "pending": "Done at Okta, but the event hook's delivery has not been answered yet.",
+    "unhooked": "Done at Okta, but no event hook is registered (see below): the app sees "
+    "the end only when its cache entry expires.",
+    "undelivered": "Done at Okta, but the app refused or missed the event hook's delivery "
+    "(see below): it sees the end only when its cache entry expires.",
+    "none": "Nothing to end: no live session, or the user is not active (or is an admin).",
 }
 _REFUSED = {"title": "Request refused", "message": "This form did not come from this site."}
 _NOT_ADMIN = {
@@ -88,7 +103,7 @@ def _call_row(config: OktaSessionConfig, call: RecordedCall) -> dict[str, Any]:
     return {"method": call.method, "path": path, "status": call.status}
 
 
-def _fake(request: Request) -> FakeOkta:
+def fake_okta(request: Request) -> FakeOkta:
     fake: FakeOkta | None = request.app.state.fake
     assert fake is not None, "the admin router is mounted only on the fake"
     return fake
@@ -103,16 +118,28 @@ def _session_row(config: OktaSessionConfig, live: FakeSession, current: Session)
     }
 
 
+def _user_row(user: FakeUser, sessions: list[FakeSession]) -> dict[str, Any]:
+    return {
+        "user": user,
+        "sessions": sum(1 for s in sessions if s.user_id == user.id),
+        "admin": user.login in DEMO_ADMINS,
+    }
+
+
 @router.get("", include_in_schema=False)
 async def admin_page(request: Request, current: AdminSession) -> Response:
     if (refused := _refusal(request, current)) is not None:
         return refused
     config: OktaSessionConfig = request.app.state.config
-    fake = _fake(request)
+    fake = fake_okta(request)
     sessions = sorted(fake.sessions, key=lambda s: s.created_at, reverse=True)
     calls = fake.calls
+    hook = await request.app.state.okta_hook.ensure(request)
     stats = get_service(request).stats.snapshot()
     context = {
+        "users": [_user_row(u, sessions) for u in fake.users],
+        "hook": hook,
+        "deliveries": delivery_rows(fake),
         "sessions": [_session_row(config, s, current) for s in sessions],
         "calls": [_call_row(config, c) for c in reversed(calls[-RECENT_CALLS:])],
         "total_calls": len(calls),
@@ -128,6 +155,29 @@ async def admin_page(request: Request, current: AdminSession) -> Response:
     return render(request, "admin.html", context)
 
 
+async def refuse_admin_form(request: Request, csrf_token: str) -> Response | None:
+    """What to answer instead of acting on an admin form, if anything: 403 for a form from
+    elsewhere or a user who is not an administrator (anonymous: ``require_okta_session``
+    sends a browser to sign-in, anything else gets 401)."""
+    if not await form_allowed(request, csrf_token):
+        return render(request, "error.html", _REFUSED, status=403)
+    return _refusal(request, require_okta_session(request))
+
+
+def live_session_id(request: Request, handle: str) -> str | None:
+    """The id of the live session whose handle a form sent, if any (compared in constant
+    time: the handle stands for a secret)."""
+    config: OktaSessionConfig = request.app.state.config
+    return next(
+        (
+            s.id
+            for s in fake_okta(request).sessions
+            if hmac.compare_digest(session_handle(config, s.id).encode(), handle.encode())
+        ),
+        None,
+    )
+
+
 @router.post("/revoke", include_in_schema=False)
 async def revoke(
     request: Request,
@@ -135,20 +185,10 @@ async def revoke(
     csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
 ) -> Response:
     """Revoke the live session whose handle the form sent (the id never leaves the app)."""
-    if not await form_allowed(request, csrf_token):
-        return render(request, "error.html", _REFUSED, status=403)
-    current = require_okta_session(request)  # anonymous: sign-in (browser) or 401
-    if (refused := _refusal(request, current)) is not None:
+    if (refused := await refuse_admin_form(request, csrf_token)) is not None:
         return refused
-    config: OktaSessionConfig = request.app.state.config
-    session_id = next(
-        (
-            s.id
-            for s in _fake(request).sessions
-            if hmac.compare_digest(session_handle(config, s.id).encode(), handle.encode())
-        ),
-        None,
-    )
+    current = require_okta_session(request)
+    session_id = live_session_id(request, handle)
     if session_id is None:
         return RedirectResponse("/admin?notice=gone", status_code=303)
     try:

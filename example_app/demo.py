@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from okta_session_mw.testing import FakeOkta
 
-__all__ = ["DEMO_ADMINS", "DEMO_USERS", "DemoUser", "make_fake_okta"]
+__all__ = ["DEMO_ADMINS", "DEMO_USERS", "DemoUser", "make_fake_okta", "make_hook_secret"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,3 +42,9 @@ def make_fake_okta(
             user.login, user.password, first_name=user.first_name, last_name=user.last_name
         )
     return fake
+
+
+def make_hook_secret() -> str:
+    """A fresh secret for the fake's event hook (the value of ``event_hook_header``), made
+    each run and held only by the app's config and the fake: never printed or shown."""
+    return secrets.token_urlsafe(32)

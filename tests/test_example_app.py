@@ -18,15 +18,16 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
 import uvicorn
 
 from example_app import create_app
-from example_app.__main__ import app_settings
+from example_app.__main__ import demo_settings
 from example_app.demo import DEMO_USERS, make_fake_okta
+from okta_session_mw import OktaSessionConfig
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
 
 CHROMIUM = "/usr/bin/chromium"
@@ -60,10 +61,11 @@ def chromium_or_fail(path: str = CHROMIUM) -> str:
 
 
 @contextmanager
-def serve_app(fake: FakeOkta) -> Iterator[str]:
-    """The example app for ``fake`` under a real uvicorn server in a thread."""
-    assert fake.base_url is not None
-    config = app_settings({}, org_url=fake.base_url, api_token=fake.api_token, cache_ttl=CACHE_TTL)
+def serve_app(fake: FakeOkta, config: OktaSessionConfig | None = None) -> Iterator[str]:
+    """The example app for the served ``fake`` under a real uvicorn server in a thread;
+    ``config`` by default as ``python -m example_app`` makes it (with a fresh event hook
+    secret), with a cache TTL of ``CACHE_TTL``."""
+    config = config or demo_settings({}, fake, cache_ttl=CACHE_TTL)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -224,6 +226,77 @@ def test_the_whole_flow_in_chromium() -> None:
             page.goto(f"{base}/profile")
             expect_sent_to_sign_in(page)
             shot("12-profile-redirects-to-sign-in")
+        finally:
+            browser.close()
+
+
+LONG_TTL = 3600.0
+"""Far longer than the test: without the event hook the ended session would be served."""
+
+
+@pytest.mark.browser
+def test_i13_05_a_session_ended_at_okta_is_signed_out_on_its_next_page() -> None:
+    """Grace is signed in (her session cached for an hour); Ada, in another browser,
+    ends it at the fake Okta from the admin page; Okta's event hook tells the app, the
+    admin page lists the delivery, and Grace's next page is the sign-in form."""
+    executable = chromium_or_fail()
+    from playwright.sync_api import Page, expect, sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    fake = make_fake_okta()
+    with ExitStack() as stack:
+        stack.enter_context(serve_fake_okta(fake))
+        config = demo_settings({}, fake, cache_ttl=LONG_TTL)
+        (hook_secret,) = config.event_hook_secrets
+        base = stack.enter_context(serve_app(fake, config))
+        pw = stack.enter_context(sync_playwright())
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        try:
+
+            def signed_in_page(login: str, password: str) -> Page:
+                context = browser.new_context(viewport={"width": 1280, "height": 860})
+                context.set_default_timeout(10_000)
+                page = context.new_page()
+                page.goto(f"{base}/login?next=%2Fprofile")
+                page.fill("#username", login)
+                page.fill("#password", password)
+                page.click("#sign-in")
+                expect(page).to_have_url(f"{base}/profile")
+                return page
+
+            grace = signed_in_page(GRACE.login, GRACE.password)
+            grace.reload()
+            expect(grace.locator("#served-from")).to_have_text("Served from cache")
+            (grace_sid,) = [c["value"] for c in grace.context.cookies() if c["name"] == "sid"]
+
+            ada = signed_in_page(ADA.login, ADA.password)
+            ada.goto(f"{base}/admin")
+            expect(ada.locator("#event-hook-status")).to_contain_text("registered")
+            expect(ada.locator("#deliveries")).to_contain_text("No deliveries yet.")
+            row = ada.locator("#sessions tr", has_text=GRACE.login)
+            row.get_by_role("button", name="End at Okta").click()
+            expect(ada).to_have_url(f"{base}/admin?notice=ended")
+            delivered = ada.locator("#deliveries tbody tr", has_text="user.session.end")
+            expect(delivered).to_have_count(1)
+            expect(delivered).to_contain_text("200")
+            ada.screenshot(
+                path=str(SCREENSHOTS / "i13-admin-after-end-at-okta.png"), full_page=True
+            )
+            html = ada.content()
+            assert grace_sid not in html
+            assert hook_secret not in html
+
+            # Ended at Okta, not through the app: the app never asked Okta to revoke it.
+            assert fake.session(grace_sid) is None
+            assert fake.calls_to("DELETE", f"/api/v1/sessions/{grace_sid}") == []
+            [delivery] = fake.deliveries
+            assert (delivery.event_types, delivery.status) == (("user.session.end",), 200)
+
+            # Grace's next page, well within the hour her session was cached for.
+            grace.goto(f"{base}/profile")
+            expect(grace).to_have_url(re.compile(r"/login\?next=%2Fprofile$"))
+            expect(grace.locator("#login-form")).to_be_visible()
+            grace.screenshot(path=str(SCREENSHOTS / "i13-signed-out-after-end-at-okta.png"))
         finally:
             browser.close()
 

@@ -7,6 +7,7 @@ served over real HTTP. The browser walk-through is ``test_example_app.py``.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import signal
@@ -23,7 +24,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from example_app import create_app
-from example_app.__main__ import app_settings, real_org
+from example_app.__main__ import app_settings, demo_settings, real_org
 from example_app.activity import SessionActivity
 from example_app.admin import session_fingerprint, session_handle
 from example_app.demo import DEMO_USERS, make_fake_okta
@@ -31,6 +32,7 @@ from example_app.forms import safe_next
 from example_app.templating import duration
 from okta_session_mw import OktaSessionConfig, Session
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
+from tests.test_example_app import serve_app
 
 ROOT = Path(__file__).resolve().parent.parent
 ADA = DEMO_USERS[0]
@@ -61,7 +63,7 @@ def csrf_token(page: str) -> str:
     return match[1]
 
 
-def sign_in(client: TestClient, user: str = ADA.login, password: str = ADA.password) -> str:
+def sign_in(client: httpx.Client, user: str = ADA.login, password: str = ADA.password) -> str:
     """Sign in through the form; returns the new sid."""
     token = csrf_token(client.get("/login").text)
     reply = client.post(
@@ -391,9 +393,7 @@ def test_i10_23_admin_page_renders_no_session_id(client: TestClient, fake: FakeO
     assert f"/api/v1/sessions/#{fingerprint(client, other)}" in page
 
 
-def test_i10_23_revoke_takes_a_handle_not_a_session_id(
-    client: TestClient, fake: FakeOkta
-) -> None:
+def test_i10_23_revoke_takes_a_handle_not_a_session_id(client: TestClient, fake: FakeOkta) -> None:
     sign_in(client)
     other = fake.create_session(GRACE.login)
     token = csrf_token(client.get("/admin").text)
@@ -493,6 +493,188 @@ def test_admin_page_shows_what_reached_okta(client: TestClient, fake: FakeOkta) 
     page = client.get("/admin").text
     assert f"/api/v1/sessions/#{fingerprint(client, other)}" in page
     assert "/api/v1/authn" in page
+
+
+# -- acting at the fake Okta: the event hook tells the app (issue 13) ----------------------
+
+LONG_TTL = 3600.0
+"""Far longer than any test: an ended session still cached would be served all along."""
+
+
+@contextmanager
+def served(fake: FakeOkta) -> Iterator[tuple[OktaSessionConfig, str]]:
+    """The app on a real server (the fake's deliveries come over HTTP), set up as
+    ``python -m example_app`` does, with a cache TTL of an hour: ``(config, base URL)``."""
+    config = demo_settings({}, fake, cache_ttl=LONG_TTL)
+    with serve_app(fake, config) as base:
+        yield config, base
+
+
+@contextmanager
+def browser(base: str, login: str | None = None) -> Iterator[httpx.Client]:
+    """A cookie-keeping client of the served app, signed in as ``login`` (a demo user)."""
+    with httpx.Client(base_url=base, headers=HTML) as client:
+        if login is not None:
+            user = next(u for u in DEMO_USERS if u.login == login)
+            sign_in(client, user.login, user.password)
+        yield client
+
+
+def admin_form(admin: httpx.Client, path: str, **fields: str) -> httpx.Response:
+    """Post an admin form as the page would (with its CSRF token), not following the
+    redirect."""
+    token = csrf_token(admin.get("/admin").text)
+    return admin.post(path, data={**fields, "csrf_token": token}, follow_redirects=False)
+
+
+def signed_in(client: httpx.Client) -> bool:
+    reply = client.get("/profile", follow_redirects=False)
+    assert reply.status_code in (200, 303), reply.status_code
+    return reply.status_code == 200
+
+
+def test_i13_05_end_at_okta_signs_the_browser_out_through_the_event_hook(
+    fake: FakeOkta, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ "End at Okta" ends the session at the fake only (the app calls no revoke); the
+    fake's event hook, registered by the admin page's first use, ends it in the cache, so
+    its browser is signed out on its next page; the page lists the delivery, and shows
+    neither the session id nor the hook's secret (nor does any log)."""
+    caplog.set_level(logging.DEBUG)
+    with served(fake) as (config, base), browser(base, GRACE.login) as grace:
+        grace_sid = grace.cookies["sid"]
+        assert signed_in(grace)
+        with browser(base, ADA.login) as ada:
+            page = ada.get("/admin").text
+            assert 'id="event-hook-status"><span class="badge badge-ok">registered' in page
+            [hook] = fake.event_hooks
+            assert hook.url == f"{base}{config.event_hook_path}"
+            assert hook.events == frozenset(config.event_hook_events)
+            reply = admin_form(ada, "/admin/okta/end", session=session_handle(config, grace_sid))
+            assert reply.headers["location"] == "/admin?notice=ended"
+            assert fake.session(grace_sid) is None
+            assert fake.calls_to("DELETE", f"/api/v1/sessions/{grace_sid}") == []
+            assert not signed_in(grace)
+            page = ada.get("/admin?notice=ended").text
+            assert "Session ended at Okta" in page
+            deliveries = page.split('id="deliveries"', 1)[1].split("</table>", 1)[0]
+            assert "<code>user.session.end</code>" in deliveries
+            assert "<td>200</td>" in deliveries
+            assert grace_sid not in page
+            assert config.event_hook_secrets[0] not in page
+        assert [(d.event_types, d.status) for d in fake.deliveries] == [
+            (("user.session.end",), 200)
+        ]
+    assert "event hook registered at" in caplog.text
+    assert config.event_hook_secrets[0] not in caplog.text
+
+
+def test_i13_05_clear_sessions_at_okta_signs_out_every_browser_of_the_user(
+    fake: FakeOkta,
+) -> None:
+    with served(fake) as (_, base), browser(base, ADA.login) as ada:
+        with browser(base, GRACE.login) as laptop, browser(base, GRACE.login) as phone:
+            assert signed_in(laptop) and signed_in(phone)
+            grace = next(u for u in fake.users if u.login == GRACE.login)
+            reply = admin_form(ada, "/admin/okta/clear", user_id=grace.id)
+            assert reply.headers["location"] == "/admin?notice=cleared"
+            assert not signed_in(laptop)
+            assert not signed_in(phone)
+            assert signed_in(ada)  # another user's sessions live on
+        [delivery] = fake.deliveries
+        assert delivery.event_types == (
+            "user.session.clear",
+            "user.session.end",
+            "user.session.end",
+        )
+        assert delivery.ok
+        again = admin_form(ada, "/admin/okta/clear", user_id=grace.id)
+        assert again.headers["location"] == "/admin?notice=none"
+        ada_user = next(u for u in fake.users if u.login == ADA.login)
+        own = admin_form(ada, "/admin/okta/clear", user_id=ada_user.id)
+        assert own.headers["location"] == "/?signed_out=1"  # the admin's own: signed out
+        assert not signed_in(ada)
+
+
+def test_i13_05_suspend_at_okta_signs_the_user_out_and_spares_the_admins(
+    fake: FakeOkta,
+) -> None:
+    with served(fake) as (_, base), browser(base, ADA.login) as ada:
+        ada_user, grace_user = (
+            next(u for u in fake.users if u.login == d.login) for d in (ADA, GRACE)
+        )
+        page = ada.get("/admin").text
+        users = page.split('id="users"', 1)[1].split("</table>", 1)[0]
+        assert users.count('action="/admin/okta/suspend"') == 1  # Grace's, not Ada's
+        with browser(base, GRACE.login) as grace:
+            reply = admin_form(ada, "/admin/okta/suspend", user_id=grace_user.id)
+            assert reply.headers["location"] == "/admin?notice=suspended"
+            assert not signed_in(grace)
+            token = csrf_token(grace.get("/login").text)
+            form = {"username": GRACE.login, "password": GRACE.password, "csrf_token": token}
+            assert grace.post("/login", data=form).status_code == 401
+        assert [d.event_types for d in fake.deliveries] == [("user.lifecycle.suspend",)]
+        for user in (ada_user, grace_user):  # an admin, then a user already suspended
+            refused = admin_form(ada, "/admin/okta/suspend", user_id=user.id)
+            assert refused.headers["location"] == "/admin?notice=none"
+        assert {u.login: u.status for u in fake.users} == {
+            ADA.login: "ACTIVE",
+            GRACE.login: "SUSPENDED",
+        }
+        assert signed_in(ada)
+
+
+@pytest.mark.parametrize("path", ["/admin/okta/end", "/admin/okta/clear", "/admin/okta/suspend"])
+def test_i13_05_acting_at_okta_is_for_administrators_and_the_sites_own_forms(
+    client: TestClient, fake: FakeOkta, path: str
+) -> None:
+    grace_sid = fake.create_session(GRACE.login)
+    grace = next(u for u in fake.users if u.login == GRACE.login)
+    fields = {"session": handle(client, grace_sid), "user_id": grace.id}
+    anonymous = client.post(path, data=fields, headers={"origin": "http://127.0.0.1"})
+    assert anonymous.status_code == 401
+    sign_in(client)
+    foreign = client.post(path, data=fields, headers={"origin": "http://evil.example"})
+    assert foreign.status_code == 403
+    client.cookies.clear()
+    sign_in(client, GRACE.login, GRACE.password)
+    token = csrf_token(client.get("/profile").text)
+    not_admin = client.post(path, data={**fields, "csrf_token": token})
+    assert not_admin.status_code == 403
+    assert "Administrators only" in not_admin.text
+    assert fake.session(grace_sid) is not None
+    assert grace.status == "ACTIVE" == next(u.status for u in fake.users if u.id == grace.id)
+    assert fake.log_events == []
+
+
+def test_i13_05_a_hook_that_cannot_be_registered_is_shown_not_fatal(fake: FakeOkta) -> None:
+    """Without a secret the endpoint refuses everything, so nothing is registered; with
+    one, a server Okta cannot reach fails verification: the admin page says so each time
+    (and tries again), and acting at Okta still works, the app then told nothing."""
+    with TestClient(create_app(settings(fake), fake=fake), base_url="http://127.0.0.1") as c:
+        sign_in(c)
+        page = c.get("/admin")
+        assert page.status_code == 200
+        assert "The event hook is not registered: no event_hook_secrets set" in page.text
+    config = demo_settings({}, fake)
+    with TestClient(create_app(config, fake=fake), base_url="http://127.0.0.1:9") as c:
+        ada_sid = sign_in(c)  # the test client serves no socket: port 9 answers nothing
+        grace_sid = fake.create_session(GRACE.login)
+        for _ in range(2):
+            page = c.get("/admin").text
+            assert "The event hook is not registered: event hook http://127.0.0.1:9" in page
+            assert "failed verification" in page
+            assert config.event_hook_secrets[0] not in page
+        reply = c.post(
+            "/admin/okta/end",
+            data={"session": handle(c, grace_sid), "csrf_token": csrf_token(page)},
+            follow_redirects=False,
+        )
+        assert reply.headers["location"] == "/admin?notice=unhooked"
+        assert fake.session(grace_sid) is None
+        assert fake.event_hooks == [] and fake.deliveries == []
+        assert "no event hook is registered" in c.get("/admin?notice=unhooked").text
+        assert fake.session(ada_sid) is not None
 
 
 # -- real-org mode and the command -------------------------------------------------------
@@ -615,6 +797,9 @@ def test_the_command_starts_the_fake_and_the_app() -> None:
         assert f"http://127.0.0.1:{port}" in banner
         assert httpx.get(f"http://127.0.0.1:{port}/api/me").status_code == 401
         assert httpx.get(f"http://127.0.0.1:{port}/admin").status_code == 401  # admins only
+        hook = f"http://127.0.0.1:{port}/okta/event-hook"
+        assert hook in banner  # its secret is made for the run and never printed
+        assert httpx.post(hook, json={}, headers={"authorization": "guess"}).status_code == 401
 
 
 def test_the_command_uses_the_org_the_environment_names(fake: FakeOkta) -> None:
