@@ -2,7 +2,7 @@
 
 ``init_app`` makes the app's ``SessionService`` (or takes a shared one), installs the
 per-request hook (``per_request.py``), the template global for the logout token and
-the logout blueprint (``views.py``).
+the logout blueprint (``blueprint.py``).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from werkzeug.local import LocalProxy
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.engine.service import SessionService
 
+from .blueprint import okta_blueprint
 from .per_request import session_hook
 from .service import EXTENSION_KEY
-from .views import logout_blueprint, logout_csrf_token
+from .views import logout_csrf_token
 
 __all__ = ["OktaSession"]
 
@@ -67,7 +68,7 @@ class OktaSession:
         app.before_request(session_hook(service))
         app.add_template_global(logout_csrf_token, "okta_logout_csrf_token")
         if self._logout_route:
-            app.register_blueprint(logout_blueprint(service.config.logout_path))
+            app.register_blueprint(okta_blueprint(logout_path=service.config.logout_path))
 
     def service_for(self, app: Flask) -> SessionService:
         try:
