@@ -5,7 +5,10 @@
 ``EVENT_HOOK_SECRETS``; the size bound; the verification answer) and the service ends
 what a delivery names in the cache. The adapter's URLconf serves it at
 ``event-hook`` (``include`` it under ``okta/``: ``/okta/event-hook``, the default
-``EVENT_HOOK_PATH``; reverse it as ``okta_session:event_hook``). Give Okta that URL.
+``EVENT_HOOK_PATH``; reverse it as ``okta_session:event_hook``), or mount either view
+at a path of your own and set ``EVENT_HOOK_PATH`` to it: while ``EVENT_HOOK_SECRETS``
+is set, ``manage.py check`` warns (``okta_session.W003``) when the URLconf does not
+send ``EVENT_HOOK_PATH`` to one of them. Give Okta that URL.
 
 Both views are exempt from ``CsrfViewMiddleware``: the secret header authenticates
 every call, and Okta has no CSRF cookie. Without the secret, 401; under WSGI that
@@ -22,7 +25,7 @@ falls back to the sync one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponseBase
@@ -36,7 +39,10 @@ from .middleware import on_server_loop
 from .responses import render_reply
 from .service import get_service
 
-__all__ = ["aevent_hook_view", "event_hook_view"]
+__all__ = ["EVENT_HOOK_VIEW_MARK", "aevent_hook_view", "event_hook_view"]
+
+EVENT_HOOK_VIEW_MARK: Final = "okta_session_event_hook"
+"""The attribute both views carry: the system check finds them at ``EVENT_HOOK_PATH``."""
 
 
 def _screen(service: SessionService, request: HttpRequest) -> Reply | None:
@@ -87,3 +93,5 @@ async def aevent_hook_view(request: HttpRequest) -> HttpResponseBase:
 # Django's own decorator is not async-aware before Django 5.0; the flag is all it sets.
 event_hook_view.csrf_exempt = True  # type: ignore[attr-defined]
 aevent_hook_view.csrf_exempt = True  # type: ignore[attr-defined]
+setattr(event_hook_view, EVENT_HOOK_VIEW_MARK, True)
+setattr(aevent_hook_view, EVENT_HOOK_VIEW_MARK, True)

@@ -253,3 +253,26 @@ def test_i13_01_django_app_is_signed_out_by_the_fake_oktas_real_deliveries(
         okta.revoke_user_sessions(okta.users[0].id)
         assert all(d.status == 200 for d in okta.wait_for_deliveries())
         assert [served_at(s) for s in (mine, also_mine)] == [None, None]
+
+
+@pytest.mark.parametrize(
+    ("extra", "warned"),
+    [
+        ({}, False),  # the URLconf includes the adapter's urls under okta/
+        ({"EVENT_HOOK_PATH": "/aevent-hook"}, False),  # the project's own path for the view
+        ({"EVENT_HOOK_PATH": "/hooks/okta"}, True),  # nothing there: Okta would get 404
+        ({"EVENT_HOOK_PATH": "/public/"}, True),  # another view
+        ({"EVENT_HOOK_PATH": "/hooks/okta", "EVENT_HOOK_SECRETS": []}, False),  # no hook used
+    ],
+)
+def test_i13_01_django_check_warns_when_event_hook_path_reaches_no_event_hook_view(
+    hooked: FakeOkta, settings: SettingsWrapper, extra: dict[str, Any], warned: bool
+) -> None:
+    from okta_session_mw.integrations.django.checks import check_event_hook_path
+
+    settings.OKTA_SESSION = {**settings.OKTA_SESSION, **extra}
+    messages = check_event_hook_path()
+    assert [m.id for m in messages] == (["okta_session.W003"] if warned else [])
+    if warned:
+        assert extra["EVENT_HOOK_PATH"] in messages[0].msg
+        assert SECRET not in messages[0].msg + str(messages[0].hint)
