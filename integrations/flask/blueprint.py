@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from .event_hook import event_hook
+from .event_hook_view import event_hook
 from .service import EXTENSION_KEY
 from .views import logout
 
