@@ -276,3 +276,16 @@ def test_i13_01_django_check_warns_when_event_hook_path_reaches_no_event_hook_vi
     if warned:
         assert extra["EVENT_HOOK_PATH"] in messages[0].msg
         assert SECRET not in messages[0].msg + str(messages[0].hint)
+
+
+def test_i13_01_django_view_without_the_middleware_still_hides_its_header_from_reports(
+    hooked: FakeOkta, settings: SettingsWrapper
+) -> None:
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "OktaSession" not in m]
+    settings.OKTA_SESSION = {**settings.OKTA_SESSION, "EVENT_HOOK_HEADER": "x-hook-shared"}
+    answer = Client().post(HOOK, delivery(hooked), "application/json",
+                           headers={"X-Hook-Shared": SECRET})  # fmt: skip
+    assert answer.status_code == 200
+    request = answer.wsgi_request
+    shown = request.exception_reporter_filter.get_safe_request_meta(request)
+    assert shown["HTTP_X_HOOK_SHARED"] != SECRET and SECRET not in repr(shown)
