@@ -116,8 +116,8 @@ _last: tuple[object, SafeExceptionReporterFilter | None] = (None, None)
 
 def service_filter(service: SessionService) -> SafeExceptionReporterFilter | None:
     """``reporter_filter`` for ``service``'s cookies and event hook header, found once
-    per service: what the
-    middleware installs on each request, for the price of one identity test."""
+    per service: what the middleware installs on each request, for the price of one
+    identity test."""
     global _last
     owner, found = _last
     if owner is not service:
