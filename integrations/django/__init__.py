@@ -7,7 +7,8 @@ settings.py::
     OKTA_SESSION = {"ORG_URL": "https://example.okta.com"}      # + any config field, upper case
 
 urls.py: ``path("okta/", include("okta_session_mw.integrations.django.urls"))`` (POST
-``okta/logout/``). Views: ``@okta_session_required``, ``OktaSessionRequiredMixin``;
+``okta/logout/``; GET/POST ``okta/event-hook``, Okta's Event Hook: ``event_hook_view``).
+Views: ``@okta_session_required``, ``OktaSessionRequiredMixin``;
 ``request.okta_session`` is always lazy like ``request.user`` (test it with ``if``,
 never ``is None``; ``get_okta_session(request)`` gives the plain value), ``await
 request.aokta_session()`` in async views. Templates: ``context_processors.okta_session``
@@ -18,6 +19,7 @@ gives the logout form its token. Everything is decided by the core
 from __future__ import annotations
 
 from .decorators import OktaSessionRequiredMixin, okta_session_required
+from .event_hook import aevent_hook_view, event_hook_view
 from .middleware import OktaSessionMiddleware, aget_okta_session, get_okta_session
 from .service import get_service, reset_service
 from .settings import config_from_settings
@@ -33,11 +35,13 @@ from .views import (
 __all__ = [
     "OktaSessionMiddleware",
     "OktaSessionRequiredMixin",
+    "aevent_hook_view",
     "aget_okta_session",
     "alogin_with_session_token",
     "alogout_view",
     "config_from_settings",
     "csrf_allows",
+    "event_hook_view",
     "get_okta_session",
     "get_service",
     "login_with_session_token",

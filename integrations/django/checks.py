@@ -16,14 +16,21 @@ from urllib.parse import urlsplit
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.urls import Resolver404, resolve
 
 from okta_session_mw.config import SETTINGS, OktaSessionConfig
 from okta_session_mw.errors import ConfigError
 from okta_session_mw.okta.org_url import masked_url
 
+from .event_hook import EVENT_HOOK_VIEW_MARK
 from .settings import SETTING, build_config, error_message, setting_key
 
-__all__ = ["check_middleware", "check_okta_session_settings", "check_org_url_for_deploy"]
+__all__ = [
+    "check_event_hook_path",
+    "check_middleware",
+    "check_okta_session_settings",
+    "check_org_url_for_deploy",
+]
 
 MIDDLEWARE_PATH = "okta_session_mw.integrations.django.OktaSessionMiddleware"
 _EXAMPLE_ORG = "https://example.okta.com"
@@ -175,5 +182,40 @@ def check_org_url_for_deploy(
             hint=f"In production, set OKTA_SESSION['ORG_URL'] to your org's https URL, "
             f"e.g. {_EXAMPLE_ORG!r}.",
             id="okta_session.W002",
+        )
+    ]
+
+
+@register(TAG, Tags.urls)
+def check_event_hook_path(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W003: ``EVENT_HOOK_SECRETS`` is set, but the URLconf does not send
+    ``EVENT_HOOK_PATH`` (the URL Okta is given) to an event hook view: Okta's calls
+    there would be answered 404 and no pushed end would be seen."""
+    values = getattr(settings, SETTING, None)
+    try:
+        config = build_config(values) if isinstance(values, Mapping) else None
+    except ConfigError:  # check_okta_session_settings reports it
+        return []
+    if config is None or not config.event_hook_secrets:
+        return []
+    path = config.event_hook_path
+    try:
+        view = resolve(path).func
+    except Resolver404:
+        view = None
+    except Exception:  # a broken URLconf: Django's own URL checks report it
+        return []
+    if getattr(view, EVENT_HOOK_VIEW_MARK, False) is True:
+        return []
+    return [
+        Warning(
+            f"OKTA_SESSION['EVENT_HOOK_PATH'] ({path}) is not routed to the event hook view: "
+            "Okta's deliveries would not end any session.",
+            hint="Add path('okta/', include('okta_session_mw.integrations.django.urls')) to "
+            "your URLconf (it serves /okta/event-hook, the default), or route your "
+            "EVENT_HOOK_PATH to event_hook_view (aevent_hook_view under ASGI).",
+            id="okta_session.W003",
         )
     ]

@@ -11,8 +11,10 @@ strings; so do the frames of the HTTP stack under them (httpx, httpcore, h11).
 The middleware therefore gives each request a filter (Django's own per-request hook,
 ``request.exception_reporter_filter``) made from the project's configured filter
 class, which also, DEBUG or not: replaces every local of those libraries' frames with
-Django's substitute, hides the configured Okta cookies, and masks the password of
-any URL in the settings (``OKTA_SESSION["CACHE_URL"]``).
+Django's substitute, hides the configured Okta cookies and the event hook's secret
+header (``EVENT_HOOK_HEADER``, whatever its name: Django's own filter hides only
+names that look secret, such as ``Authorization``), and masks the password of any URL
+in the settings (``OKTA_SESSION["CACHE_URL"]``).
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class _OktaSecretsFilter(SafeExceptionReporterFilter):
     """Mixed in before the project's filter class (see ``reporter_filter``)."""
 
     okta_cookie_names: frozenset[str] = frozenset()
+    okta_meta_keys: frozenset[str] = frozenset()
+    """``request.META`` keys of the secret headers (``HTTP_AUTHORIZATION``)."""
 
     def get_traceback_frame_variables(
         self, request: HttpRequest | None, tb_frame: FrameType
@@ -58,6 +62,13 @@ class _OktaSecretsFilter(SafeExceptionReporterFilter):
             for name, value in cookies.items()
         }
 
+    def get_safe_request_meta(self, request: HttpRequest) -> dict[str, Any]:
+        meta: dict[str, Any] = super().get_safe_request_meta(request)
+        return {
+            key: self.cleansed_substitute if key in self.okta_meta_keys else value
+            for key, value in meta.items()
+        }
+
     def cleanse_setting(self, key: Any, value: Any) -> Any:
         cleansed = super().cleanse_setting(key, value)
         if isinstance(cleansed, str) and "://" in cleansed:  # userinfo or ?password=
@@ -65,18 +76,29 @@ class _OktaSecretsFilter(SafeExceptionReporterFilter):
         return cleansed
 
 
-def reporter_filter(cookie_names: Iterable[str]) -> SafeExceptionReporterFilter | None:
-    """The filter for a request: the project's filter, with Okta's secrets hidden too.
+def reporter_filter(
+    cookie_names: Iterable[str], header_names: Iterable[str] = ()
+) -> SafeExceptionReporterFilter | None:
+    """The filter for a request: the project's filter, with Okta's secrets hidden too
+    (the cookies ``cookie_names`` and the request headers ``header_names``).
 
     None when the project's filter is not a ``SafeExceptionReporterFilter`` (a filter
     of its own design is left alone). Filters keep no state: one serves every request.
     """
-    return _shared_filter(settings.DEFAULT_EXCEPTION_REPORTER_FILTER, tuple(cookie_names))
+    meta_keys = tuple(_meta_key(name) for name in header_names)
+    return _shared_filter(
+        settings.DEFAULT_EXCEPTION_REPORTER_FILTER, tuple(cookie_names), meta_keys
+    )
+
+
+def _meta_key(header: str) -> str:
+    """Where Django's ``request.META`` keeps a header, under WSGI and ASGI alike."""
+    return "HTTP_" + header.upper().replace("-", "_")
 
 
 @functools.lru_cache(maxsize=8)
 def _shared_filter(
-    class_path: str, cookie_names: tuple[str, ...]
+    class_path: str, cookie_names: tuple[str, ...], meta_keys: tuple[str, ...] = ()
 ) -> SafeExceptionReporterFilter | None:
     base = import_string(class_path)
     if not (isinstance(base, type) and issubclass(base, SafeExceptionReporterFilter)):
@@ -84,6 +106,7 @@ def _shared_filter(
     kind: type[_OktaSecretsFilter] = type(f"Okta{base.__name__}", (_OktaSecretsFilter, base), {})
     shared = kind()
     shared.okta_cookie_names = frozenset(cookie_names)
+    shared.okta_meta_keys = frozenset(meta_keys)
     return shared
 
 
@@ -92,12 +115,14 @@ _last: tuple[object, SafeExceptionReporterFilter | None] = (None, None)
 
 
 def service_filter(service: SessionService) -> SafeExceptionReporterFilter | None:
-    """``reporter_filter`` for ``service``'s cookies, found once per service: what the
-    middleware installs on each request, for the price of one identity test."""
+    """``reporter_filter`` for ``service``'s cookies and event hook header, found once
+    per service: what the middleware installs on each request, for the price of one
+    identity test."""
     global _last
     owner, found = _last
     if owner is not service:
-        found = reporter_filter(service.config.cookie_names)
+        config = service.config
+        found = reporter_filter(config.cookie_names, (config.event_hook_header,))
         _last = (service, found)
     return found
 

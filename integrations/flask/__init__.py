@@ -23,12 +23,14 @@ plain value.
 
 The modules: ``extension.py`` (``OktaSession``), ``per_request.py`` (the hook and what
 they keep per request), ``decorators.py``, ``views.py`` (logout, CSRF and login
-helpers), ``responses.py`` (``render_reply``), ``service.py`` (``get_service``).
+helpers), ``event_hook_view.py`` (the Okta Event Hook view), ``blueprint.py`` (the routes
+of both), ``responses.py`` (``render_reply``), ``service.py`` (``get_service``).
 """
 
 from __future__ import annotations
 
 from .decorators import okta_session_required
+from .event_hook_view import event_hook
 from .extension import OktaSession
 from .per_request import get_okta_session
 from .responses import render_reply
@@ -39,6 +41,7 @@ __all__ = [
     "EXTENSION_KEY",
     "OktaSession",
     "csrf_allows",
+    "event_hook",
     "get_okta_session",
     "get_service",
     "login_with_session_token",

@@ -2,7 +2,7 @@
 
 ``init_app`` makes the app's ``SessionService`` (or takes a shared one), installs the
 per-request hook (``per_request.py``), the template global for the logout token and
-the logout blueprint (``views.py``).
+the blueprint of the logout and event hook routes (``blueprint.py``).
 """
 
 from __future__ import annotations
@@ -16,21 +16,25 @@ from werkzeug.local import LocalProxy
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.engine.service import SessionService
 
+from .blueprint import okta_blueprint
 from .per_request import session_hook
 from .service import EXTENSION_KEY
-from .views import logout_blueprint, logout_csrf_token
+from .views import logout_csrf_token
 
 __all__ = ["OktaSession"]
 
 
 class OktaSession:
-    """The Flask extension: one ``SessionService`` per app, its hook and the logout route.
+    """The Flask extension: one ``SessionService`` per app, its hook, the logout route and
+    the Okta Event Hook route.
 
     Settings come from ``config`` or else from ``app.config`` (``OKTA_ORG_URL``,
     ``OKTA_CACHE_TTL``, ...: ``OKTA_`` + a config field name in upper case); a bad one
     raises ``ConfigError`` at ``init_app``. Pass ``service`` to share a
     ``SessionService`` with other code (it is then yours to close). ``logout_route=False``
-    leaves mounting logout to you (see ``logout``).
+    leaves mounting logout to you (see ``logout``); ``event_hook_route=False`` the same
+    for the event hook (``GET, POST OKTA_EVENT_HOOK_PATH``, see ``event_hook``), which
+    refuses every call until ``OKTA_EVENT_HOOK_SECRETS`` is set.
     """
 
     def __init__(
@@ -40,10 +44,12 @@ class OktaSession:
         *,
         service: SessionService | None = None,
         logout_route: bool = True,
+        event_hook_route: bool = True,
     ) -> None:
         self._config = config
         self._shared_service = service
         self._logout_route = logout_route
+        self._event_hook_route = event_hook_route
         # One instance may serve several apps (app factories, tests): state per app.
         self._services: weakref.WeakKeyDictionary[Flask, SessionService] = (
             weakref.WeakKeyDictionary()
@@ -66,8 +72,13 @@ class OktaSession:
         app.extensions[EXTENSION_KEY] = self
         app.before_request(session_hook(service))
         app.add_template_global(logout_csrf_token, "okta_logout_csrf_token")
-        if self._logout_route:
-            app.register_blueprint(logout_blueprint(service.config.logout_path))
+        config = service.config
+        if self._logout_route or self._event_hook_route:
+            blueprint = okta_blueprint(
+                logout_path=config.logout_path if self._logout_route else None,
+                event_hook_path=config.event_hook_path if self._event_hook_route else None,
+            )
+            app.register_blueprint(blueprint)
 
     def service_for(self, app: Flask) -> SessionService:
         try:

@@ -1,4 +1,4 @@
-"""The logout view and blueprint, the CSRF helpers and the login helper (behaviours 9, 10).
+"""The logout view, the CSRF helpers and the login helper (behaviours 9, 10).
 
 CSRF is the core's rule (``SessionService.csrf_allows``): a foreign ``Origin`` (else
 ``Referer``) is refused whatever the token says, the app's own origin passes, and with
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import Blueprint, Response, after_this_request, g, request
+from flask import Response, after_this_request, g, request
 from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -22,13 +22,12 @@ from okta_session_mw.web.logout_request import LogoutRequest, form_token_wanted
 
 from .per_request import add_csrf_cookie, lower_headers
 from .responses import render_reply
-from .service import EXTENSION_KEY, get_service
+from .service import get_service
 
 __all__ = [
     "csrf_allows",
     "login_with_session_token",
     "logout",
-    "logout_blueprint",
     "logout_csrf_token",
 ]
 
@@ -84,22 +83,11 @@ def csrf_allows(token: str | None = None) -> bool:
 def logout(*, redirect_to: str | None = None) -> Response:
     """Close this request's Okta session (POST, CSRF-checked) and answer it.
 
-    The logout blueprint calls this; apps with their own route may too. A refused
+    The extension's blueprint calls this; apps with their own route may too. A refused
     request gets 403 before any call to Okta. The app's origin is taken from the
     request's scheme and host: behind a proxy, install werkzeug's ``ProxyFix``.
     """
     return render_reply(get_service().logout_request(_logout_request(redirect_to)))
-
-
-def logout_blueprint(path: str) -> Blueprint:
-    """``POST <path>`` as endpoint ``okta_session.logout`` (for ``url_for``)."""
-    blueprint = Blueprint(EXTENSION_KEY, __name__)
-    blueprint.add_url_rule(path, "logout", _logout_view, methods=["POST"])
-    return blueprint
-
-
-def _logout_view() -> Response:
-    return logout()
 
 
 def login_with_session_token(response: WerkzeugResponse, session_token: str) -> Session:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from okta_session_mw.integrations.django import alogout_view
+from okta_session_mw.integrations.django import aevent_hook_view, alogout_view
 
 from . import views
 
@@ -27,5 +27,6 @@ urlpatterns = [
     path("change/", views.change),
     path("alogout/", alogout_view),
     path("bye/", alogout_view, {"redirect_to": "/see-you/"}),
+    path("aevent-hook", aevent_hook_view),
     path("okta/", include("okta_session_mw.integrations.django.urls")),
 ]
