@@ -20,7 +20,7 @@ from benchmarks.table import Row, us
 from okta_session_mw import SessionService
 from okta_session_mw.testing.fake_log_json import hook_envelope
 
-__all__ = ["DEFAULT_ROUNDS", "rows"]
+__all__ = ["DEFAULT_ROUNDS", "HOOK_SECRET", "SECRET_KEY", "rows"]
 
 DEFAULT_ROUNDS = {1: 200, 50: 10}
 """Events per delivery -> deliveries timed."""

@@ -22,13 +22,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import os
 import random
-import shutil
-import statistics
 import time
-from dataclasses import dataclass, field
 
 import httpx
 import redis
@@ -36,55 +32,19 @@ import redis
 from benchmarks import push_handler
 from benchmarks.okta_fixture import API_TOKEN, ME_PATH, ServedOkta, served_okta
 from benchmarks.push_app import PushWorkers
-from benchmarks.table import Row, Section, ms, render, verdict
-from okta_session_mw.testing.redis_server import RedisServer
+from benchmarks.push_handler import HOOK_SECRET, SECRET_KEY
+from benchmarks.push_results import EndResult, Run, rows
+from benchmarks.table import Row, Section, render
+from okta_session_mw.testing.redis_server import RedisServer, find_redis_server
 
-__all__ = ["TITLE", "EndResult", "Run", "main", "run"]
+__all__ = ["TITLE", "main", "run"]
 
 TITLE = "Push revocation: from a session's end at Okta to the first refused request"
-SECRET_KEY = "benchmark-shared-secret-0123456789"
-HOOK_SECRET = "benchmark-event-hook-secret-0123456789"
 HOOK_PATH = "/okta/event-hook"
 HOOK_EVENTS = ("user.session.end", "user.session.clear")
 REDIS_OPTIONS = "?socket_timeout=2&socket_connect_timeout=2"  # as redis_workers.py
 END_TIMEOUT = 10.0
 """An end not refused on every worker within this many seconds counts as not seen."""
-
-
-@dataclass(slots=True)
-class EndResult:
-    """One end: seconds from ``fake.revoke`` to the first 401, and to a 401 from every
-    worker (``None``: not within ``END_TIMEOUT``); 200s after the first 401."""
-
-    first: float | None
-    everywhere: float | None
-    served_again: int = 0
-
-
-@dataclass(slots=True)
-class Run:
-    workers: int
-    sessions: int
-    warm_calls: int
-    steady_calls: int
-    steady_requests: int
-    steady_seconds: float
-    end_calls: int = 0
-    others_refused: int = 0
-    deliveries: int = 0
-    delivered_ok: int = 0
-    ends: list[EndResult] = field(default_factory=list)
-
-    @property
-    def seen(self) -> list[EndResult]:
-        return [e for e in self.ends if e.first is not None and e.everywhere is not None]
-
-
-def _percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile (p99 of 100 values is the 99th smallest)."""
-    ordered = sorted(values)
-    rank = max(1, math.ceil(fraction * len(ordered) - 1e-9))
-    return ordered[min(rank, len(ordered)) - 1]
 
 
 async def _get(client: httpx.AsyncClient, url: str, cookie: str) -> int:
@@ -233,56 +193,12 @@ def _measure(
     return result
 
 
-def _rows(result: Run, ttl: float) -> list[Row]:
-    plural = "s" if result.workers > 1 else ""
-    label = f"{result.workers} worker{plural}"
-    seen = result.seen
-    rows: list[Row] = []
-    if seen:
-        first = [e.first for e in seen if e.first is not None]
-        every = [e.everywhere for e in seen if e.everywhere is not None]
-        p99 = _percentile(first, 0.99)
-        rows.append(Row(
-            f"{label}: end at Okta -> first refused",
-            f"p50 {ms(_percentile(first, 0.5))}, p99 {ms(p99)}, max {ms(max(first))}",
-            f"without push: up to cache_ttl = {ttl:g} s",
-            f"p99 < 1 s: {verdict(p99 < 1.0)}",
-        ))  # fmt: skip
-        rows.append(Row(
-            f"{label}: ... refused by every worker",
-            f"p50 {ms(_percentile(every, 0.5))}, p99 {ms(_percentile(every, 0.99))}, "
-            f"max {ms(max(every))}",
-            f"mean first refusal {ms(statistics.fmean(first))}",
-        ))  # fmt: skip
-    failures = len(result.ends) - len(seen)
-    wrong = sum(e.served_again for e in result.ends) + result.others_refused
-    ok = result.delivered_ok == result.deliveries == len(result.ends)
-    rows.append(Row(
-        f"{label}: ends seen",
-        f"{len(seen)} of {len(result.ends)} (not seen: {failures}); deliveries "
-        f"{result.delivered_ok} of {result.deliveries} answered 2xx",
-        f"served again after a 401: {sum(e.served_again for e in result.ends)}; "
-        f"other sessions refused: {result.others_refused}",
-        f"all seen, none wrong: {verdict(failures == 0 and wrong == 0 and ok)}",
-    ))  # fmt: skip
-    per_ttl = (result.warm_calls + result.steady_calls) / result.sessions
-    rows.append(Row(
-        f"{label}: Okta calls per session per TTL",
-        f"{per_ttl:.2f} ({result.warm_calls} to cache {result.sessions} sessions, then "
-        f"{result.steady_calls} in {result.steady_requests} requests over "
-        f"{result.steady_seconds:.1f} s)",
-        f"{result.end_calls / max(1, len(result.ends)):.2f} per ended session",
-        f"unchanged (<= 1 per TTL, deployment-wide): {verdict(per_ttl <= 1.0)}",
-    ))  # fmt: skip
-    return rows
-
-
 def run(
     *, workers: tuple[int, ...] = (1, 4), sessions: int = 1_000, ends: int = 100,
     ttl: float = 600.0, steady: float = 5.0, interval: float = 0.005, spacing: float = 0.1,
     handler_rounds: dict[int, int] | None = None,
 ) -> Section:  # fmt: skip
-    if shutil.which("redis-server") is None:
+    if find_redis_server() is None:  # what RedisServer would start
         return Section(TITLE, [Row("Redis", "not available: redis-server is not installed")])
     results: list[Run] = []
     with RedisServer() as server:
@@ -302,7 +218,7 @@ def run(
         f"{TITLE}: {sessions} cached sessions, {ends} ends, cache_ttl {ttl:g} s, Redis shared"
     )
     for result in results:
-        section.rows += _rows(result, ttl)
+        section.rows += rows(result, ttl)
     section.rows += handler
     section.notes += [
         "uvicorn worker processes (one loopback port each, as behind a load balancer) on "
