@@ -23,6 +23,7 @@ from benchmarks import (
     instructions,
     memory,
     miss_path,
+    push_revocation,
     served_instructions,
     uvicorn_load,
     wsgi_instructions,
@@ -51,6 +52,12 @@ def _redis_workers(**kwargs: Any) -> Section:
     return redis_workers.run(**kwargs)
 
 
+PUSH_QUICK: dict[str, Any] = {
+    "workers": (1, 2), "sessions": 20, "ends": 5, "steady": 0.5, "spacing": 0.02,
+    "handler_rounds": {1: 5, 50: 1},
+}  # fmt: skip
+"""``push``'s ``--quick`` sizes (the full run: 1 and 4 workers, 1,000 sessions, 100 ends)."""
+
 SECTIONS: dict[str, Benchmark] = {
     "asgi": Benchmark(
         asgi_overhead.run, {"iterations": 20_000, "rounds": 5}, {"iterations": 300, "rounds": 2}
@@ -72,6 +79,7 @@ SECTIONS: dict[str, Benchmark] = {
     "redis": Benchmark(
         _redis_workers, {}, {"workers": (1, 2), "sessions": 5, "seconds": 2.0, "ttl": 1.0}
     ),
+    "push": Benchmark(push_revocation.run, {}, PUSH_QUICK),
 }
 
 

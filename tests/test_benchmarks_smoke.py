@@ -8,9 +8,11 @@ without ``wrk`` takes; ``wrk``'s report is parsed from a recorded sample. The ca
 sections are too slow for this file under valgrind: their targets run here without it
 (the served one through its ``mark`` protocol), and dumps are read from made-up files.
 The Redis section starts worker processes; its own tests (``test_redis_workers.py``)
-cover it. Issue 12's tests (``test_i12_04_*``) check that every section sends the one
-browser request, that the access-token alternatives really verify (or stop the run), and
-that the rows carry the issue's targets.
+cover it. The push-revocation section (issue 13) starts them too; its own tests here
+(``test_i13_06_*``) run it once, quick, and check that every end was seen. Issue 12's
+tests (``test_i12_04_*``) check that every section sends the one browser request, that
+the access-token alternatives really verify (or stop the run), and that the rows carry
+the issue's targets.
 """
 
 from __future__ import annotations
@@ -23,13 +25,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from benchmarks import callgrind_target, wsgi_callgrind_target, wsgi_instructions
+from benchmarks import callgrind_target, push_revocation, wsgi_callgrind_target, wsgi_instructions
 from benchmarks.__main__ import SECTIONS, main, run_sections
 from benchmarks.asgi_apps import LABELS
 from benchmarks.instructions import dump_totals, instruction_rows
 from benchmarks.load_tools import REPO_ROOT, parse_wrk
+from benchmarks.push_results import percentile
 from benchmarks.table import render
 from benchmarks.uvicorn_load import NO_RATIO
+from tests.support.redis_fixtures import require_redis_server
 
 WRK_SAMPLE = """\
 Running 1s test @ http://127.0.0.1:41234/
@@ -99,7 +103,7 @@ def test_served_variant_marks_and_reports() -> None:
 
 
 def test_every_section_runs_quick() -> None:
-    slow = ("callgrind", "served_callgrind", "wsgi_callgrind", "redis")
+    slow = ("callgrind", "served_callgrind", "wsgi_callgrind", "redis", "push")
     names = [name for name in SECTIONS if name not in slow]
     sections = run_sections(names, quick=True, overrides={"uvicorn": {"tool": "httpx"}})
     titles = [s.title for s in sections]
@@ -306,3 +310,47 @@ def test_i12_09_the_wsgi_callgrind_target_runs_and_its_dumps_are_read() -> None:
     rows = {r.variant: r for r in wsgi_instructions._rows("django", per)}
     hit = rows["Django: + OktaSessionMiddleware, cache hit"]
     assert hit.target == "at most 0.25x: MISSED (0.300x)"
+
+
+def test_i13_06_the_push_section_sees_every_end_at_okta_on_every_worker() -> None:
+    """Issue 13's figures: with 1 and 2 workers on Redis, each session ended at the fake
+    Okta is refused on every worker (by its delivery, the cache TTL is 600 s), nothing
+    ended is served again, the other sessions keep working, and caching a session cost
+    one Okta call for the whole deployment."""
+    require_redis_server()
+    (section,) = run_sections(["push"], quick=True)
+    assert section.title.startswith(push_revocation.TITLE), section.title
+    assert "20 cached sessions, 5 ends, cache_ttl 600 s" in section.title
+    rows = {row.variant: row for row in section.rows}
+    for label in ("1 worker", "2 workers"):
+        first = rows[f"{label}: end at Okta -> first refused"]
+        assert first.result.startswith("p50 ") and ", p99 " in first.result, first
+        assert first.vs_baseline == "without push: up to cache_ttl = 600 s"
+        assert f"{label}: ... refused by every worker" in rows
+        seen = rows[f"{label}: ends seen"]
+        assert seen.result == "5 of 5 (not seen: 0); deliveries 5 of 5 answered 2xx", seen
+        assert seen.vs_baseline == "served again after a 401: 0; other sessions refused: 0"
+        assert seen.target.endswith("MET"), seen
+        calls = rows[f"{label}: Okta calls per session per TTL"]
+        assert calls.result.startswith("1.00 (20 to cache 20 sessions, then 0 in "), calls
+    for cache in ("Redis", "in-process"):
+        for size in ("1 event/delivery", "50 events/delivery"):
+            row = rows[f"handler, {cache} cache: {size}"]
+            assert row.result.endswith(" µs per event"), row
+
+
+def test_i13_06_the_push_section_says_so_without_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(push_revocation, "find_redis_server", lambda: None)
+    section = push_revocation.run(workers=(1,), sessions=2, ends=1)
+    assert section.title == push_revocation.TITLE
+    assert [(r.variant, r.result) for r in section.rows] == [
+        ("Redis", "not available: redis-server is not installed")
+    ]
+
+
+def test_i13_06_percentiles_are_nearest_rank() -> None:
+    values = [float(n) for n in range(100, 0, -1)]  # 100 values, unordered
+    assert percentile(values, 0.5) == 50.0
+    assert percentile(values, 0.99) == 99.0
+    assert percentile([3.0], 0.99) == 3.0
+    assert percentile([1.0, 2.0, 3.0], 0.99) == 3.0
