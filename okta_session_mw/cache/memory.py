@@ -79,8 +79,10 @@ class MemorySessionCache:
         self._entries: OrderedDict[str, CacheEntry] = OrderedDict()
         self._maxsize = maxsize
         self._timer = timer
-        self._by_session: dict[str, tuple[str, ...]] = {}
-        self._by_user: dict[str, tuple[str, ...]] = {}
+        # owner (session id, user id) -> its keys, each a dict used as an ordered set:
+        # adding or dropping one key costs the same however many the owner has
+        self._by_session: dict[str, dict[str, None]] = {}
+        self._by_user: dict[str, dict[str, None]] = {}
         self._used: set[str] = set()  # keys read since the bound last swept past them
         # The hit path's two calls, both on built-in containers (C, no Python frame; the
         # GIL makes each atomic against the writers, which hold the lock):
@@ -134,11 +136,9 @@ class MemorySessionCache:
                 self._drop(key)
             entries[key] = entry
             if session is not None:
-                sid = session.id
-                self._by_session[sid] = (*self._by_session.get(sid, ()), key)
+                self._by_session.setdefault(session.id, {})[key] = None
                 if session.user_id:
-                    uid = session.user_id
-                    self._by_user[uid] = (*self._by_user.get(uid, ()), key)
+                    self._by_user.setdefault(session.user_id, {})[key] = None
             if len(entries) > self._maxsize:
                 self._make_room(key)
 
@@ -150,7 +150,7 @@ class MemorySessionCache:
     def evict_session(self, session_id: str) -> None:
         with self._lock:
             until = 0.0
-            for key in self._by_session.get(session_id, ()):
+            for key in list(self._by_session.get(session_id, ())):
                 entry = self._drop(key)
                 if entry is not None:
                     until = max(until, entry.stale_until)
@@ -160,7 +160,7 @@ class MemorySessionCache:
         """Drop every entry of the user's sessions, and refuse any answer about them
         asked of Okta until now (a sign-in after this is the user's again)."""
         with self._lock:
-            for key in self._by_user.get(user_id, ()):
+            for key in list(self._by_user.get(user_id, ())):
                 self._drop(key)
             self._mark_ended("user:" + user_id, 0.0)
 
@@ -227,10 +227,10 @@ class MemorySessionCache:
         return self.ended(key, session_id, asked_at, user_id)
 
 
-def _unindex(index: dict[str, tuple[str, ...]], owner: str, key: str) -> None:
+def _unindex(index: dict[str, dict[str, None]], owner: str, key: str) -> None:
     """Take ``key`` out of ``owner``'s keys in ``index`` (and ``owner`` when none is left)."""
-    keys = tuple(k for k in index.get(owner, ()) if k != key)
-    if keys:
-        index[owner] = keys
-    else:
-        index.pop(owner, None)
+    keys = index.get(owner)
+    if keys is not None:
+        keys.pop(key, None)
+        if not keys:
+            del index[owner]
