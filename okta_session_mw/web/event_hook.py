@@ -15,9 +15,14 @@ An adapter does two steps (each a few lines; see ``integrations/starlette/``):
    delivery (``hook.read``: 413 past ``MAX_BODY_BYTES``, 400 for anything but a JSON
    object with ``data.events``), ends what it names in the cache, and answers 200.
 
-Reading a delivery keeps, for each event whose ``eventType`` is configured, the session
-id of ``authenticationContext.externalSessionId`` (when it looks like one) and the ids
-of the actor and targets of type ``User``. Unknown fields and event types are ignored,
+Reading a delivery keeps, for each event whose ``eventType`` is configured and whose
+``outcome.result`` is not a failure, the ids of its targets of type ``User``; and, for
+``user.session.end`` alone, the session that ended (``authenticationContext.
+externalSessionId``, when it looks like one) and the actor, who is that session's user.
+In every other event ``authenticationContext`` and ``actor`` are whoever did it (an
+admin who suspends a user, say): their own session is alive, and must stay so. A
+delivery naming more than ``MAX_ENDS`` sessions and users is refused whole (413), so
+its work is bounded as its size is. Unknown fields and event types are ignored,
 order does not matter (an end is an end), and events already seen (by ``uuid``, per
 process, bounded; remembered once their ends are done) are skipped: Okta retries a
 delivery it thinks failed, and a duplicate would be harmless anyway. Nothing here
@@ -49,6 +54,14 @@ few dozen): a megabyte of nested brackets would stall the worker for no event.""
 MAX_EVENTS = 1_000
 """The most events a delivery may hold (Okta sends a few at a time): each costs up to
 two cache calls, and all of them must be done within Okta's 3 seconds."""
+MAX_ENDS = 2 * MAX_EVENTS
+"""Most sessions and users one delivery may end (each is a cache call or two): Okta
+names one user per session end, clear or lifecycle event."""
+SESSION_END = "user.session.end"
+"""The one event whose ``authenticationContext`` and ``actor`` are the ended session's."""
+_FAILED = ("FAILURE", "DENY")
+"""``outcome.result`` values of something that did not happen."""
+_LENGTH = re.compile(r"[0-9]{1,12}")
 SEEN_EVENTS = 10_000
 """Event ``uuid`` values remembered per process to skip Okta's retries."""
 CHALLENGE_HEADER = "x-okta-verification-challenge"
@@ -140,9 +153,10 @@ class EventHook:
             return json_reply(405, "method_not_allowed", "GET (verification) or POST only",
                               (("allow", "GET, POST"),))  # fmt: skip
         if content_length is not None:
-            if not content_length.strip().isdigit():
-                return _bad_delivery()
-            if int(content_length) > MAX_BODY_BYTES:
+            length = content_length.strip()
+            if _LENGTH.fullmatch(length) is None:  # ASCII digits only: "²" is a digit too
+                return too_large() if length.isascii() and length.isdigit() else _bad_delivery()
+            if int(length) > MAX_BODY_BYTES:
                 return too_large()
         return None
 
@@ -177,11 +191,16 @@ class EventHook:
                 if uuid in uuids or self._seen_before(uuid):
                     continue  # Okta's retry: already ended
                 uuids[uuid] = None
-            context = event.get("authenticationContext")
-            if isinstance(context, dict) and _plausible(context.get("externalSessionId")):
-                sessions[context["externalSessionId"]] = None
-            for user_id in _users_named(event):
+            if _failed(event):
+                continue
+            if kind == SESSION_END:
+                context = event.get("authenticationContext")
+                if isinstance(context, dict) and _plausible(context.get("externalSessionId")):
+                    sessions[context["externalSessionId"]] = None
+            for user_id in _users_named(event, actor=kind == SESSION_END):
                 users[user_id] = None
+            if len(sessions) + len(users) > MAX_ENDS:
+                return json_reply(413, "too_large", f"{MAX_ENDS} ends per delivery at most")
         return PushedEnds(tuple(sessions), tuple(users), tuple(uuids))
 
     def _seen_before(self, uuid: str) -> bool:
@@ -200,15 +219,23 @@ class EventHook:
                 self._seen.popitem(last=False)
 
 
-def _users_named(event: dict[str, object]) -> list[str]:
-    """The ids of the event's actor and targets of type ``User``."""
+def _users_named(event: dict[str, object], *, actor: bool) -> list[str]:
+    """The ids of the event's targets of type ``User`` (and of its actor, if ``actor``)."""
     targets = event.get("target")
-    parties = [event.get("actor"), *(targets if isinstance(targets, list) else ())]
+    parties = [*(targets if isinstance(targets, list) else ())]
+    if actor:
+        parties.append(event.get("actor"))
     return [
         party["id"]
         for party in parties
         if isinstance(party, dict) and party.get("type") == "User" and _plausible(party.get("id"))
     ]
+
+
+def _failed(event: dict[str, object]) -> bool:
+    """Okta logged an attempt that did not happen (a suspension refused, say)."""
+    outcome = event.get("outcome")
+    return isinstance(outcome, dict) and outcome.get("result") in _FAILED
 
 
 def _plausible(value: object) -> bool:
