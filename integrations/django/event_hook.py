@@ -24,14 +24,13 @@ falls back to the sync one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Final
 
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponseBase
 
 from okta_session_mw.engine.service import SessionService
-from okta_session_mw.web.event_hook import MAX_BODY_BYTES
+from okta_session_mw.web.event_hook import read_bounded
 from okta_session_mw.web.reply import Reply
 
 from .debug import service_filter
@@ -56,17 +55,6 @@ def _screen(service: SessionService, request: HttpRequest) -> Reply | None:
     return service.event_hook.screen(request.method or "GET", request.headers, length)
 
 
-def _body(read: Callable[[int], bytes]) -> bytes:
-    """The body, no more than ``MAX_BODY_BYTES + 1`` bytes of it (the service answers
-    413 to that): read until the end, as a WSGI stream may give fewer bytes than asked."""
-    body = b""
-    while len(body) <= MAX_BODY_BYTES:
-        chunk = read(MAX_BODY_BYTES + 1 - len(body))
-        if not chunk:
-            break
-        body += chunk
-    return body
-
 
 def event_hook_view(request: HttpRequest) -> HttpResponseBase:
     """GET: Okta's one-time verification; POST: a delivery, whose events' sessions and
@@ -75,7 +63,7 @@ def event_hook_view(request: HttpRequest) -> HttpResponseBase:
     early = _screen(service, request)
     if early is not None:  # refused, or the verification: the body is never read
         return render_reply(early)
-    return render_reply(service.end_pushed(_body(request.read)))
+    return render_reply(service.end_pushed(read_bounded(request.read)))
 
 
 async def aevent_hook_view(request: HttpRequest) -> HttpResponseBase:
@@ -86,7 +74,7 @@ async def aevent_hook_view(request: HttpRequest) -> HttpResponseBase:
     early = _screen(service, request)
     if early is not None:
         return render_reply(early)
-    body = _body(request.read)  # under ASGI Django has read it already: no I/O waits here
+    body = read_bounded(request.read)  # under ASGI Django has read it already: no I/O waits here
     return render_reply(await service.aend_pushed(body))
 
 

@@ -11,11 +11,9 @@ authenticates every call (with Flask-WTF's ``CSRFProtect``, exempt the blueprint
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import Response, request
 
-from okta_session_mw.web.event_hook import MAX_BODY_BYTES
+from okta_session_mw.web.event_hook import read_bounded
 
 from .per_request import lower_headers
 from .responses import render_reply
@@ -23,17 +21,6 @@ from .service import get_service
 
 __all__ = ["event_hook"]
 
-
-def read_bounded(read: Callable[[int], bytes]) -> bytes:
-    """The body, no more than ``MAX_BODY_BYTES + 1`` bytes of it (the service answers
-    413 to that): read until the end, as a WSGI stream may give fewer bytes than asked."""
-    body = b""
-    while len(body) <= MAX_BODY_BYTES:
-        chunk = read(MAX_BODY_BYTES + 1 - len(body))
-        if not chunk:
-            break
-        body += chunk
-    return body
 
 
 def event_hook() -> Response:

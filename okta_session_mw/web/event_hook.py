@@ -37,13 +37,13 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.web.reply import Reply, json_reply
 
-__all__ = ["MAX_BODY_BYTES", "EventHook", "PushedEnds"]
+__all__ = ["MAX_BODY_BYTES", "EventHook", "PushedEnds", "read_bounded"]
 
 MAX_BODY_BYTES = 1 << 20
 """The largest delivery read: a System Log event is 2-4 KB of JSON, and Okta sends a
@@ -240,3 +240,16 @@ def _failed(event: dict[str, object]) -> bool:
 
 def _plausible(value: object) -> bool:
     return isinstance(value, str) and _ID.fullmatch(value) is not None
+
+
+def read_bounded(read: Callable[[int], bytes]) -> bytes:
+    """A delivery's body from a blocking ``read(n)`` (a WSGI stream, Django's request),
+    no more than ``MAX_BODY_BYTES + 1`` bytes of it (``read`` answers 413 to that):
+    read until the end, as a WSGI stream may give fewer bytes than asked."""
+    body = b""
+    while len(body) <= MAX_BODY_BYTES:
+        chunk = read(MAX_BODY_BYTES + 1 - len(body))
+        if not chunk:
+            break
+        body += chunk
+    return body
