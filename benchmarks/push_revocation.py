@@ -31,7 +31,7 @@ import redis
 
 from benchmarks import push_handler
 from benchmarks.okta_fixture import API_TOKEN, ME_PATH, ServedOkta, served_okta
-from benchmarks.push_app import PushWorkers
+from benchmarks.push_app import push_workers
 from benchmarks.push_handler import HOOK_SECRET, SECRET_KEY
 from benchmarks.push_results import EndResult, Run, rows
 from benchmarks.table import Row, Section, render
@@ -160,7 +160,7 @@ def _measure(
         "OKTA_CACHE_URL": server.url + REDIS_OPTIONS,
         "OKTA_EVENT_HOOK_SECRETS": HOOK_SECRET, "OKTA_NEW_COOKIE_LOOKUPS_PER_MINUTE": "0",
     }  # fmt: skip
-    with PushWorkers(workers, env) as pool:
+    with push_workers(workers, env) as pool:
         urls = list(pool.urls)
 
         async def warm_and_steady() -> tuple[int, int, int, float]:

@@ -80,10 +80,19 @@ def _ready(url: str) -> bool:
 
 
 class WorkerPool:
-    """``count`` uvicorn processes of ``create_app``; ``urls[i]`` is worker ``i``."""
+    """``count`` uvicorn processes of ``app`` (this module's ``create_app`` unless told);
+    ``urls[i]`` is worker ``i``."""
 
-    def __init__(self, count: int, env: Mapping[str, str], *, startup_timeout: float = 20.0):
+    def __init__(
+        self,
+        count: int,
+        env: Mapping[str, str],
+        *,
+        app: str = f"{__name__}:create_app",
+        startup_timeout: float = 20.0,
+    ):
         self.count = count
+        self.app = app  # "module:factory", each worker's app (it must answer GET /healthz)
         self.env = {**os.environ, **env}
         search_path = [str(REPO_ROOT), self.env.get("PYTHONPATH", "")]
         self.env["PYTHONPATH"] = os.pathsep.join(part for part in search_path if part)
@@ -94,7 +103,7 @@ class WorkerPool:
     def start(self) -> None:
         for _ in range(self.count):
             port = free_port()
-            command = [sys.executable, "-m", "uvicorn", f"{__name__}:create_app", "--factory"]
+            command = [sys.executable, "-m", "uvicorn", self.app, "--factory"]
             command += ["--host", "127.0.0.1", "--port", str(port)]
             command += ["--log-level", "warning", "--no-access-log", "--lifespan", "on"]
             self._processes.append(
