@@ -24,7 +24,7 @@ from benchmarks.comparison import share_target
 from benchmarks.load_tools import REPO_ROOT
 from benchmarks.table import Row, Section
 
-__all__ = ["dump_totals", "run"]
+__all__ = ["NO_DUMPS", "callgrind_counts", "dump_totals", "run"]
 
 TITLE = "ASGI, direct calls under callgrind: CPU instructions per request"
 
@@ -43,21 +43,34 @@ def _unavailable(reason: str) -> Section:
     return Section(TITLE, [Row("callgrind", f"not available: {reason}")])
 
 
-def run(*, iterations: int = 1_000) -> Section:
+def callgrind_counts(module: str, iterations: int) -> tuple[list[str], dict[int, int]] | str:
+    """Run ``python -m module iterations`` under callgrind, with a dump at every
+    ``time.sleep``: the keys it printed (its last line, JSON) and the dumps' totals; or
+    why it could not run."""
     valgrind = shutil.which("valgrind")
     if valgrind is None:
-        return _unavailable("valgrind is not installed (Debian: apt-get install valgrind)")
+        return "valgrind is not installed (Debian: apt-get install valgrind)"
     with tempfile.TemporaryDirectory() as tmp:
         done = subprocess.run(
             [valgrind, "--tool=callgrind", "--dump-before=time_sleep", "--dump-instr=no",
              f"--callgrind-out-file={tmp}/cg.out",
-             sys.executable, "-m", "benchmarks.callgrind_target", str(iterations)],
+             sys.executable, "-m", module, str(iterations)],
             cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=900,
         )  # fmt: skip
         keys: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
-        totals = dump_totals(Path(tmp), "cg.out")
+        return keys, dump_totals(Path(tmp), "cg.out")
+
+
+NO_DUMPS = "callgrind wrote no per-variant dumps (Python without symbols?)"
+
+
+def run(*, iterations: int = 1_000) -> Section:
+    counted = callgrind_counts("benchmarks.callgrind_target", iterations)
+    if isinstance(counted, str):
+        return _unavailable(counted)
+    keys, totals = counted
     if not all(k + 2 in totals for k in range(len(keys))):
-        return _unavailable("callgrind wrote no per-variant dumps (Python without symbols?)")
+        return _unavailable(NO_DUMPS)
     per = {key: totals[k + 2] / iterations for k, key in enumerate(keys)}
     return Section(TITLE, instruction_rows(per), [
         f"{iterations:,} requests per variant in one process under valgrind's callgrind; "

@@ -10,16 +10,8 @@ section judges it.
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
-
 from benchmarks.comparison import share_target
-from benchmarks.instructions import dump_totals
-from benchmarks.load_tools import REPO_ROOT
+from benchmarks.instructions import NO_DUMPS, callgrind_counts
 from benchmarks.table import Row, Section
 from benchmarks.wsgi_overhead import SAME_REQUEST, WSGI_TARGETS
 
@@ -48,21 +40,13 @@ def _unavailable(reason: str) -> Section:
 
 
 def run(*, iterations: int = 1_000) -> Section:
-    valgrind = shutil.which("valgrind")
-    if valgrind is None:
-        return _unavailable("valgrind is not installed (Debian: apt-get install valgrind)")
-    with tempfile.TemporaryDirectory() as tmp:
-        done = subprocess.run(
-            [valgrind, "--tool=callgrind", "--dump-before=time_sleep", "--dump-instr=no",
-             f"--callgrind-out-file={tmp}/cg.out",
-             sys.executable, "-m", "benchmarks.wsgi_callgrind_target", str(iterations)],
-            cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=900,
-        )  # fmt: skip
-        keys: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
-        totals = dump_totals(Path(tmp), "cg.out")
+    counted = callgrind_counts("benchmarks.wsgi_callgrind_target", iterations)
+    if isinstance(counted, str):
+        return _unavailable(counted)
+    keys, totals = counted
     dumps = _dump_numbers(keys)
     if not all(d in totals for d in dumps.values()):
-        return _unavailable("callgrind wrote no per-variant dumps (Python without symbols?)")
+        return _unavailable(NO_DUMPS)
     per = {key: totals[d] / iterations for key, d in dumps.items()}
     rows = [row for framework in _LABELS for row in _rows(framework, per)]
     return Section(TITLE, rows, [
