@@ -141,13 +141,17 @@ class RedisSessionCache:
         self._local.evict(key)
         self._run(self._plan.evict(key))
 
-    def evict_session(self, session_id: str) -> None:
+    def evict_session(self, session_id: str) -> bool:
+        """End the session here and in Redis; False when Redis could not be reached
+        (the end is owed: it goes with this worker's next call that reaches Redis)."""
         self._local.evict_session(session_id)
-        self._run(self._plan.evict_session(session_id))
+        return self._run(self._plan.evict_session(session_id))[0]
 
-    def evict_user(self, user_id: str) -> None:
+    def evict_user(self, user_id: str) -> bool:
+        """End the user's sessions here and in Redis; False when it is owed (see
+        ``evict_session``)."""
         self._local.evict_user(user_id)
-        self._run(self._plan.evict_user(user_id, self._timer()))
+        return self._run(self._plan.evict_user(user_id, self._timer()))[0]
 
     def ended(
         self, key: str, session_id: str, asked_at: float = -math.inf, user_id: str = ""
@@ -176,13 +180,13 @@ class RedisSessionCache:
         self._local.evict(key)
         await self._arun(self._plan.evict(key))
 
-    async def aevict_session(self, session_id: str) -> None:
+    async def aevict_session(self, session_id: str) -> bool:
         self._local.evict_session(session_id)
-        await self._arun(self._plan.evict_session(session_id))
+        return (await self._arun(self._plan.evict_session(session_id)))[0]
 
-    async def aevict_user(self, user_id: str) -> None:
+    async def aevict_user(self, user_id: str) -> bool:
         self._local.evict_user(user_id)
-        await self._arun(self._plan.evict_user(user_id, self._timer()))
+        return (await self._arun(self._plan.evict_user(user_id, self._timer())))[0]
 
     async def aended(
         self, key: str, session_id: str, asked_at: float = -math.inf, user_id: str = ""
