@@ -114,3 +114,20 @@ def test_i13_02_a_delivery_whose_ends_reached_no_shared_cache_is_answered_503_an
     assert "1 of 1" in line and ann not in caplog.text  # counts only, no ids
     assert other.end_pushed(delivery).status == 200  # Okta's retry reaches a worker
     assert other.resolve(cookie).session is None
+
+
+def test_i13_02_a_fresh_worker_serves_a_sign_in_made_after_its_user_was_ended(
+    okta: FakeOkta, workers: tuple[SessionService, SessionService]
+) -> None:
+    """The end of a user is judged by Redis's clock (attack review F2): a worker that
+    has not yet spoken to Redis learns its clock's offset from its first lookup's claim,
+    so the user's sign-in after the end is served and cached, not taken for one asked
+    before it."""
+    receiver, fresh = workers
+    ann = okta.users[0].id
+    ended = body({"uuid": "e-9", "eventType": "user.session.end",
+                  "actor": {"id": ann, "type": "User"}})  # fmt: skip
+    assert receiver.end_pushed(ended).status == 200
+    cookie = okta.cookie_header(okta.create_session(LOGIN))  # Ann signs in again
+    assert fresh.resolve(cookie).session is not None
+    assert fresh.resolve(cookie).source is Source.HIT

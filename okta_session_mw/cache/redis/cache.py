@@ -139,7 +139,9 @@ class RedisSessionCache:
         return found[0] if found is not None else None
 
     def claim(self, key: str, ttl: float, *, take_over: bool = False) -> Claimed:
-        return self._run(self._plan.claim(key, ttl, take_over))[1]
+        claimed, clock = self._run(self._plan.claim(key, ttl, take_over))[1]
+        self._noted(clock)  # before Okta is asked: the lookup's own sample
+        return claimed
 
     def set(self, key: str, entry: CacheEntry) -> None:
         ok, clock = self._run(self._plan.set(key, entry, self._timer()))
@@ -186,7 +188,9 @@ class RedisSessionCache:
         return found[0] if found is not None else None
 
     async def aclaim(self, key: str, ttl: float, *, take_over: bool = False) -> Claimed:
-        return (await self._arun(self._plan.claim(key, ttl, take_over)))[1]
+        claimed, clock = (await self._arun(self._plan.claim(key, ttl, take_over)))[1]
+        self._noted(clock)
+        return claimed
 
     async def aset(self, key: str, entry: CacheEntry) -> None:
         ok, clock = await self._arun(self._plan.set(key, entry, self._timer()))
@@ -224,9 +228,8 @@ class RedisSessionCache:
         await self._connections.aclose()
         self.close()
 
-    def _noted(self, redis_micros: int | None) -> None:
-        if redis_micros is not None:  # our clock read once Redis's is in (clock.py)
-            self._plan.asked.note(self._timer(), redis_micros)
+    def _noted(self, redis_micros: int | None) -> None:  # ours read once Redis's is in
+        self._plan.asked.note(self._timer(), redis_micros)
 
     # -- the two shells ---------------------------------------------------------------
     def _run(self, op: Op[T]) -> tuple[bool, T]:

@@ -112,10 +112,13 @@ def _ended_and_clock(reply: Any) -> tuple[bool, int | None]:
     return int(reply) > 0, None
 
 
-def _claimed(reply: Any) -> Claimed:
-    """The claim script's reply (bytes, or str with ``decode_responses``)."""
-    state = reply.decode() if isinstance(reply, bytes) else reply
-    return Claimed.ASKING if state not in ("yours", "answered") else Claimed(state)
+def _claimed(reply: Any) -> tuple[Claimed, int | None]:
+    """The claim script's reply, ``[state, Redis's clock]`` (the state bytes, or str
+    with ``decode_responses``)."""
+    state, clock = reply if isinstance(reply, list | tuple) else (reply, None)
+    state = state.decode() if isinstance(state, bytes) else state
+    claimed = Claimed.ASKING if state not in ("yours", "answered") else Claimed(state)
+    return claimed, None if clock is None else int(clock)
 
 
 def _ms(seconds: float) -> int:
@@ -159,10 +162,13 @@ class RedisPlan:
         args: tuple[Arg, ...] = (2, *keys, codec.ended_prefix, MAX_VALUE_BYTES)
         return Op("get", args, read, None, GET_ENTRY)
 
-    def claim(self, key: str, ttl: float, take_over: bool = False) -> Op[Claimed]:
-        """Who asks Okta for ``key`` (``Claimed``); YOURS without Redis: ask."""
+    def claim(
+        self, key: str, ttl: float, take_over: bool = False
+    ) -> Op[tuple[Claimed, int | None]]:
+        """Who asks Okta for ``key`` (``Claimed``; YOURS without Redis: ask), and
+        Redis's clock."""
         args = (1, self.codec.claim_key(key), max(1, _ms(ttl)), int(take_over))
-        return Op("claim", args, _claimed, Claimed.YOURS, CLAIM)
+        return Op("claim", args, _claimed, (Claimed.YOURS, None), CLAIM)
 
     def set(self, key: str, entry: CacheEntry, now: float) -> Op[int | None]:
         """Store ``entry`` (``now``: the caller's clock, for its time to live only).

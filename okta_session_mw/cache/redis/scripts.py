@@ -64,22 +64,25 @@ return value
 """)
 
 # KEYS: claim   ARGV: claim px, take over (1: the caller could not use the answer)
-# Reply: 'yours', 'asking' or 'answered' (any other value counts as 'asking').
+# Reply: {'yours', 'asking' or 'answered' (any other value counts as 'asking'), Redis's
+# clock (microseconds): the worker asks Okta after it, so it knows the time it asked}.
 CLAIM = LuaScript("""
+local t = redis.call('TIME')
+local clock = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local kind = redis.call('TYPE', KEYS[1])['ok']
 local left = redis.call('PTTL', KEYS[1])
 if kind ~= 'string' or left == -1 or left > tonumber(ARGV[1]) then
   redis.call('DEL', KEYS[1])
 elseif redis.call('GET', KEYS[1]) == 'answered' then
   if ARGV[2] ~= '1' then
-    return 'answered'
+    return {'answered', clock}
   end
   redis.call('DEL', KEYS[1])
 end
 if redis.call('SET', KEYS[1], 'asking', 'NX', 'PX', ARGV[1]) then
-  return 'yours'
+  return {'yours', clock}
 end
-return 'asking'
+return {'asking', clock}
 """)
 
 # KEYS: entry, claim[, cookie ended, index, session ended[, user index, user ended]]
