@@ -131,3 +131,18 @@ def test_i13_02_a_fresh_worker_serves_a_sign_in_made_after_its_user_was_ended(
     cookie = okta.cookie_header(okta.create_session(LOGIN))  # Ann signs in again
     assert fresh.resolve(cookie).session is not None
     assert fresh.resolve(cookie).source is Source.HIT
+
+
+async def test_i13_02_the_async_entry_point_answers_503_for_owed_ends_too(
+    okta: FakeOkta, cut_off_and_connected: tuple[SessionService, SessionService]
+) -> None:
+    """``aend_pushed`` (the Starlette route's): an end by session id and one by user,
+    neither reaching Redis."""
+    receiver, other = cut_off_and_connected
+    delivery = body(
+        {"uuid": "e-3", "eventType": "user.session.end",
+         "authenticationContext": {"externalSessionId": "102SomeSession0123456"},
+         "actor": {"id": okta.users[0].id, "type": "User"}},
+    )  # fmt: skip
+    assert (await receiver.aend_pushed(delivery)).status == 503
+    assert (await other.aend_pushed(delivery)).status == 200
