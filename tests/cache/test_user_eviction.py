@@ -142,9 +142,9 @@ def test_i13_02_an_end_by_user_while_redis_is_unreachable_is_sent_when_it_return
     own_redis_server: RedisServer,
 ) -> None:
     """The end reaches this worker at once (its own memory) and every other worker as
-    soon as Redis answers again, with the time of the end, not of its delivery: a
-    sign-in made meanwhile is not refused (its entry goes with the others: asked again,
-    it is kept)."""
+    soon as Redis answers again, stamped with Redis's clock when it arrives (later than
+    the end: it refuses more, never less); a sign-in made meanwhile goes with the
+    others, and asked again after it, it is kept."""
     worker = RedisSessionCache(own_redis_server.url, secret_key=SECRET, retry_interval=0.2)
     other_worker = RedisSessionCache(own_redis_server.url, secret_key=SECRET)
     try:
@@ -191,3 +191,92 @@ def test_i13_02_the_redis_user_index_holds_no_more_than_the_user_s_live_entries(
         assert cache.get(key("sid=s-live")) is None
     finally:
         cache.close()
+
+
+SKEW = 2.0
+"""Worker B's clock runs this far ahead of worker A's (NTP-less VMs drift by more)."""
+
+
+def clock_ahead() -> float:
+    return time.time() + SKEW
+
+
+@pytest.fixture
+def two_machines(
+    redis_server: RedisServer, redis_client: object
+) -> Iterator[tuple[RedisSessionCache, RedisSessionCache]]:
+    """Two workers on machines whose clocks differ: B's runs ``SKEW`` ahead of A's."""
+    a = RedisSessionCache(redis_server.url, secret_key=SECRET, prefix=PREFIX, timer=time.time)
+    b = RedisSessionCache(redis_server.url, secret_key=SECRET, prefix=PREFIX, timer=clock_ahead)
+    yield a, b
+    a.close()
+    b.close()
+
+
+def test_i13_02_an_end_by_user_refuses_an_answer_asked_before_it_whatever_the_clocks(
+    two_machines: tuple[RedisSessionCache, RedisSessionCache],
+) -> None:
+    """Attack review F2: the mark was stamped by the receiving worker's clock and
+    compared with the asking worker's ``fetched_at``; an answer asked before the end on
+    a machine whose clock runs ahead was "after" it, and was stored and served."""
+    machine_a, machine_b = two_machines
+    asked_on_b = clock_ahead()  # B asks Okta about the user's cookie (Okta: ACTIVE)
+    time.sleep(0.05)  # meanwhile Okta suspends the user; its event hook reaches A
+    machine_a.evict_user(USER)
+    time.sleep(0.05)  # B's answer comes back, asked before the end
+    cookie = key("sid=102AnnsSession0123456")
+    stale = entry(USER, "102AnnsSession0123456", asked_on_b)
+    machine_b.set(cookie, stale)
+    assert machine_b.ended(cookie, stale.session.id, asked_on_b, USER)  # type: ignore[union-attr]
+    assert machine_b.get(cookie) is None
+    assert machine_a.get(cookie) is None
+    # B's next lookup, asked after the end by any clock, is the user's again
+    time.sleep(0.01)
+    asked_later = clock_ahead()
+    machine_b.set(cookie, entry(USER, "102AnnsSession0123456", asked_later))
+    assert machine_a.get(cookie) is not None
+
+
+def test_i13_02_an_entry_read_from_redis_keeps_its_writer_s_time_of_asking(
+    two_machines: tuple[RedisSessionCache, RedisSessionCache],
+) -> None:
+    """An entry B stored (B's clock ahead) and A read a moment before the user's end:
+    its ``fetched_at`` is B's reading, which A must not take for its own. Its check
+    after the end (``ended``, as a follower or a stale answer does) says ended, and
+    putting it back (a refresh's first step) is refused."""
+    machine_a, machine_b = two_machines
+    for machine in two_machines:  # both have spoken to Redis: each knows its clock's offset
+        machine.ended(key("sid=warm-up"), "warm-up", machine._timer(), USER)
+    cookie = key("sid=102BobsSession01234567")
+    machine_b.set(cookie, entry(USER, "102BobsSession01234567", clock_ahead()))
+    read = machine_a.get(cookie)
+    assert read is not None and read.session is not None
+    time.sleep(0.05)
+    machine_b.evict_user(USER)  # the end, after B asked
+    assert machine_a.ended(cookie, read.session.id, read.fetched_at, USER)
+    machine_a.set(cookie, read)
+    assert machine_a.get(cookie) is None
+
+
+def test_i13_02_a_writer_whose_clock_runs_ahead_keeps_the_others_in_the_user_index(
+    redis_server: RedisServer, redis_client: redis.Redis
+) -> None:
+    """The user index drops members whose entries ended; it judged that by the writer's
+    clock, so a writer running ahead by more than an entry's life dropped other
+    workers' live entries from it, and the end by user missed them (served on)."""
+    behind = RedisSessionCache(redis_server.url, secret_key=SECRET, prefix=PREFIX)
+    far_ahead = RedisSessionCache(
+        redis_server.url, secret_key=SECRET, prefix=PREFIX, timer=lambda: time.time() + 600
+    )
+    try:
+        cookie = key("sid=s-behind")
+        behind.set(cookie, entry(USER, "s-behind"))  # lives 180 s by Redis's clock
+        now = time.time() + 600
+        ahead = CacheEntry(session_of(USER, "s-ahead"), now, now + 60, now + 180)
+        far_ahead.set(key("sid=s-ahead"), ahead)
+        behind.evict_user(USER)
+        assert behind.get(cookie) is None
+        assert far_ahead.get(key("sid=s-ahead")) is None
+    finally:
+        behind.close()
+        far_ahead.close()

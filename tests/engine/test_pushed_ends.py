@@ -5,6 +5,7 @@ loopback, the sync entry point (what the Flask and Django endpoints call)."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -13,8 +14,10 @@ from okta_session_mw import SessionService
 from okta_session_mw.engine.resolution import Source
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.redis_server import RedisServer
+from okta_session_mw.web.reply import Reply
 from tests.support.apps import make_config
 from tests.support.okta_users import LOGIN
+from tests.support.servers import free_port
 
 pytest_plugins = ["tests.support.redis_fixtures"]  # redis_server, redis_client
 
@@ -64,3 +67,82 @@ def test_i13_01_one_worker_s_delivery_ends_the_sessions_on_every_worker(
     assert other.resolve(by_id).session is None  # Okta still says live: ended all the same
     assert other.resolve(by_user).session is None
     assert receiver.end_pushed(b"{").status == 400
+
+
+@pytest.fixture
+def cut_off_and_connected(
+    okta: FakeOkta, redis_server: RedisServer, redis_client: object
+) -> Iterator[tuple[SessionService, SessionService]]:
+    """Two workers of one deployment; the first cannot reach Redis right now (a network
+    partition, a full connection pool): it sees Redis at an address nothing answers."""
+    hook = {"secret_key": SECRET, "event_hook_secrets": (HOOK_SECRET,)}
+    cut_off = SessionService(
+        make_config(okta, cache_url=f"redis://127.0.0.1:{free_port()}/0", **hook)
+    )
+    connected = SessionService(make_config(okta, cache_url=redis_server.url, **hook))
+    yield cut_off, connected
+    cut_off.close()
+    connected.close()
+
+
+def test_i13_02_a_delivery_whose_ends_reached_no_shared_cache_is_answered_503_and_retried(
+    okta: FakeOkta,
+    cut_off_and_connected: tuple[SessionService, SessionService],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Attack review F4: the cut-off worker could only keep the ends owed (sent with its
+    next call to Redis, which it may never make); answering 200 would stop Okta from
+    retrying while the other workers serve the ended session. So 503, the events are
+    not remembered as done (the retry is read again), and the retry on a worker that
+    reaches Redis ends the session everywhere."""
+    receiver, other = cut_off_and_connected
+    cookie = okta.cookie_header(okta.create_session(LOGIN))
+    assert other.resolve(cookie).session is not None  # cached in Redis
+    ann = okta.users[0].id
+    okta.revoke_user_sessions(ann)  # Okta suspends Ann
+    delivery = body(
+        {"uuid": "e-1", "eventType": "user.lifecycle.suspend",
+         "target": [{"id": ann, "type": "User"}]},
+    )  # fmt: skip
+    with caplog.at_level(logging.INFO, logger="okta_session_mw"):
+        answer = receiver.end_pushed(delivery)
+    assert answer.status == 503
+    assert other.resolve(cookie).session is not None  # not ended there: hence the 503
+    retried = receiver.event_hook.read(delivery)
+    assert not isinstance(retried, Reply) and retried.uuids == ("e-1",)  # not skipped
+    [line] = [r.getMessage() for r in caplog.records if "503" in r.getMessage()]
+    assert "1 of 1" in line and ann not in caplog.text  # counts only, no ids
+    assert other.end_pushed(delivery).status == 200  # Okta's retry reaches a worker
+    assert other.resolve(cookie).session is None
+
+
+def test_i13_02_a_fresh_worker_serves_a_sign_in_made_after_its_user_was_ended(
+    okta: FakeOkta, workers: tuple[SessionService, SessionService]
+) -> None:
+    """The end of a user is judged by Redis's clock (attack review F2): a worker that
+    has not yet spoken to Redis learns its clock's offset from its first lookup's claim,
+    so the user's sign-in after the end is served and cached, not taken for one asked
+    before it."""
+    receiver, fresh = workers
+    ann = okta.users[0].id
+    ended = body({"uuid": "e-9", "eventType": "user.session.end",
+                  "actor": {"id": ann, "type": "User"}})  # fmt: skip
+    assert receiver.end_pushed(ended).status == 200
+    cookie = okta.cookie_header(okta.create_session(LOGIN))  # Ann signs in again
+    assert fresh.resolve(cookie).session is not None
+    assert fresh.resolve(cookie).source is Source.HIT
+
+
+async def test_i13_02_the_async_entry_point_answers_503_for_owed_ends_too(
+    okta: FakeOkta, cut_off_and_connected: tuple[SessionService, SessionService]
+) -> None:
+    """``aend_pushed`` (the Starlette route's): an end by session id and one by user,
+    neither reaching Redis."""
+    receiver, other = cut_off_and_connected
+    delivery = body(
+        {"uuid": "e-3", "eventType": "user.session.end",
+         "authenticationContext": {"externalSessionId": "102SomeSession0123456"},
+         "actor": {"id": okta.users[0].id, "type": "User"}},
+    )  # fmt: skip
+    assert (await receiver.aend_pushed(delivery)).status == 503
+    assert (await other.aend_pushed(delivery)).status == 200

@@ -13,6 +13,12 @@ the cache answers as if empty, so the flow asks Okta. Meanwhile each worker keep
 Okta said in its own memory for at most ``outage_ttl`` seconds: that is the longest a
 logout made elsewhere during the outage can take to reach this worker. When Redis
 answers again that memory is dropped and owed evictions are sent first.
+
+An end by user is judged by Redis's clock alone: the mark is Redis's time, and this
+worker states when it asked Okta as the earliest Redis time that can be (``clock.py``,
+from the clock Redis sends back in its replies), so no worker's clock needs to agree
+with Redis's or another machine's. ``timer`` must be the clock the entries'
+``fetched_at`` are read on (``from_config`` is given the service's).
 """
 
 from __future__ import annotations
@@ -127,34 +133,48 @@ class RedisSessionCache:
 
     # -- sync (Flask, Django/WSGI) ----------------------------------------------------
     def get(self, key: str) -> CacheEntry | None:
-        ok, entry = self._run(self._plan.get(key))
-        return entry if ok else self._local.get(key)
+        ok, found = self._run(self._plan.get(key))
+        if not ok:
+            return self._local.get(key)
+        return found[0] if found is not None else None
 
     def claim(self, key: str, ttl: float, *, take_over: bool = False) -> Claimed:
-        return self._run(self._plan.claim(key, ttl, take_over))[1]
+        claimed, clock = self._run(self._plan.claim(key, ttl, take_over))[1]
+        self._noted(clock)  # before Okta is asked: the lookup's own sample
+        return claimed
 
     def set(self, key: str, entry: CacheEntry) -> None:
-        if not self._run(self._plan.set(key, entry, self._timer()))[0]:
+        ok, clock = self._run(self._plan.set(key, entry, self._timer()))
+        self._noted(clock)
+        if not ok:
             self._local.set(key, self._outage_entry(entry))
 
     def evict(self, key: str) -> None:
         self._local.evict(key)
         self._run(self._plan.evict(key))
 
-    def evict_session(self, session_id: str) -> None:
+    def evict_session(self, session_id: str) -> bool:
+        """End the session here and in Redis; False when Redis could not be reached
+        (the end is owed: it goes with this worker's next call that reaches Redis)."""
         self._local.evict_session(session_id)
-        self._run(self._plan.evict_session(session_id))
+        return self._run(self._plan.evict_session(session_id))[0]
 
-    def evict_user(self, user_id: str) -> None:
+    def evict_user(self, user_id: str) -> bool:
+        """End the user's sessions here and in Redis; False when it is owed (see
+        ``evict_session``). Redis stamps the end with its own clock."""
         self._local.evict_user(user_id)
-        self._run(self._plan.evict_user(user_id, self._timer()))
+        ok, clock = self._run(self._plan.evict_user(user_id))
+        self._noted(clock)
+        return ok
 
     def ended(
         self, key: str, session_id: str, asked_at: float = -math.inf, user_id: str = ""
     ) -> bool:
         if self._local.ended(key, session_id, asked_at, user_id):
             return True
-        return self._run(self._plan.ended(key, session_id, asked_at, user_id))[1]
+        ended, clock = self._run(self._plan.ended(key, session_id, asked_at, user_id))[1]
+        self._noted(clock)
+        return ended
 
     def close(self) -> None:
         """Close the sync client's connections (``aclose`` closes this loop's client)."""
@@ -162,40 +182,54 @@ class RedisSessionCache:
 
     # -- async (ASGI) -----------------------------------------------------------------
     async def aget(self, key: str) -> CacheEntry | None:
-        ok, entry = await self._arun(self._plan.get(key))
-        return entry if ok else self._local.get(key)
+        ok, found = await self._arun(self._plan.get(key))
+        if not ok:
+            return self._local.get(key)
+        return found[0] if found is not None else None
 
     async def aclaim(self, key: str, ttl: float, *, take_over: bool = False) -> Claimed:
-        return (await self._arun(self._plan.claim(key, ttl, take_over)))[1]
+        claimed, clock = (await self._arun(self._plan.claim(key, ttl, take_over)))[1]
+        self._noted(clock)
+        return claimed
 
     async def aset(self, key: str, entry: CacheEntry) -> None:
-        if not (await self._arun(self._plan.set(key, entry, self._timer())))[0]:
+        ok, clock = await self._arun(self._plan.set(key, entry, self._timer()))
+        self._noted(clock)
+        if not ok:
             self._local.set(key, self._outage_entry(entry))
 
     async def aevict(self, key: str) -> None:
         self._local.evict(key)
         await self._arun(self._plan.evict(key))
 
-    async def aevict_session(self, session_id: str) -> None:
+    async def aevict_session(self, session_id: str) -> bool:
         self._local.evict_session(session_id)
-        await self._arun(self._plan.evict_session(session_id))
+        return (await self._arun(self._plan.evict_session(session_id)))[0]
 
-    async def aevict_user(self, user_id: str) -> None:
+    async def aevict_user(self, user_id: str) -> bool:
         self._local.evict_user(user_id)
-        await self._arun(self._plan.evict_user(user_id, self._timer()))
+        ok, clock = await self._arun(self._plan.evict_user(user_id))
+        self._noted(clock)
+        return ok
 
     async def aended(
         self, key: str, session_id: str, asked_at: float = -math.inf, user_id: str = ""
     ) -> bool:
         if self._local.ended(key, session_id, asked_at, user_id):
             return True
-        return (await self._arun(self._plan.ended(key, session_id, asked_at, user_id)))[1]
+        op = self._plan.ended(key, session_id, asked_at, user_id)
+        ended, clock = (await self._arun(op))[1]
+        self._noted(clock)
+        return ended
 
     async def aclose(self) -> None:
         """Close the running loop's asyncio client, then the sync one. (A loop that
         ends without this closes its client itself, as ``asyncio.run`` finishes.)"""
         await self._connections.aclose()
         self.close()
+
+    def _noted(self, redis_micros: int | None) -> None:  # ours read once Redis's is in
+        self._plan.asked.note(self._timer(), redis_micros)
 
     # -- the two shells ---------------------------------------------------------------
     def _run(self, op: Op[T]) -> tuple[bool, T]:

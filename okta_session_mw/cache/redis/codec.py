@@ -22,8 +22,13 @@ Value layout (bytes)::
 * the tag covers the JSON and, as associated data, the Redis key name and the header
   (version, subject, salt): a value moved to another key, or whose subject was edited
   to dodge the "ended" check, fails.
-* JSON: ``[fetched_at, fresh_until, stale_until, refreshed_for, refresh_after, okta_json]``;
-  ``okta_json`` is null for a negative entry.
+* JSON: ``[fetched_at, fresh_until, stale_until, refreshed_for, refresh_after, asked,
+  okta_json]``; ``okta_json`` is null for a negative entry. ``asked`` (an entry of a
+  user's session only) is the earliest Redis time its Okta question can have been
+  asked (``redis/clock.py``), as whole milliseconds from ``fetched_at`` (rounded down:
+  a few bytes): ``fetched_at`` is by its writer's clock, which a reader must not take
+  for its own. A value without it (nothing measured, or an earlier release's) counts as
+  asked long ago.
 
 No Redis script trusts anything else in a value: freshness, for the claim, lives in
 the claim key's own expiry (``ops.py``). The session-id names use an HMAC key
@@ -42,6 +47,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import os
 import threading
 from typing import Any
@@ -53,6 +59,7 @@ from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from okta_session_mw.cache.entry import CacheEntry
+from okta_session_mw.cache.redis.clock import LONG_AGO
 from okta_session_mw.okta.session import Session
 
 __all__ = ["MAX_VALUE_BYTES", "BadValueError", "RedisCodec"]
@@ -70,6 +77,12 @@ _USER_NAMES_INFO = b"okta-session-mw/redis/names: HMAC-SHA256 key of user ids"
 _HEX = frozenset("0123456789abcdef")
 
 
+def _micros(at: float) -> int:
+    """Epoch seconds as whole microseconds, rounded down (the same for writer and reader:
+    a float survives JSON exactly)."""
+    return math.floor(at * 1_000_000)
+
+
 class BadValueError(ValueError):
     """A value this app did not write (or no longer reads). The message is a fixed phrase
     saying why, never any of the value's bytes, so it can be logged."""
@@ -83,7 +96,7 @@ class RedisCodec:
     """Key names under ``prefix`` and the value format (see the module docstring)."""
 
     def __init__(self, secret: bytes, prefix: str, *, maxsize: int = 10_000) -> None:
-        self._decoded: LRUCache[str, tuple[bytes, CacheEntry]] = LRUCache(maxsize)
+        self._decoded: LRUCache[str, tuple[bytes, CacheEntry, int]] = LRUCache(maxsize)
         self._lock = threading.Lock()
         self._secret = secret
         self._names = hmac.new(_hkdf(secret, 32, None, _NAMES_INFO), digestmod=hashlib.sha256)
@@ -141,12 +154,15 @@ class RedisCodec:
         return self.prefix + "y:" + self.entry_key(key)[len(self.entry_prefix) :]
 
     # -- values -----------------------------------------------------------------------
-    def encode(self, key: str, entry: CacheEntry) -> bytes:
-        """The sealed value; ``BadValueError`` when it would exceed ``MAX_VALUE_BYTES``."""
+    def encode(self, key: str, entry: CacheEntry, asked: int | None = None) -> bytes:
+        """The sealed value; ``BadValueError`` when it would exceed ``MAX_VALUE_BYTES``.
+        ``asked``: the earliest Redis time of the entry's question (see above)."""
         session = entry.session
         okta = session.to_okta() if session is not None else None
         fields: list[Any] = [entry.fetched_at, entry.fresh_until, entry.stale_until]
         fields += [entry.refreshed_for, entry.refresh_after]
+        if asked is not None and asked > LONG_AGO and math.isfinite(entry.fetched_at):
+            fields.append((asked - _micros(entry.fetched_at)) // 1000)
         text = json.dumps([*fields, okta], separators=(",", ":"))
         subject = NO_SUBJECT if session is None else self.session_digest(session.id).encode()
         head = bytes([VERSION]) + subject + os.urandom(_SALT)
@@ -162,16 +178,30 @@ class RedisCodec:
         parsing Okta's JSON costs more than the Redis round trip). Only the parsing is
         saved: Redis is still asked every time, so evictions take effect at once.
         """
+        return self.decode_asked(key, raw)[0]
+
+    def decode_asked(self, key: str, raw: bytes) -> tuple[CacheEntry, int]:
+        """``decode``'s entry, and the earliest Redis time its question can have been
+        asked (``LONG_AGO`` when the value does not say)."""
         with self._lock:
             known = self._decoded.get(key)
         if known is not None and known[0] == raw:
-            return known[1]
-        entry = self._decode(key, raw)
+            return known[1], known[2]
+        entry, asked = self._decode(key, raw)
         with self._lock:
-            self._decoded[key] = (raw, entry)
-        return entry
+            self._decoded[key] = (raw, entry, asked)
+        return entry, asked
 
-    def _decode(self, key: str, raw: bytes) -> CacheEntry:
+    def known_asked(self, key: str, fetched_at: float) -> int | None:
+        """The earliest Redis time of the question of the entry last read under ``key``,
+        if ``fetched_at`` is that entry's (None: not an entry read from Redis lately)."""
+        with self._lock:
+            known = self._decoded.get(key)
+        if known is None or known[1].fetched_at != fetched_at:
+            return None
+        return known[2]
+
+    def _decode(self, key: str, raw: bytes) -> tuple[CacheEntry, int]:
         if len(raw) > MAX_VALUE_BYTES:
             raise BadValueError(f"value larger than {MAX_VALUE_BYTES} bytes")
         if len(raw) < _HEAD + _TAG or raw[0] != VERSION:
@@ -182,13 +212,21 @@ class RedisCodec:
         except InvalidTag:
             raise BadValueError("value failed its authentication") from None
         *times, okta = json.loads(text)  # values written before refresh_after have 4 times
-        if len(times) not in (4, 5):
+        if len(times) not in (4, 5, 6):
             raise BadValueError("value of an unknown format or version")
+        asked = LONG_AGO
+        if len(times) == 6:
+            since = times.pop()
+            fetched_at = times[0]
+            known = isinstance(since, int) and isinstance(fetched_at, int | float)
+            if not known or not math.isfinite(fetched_at):
+                raise BadValueError("value of an unknown format or version")
+            asked = _micros(fetched_at) + since * 1000
         session = Session.from_okta(okta) if okta is not None else None
         subject = NO_SUBJECT if session is None else self.session_digest(session.id).encode()
         if head[1 : 1 + SUBJECT_SIZE] != subject:  # only a writer with the secret gets here
             raise BadValueError("value names another session than it holds")
-        return CacheEntry(session, *times)
+        return CacheEntry(session, *times), asked
 
     def _cipher(self, head: bytes, key: str, data: bytes, *, seal: bool) -> bytes:
         """AES-256-GCM under this value's own key and nonce (derived from its salt)."""

@@ -24,9 +24,12 @@ Keys (``P`` = the configured prefix, ``K`` = the cache key, ``S`` = HMAC of a se
             id), each scored by when its entry ends: members that ended are dropped
             as others join, and the set's PX is the longest of theirs, so it holds no
             more than the user's live entries
-    P v:U   user U's sessions ended at this time (microseconds since the epoch): an
-            entry of U fetched by then is not stored, an answer asked by then is
-            "ended"; a later sign-in is stored as usual
+    P v:U   user U's sessions ended at this time, by Redis's clock (microseconds
+            since the epoch, ``TIME``): an entry of U whose question may have been
+            asked by then is not stored, such an answer is "ended"; a later sign-in
+            is stored as usual. When a question was asked is stated in Redis's time
+            by the worker that asked (the earliest it can have been:
+            ``redis/clock.py``), so no two machines' clocks are ever compared
 
 What a script may trust. A value is authenticated in Python only (``codec.py``),
 so no script decides anything from a value's bytes that could make a worker serve it or
@@ -49,6 +52,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from okta_session_mw.cache.entry import CacheEntry, Claimed
+from okta_session_mw.cache.redis.clock import LONG_AGO, AskedTimes
 from okta_session_mw.cache.redis.codec import MAX_VALUE_BYTES, BadValueError, RedisCodec
 from okta_session_mw.cache.redis.scripts import (
     CLAIM,
@@ -78,15 +82,6 @@ T = TypeVar("T")
 Arg = str | bytes | int
 
 
-_LONG_AGO = -(2**53)
-"""``asked_at`` of ``-inf`` (asked long ago) in microseconds: before any end."""
-
-
-def _micros(at: float) -> int:
-    """Epoch seconds as whole microseconds (exact in a Lua number, a double)."""
-    return _LONG_AGO if at == -math.inf else max(_LONG_AGO, math.floor(at * 1_000_000))
-
-
 @dataclass(frozen=True, slots=True, eq=False)
 class Op(Generic[T]):
     """One round trip: ``args`` (after EVALSHA/EVAL when ``script`` is set), the reader
@@ -105,10 +100,25 @@ def _ignore(_reply: Any) -> None:
     return None
 
 
-def _claimed(reply: Any) -> Claimed:
-    """The claim script's reply (bytes, or str with ``decode_responses``)."""
-    state = reply.decode() if isinstance(reply, bytes) else reply
-    return Claimed.ASKING if state not in ("yours", "answered") else Claimed(state)
+def _clock(reply: Any) -> int:
+    """Redis's clock (microseconds) in a script's integer reply."""
+    return int(reply)
+
+
+def _ended_and_clock(reply: Any) -> tuple[bool, int | None]:
+    """The ended script's reply: a flag, or ``[flag, Redis's clock]``."""
+    if isinstance(reply, list | tuple):
+        return int(reply[0]) > 0, int(reply[1])
+    return int(reply) > 0, None
+
+
+def _claimed(reply: Any) -> tuple[Claimed, int | None]:
+    """The claim script's reply, ``[state, Redis's clock]`` (the state bytes, or str
+    with ``decode_responses``)."""
+    state, clock = reply if isinstance(reply, list | tuple) else (reply, None)
+    state = state.decode() if isinstance(state, bytes) else state
+    claimed = Claimed.ASKING if state not in ("yours", "answered") else Claimed(state)
+    return claimed, None if clock is None else int(clock)
 
 
 def _ms(seconds: float) -> int:
@@ -119,7 +129,9 @@ class RedisPlan:
     """Builds the op for each cache method (no I/O; ``now`` comes from the caller).
 
     ``report`` hears of every value refused, read or about to be written (its
-    exception's message never holds the value's bytes).
+    exception's message never holds the value's bytes). ``asked`` states when an
+    answer's question was asked in Redis's time (``clock.py``): the cache notes there
+    the clock Redis replies with.
     """
 
     def __init__(
@@ -127,19 +139,21 @@ class RedisPlan:
     ) -> None:
         self.codec = codec
         self.ended_ttl = ended_ttl
+        self.asked = AskedTimes(codec.known_asked)
         self._report = report
 
-    def get(self, key: str) -> Op[CacheEntry | None]:
+    def get(self, key: str) -> Op[tuple[CacheEntry, int] | None]:
+        """The entry, with the earliest Redis time its question can have been asked."""
         codec, report = self.codec, self._report
 
-        def read(raw: bytes | int | None) -> CacheEntry | None:
+        def read(raw: bytes | int | None) -> tuple[CacheEntry, int] | None:
             if raw is None:
                 return None
             if isinstance(raw, int):
                 report(BadValueError(f"value larger than {MAX_VALUE_BYTES} bytes or not a string"))
                 return None
             try:
-                return codec.decode(key, raw)
+                return codec.decode_asked(key, raw)
             except (ValueError, TypeError, KeyError) as exc:  # JSON, SessionParseError...
                 report(exc)
                 return None
@@ -148,13 +162,19 @@ class RedisPlan:
         args: tuple[Arg, ...] = (2, *keys, codec.ended_prefix, MAX_VALUE_BYTES)
         return Op("get", args, read, None, GET_ENTRY)
 
-    def claim(self, key: str, ttl: float, take_over: bool = False) -> Op[Claimed]:
-        """Who asks Okta for ``key`` (``Claimed``); YOURS without Redis: ask."""
+    def claim(
+        self, key: str, ttl: float, take_over: bool = False
+    ) -> Op[tuple[Claimed, int | None]]:
+        """Who asks Okta for ``key`` (``Claimed``; YOURS without Redis: ask), and
+        Redis's clock."""
         args = (1, self.codec.claim_key(key), max(1, _ms(ttl)), int(take_over))
-        return Op("claim", args, _claimed, Claimed.YOURS, CLAIM)
+        return Op("claim", args, _claimed, (Claimed.YOURS, None), CLAIM)
 
-    def set(self, key: str, entry: CacheEntry, now: float) -> Op[None]:
+    def set(self, key: str, entry: CacheEntry, now: float) -> Op[int | None]:
+        """Store ``entry`` (``now``: the caller's clock, for its time to live only).
+        The reply: Redis's clock when the entry is a user's session, else None."""
         codec = self.codec
+        asked = self.asked.of(key, entry.fetched_at) if entry.session is not None else LONG_AGO
         until = entry.stale_until
         if entry.session is not None:
             until = min(until, entry.session.expires_at.timestamp())
@@ -162,33 +182,37 @@ class RedisPlan:
         value = b""
         if px >= 1:
             try:
-                value = codec.encode(key, entry)
+                value = codec.encode(key, entry, asked if entry.session is not None else None)
             except BadValueError as exc:
                 self._report(exc)
         if not value:  # already over, or too large to share: only release the claim
             return Op("set", ("DEL", codec.claim_key(key)), _ignore, None)
         keys: tuple[str, ...] = (codec.entry_key(key), codec.claim_key(key))
         argv: tuple[Arg, ...] = (value, px, _ms(entry.fresh_until - now))
+        read: Callable[[Any], int | None] = _ignore
         if entry.session is not None:
             sid, uid = entry.session.id, entry.session.user_id
             keys += (codec.ended_cookie_key(key), codec.index_key(sid), codec.ended_key(sid))
             argv += (key,)
             if uid:
                 keys += (codec.user_index_key(uid), codec.user_ended_key(uid))
-                argv += (_micros(entry.fetched_at), _ms(now))
-        return Op("set", (len(keys), *keys, *argv), _ignore, None, SET_ENTRY)
+                argv += (asked,)
+                read = _clock
+        return Op("set", (len(keys), *keys, *argv), read, None, SET_ENTRY)
 
     def ended(
         self, key: str, session_id: str, asked_at: float = -math.inf, user_id: str = ""
-    ) -> Op[bool]:
+    ) -> Op[tuple[bool, int | None]]:
         """Whether the cookie or the session has an "ended" mark, or the user one made
-        since ``asked_at`` (False without Redis: the caller's own marks answer then)."""
+        since ``asked_at`` (by the caller's clock, stated in Redis's), and Redis's clock
+        when the user was named (False without Redis: the caller's own marks answer)."""
         codec = self.codec
+        asked = self.asked.of(key, asked_at) if user_id else LONG_AGO
         keys: tuple[str, ...] = (codec.ended_cookie_key(key), codec.ended_key(session_id))
         if user_id:
             keys += (codec.user_ended_key(user_id),)
-        args: tuple[Arg, ...] = (len(keys), *keys, _micros(asked_at))
-        return Op("ended", args, lambda reply: int(reply) > 0, False, ENDED)
+        args: tuple[Arg, ...] = (len(keys), *keys, asked)
+        return Op("ended", args, _ended_and_clock, (False, None), ENDED)
 
     def evict(self, key: str) -> Op[None]:
         codec = self.codec
@@ -208,8 +232,8 @@ class RedisPlan:
         )
         return Op("evict_session", args, _ignore, None, EVICT_SESSION, must_reach=True)
 
-    def evict_user(self, user_id: str, now: float) -> Op[None]:
-        """Drop the user's entries and mark the end at ``now`` (the caller's clock)."""
+    def evict_user(self, user_id: str) -> Op[int | None]:
+        """Drop the user's entries and mark the end, by Redis's clock (the reply)."""
         codec = self.codec
         args: tuple[Arg, ...] = (
             2,
@@ -217,7 +241,6 @@ class RedisPlan:
             codec.user_ended_key(user_id),
             codec.entry_prefix,
             codec.claim_prefix,
-            _micros(now),
             max(1, _ms(self.ended_ttl)),
         )
-        return Op("evict_user", args, _ignore, None, EVICT_USER, must_reach=True)
+        return Op("evict_user", args, _clock, None, EVICT_USER, must_reach=True)

@@ -4,6 +4,12 @@ is one script, so it is atomic and one round trip (``ops.py`` builds the calls).
 A script is sent by SHA1 (``EVALSHA``) and in full once if Redis does not know it yet
 (``connections.py``). What a script may trust, and the keys each one touches: the
 docstring of ``ops.py``.
+
+Times in the scripts are Redis's own clock (``TIME``), never a worker's: the end of a
+user is stamped with it, the user index is scored with it, and the scripts that
+compare an answer with an end reply with it, so each worker can state when it asked
+Okta in Redis's time (``redis/clock.py``). (Redis 5 and later allow writes after
+``TIME``: scripts are replicated by their effects.)
 """
 
 from __future__ import annotations
@@ -58,28 +64,33 @@ return value
 """)
 
 # KEYS: claim   ARGV: claim px, take over (1: the caller could not use the answer)
-# Reply: 'yours', 'asking' or 'answered' (any other value counts as 'asking').
+# Reply: {'yours', 'asking' or 'answered' (any other value counts as 'asking'), Redis's
+# clock (microseconds): the worker asks Okta after it, so it knows the time it asked}.
 CLAIM = LuaScript("""
+local t = redis.call('TIME')
+local clock = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local kind = redis.call('TYPE', KEYS[1])['ok']
 local left = redis.call('PTTL', KEYS[1])
 if kind ~= 'string' or left == -1 or left > tonumber(ARGV[1]) then
   redis.call('DEL', KEYS[1])
 elseif redis.call('GET', KEYS[1]) == 'answered' then
   if ARGV[2] ~= '1' then
-    return 'answered'
+    return {'answered', clock}
   end
   redis.call('DEL', KEYS[1])
 end
 if redis.call('SET', KEYS[1], 'asking', 'NX', 'PX', ARGV[1]) then
-  return 'yours'
+  return {'yours', clock}
 end
-return 'asking'
+return {'asking', clock}
 """)
 
 # KEYS: entry, claim[, cookie ended, index, session ended[, user index, user ended]]
-# ARGV: value, px, fresh px[, cache key[, fetched at (microseconds), now (ms)]]
-# The user index is a sorted set scored by each entry's end (ms): members that ended
-# are dropped as another joins, so it holds no more than the user's live entries.
+# ARGV: value, px, fresh px[, cache key[, asked]]   (asked: Redis microseconds, the
+#       earliest the answer's question can have been asked: redis/clock.py)
+# Reply: 1, 0 when refused; with the user's keys, Redis's clock (microseconds) instead.
+# The user index is a sorted set scored by each entry's end (Redis ms): members that
+# ended are dropped as another joins, so it holds no more than the user's live entries.
 SET_ENTRY = LuaScript("""
 local function index(set, member, px)
   local kind = redis.call('TYPE', set)['ok']
@@ -91,6 +102,11 @@ local function index(set, member, px)
     redis.call('PEXPIRE', set, px)
   end
 end
+local clock = 1
+if #KEYS == 7 then
+  local t = redis.call('TIME')
+  clock = tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
 if #KEYS >= 5 then
   local refused = redis.call('EXISTS', KEYS[3]) == 1 or redis.call('EXISTS', KEYS[5]) == 1
   if #KEYS == 7 and not refused and redis.call('TYPE', KEYS[7])['ok'] == 'string' then
@@ -99,7 +115,7 @@ if #KEYS >= 5 then
   end
   if refused then
     redis.call('DEL', KEYS[1], KEYS[2])
-    return 0
+    return #KEYS == 7 and clock or 0
   end
   index(KEYS[4], ARGV[4], tonumber(ARGV[2]))
   if #KEYS == 7 then
@@ -107,7 +123,7 @@ if #KEYS >= 5 then
     if kind ~= 'zset' and kind ~= 'none' then
       redis.call('DEL', KEYS[6])
     end
-    local now = tonumber(ARGV[6])
+    local now = math.floor(clock / 1000)
     redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. string.format('%.0f', now))
     redis.call('ZADD', KEYS[6], now + tonumber(ARGV[2]), ARGV[4])
     if redis.call('PTTL', KEYS[6]) < tonumber(ARGV[2]) then
@@ -118,7 +134,7 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 local left = redis.call('PTTL', KEYS[2])
 if left == -2 then
-  return 1
+  return clock
 end
 local fresh = tonumber(ARGV[3])
 if left == -1 or left > fresh then
@@ -129,7 +145,7 @@ if left < 1 then
 else
   redis.call('SET', KEYS[2], 'answered', 'PX', left)
 end
-return 1
+return clock
 """)
 
 # KEYS: entry, claim, cookie ended   ARGV: px of the "ended" mark
@@ -164,9 +180,11 @@ redis.call('SET', KEYS[2], '1', 'PX', px)
 return #keys
 """)
 
-# KEYS: user index, user ended   ARGV: entry key prefix, claim key prefix,
-#       time of the end (microseconds), px of the mark
-# The mark keeps the latest end, for at least px; the user's entries go now.
+# KEYS: user index, user ended   ARGV: entry key prefix, claim key prefix, px of the mark
+# Reply: Redis's clock (microseconds). The mark is the time the end reached Redis, by
+# Redis's clock (an end owed during an outage counts from when it arrives: later, so
+# it refuses more, never less); it keeps the latest end, for at least px; the user's
+# entries go now.
 EVICT_USER = LuaScript("""
 local keys = {}
 if redis.call('TYPE', KEYS[1])['ok'] == 'zset' then
@@ -176,8 +194,10 @@ for _, key in ipairs(keys) do
   redis.call('DEL', ARGV[1] .. key, ARGV[2] .. key)
 end
 redis.call('DEL', KEYS[1])
-local at = tonumber(ARGV[3])
-local px = tonumber(ARGV[4])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local at = now
+local px = tonumber(ARGV[3])
 if redis.call('TYPE', KEYS[2])['ok'] == 'string' then
   local before = tonumber(redis.call('GET', KEYS[2]))
   if before ~= nil and before > at then
@@ -189,20 +209,26 @@ if redis.call('TYPE', KEYS[2])['ok'] == 'string' then
   end
 end
 redis.call('SET', KEYS[2], string.format('%.0f', at), 'PX', px)
-return #keys
+return now
 """)
 
-# KEYS: cookie ended, session ended[, user ended]   ARGV: asked at (microseconds)
-# Reply: 1 when the cookie or session ended, or the user ended since the answer was asked.
+# KEYS: cookie ended, session ended[, user ended]
+# ARGV: asked (Redis microseconds: the earliest it can have been)
+# Reply: 1 when the cookie or session ended, or the user ended since the answer was
+# asked, else 0; with the user's mark, {that, Redis's clock (microseconds)}.
 ENDED = LuaScript("""
+local ended = 0
 if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then
-  return 1
-end
-if #KEYS == 3 and redis.call('TYPE', KEYS[3])['ok'] == 'string' then
-  local ended = tonumber(redis.call('GET', KEYS[3]))
-  if ended == nil or tonumber(ARGV[1]) <= ended then
-    return 1
+  ended = 1
+elseif #KEYS == 3 and redis.call('TYPE', KEYS[3])['ok'] == 'string' then
+  local mark = tonumber(redis.call('GET', KEYS[3]))
+  if mark == nil or tonumber(ARGV[1]) <= mark then
+    ended = 1
   end
 end
-return 0
+if #KEYS < 3 then
+  return ended
+end
+local t = redis.call('TIME')
+return {ended, tonumber(t[1]) * 1000000 + tonumber(t[2])}
 """)
