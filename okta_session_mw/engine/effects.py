@@ -147,15 +147,17 @@ def cache_evict(key: str) -> Flow[None]:
     yield CacheOp("evict", (key,))
 
 
-def cache_evict_session(session_id: str) -> Flow[None]:
-    """Forget every cached answer for one session (logout, admin revoke)."""
-    yield CacheOp("evict_session", (session_id,))
+def cache_evict_session(session_id: str) -> Flow[bool]:
+    """Forget every cached answer for one session (logout, admin revoke); False when a
+    shared cache could only keep the end owed (``cache/protocol.py``)."""
+    return (yield CacheOp("evict_session", (session_id,))) is not False
 
 
-def cache_evict_user(user_id: str) -> Flow[None]:
+def cache_evict_user(user_id: str) -> Flow[bool]:
     """Forget every cached answer for one Okta user's sessions, and refuse any answer
-    about them asked until now (an event hook, a revoke of all the user's sessions)."""
-    yield CacheOp("evict_user", (user_id,))
+    about them asked until now (an event hook, a revoke of all the user's sessions);
+    False as for ``cache_evict_session``."""
+    return (yield CacheOp("evict_user", (user_id,))) is not False
 
 
 def cache_claim(key: str, ttl: float, take_over: bool = False) -> Flow[Claimed]:

@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import logging
 
-from okta_session_mw.cache.protocol import CacheOperation
-from okta_session_mw.engine.effects import PARSE, CacheOp, Flow
+from okta_session_mw.engine.effects import PARSE, Flow, cache_evict_session, cache_evict_user
 from okta_session_mw.engine.rules import Rules
 from okta_session_mw.web.event_hook import DELIVERED, EventHook
 from okta_session_mw.web.reply import Reply, json_reply
@@ -37,12 +36,6 @@ def _not_everywhere() -> Reply:
     return json_reply(503, "unavailable", "the shared session cache could not be reached")
 
 
-def _reached(operation: CacheOperation, owner: str) -> Flow[bool]:
-    """``evict_session``/``evict_user`` of ``owner``: False when the cache could only
-    keep the end owed (``cache/protocol.py``); None (the in-process cache) is done."""
-    return (yield CacheOp(operation, (owner,))) is not False
-
-
 def end_pushed(hook: EventHook, body: bytes, rules: Rules) -> Flow[Reply]:
     """Read one delivery's body and end what it names; the answer to send Okta (200,
     400 for a body that is not a delivery, 503 when an end did not reach the shared
@@ -55,9 +48,9 @@ def end_pushed(hook: EventHook, body: bytes, rules: Rules) -> Flow[Reply]:
         return ends
     owed = 0
     for session_id in ends.session_ids:
-        owed += not (yield from _reached("evict_session", session_id))
+        owed += not (yield from cache_evict_session(session_id))
     for user_id in ends.user_ids:
-        owed += not (yield from _reached("evict_user", user_id))
+        owed += not (yield from cache_evict_user(user_id))
     if owed:  # not everywhere yet: Okta must send it again, and it is not "done"
         logger.warning(
             "okta_session_mw: event hook could not reach the shared cache for %d of %d "

@@ -146,3 +146,19 @@ async def test_i13_02_the_async_entry_point_answers_503_for_owed_ends_too(
     )  # fmt: skip
     assert (await receiver.aend_pushed(delivery)).status == 503
     assert (await other.aend_pushed(delivery)).status == 200
+
+
+def test_i13_03_revoking_a_user_s_sessions_from_a_cut_off_worker_says_it_did_not_reach(
+    okta: FakeOkta,
+    cut_off_and_connected: tuple[SessionService, SessionService],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Okta ended the sessions, but the cache could only keep the end owed: the caller
+    (an operator's script, say) must hear that the other workers may still serve them."""
+    cut_off, _ = cut_off_and_connected
+    ann = okta.users[0].id
+    with caplog.at_level(logging.WARNING, logger="okta_session_mw"):
+        assert cut_off.revoke_user_sessions(ann) is True
+    warnings = [r for r in caplog.records if "could not be reached" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
+    assert ann not in caplog.text
