@@ -54,8 +54,8 @@ class _EndedMarks(TLRUCache[str, tuple[float, float]]):
 
 
 class MemorySessionCache:
-    """Bounded in-process cache (per-entry expiry, least recently used out first), safe
-    across threads.
+    """Bounded in-process cache (per-entry expiry; the bound pushes out by second chance,
+    LRU's cheap twin), safe across threads.
 
     The entries live in an ``OrderedDict`` whose items expire at their ``stale_until``.
     Which entry the bound pushes out is decided by "second chance", LRU's cheap twin: a

@@ -221,7 +221,9 @@ class SessionService(ServiceCore):
 
     async def aend_pushed(self, body: bytes) -> Reply:
         """An authenticated delivery's body (``event_hook.screen`` said read it): end the
-        sessions and users its events name, everywhere; the answer for Okta (200/400)."""
+        sessions and users its events name, everywhere; the answer for Okta (200; 400 or
+        413 for a body that is no delivery; 503 when an end could not reach the shared
+        cache, so Okta delivers it again)."""
         return await self._async.run(partial(end_pushed, self.event_hook, body), shielded=True)
 
     def end_pushed(self, body: bytes) -> Reply:

@@ -13,7 +13,8 @@ An adapter does two steps (each a few lines; see ``integrations/starlette/``):
    more than ``MAX_BODY_BYTES + 1`` bytes of it;
 2. ``service.aend_pushed(body)`` (``end_pushed`` in sync code): the engine reads the
    delivery (``hook.read``: 413 past ``MAX_BODY_BYTES``, 400 for anything but a JSON
-   object with ``data.events``), ends what it names in the cache, and answers 200.
+   object with ``data.events``), ends what it names in the cache, and answers 200 (503
+   when an end could not reach the shared cache: Okta delivers it again).
 
 Reading a delivery keeps, for each event whose ``eventType`` is configured and whose
 ``outcome.result`` is not a failure, the ids of its targets of type ``User``; and, for
@@ -99,7 +100,7 @@ def too_large() -> Reply:
 
 
 DELIVERED = Reply(200, _JSON, b'{"ok":true}')
-"""The answer to every authenticated delivery read (Okta retries anything else)."""
+"""The answer to a delivery read and ended everywhere (Okta retries anything else)."""
 
 
 class EventHook:
@@ -246,10 +247,10 @@ def read_bounded(read: Callable[[int], bytes]) -> bytes:
     """A delivery's body from a blocking ``read(n)`` (a WSGI stream, Django's request),
     no more than ``MAX_BODY_BYTES + 1`` bytes of it (``read`` answers 413 to that):
     read until the end, as a WSGI stream may give fewer bytes than asked."""
-    body = b""
+    body = bytearray()
     while len(body) <= MAX_BODY_BYTES:
         chunk = read(MAX_BODY_BYTES + 1 - len(body))
         if not chunk:
             break
         body += chunk
-    return body
+    return bytes(body)
