@@ -59,7 +59,8 @@ MAX_ENDS = 2 * MAX_EVENTS
 """Most sessions and users one delivery may end (each is a cache call or two): Okta
 names one user per session end, clear or lifecycle event."""
 SESSION_END = "user.session.end"
-"""The one event whose ``authenticationContext`` and ``actor`` are the ended session's."""
+"""The one event whose ``authenticationContext`` and ``actor`` are the ended session's
+(when the actor ended their own: ``_own_session_end``)."""
 _FAILED = ("FAILURE", "DENY")
 """``outcome.result`` values of something that did not happen."""
 _LENGTH = re.compile(r"[0-9]{1,12}")
@@ -194,11 +195,13 @@ class EventHook:
                 uuids[uuid] = None
             if _failed(event):
                 continue
-            if kind == SESSION_END:
+            targets = _users_named(event.get("target"))
+            if kind == SESSION_END and _own_session_end(event, targets):
                 context = event.get("authenticationContext")
                 if isinstance(context, dict) and _plausible(context.get("externalSessionId")):
                     sessions[context["externalSessionId"]] = None
-            for user_id in _users_named(event, actor=kind == SESSION_END):
+                targets += _users_named([event.get("actor")])
+            for user_id in targets:
                 users[user_id] = None
             if len(sessions) + len(users) > MAX_ENDS:
                 return json_reply(413, "too_large", f"{MAX_ENDS} ends per delivery at most")
@@ -220,17 +223,22 @@ class EventHook:
                 self._seen.popitem(last=False)
 
 
-def _users_named(event: dict[str, object], *, actor: bool) -> list[str]:
-    """The ids of the event's targets of type ``User`` (and of its actor, if ``actor``)."""
-    targets = event.get("target")
-    parties = [*(targets if isinstance(targets, list) else ())]
-    if actor:
-        parties.append(event.get("actor"))
+def _users_named(parties: object) -> list[str]:
+    """The ids of the ``User`` entries of ``parties`` (an event's ``target`` list)."""
     return [
         party["id"]
-        for party in parties
+        for party in (parties if isinstance(parties, list) else ())
         if isinstance(party, dict) and party.get("type") == "User" and _plausible(party.get("id"))
     ]
+
+
+def _own_session_end(event: dict[str, object], targets: list[str]) -> bool:
+    """The ``user.session.end`` is not one user's act on another's session: its actor
+    is no ``User`` other than every ``User`` it targets (a user signing out, or Okta
+    itself ending it). Its ``authenticationContext`` is then the ended session's; an
+    end an admin caused may name the admin there, whose session lives on."""
+    actor = _users_named([event.get("actor")])
+    return not actor or all(target == actor[0] for target in targets)
 
 
 def _failed(event: dict[str, object]) -> bool:

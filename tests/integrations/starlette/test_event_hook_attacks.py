@@ -98,3 +98,21 @@ def test_i13_01_only_a_session_end_names_its_session_and_actor_and_failures_end_
     refused["outcome"] = {"result": "FAILURE", "reason": "not allowed"}
     ended = hook.read(delivery(refused))
     assert not isinstance(ended, Reply) and ended.user_ids == ()
+
+
+def test_i13_01_a_session_end_an_admin_caused_ends_the_user_not_the_admins_session(
+    okta: FakeOkta,
+) -> None:
+    """Should Okta log an end an admin caused with the admin as actor (and the admin's
+    session in ``authenticationContext``), the admin's session must live on: an end
+    whose actor is a user other than its target names no session."""
+    hook = EventHook(make_config(okta, event_hook_secrets=(SECRET,)))
+    admin, ann = "00uTheAdmin00000001", "00uAnn000000000001"
+    ended = hook.read(delivery(log_event("user.session.end", session_id="102AdminsOwnSession1",
+                                         actor=admin, target=ann)))  # fmt: skip
+    assert not isinstance(ended, Reply)
+    assert (ended.session_ids, ended.user_ids) == ((), (ann,))
+    own = log_event("user.session.end", session_id="102AnnsSession000001", actor=ann)
+    ended = hook.read(delivery(own))  # no target: the actor's own end
+    assert not isinstance(ended, Reply)
+    assert (ended.session_ids, ended.user_ids) == (("102AnnsSession000001",), (ann,))
