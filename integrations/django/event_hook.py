@@ -55,7 +55,6 @@ def _screen(service: SessionService, request: HttpRequest) -> Reply | None:
     return service.event_hook.screen(request.method or "GET", request.headers, length)
 
 
-
 def event_hook_view(request: HttpRequest) -> HttpResponseBase:
     """GET: Okta's one-time verification; POST: a delivery, whose events' sessions and
     users are ended in the cache (every worker's, with Redis). 401 without the secret."""

@@ -21,12 +21,12 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.fake_log_json import NO_SESSION, hook_envelope, log_event
 from okta_session_mw.testing.pytest_plugin import DEMO_LOGIN
+from tests.support.pushed_ends import assert_signed_out_by_deliveries
 
 django_project.configure()
 
 SECRET, NEXT_SECRET = "django-hook-secret-0123456789", "django-hook-secret-9876543210"
 HOOK = "/okta/event-hook"
-ENDS = ("user.session.end", "user.session.clear")
 
 
 @pytest.fixture
@@ -241,18 +241,7 @@ def test_i13_01_django_app_is_signed_out_by_the_fake_oktas_real_deliveries(
             value: str | None = answer.json().get("id")
             return value
 
-        okta.register_event_hook(wsgi_server + HOOK, events=ENDS, header=("authorization", SECRET))
-        revoked, mine, also_mine = (okta.create_session(DEMO_LOGIN) for _ in range(3))
-        for session_id in (revoked, mine, also_mine):
-            assert served_at(session_id) == session_id  # cached for cache_ttl
-        okta.revoke(revoked)
-        deliveries = okta.wait_for_deliveries()
-        assert [(d.status, d.event_types) for d in deliveries] == [(200, ("user.session.end",))]
-        assert served_at(revoked) is None
-        assert served_at(mine) == mine
-        okta.revoke_user_sessions(okta.users[0].id)
-        assert all(d.status == 200 for d in okta.wait_for_deliveries())
-        assert [served_at(s) for s in (mine, also_mine)] == [None, None]
+        assert_signed_out_by_deliveries(okta, wsgi_server + HOOK, SECRET, DEMO_LOGIN, served_at)
 
 
 @pytest.mark.parametrize(

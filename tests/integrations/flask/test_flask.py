@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +13,6 @@ import httpx
 import pytest
 from flask import Flask, Response
 from flask.testing import FlaskClient
-from werkzeug.serving import make_server
 
 from okta_session_mw import (
     ConfigError,
@@ -34,6 +32,7 @@ from tests.support.apps import make_config
 from tests.support.fake_helpers import me_calls
 from tests.support.flask_apps import ORIGIN, add_routes, flask_app, okta_settings
 from tests.support.okta_users import API_TOKEN, LOGIN, PASSWORD
+from tests.support.servers import serve_wsgi_threaded
 
 HTML = {"accept": "text/html"}
 ME = "/api/v1/sessions/me"
@@ -439,20 +438,7 @@ def test_refresh_near_expiry(okta: FakeOkta) -> None:
         assert len(okta.calls_to("POST", REFRESH)) == 1
 
 
-# -- a real threaded server ----------------------------------------------------------------
-
-
-@contextmanager
-def threaded_server(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
+# -- a real threaded server (tests.support.servers.serve_wsgi_threaded) -------------------
 
 
 def hit_concurrently(
@@ -481,7 +467,7 @@ def hit_concurrently(
 def test_single_flight_across_16_threads(okta: FakeOkta, app: Flask) -> None:
     sid, cookie = signed_in(okta)
     okta.inject(latency=0.2)
-    with threaded_server(app) as base_url:
+    with serve_wsgi_threaded(app) as base_url:
         results = hit_concurrently(base_url, "/private", cookie)
     assert results == [(200, sid)] * 16
     assert me_calls(okta) == 1
@@ -493,7 +479,7 @@ def test_one_refresh_for_16_threads_near_expiry(okta: FakeOkta) -> None:
         sid, cookie = signed_in(okta)
         okta.advance(okta.idle_timeout - 200)
         okta.inject(latency=0.2)
-        with threaded_server(app) as base_url:
+        with serve_wsgi_threaded(app) as base_url:
             results = hit_concurrently(base_url, "/private", cookie)
     assert results == [(200, sid)] * 16
     assert me_calls(okta) == 1
@@ -695,7 +681,7 @@ def test_i10_04_split_cookie_fields_logout_closes_session(okta: FakeOkta, throug
             response = client.post("/logout", headers=logout_headers)
             status, expired = response.status_code, response.headers.getlist("set-cookie")
         else:
-            with threaded_server(app) as base_url, httpx.Client(
+            with serve_wsgi_threaded(app) as base_url, httpx.Client(
                 base_url=base_url, trust_env=False, timeout=10
             ) as http:
                 looked_up = http.get("/", headers=split_fields(sid)).json()
@@ -735,7 +721,7 @@ def test_i10_04_a_comma_in_another_cookies_quoted_value_is_not_a_field_boundary(
     attaches one the browser never sent as a cookie."""
     sid = okta.create_session(LOGIN)
     other = okta.create_session(LOGIN)
-    with threaded_server(app) as base_url, httpx.Client(
+    with serve_wsgi_threaded(app) as base_url, httpx.Client(
         base_url=base_url, trust_env=False, timeout=10
     ) as http:
         fields = [("Cookie", 'note="x,sid=junk"'), ("Cookie", f"sid={sid}")]
