@@ -209,7 +209,7 @@ class ServiceCore:
             origin=request.headers.get("origin"),
             referer=request.headers.get("referer"),
             token=request.token,
-            cookie_key=self.key_for(cookies) if cookies else None,
+            cookie_keys=(self.key_for(cookies),) if cookies else (),
             cookie_header=request.cookie_header,
         )
 
