@@ -97,8 +97,10 @@ class LogoutGuard:
     """Issues and checks CSRF tokens; one per config (derived values made once)."""
 
     def __init__(self, config: OktaSessionConfig) -> None:
-        self._tokens = URLSafeTimedSerializer(config.secret_key, salt="okta-session-mw.logout")
-        self._nonces = URLSafeSerializer(config.secret_key, salt="okta-session-mw.csrf-nonce")
+        # itsdangerous takes the keys oldest first and signs with the last: ours is first.
+        keys = list(reversed(config.secret_keys))
+        self._tokens = URLSafeTimedSerializer(keys, salt="okta-session-mw.logout")
+        self._nonces = URLSafeSerializer(keys, salt="okta-session-mw.csrf-nonce")
         self._allowed = frozenset(o.lower() for o in config.allowed_origins)
         self._secure = config.secure_cookies
         self.cookie_name = csrf_cookie_name(config)
