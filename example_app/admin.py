@@ -77,7 +77,7 @@ def session_handle(config: OktaSessionConfig, session_id: str) -> str:
     """An opaque, stable name for ``session_id`` on this app: HMAC-SHA256 keyed with the
     app's ``secret_key``. The revoke form sends it back instead of the id."""
     message = b"example-admin-session:" + session_id.encode()
-    return hmac.new(config.secret_key.encode(), message, hashlib.sha256).hexdigest()
+    return hmac.new(config.secret_key_bytes, message, hashlib.sha256).hexdigest()
 
 
 def session_fingerprint(config: OktaSessionConfig, session_id: str) -> str:

@@ -14,7 +14,7 @@ import dataclasses
 import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from types import MappingProxyType
@@ -95,8 +95,11 @@ class OktaSessionConfig:
     """Same-site path a browser is sent to after logout."""
     logout_path: str = setting("/logout", SITE_PATH)
     """Path of the logout route (``logout_route``, Flask's blueprint); never looked up."""
-    secret_key: str = setting("", SECRET_KEY, repr=False)
-    """HMAC key for cache keys and CSRF tokens; a random one per process when empty."""
+    secret_key: str | Sequence[str] = setting("", SECRET_KEY, repr=False)
+    """HMAC key for cache keys and CSRF tokens; a random one per process when empty.
+    A list rotates keys: the first keys the cache and signs, every one verifies, and
+    ends (logout, revoke, an event hook) reach entries keyed by any of them
+    (``secret_keys``; the README's "Rotating secret_key")."""
     api_token: str | None = setting(None, API_TOKEN, repr=False)
     """Okta API token (SSWS) for the login helper (CreateSession) and admin revoke."""
     cache_url: str | None = setting(None, CACHE_URL)
@@ -163,8 +166,19 @@ class OktaSessionConfig:
         return f"{type(self).__name__}({', '.join(shown)})"
 
     @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """Every key, the current one (which keys the cache and signs) first."""
+        key = self.secret_key
+        return (key,) if isinstance(key, str) else tuple(key)
+
+    @property
     def secret_key_bytes(self) -> bytes:
-        return self.secret_key.encode()
+        """The current key (the first), as bytes."""
+        return self.secret_keys[0].encode()
+
+    @property
+    def secret_keys_bytes(self) -> tuple[bytes, ...]:
+        return tuple(key.encode() for key in self.secret_keys)
 
     @property
     def secure_cookies(self) -> bool:

@@ -250,9 +250,15 @@ def _api_token(name: str, value: Any) -> Any:
 
 
 def _secret_key(name: str, value: Any) -> Any:
-    if value and len(value) < 16:
-        raise ConfigError(name, "must be at least 16 characters")
-    return value  # empty: a per-process key is made once the cache is known
+    """One key, or a rotation's list, current key first (empty: one is made per process)."""
+    keys = ((value,) if value else ()) if isinstance(value, str) else value
+    if not isinstance(keys, (list, tuple)) or not all(isinstance(k, str) for k in keys):
+        raise ConfigError(name, "must be a string, or a list of strings (the current key first)")
+    if any(len(key) < 16 for key in keys):
+        raise ConfigError(name, "must be at least 16 characters" + " each" * (len(keys) > 1))
+    if len(set(keys)) != len(keys) or (not keys and not isinstance(value, str)):
+        raise ConfigError(name, "lists the same key twice" if keys else "is an empty list")
+    return keys[0] if len(keys) == 1 else tuple(keys)
 
 
 def _origins(name: str, value: Any) -> Any:
@@ -287,7 +293,7 @@ ORIGINS = Kind(_origins, _comma_list, tuple)
 LOGIN_URL = Kind(_login_url)
 PARAM_NAME = Kind(_param_name)
 SITE_PATH = Kind(_site_path)
-SECRET_KEY = Kind(_secret_key)
+SECRET_KEY = Kind(_secret_key, collect=tuple)
 API_TOKEN = Kind(_api_token, _text_or_none)
 CACHE_URL = Kind(_cache_url, _text_or_none)
 BOOL_OR_UNSET = Kind(_bool_or_unset, _bool_or_none)

@@ -2,9 +2,10 @@
 
 Keys are the config's field names in upper case (``ORG_URL``, ``CACHE_TTL``, ...); an
 unknown key is an error, so a typo cannot silently fall back to a default. When
-``SECRET_KEY`` is left out, one is derived from Django's own ``SECRET_KEY``: every
-worker of a deployment then shares the key that signs logout tokens and keys the
-cache (a Redis cache needs that), with nothing more to configure.
+``SECRET_KEY`` is left out, one is derived from Django's own ``SECRET_KEY`` (and from
+its ``SECRET_KEY_FALLBACKS``, for a rotation): every worker of a deployment then shares
+the key that signs logout tokens and keys the cache (a Redis cache needs that), with
+nothing more to configure.
 """
 
 from __future__ import annotations
@@ -39,14 +40,20 @@ def error_message(error: ConfigError) -> str:
     return str(error).removeprefix(f"{error.setting}: ")
 
 
-def _derived_secret_key() -> str | None:
-    """HMAC-SHA256 of Django's ``SECRET_KEY`` under our own salt. The algorithm is named:
-    Django 6.1 warns when it is left to its default (SHA-1, to change in a later release)."""
+def _derived_secret_key() -> str | tuple[str, ...] | None:
+    """HMAC-SHA256 of Django's ``SECRET_KEY`` under our own salt, and of each of its
+    ``SECRET_KEY_FALLBACKS`` after it: rotating Django's key rotates ours the same way
+    (the current one keys the cache and signs, the fallbacks still verify). The
+    algorithm is named: Django 6.1 warns when it is left to its default (SHA-1)."""
     try:
-        derived = salted_hmac(_DERIVATION_SALT, "secret_key", algorithm="sha256")
-        return derived.hexdigest()
+        current = salted_hmac(_DERIVATION_SALT, "secret_key", algorithm="sha256").hexdigest()
     except ImproperlyConfigured:  # Django's SECRET_KEY is empty: a per-process key is made
         return None
+    fallbacks = [
+        salted_hmac(_DERIVATION_SALT, "secret_key", secret=old, algorithm="sha256").hexdigest()
+        for old in getattr(settings, "SECRET_KEY_FALLBACKS", ())
+    ]
+    return (current, *fallbacks) if fallbacks else current
 
 
 def build_config(values: Mapping[str, Any]) -> OktaSessionConfig:

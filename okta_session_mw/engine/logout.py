@@ -24,7 +24,13 @@ __all__ = ["logout", "revoke"]
 
 
 def logout(
-    key: str, cookie: str, rules: Rules, sid: str | None = None, client: str | None = None
+    key: str,
+    cookie: str,
+    rules: Rules,
+    sid: str | None = None,
+    client: str | None = None,
+    *,
+    older_keys: tuple[str, ...] = (),
 ) -> Flow[bool]:
     """CloseCurrentSession, then evict by cookie and by session id.
 
@@ -39,7 +45,9 @@ def logout(
     from the cached entry, or else from a ``sid`` cookie (whose value is the id when
     the app set it after CreateSession), or else from Okta (``_session_id_of``), so
     the session's other cookies (``sid``, ``idx``) are evicted too even when this one
-    was not cached.
+    was not cached. ``older_keys``: the cookie's keys under a rotation's older
+    ``secret_key`` values, evicted (and marked logged out) too, for workers still
+    keying the cache with one of them.
     """
     entry = yield from cache_get(key)
     known = entry is not None and entry.session is not None
@@ -56,7 +64,8 @@ def logout(
     )
     if closed is None and not known:
         return False  # kept from Okta: nothing closed, nothing to evict or mark
-    yield from cache_evict(key)
+    for each_key in (key, *older_keys):
+        yield from cache_evict(each_key)
     for session_id in sorted(ids):
         yield from cache_evict_session(session_id)
     return bool(closed)

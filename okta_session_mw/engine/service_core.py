@@ -103,7 +103,10 @@ class ServiceCore:
         self.refresh_backoff = RefreshBackoff(config.cache_maxsize)
         self.stats = stats if stats is not None else SessionStats()
         self.logout_guard = LogoutGuard(config)
-        self._key = cookie_hasher(config.secret_key_bytes)
+        # The first secret_key keys the cache; the others (a rotation) only name the
+        # entries that workers still on an older key may hold, so an end reaches them.
+        self._keys = tuple(cookie_hasher(secret) for secret in config.secret_keys_bytes)
+        self._key = self._keys[0]
         self._hit_rules = HitRules(config, self.gate, self.refresh_backoff)
 
     # -- pure helpers shared by every adapter ------------------------------------------
@@ -115,6 +118,12 @@ class ServiceCore:
     def key_for(self, cookies: OktaCookies) -> str:
         """The cache key of a request's Okta cookies."""
         return self._key(cookies.header)
+
+    def keys_for(self, cookies: OktaCookies) -> tuple[str, ...]:
+        """The cache key of a request's Okta cookies under every ``secret_key``, the
+        current one first (what a CSRF token may be bound to, what a logout evicts)."""
+        header = cookies.header
+        return tuple(key(header) for key in self._keys)
 
     def is_exempt(self, path: str) -> bool:
         return self._exempt is not None and path.startswith(self._exempt)
@@ -209,7 +218,7 @@ class ServiceCore:
             origin=request.headers.get("origin"),
             referer=request.headers.get("referer"),
             token=request.token,
-            cookie_key=self.key_for(cookies) if cookies else None,
+            cookie_keys=self.keys_for(cookies) if cookies else (),
             cookie_header=request.cookie_header,
         )
 
@@ -229,8 +238,12 @@ class ServiceCore:
         """CloseCurrentSession and evict; True at once when there is no Okta cookie."""
         if cookies is None:
             return True
-        key = self.key_for(cookies)
-        return (yield from logout(key, cookies.header, rules, cookies.value(SID), client))
+        key, *older = self.keys_for(cookies)
+        return (
+            yield from logout(
+                key, cookies.header, rules, cookies.value(SID), client, older_keys=tuple(older)
+            )
+        )
 
     def _logout_route(self, request: LogoutRequest, rules: Rules) -> Flow[Reply]:
         """The whole logout route as one flow, for both colours: refused (405, CSRF 403)

@@ -30,6 +30,7 @@ The same origin rule guards WebSocket handshakes (behaviour 8): browsers always 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
@@ -96,8 +97,10 @@ class LogoutGuard:
     """Issues and checks CSRF tokens; one per config (derived values made once)."""
 
     def __init__(self, config: OktaSessionConfig) -> None:
-        self._tokens = URLSafeTimedSerializer(config.secret_key, salt="okta-session-mw.logout")
-        self._nonces = URLSafeSerializer(config.secret_key, salt="okta-session-mw.csrf-nonce")
+        # itsdangerous takes the keys oldest first and signs with the last: ours is first.
+        keys = list(reversed(config.secret_keys))
+        self._tokens = URLSafeTimedSerializer(keys, salt="okta-session-mw.logout")
+        self._nonces = URLSafeSerializer(keys, salt="okta-session-mw.csrf-nonce")
         self._allowed = frozenset(o.lower() for o in config.allowed_origins)
         self._secure = config.secure_cookies
         self.cookie_name = csrf_cookie_name(config)
@@ -138,12 +141,13 @@ class LogoutGuard:
         return self._tokens.dumps(_NONCE + state.nonce)
 
     def token_valid(
-        self, token: str | None, cookie_key: str | None, cookie_header: str | None
+        self, token: str | None, cookie_keys: Sequence[str], cookie_header: str | None
     ) -> bool:
         """True when ``token`` was made for this browser: bound to its Okta cookies
-        (``cookie_key``) when it carries any, else to the nonce in its signed nonce
-        cookie. A nonce-bound token never passes a request with Okta cookies: the nonce
-        cookie may have been planted (cookie tossing), the Okta cookies are the user's."""
+        (``cookie_keys``, their cache keys; empty when it carries none) when it carries
+        any, else to the nonce in its signed nonce cookie. A nonce-bound token never
+        passes a request with Okta cookies: the nonce cookie may have been planted
+        (cookie tossing), the Okta cookies are the user's."""
         if not token or len(token) > _MAX_TOKEN:
             return False
         try:
@@ -153,11 +157,13 @@ class LogoutGuard:
         if not isinstance(bound, str) or not bound:
             return False
         if bound.startswith(_NONCE):
-            if cookie_key is not None:
+            if cookie_keys:
                 return False  # signed in: only a token bound to these Okta cookies
             nonce = self._nonce_of(cookie_header)
             return nonce is not None and secrets.compare_digest(bound, _NONCE + nonce)
-        return cookie_key is not None and secrets.compare_digest(bound, cookie_key[:32])
+        # every key compared, whichever matches: no early exit to time
+        matches = [secrets.compare_digest(bound, key[:32]) for key in cookie_keys]
+        return any(matches)
 
     def allows(
         self,
@@ -166,14 +172,14 @@ class LogoutGuard:
         origin: str | None,
         referer: str | None,
         token: str | None,
-        cookie_key: str | None,
+        cookie_keys: Sequence[str],
         cookie_header: str | None,
     ) -> bool:
         """True when the POST may go on (see the module docstring)."""
         verdict = self.origin_verdict(own_origin, origin, referer)
         if verdict is not None:
             return verdict
-        return self.token_valid(token, cookie_key, cookie_header)
+        return self.token_valid(token, cookie_keys, cookie_header)
 
     def _nonce_of(self, cookie_header: str | None) -> str | None:
         found = extract_okta_cookies(cookie_header, self._cookie_names, _MAX_TOKEN)

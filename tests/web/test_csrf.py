@@ -39,24 +39,24 @@ def nonce_token(logout_guard: LogoutGuard) -> tuple[str, str]:
 def test_i11_05_a_key_bound_token_passes_only_with_those_okta_cookies() -> None:
     logout_guard = guard()
     token = logout_guard.token(KEY, None, CsrfState())
-    assert logout_guard.token_valid(token, KEY, None)
-    assert not logout_guard.token_valid(token, OTHER_KEY, None)  # another user's cookies
-    assert not logout_guard.token_valid(token, None, None)  # no Okta cookies at all
+    assert logout_guard.token_valid(token, (KEY,), None)
+    assert not logout_guard.token_valid(token, (OTHER_KEY,), None)  # another user's cookies
+    assert not logout_guard.token_valid(token, (), None)  # no Okta cookies at all
 
 
 def test_i11_05_a_nonce_bound_token_fails_when_okta_cookies_are_present() -> None:
     logout_guard = guard()
     token, nonce_cookie = nonce_token(logout_guard)
-    assert logout_guard.token_valid(token, None, nonce_cookie)  # the browser it was made for
-    assert not logout_guard.token_valid(token, KEY, nonce_cookie)  # signed in: never a nonce
+    assert logout_guard.token_valid(token, (), nonce_cookie)  # the browser it was made for
+    assert not logout_guard.token_valid(token, (KEY,), nonce_cookie)  # signed in: never a nonce
 
 
 def test_i11_05_a_nonce_bound_token_fails_in_another_browser() -> None:
     logout_guard = guard()
     token, _ = nonce_token(logout_guard)
     _, other_browser = nonce_token(logout_guard)
-    assert not logout_guard.token_valid(token, None, other_browser)
-    assert not logout_guard.token_valid(token, None, None)
+    assert not logout_guard.token_valid(token, (), other_browser)
+    assert not logout_guard.token_valid(token, (), None)
 
 
 def test_i11_05_tokens_of_one_request_share_its_nonce() -> None:
@@ -78,12 +78,12 @@ def test_i11_05_a_valid_nonce_cookie_is_reused_not_replaced() -> None:
     state = CsrfState()
     token = logout_guard.token(None, cookie, state)
     assert state.set_cookie is None  # the browser's own nonce is kept
-    assert logout_guard.token_valid(token, None, cookie)
+    assert logout_guard.token_valid(token, (), cookie)
 
 
 @pytest.mark.parametrize("token", [None, "", "x" * 600, "not-a-signed-token"])
 def test_i11_05_a_missing_or_forged_token_never_passes(token: str | None) -> None:
-    assert not guard().token_valid(token, KEY, None)
+    assert not guard().token_valid(token, (KEY,), None)
 
 
 def test_i11_05_a_token_signed_with_another_secret_fails() -> None:
@@ -96,7 +96,7 @@ def allows(
 ) -> bool:
     return logout_guard.allows(
         own_origin=OWN, origin=origin, referer=referer, token=token,
-        cookie_key=KEY, cookie_header=None,
+        cookie_keys=(KEY,), cookie_header=None,
     )  # fmt: skip
 
 
@@ -182,8 +182,8 @@ def test_i11_05_a_tossed_plain_nonce_cookie_is_ignored_under_secure_cookies() ->
     logout_guard = guard(cookie_secure=True)
     token, host_cookie = nonce_token(logout_guard)
     tossed = CSRF_COOKIE + "=" + host_cookie.split("=", 1)[1]  # same value, plain name
-    assert logout_guard.token_valid(token, None, host_cookie)
-    assert not logout_guard.token_valid(token, None, tossed)
+    assert logout_guard.token_valid(token, (), host_cookie)
+    assert not logout_guard.token_valid(token, (), tossed)
 
 
 def test_i11_05_csrf_state_repr_shows_no_nonce() -> None:

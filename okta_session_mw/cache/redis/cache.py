@@ -28,7 +28,7 @@ import contextlib
 import dataclasses
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import redis
@@ -37,7 +37,7 @@ from redis.exceptions import RedisError, ResponseError
 from okta_session_mw.cache.entry import CacheEntry, Claimed
 from okta_session_mw.cache.memory import MemorySessionCache
 from okta_session_mw.cache.protocol import ended_ttl as ended_ttl_for
-from okta_session_mw.cache.redis.codec import RedisCodec
+from okta_session_mw.cache.redis.codec import RedisCodec, secrets_of
 from okta_session_mw.cache.redis.connections import RedisConnections, asend, send
 from okta_session_mw.cache.redis.health import RedisHealth, redacted_url, url_timeout
 from okta_session_mw.cache.redis.ops import Op, RedisPlan
@@ -63,7 +63,7 @@ class RedisSessionCache:
         self,
         url: str,
         *,
-        secret_key: bytes | str,
+        secret_key: bytes | str | Sequence[bytes | str],
         prefix: str = "okta-session-mw:",
         timeout: float = 0.5,
         retry_interval: float = 1.0,
@@ -74,8 +74,8 @@ class RedisSessionCache:
         timer: Callable[[], float] = time.time,
         client_options: Mapping[str, Any] | None = None,
     ) -> None:
-        secret = secret_key.encode() if isinstance(secret_key, str) else secret_key
-        if len(secret) < 16:
+        secrets = secrets_of(secret_key)  # a rotation's older keys name ends too
+        if not secrets or any(len(secret) < 16 for secret in secrets):
             raise ValueError("RedisSessionCache needs a secret_key of at least 16 bytes")
         self._url = url
         self._options: dict[str, Any] = {"socket_timeout": timeout}
@@ -92,7 +92,7 @@ class RedisSessionCache:
         self._health = RedisHealth(
             redacted_url(url), retry_interval=retry_interval, log_interval=log_interval
         )
-        codec = RedisCodec(secret, prefix, maxsize=maxsize)
+        codec = RedisCodec(secrets, prefix, maxsize=maxsize)
         self._plan = RedisPlan(codec, ended_ttl=ended_ttl, report=self._health.bad_value)
         self._ended_ttl = ended_ttl
         self._local = MemorySessionCache(maxsize, timer=timer, ended_ttl=ended_ttl)
@@ -117,7 +117,7 @@ class RedisSessionCache:
         options.setdefault("maxsize", config.cache_maxsize)
         return cls(
             config.cache_url,
-            secret_key=config.secret_key_bytes,
+            secret_key=config.secret_keys_bytes,
             prefix=config.cache_prefix,
             timer=timer,
             **options,

@@ -50,6 +50,7 @@ import json
 import math
 import os
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from cachetools import LRUCache
@@ -62,7 +63,7 @@ from okta_session_mw.cache.entry import CacheEntry
 from okta_session_mw.cache.redis.clock import LONG_AGO
 from okta_session_mw.okta.session import Session
 
-__all__ = ["MAX_VALUE_BYTES", "BadValueError", "RedisCodec"]
+__all__ = ["MAX_VALUE_BYTES", "BadValueError", "RedisCodec", "secrets_of"]
 
 MAX_VALUE_BYTES = 16 * 1024
 VERSION = 2
@@ -88,20 +89,44 @@ class BadValueError(ValueError):
     saying why, never any of the value's bytes, so it can be logged."""
 
 
+def secrets_of(secret_key: bytes | str | Sequence[bytes | str]) -> tuple[bytes, ...]:
+    """A ``secret_key`` as given (one key, or a rotation's list, the current key first)
+    as bytes."""
+    keys = [secret_key] if isinstance(secret_key, (bytes, str)) else list(secret_key)
+    return tuple(key.encode() if isinstance(key, str) else key for key in keys)
+
+
 def _hkdf(secret: bytes, length: int, salt: bytes | None, info: bytes) -> bytes:
     return HKDF(algorithm=SHA256(), length=length, salt=salt, info=info).derive(secret)
+
+
+def _namers(secret: bytes) -> tuple[hmac.HMAC, hmac.HMAC]:
+    """The keyed HMACs that name session ids and user ids under one ``secret_key``."""
+    sessions = _hkdf(secret, 32, None, _NAMES_INFO)
+    users = _hkdf(secret, 32, None, _USER_NAMES_INFO)
+    return hmac.new(sessions, digestmod=hashlib.sha256), hmac.new(users, digestmod=hashlib.sha256)
+
+
+def _digest(names: hmac.HMAC, value: str) -> str:
+    digest = names.copy()
+    digest.update(value.encode())
+    return digest.hexdigest()
 
 
 class RedisCodec:
     """Key names under ``prefix`` and the value format (see the module docstring)."""
 
-    def __init__(self, secret: bytes, prefix: str, *, maxsize: int = 10_000) -> None:
+    def __init__(
+        self, secret: bytes | tuple[bytes, ...], prefix: str, *, maxsize: int = 10_000
+    ) -> None:
         self._decoded: LRUCache[str, tuple[bytes, CacheEntry, int]] = LRUCache(maxsize)
         self._lock = threading.Lock()
-        self._secret = secret
-        self._names = hmac.new(_hkdf(secret, 32, None, _NAMES_INFO), digestmod=hashlib.sha256)
-        user_names = _hkdf(secret, 32, None, _USER_NAMES_INFO)
-        self._user_names = hmac.new(user_names, digestmod=hashlib.sha256)
+        secrets = secrets_of(secret)
+        self._secret = secrets[0]
+        # per secret_key (a rotation's older ones after the current): the HMACs naming
+        # session ids and user ids; only the current one names what this worker stores
+        self._all_names = [_namers(each) for each in secrets]
+        self._names, self._user_names = self._all_names[0]
         self.prefix = prefix
         self.entry_prefix = prefix + "e:"
         self.claim_prefix = prefix + "c:"
@@ -121,9 +146,7 @@ class RedisCodec:
 
     def session_digest(self, session_id: str) -> str:
         """A session's name in Redis: HMAC-SHA256 of its id, 64 hex digits."""
-        digest = self._names.copy()
-        digest.update(session_id.encode())
-        return digest.hexdigest()
+        return _digest(self._names, session_id)
 
     def index_key(self, session_id: str) -> str:
         """The set of cache keys holding this session (for logout and admin revoke)."""
@@ -133,12 +156,27 @@ class RedisCodec:
         """Marks a session just logged out or revoked: not cached again, not read."""
         return self.ended_prefix + self.session_digest(session_id)
 
+    def session_end_keys(self, session_id: str) -> tuple[str, ...]:
+        """``index_key`` and ``ended_key`` of a session under every ``secret_key``, in
+        pairs: an end reaches the entries that workers still on an older key store."""
+        keys: list[str] = []
+        for names, _ in self._all_names:
+            digest = _digest(names, session_id)
+            keys += (self.prefix + "s:" + digest, self.ended_prefix + digest)
+        return tuple(keys)
+
+    def user_end_keys(self, user_id: str) -> tuple[str, ...]:
+        """``user_index_key`` and ``user_ended_key`` under every ``secret_key``, in pairs."""
+        keys: list[str] = []
+        for _, user_names in self._all_names:
+            digest = _digest(user_names, user_id)
+            keys += (self.prefix + "u:" + digest, self.prefix + "v:" + digest)
+        return tuple(keys)
+
     def user_digest(self, user_id: str) -> str:
         """A user's name in Redis: HMAC-SHA256 of the Okta user id, 64 hex digits (a
         user id is personal data: never stored in the clear, not even in a name)."""
-        digest = self._user_names.copy()
-        digest.update(user_id.encode())
-        return digest.hexdigest()
+        return _digest(self._user_names, user_id)
 
     def user_index_key(self, user_id: str) -> str:
         """The set of cache keys holding a session of this user (for an end by user)."""

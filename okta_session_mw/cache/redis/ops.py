@@ -222,10 +222,10 @@ class RedisPlan:
 
     def evict_session(self, session_id: str) -> Op[None]:
         codec = self.codec
+        keys = codec.session_end_keys(session_id)  # under every secret_key
         args: tuple[Arg, ...] = (
-            2,
-            codec.index_key(session_id),
-            codec.ended_key(session_id),
+            len(keys),
+            *keys,
             codec.entry_prefix,
             codec.claim_prefix,
             max(1, _ms(self.ended_ttl)),
@@ -235,10 +235,10 @@ class RedisPlan:
     def evict_user(self, user_id: str) -> Op[int | None]:
         """Drop the user's entries and mark the end, by Redis's clock (the reply)."""
         codec = self.codec
+        keys = codec.user_end_keys(user_id)  # under every secret_key
         args: tuple[Arg, ...] = (
-            2,
-            codec.user_index_key(user_id),
-            codec.user_ended_key(user_id),
+            len(keys),
+            *keys,
             codec.entry_prefix,
             codec.claim_prefix,
             max(1, _ms(self.ended_ttl)),

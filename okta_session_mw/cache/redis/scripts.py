@@ -161,54 +161,63 @@ redis.call('SET', KEYS[3], '1', 'PX', px)
 return 1
 """)
 
-# KEYS: index, ended   ARGV: entry key prefix, claim key prefix, px of the "ended" mark
+# KEYS: index, ended[, index, ended...] (one pair per secret_key: a rotation's names)
+# ARGV: entry key prefix, claim key prefix, px of the "ended" mark
 EVICT_SESSION = LuaScript("""
-local keys = {}
-if redis.call('TYPE', KEYS[1])['ok'] == 'set' then
-  keys = redis.call('SMEMBERS', KEYS[1])
-end
-local px = tonumber(ARGV[3])
-for _, key in ipairs(keys) do
-  local left = redis.call('PTTL', ARGV[1] .. key)
-  if left > px then
-    px = left
+local evicted = 0
+for pair = 1, #KEYS, 2 do
+  local keys = {}
+  if redis.call('TYPE', KEYS[pair])['ok'] == 'set' then
+    keys = redis.call('SMEMBERS', KEYS[pair])
   end
-  redis.call('DEL', ARGV[1] .. key, ARGV[2] .. key)
+  local px = tonumber(ARGV[3])
+  for _, key in ipairs(keys) do
+    local left = redis.call('PTTL', ARGV[1] .. key)
+    if left > px then
+      px = left
+    end
+    redis.call('DEL', ARGV[1] .. key, ARGV[2] .. key)
+  end
+  redis.call('DEL', KEYS[pair])
+  redis.call('SET', KEYS[pair + 1], '1', 'PX', px)
+  evicted = evicted + #keys
 end
-redis.call('DEL', KEYS[1])
-redis.call('SET', KEYS[2], '1', 'PX', px)
-return #keys
+return evicted
 """)
 
-# KEYS: user index, user ended   ARGV: entry key prefix, claim key prefix, px of the mark
+# KEYS: user index, user ended[, user index, user ended...] (one pair per secret_key)
+# ARGV: entry key prefix, claim key prefix, px of the mark
 # Reply: Redis's clock (microseconds). The mark is the time the end reached Redis, by
 # Redis's clock (an end owed during an outage counts from when it arrives: later, so
 # it refuses more, never less); it keeps the latest end, for at least px; the user's
 # entries go now.
 EVICT_USER = LuaScript("""
-local keys = {}
-if redis.call('TYPE', KEYS[1])['ok'] == 'zset' then
-  keys = redis.call('ZRANGE', KEYS[1], 0, -1)
-end
-for _, key in ipairs(keys) do
-  redis.call('DEL', ARGV[1] .. key, ARGV[2] .. key)
-end
-redis.call('DEL', KEYS[1])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local at = now
-local px = tonumber(ARGV[3])
-if redis.call('TYPE', KEYS[2])['ok'] == 'string' then
-  local before = tonumber(redis.call('GET', KEYS[2]))
-  if before ~= nil and before > at then
-    at = before
+for pair = 1, #KEYS, 2 do
+  local index, mark = KEYS[pair], KEYS[pair + 1]
+  local keys = {}
+  if redis.call('TYPE', index)['ok'] == 'zset' then
+    keys = redis.call('ZRANGE', index, 0, -1)
   end
-  local left = redis.call('PTTL', KEYS[2])
-  if left > px then
-    px = left
+  for _, key in ipairs(keys) do
+    redis.call('DEL', ARGV[1] .. key, ARGV[2] .. key)
   end
+  redis.call('DEL', index)
+  local at = now
+  local px = tonumber(ARGV[3])
+  if redis.call('TYPE', mark)['ok'] == 'string' then
+    local before = tonumber(redis.call('GET', mark))
+    if before ~= nil and before > at then
+      at = before
+    end
+    local left = redis.call('PTTL', mark)
+    if left > px then
+      px = left
+    end
+  end
+  redis.call('SET', mark, string.format('%.0f', at), 'PX', px)
 end
-redis.call('SET', KEYS[2], string.format('%.0f', at), 'PX', px)
 return now
 """)
 
