@@ -4,6 +4,7 @@ client, Flask with the sync one), exported by the SDK's in-memory exporter."""
 
 from __future__ import annotations
 
+import inspect
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -147,29 +148,36 @@ async def test_i15_65_each_retry_of_a_429_is_a_span_of_its_own_with_its_resend_c
     assert first.parent == retry.parent
 
 
-def test_i15_66_no_cookie_token_id_or_password_in_any_span_or_metric_point(
-    okta: FakeOkta, telemetry: Telemetry
+@pytest.mark.parametrize("colour", [OktaSessionClient, AsyncOktaSessionClient])
+async def test_i15_66_no_cookie_token_id_or_password_in_any_span_or_metric_point(
+    okta: FakeOkta, telemetry: Telemetry, colour: Any
 ) -> None:
     user = okta.users[0]
     session_id = okta.create_session(LOGIN)
     other_id = okta.create_session(LOGIN)
     idx_cookie = okta.cookie_header(other_id, "idx")
     assert okta.base_url is not None
-    with OktaSessionClient(okta.base_url, api_token=API_TOKEN) as client:
-        token = client.authenticate(LOGIN, PASSWORD)
-        created = client.create_session(token)
-        client.get_current_session(okta.cookie_header(session_id))
-        client.get_current_session(idx_cookie)
-        client.refresh_current_session(okta.cookie_header(session_id))
-        client.get_session(other_id)
-        client.refresh_session(other_id)
-        client.revoke_session(created.id)
-        okta.rate_limit_until(int(okta.now()) + 30)
-        with pytest.raises(OktaRateLimitError):  # an error answer is checked too
-            client.get_current_session(okta.cookie_header(other_id))
-        okta.rate_limit_until(None)
-        client.close_current_session(okta.cookie_header(session_id))
-        client.revoke_user_sessions(user.id)
+    client = colour(okta.base_url, api_token=API_TOKEN)
+
+    async def call(operation: str, *arguments: str) -> Any:
+        result = getattr(client, operation)(*arguments)
+        return await result if inspect.isawaitable(result) else result
+
+    token = await call("authenticate", LOGIN, PASSWORD)
+    created = await call("create_session", token)
+    await call("get_current_session", okta.cookie_header(session_id))
+    await call("get_current_session", idx_cookie)
+    await call("refresh_current_session", okta.cookie_header(session_id))
+    await call("get_session", other_id)
+    await call("refresh_session", other_id)
+    await call("revoke_session", created.id)
+    okta.rate_limit_until(int(okta.now()) + 30)
+    with pytest.raises(OktaRateLimitError):  # an error answer is checked too
+        await call("get_current_session", okta.cookie_header(other_id))
+    okta.rate_limit_until(None)
+    await call("close_current_session", okta.cookie_header(session_id))
+    await call("revoke_user_sessions", user.id)
+    await call("aclose" if colour is AsyncOktaSessionClient else "close")
     spans = telemetry.okta_spans()
     assert [span.name for span in spans] == [
         "POST /api/v1/authn",
