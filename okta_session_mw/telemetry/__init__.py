@@ -17,6 +17,7 @@ the attributes (never a cookie, token, session id, user id or header value) and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from okta_session_mw.engine.stats import SessionStats
@@ -38,16 +39,17 @@ class HasStats(Protocol):
 class Instrumentation:
     """What :func:`instrument` set up; ``uninstrument()`` stops it."""
 
-    def __init__(self, explicit_providers: bool) -> None:
-        self.active = True
+    def __init__(self, explicit_providers: bool, stop: Callable[[], None] | None) -> None:
         self._explicit = explicit_providers
+        self._stop = stop
 
     def uninstrument(self) -> None:
         """Stop reporting the stats, and send the requests' telemetry to the global
         providers again if this call had named others."""
         from okta_session_mw.telemetry import providers
 
-        self.active = False
+        if self._stop is not None:
+            self._stop()
         if self._explicit:
             providers.use(None)
 
@@ -59,7 +61,8 @@ def instrument(
     meter_provider: MeterProvider | None = None,
 ) -> Instrumentation:
     """Report ``target``'s counters (a ``SessionService``, or its ``SessionStats``) as
-    observable counters of ``meter_provider`` (None: the global one).
+    observable counters of ``meter_provider`` (None: the global one); several services
+    instrumented on one provider are added up.
 
     ``tracer_provider``/``meter_provider``, when given, also receive the span and the
     ``http.client.request.duration`` point of every later request to Okta, from any
@@ -72,8 +75,8 @@ def instrument(
     chosen = providers.providers(tracer_provider, meter_provider)
     if explicit:
         providers.use(chosen)
-    handle = Instrumentation(explicit)
+    stop = None
     if target is not None:
         stats = target if isinstance(target, SessionStats) else target.stats
-        observe_stats(chosen.meter, stats, lambda: handle.active)
-    return handle
+        stop = observe_stats(meter_provider, chosen.meter, stats)
+    return Instrumentation(explicit, stop)

@@ -17,6 +17,8 @@ nothing for the export. Each instrument reports the cumulative totals:
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
 
 from opentelemetry.metrics import CallbackOptions, Meter, Observation
@@ -38,47 +40,77 @@ _COUNTERS = (
      "okta_error.", "error.type"),
 )  # fmt: skip
 
+Observe = Callable[[CallbackOptions], Iterable[Observation]]
 
-def observe_stats(meter: Meter, stats: SessionStats, active: Callable[[], bool]) -> None:
-    """Register the observable counters reading ``stats`` (while ``active()``)."""
-    for name, unit, description, prefix, attribute in _COUNTERS:
+
+class _Sources:
+    """The instruments of one meter provider and the stats they add up: a provider keeps
+    the first instrument of a name (a second one's callbacks would never run), so two
+    services instrumented on one provider share these."""
+
+    def __init__(self, meter: Meter) -> None:
+        self._lock = threading.Lock()
+        self._stats: list[SessionStats] = []
+        for name, unit, description, prefix, attribute in _COUNTERS:
+            meter.create_observable_counter(
+                name, [self._counts(prefix, attribute)], unit=unit, description=description
+            )
         meter.create_observable_counter(
-            name,
-            callbacks=[_counts(stats, prefix, attribute, active)],
-            unit=unit,
-            description=description,
+            "okta_session_mw.okta.call.time",
+            [self._call_time],
+            unit="s",
+            description="Seconds spent in calls to Okta (retries included), by operation.",
         )
-    meter.create_observable_counter(
-        "okta_session_mw.okta.call.time",
-        callbacks=[_call_time(stats, active)],
-        unit="s",
-        description="Seconds spent in calls to Okta (retries included), by operation.",
-    )
 
+    def add(self, stats: SessionStats) -> Callable[[], None]:
+        """Report ``stats`` too, until the function returned is called."""
+        with self._lock:
+            self._stats.append(stats)
 
-def _counts(
-    stats: SessionStats, prefix: str, attribute: str, active: Callable[[], bool]
-) -> Callable[[CallbackOptions], Iterable[Observation]]:
-    def observe(options: CallbackOptions) -> Iterable[Observation]:
-        if not active():
-            return []
-        counts, _ = stats.readings()
-        return [
-            Observation(count, {attribute: name.removeprefix(prefix)})
-            for name, count in counts.items()
-            if name.startswith(prefix)
-        ]
+        def stop() -> None:
+            with self._lock:
+                if stats in self._stats:
+                    self._stats.remove(stats)
 
-    return observe
+        return stop
 
+    def _readings(self) -> tuple[Counter[str], dict[str, float]]:
+        with self._lock:
+            sources = list(self._stats)
+        counts: Counter[str] = Counter()
+        seconds: dict[str, float] = {}
+        for stats in sources:
+            more_counts, more_seconds = stats.readings()
+            counts.update(more_counts)
+            for operation, total in more_seconds.items():
+                seconds[operation] = seconds.get(operation, 0.0) + total
+        return counts, seconds
 
-def _call_time(
-    stats: SessionStats, active: Callable[[], bool]
-) -> Callable[[CallbackOptions], Iterable[Observation]]:
-    def observe(options: CallbackOptions) -> Iterable[Observation]:
-        if not active():
-            return []
-        _, seconds = stats.readings()
+    def _counts(self, prefix: str, attribute: str) -> Observe:
+        def observe(options: CallbackOptions) -> Iterable[Observation]:
+            counts, _ = self._readings()
+            return [
+                Observation(count, {attribute: name.removeprefix(prefix)})
+                for name, count in counts.items()
+                if name.startswith(prefix)
+            ]
+
+        return observe
+
+    def _call_time(self, options: CallbackOptions) -> Iterable[Observation]:
+        _, seconds = self._readings()
         return [Observation(total, {OPERATION: operation}) for operation, total in seconds.items()]
 
-    return observe
+
+_sources: dict[object, _Sources] = {}
+_sources_lock = threading.Lock()
+
+
+def observe_stats(provider: object, meter: Meter, stats: SessionStats) -> Callable[[], None]:
+    """Report ``stats`` as observable counters of ``meter`` (of ``provider``; None: the
+    global one) until the function returned is called."""
+    with _sources_lock:
+        sources = _sources.get(provider)
+        if sources is None:
+            sources = _sources[provider] = _Sources(meter)
+    return sources.add(stats)

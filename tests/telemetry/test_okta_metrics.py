@@ -95,3 +95,24 @@ async def test_i15_67_session_stats_and_request_durations_are_otel_metrics(
     }
     handle.uninstrument()
     assert metric_points(reader, "okta_session_mw.session.lookups") == []
+
+
+def test_i15_70_two_services_instrumented_on_one_provider_are_added_up(
+    okta: FakeOkta, telemetry: Telemetry
+) -> None:
+    services = [SessionService(make_config(okta), clock=okta.now) for _ in range(2)]
+    handles = [instrument(service, meter_provider=telemetry.meter_provider) for service in services]
+    cookie = okta.cookie_header(okta.create_session(LOGIN))
+    try:
+        for service in services:
+            assert service.resolve(cookie).session is not None
+        lookups = metric_points(telemetry.reader, "okta_session_mw.session.lookups")
+        assert _by(lookups, "okta_session_mw.lookup.source") == {"miss": 2}
+        handles[0].uninstrument()
+        assert services[1].resolve(cookie).session is not None  # a hit of the second only
+        lookups = metric_points(telemetry.reader, "okta_session_mw.session.lookups")
+        assert _by(lookups, "okta_session_mw.lookup.source") == {"miss": 1, "hit": 1}
+    finally:
+        handles[1].uninstrument()
+        for service in services:
+            service.close()
