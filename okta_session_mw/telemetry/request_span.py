@@ -48,7 +48,15 @@ _DEFAULT_PORTS = {"https": 443, "http": 80}
 class RequestSpan:
     """Entered around one send: starts the span, then ends it with what came back."""
 
-    __slots__ = ("_attributes", "_request", "_response", "_span", "_started", "_token")
+    __slots__ = (
+        "_attributes",
+        "_providers",
+        "_request",
+        "_response",
+        "_span",
+        "_started",
+        "_token",
+    )
 
     def __init__(self, request: httpx.Request) -> None:
         self._request = request
@@ -74,7 +82,8 @@ class RequestSpan:
         span_attributes = dict(attributes)
         if resend.isdigit():
             span_attributes["http.request.resend_count"] = int(resend)
-        self._span = current().tracer.start_span(
+        self._providers = current()  # both ends of one request report to the same place
+        self._span = self._providers.tracer.start_span(
             name, kind=SpanKind.CLIENT, attributes=span_attributes
         )
         self._token = context.attach(trace.set_span_in_context(self._span))
@@ -111,7 +120,7 @@ class RequestSpan:
             if error_type is not None:
                 span.set_status(Status(StatusCode.ERROR))  # no description: see the docstring
         span.end()
-        current().request_duration.record(seconds, attributes)
+        self._providers.request_duration.record(seconds, attributes)
 
 
 def _rate_limit_attributes(headers: httpx.Headers) -> dict[str, AttributeValue]:
