@@ -215,6 +215,31 @@ def check_observability(fake: FakeOkta) -> None:
     assert service.stats.snapshot()["resolve.hit"] >= 1
 
 
+def check_opentelemetry(fake: FakeOkta) -> None:
+    (code,) = section_blocks("OpenTelemetry")
+    namespace = run(code)
+    service, spans, reader = namespace["service"], namespace["spans"], namespace["reader"]
+    cookie = fake.cookie_header(fake.create_session(LOGIN))
+    try:
+        assert service.resolve(cookie).session.login == LOGIN
+        assert service.resolve(cookie).session.login == LOGIN
+        metrics = {
+            metric.name: {tuple(p.attributes.values()): p for p in metric.data.data_points}
+            for resource in reader.get_metrics_data().resource_metrics
+            for scope in resource.scope_metrics
+            for metric in scope.metrics
+        }
+    finally:
+        namespace["telemetry"].uninstrument()
+        service.close()
+    [span] = spans.get_finished_spans()
+    assert span.name == "GET /api/v1/sessions/me"
+    lookups = metrics["okta_session_mw.session.lookups"]
+    assert (lookups[("miss",)].value, lookups[("hit",)].value) == (1, 1)
+    [duration] = metrics["http.client.request.duration"].values()
+    assert duration.count == 1
+
+
 CHECKS: dict[str, Callable[..., None]] = {
     "Quickstart: Starlette": check_starlette,
     "Quickstart: FastAPI": check_fastapi,
@@ -224,6 +249,7 @@ CHECKS: dict[str, Callable[..., None]] = {
     "The client": check_client,
     "Testing your app": check_testing,
     "Observability": check_observability,
+    "OpenTelemetry": check_opentelemetry,
 }
 
 

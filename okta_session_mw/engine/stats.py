@@ -138,6 +138,12 @@ class SessionStats:
                 data["okta_latency_avg." + operation] = total / calls
         return data
 
+    def readings(self) -> tuple[dict[str, int], dict[str, float]]:
+        """Every counter, and the total seconds of calls to Okta per operation, read
+        together (what an exporter turns into cumulative counters)."""
+        with self._lock:
+            return self._totals(), dict(self._latency_total)
+
     def get(self, name: str) -> int:
         """One counter (0 if never counted)."""
         with self._lock:

@@ -15,6 +15,7 @@ abandon that comes too late can never shut a connection another call is using.
 
 from __future__ import annotations
 
+import contextvars
 import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -112,7 +113,11 @@ def call_within(seconds: float, call: Callable[[A], R], argument: A) -> R:
             except BaseException as exc:  # handed to the waiting request
                 done.set_exception(exc)
 
-    threading.Thread(target=run, name="okta-session-mw-call", daemon=True).start()
+    # In the request's context: what it set (the current OpenTelemetry span, a user's
+    # own context variables) is what the call sees, as if it ran on the request's thread.
+    threading.Thread(
+        target=contextvars.copy_context().run, args=(run,), name="okta-session-mw-call", daemon=True
+    ).start()
     try:
         return done.result(timeout=seconds)
     except FutureTimeoutError:

@@ -54,6 +54,7 @@ from okta_session_mw.okta.client_core import (
     bearer_header,
 )
 from okta_session_mw.okta.operations import Call
+from okta_session_mw.telemetry.hook import okta_request
 
 __all__ = ["AsyncOktaSessionClient", "OktaSessionClient"]
 
@@ -92,7 +93,8 @@ class OktaSessionClient(ClientCore[httpx.Client, BearerToken]):
 
     def send(self, effect: Send) -> httpx.Response:
         """Perform one ``Send`` of a flow: the bearer token if it still needs one, then
-        the request (what the engine's sync runner calls)."""
+        the request (what the engine's sync runner calls), inside its OpenTelemetry
+        span when OpenTelemetry is in use (``okta_session_mw.telemetry``)."""
         if effect.token is not None:
             token = effect.token()
             if inspect.isawaitable(token):
@@ -100,7 +102,8 @@ class OktaSessionClient(ClientCore[httpx.Client, BearerToken]):
                     token.close()  # never awaited: say so plainly instead of a warning
                 raise ConfigError("bearer_token", "returned an awaitable; use the async client")
             effect.request.headers["Authorization"] = bearer_header(token)
-        return self._send(effect.request)
+        with okta_request(effect.request) as seen:  # a span when OpenTelemetry is in use
+            return seen.answered(self._send(effect.request))
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         """Send, then read the body as it streams in, never past ``max_response_bytes``.
@@ -128,13 +131,6 @@ class OktaSessionClient(ClientCore[httpx.Client, BearerToken]):
             if handle is not None:
                 handle.release()
             response.close()
-
-
-
-
-
-
-
 
     def authenticate(self, username: str, password: str, *, timeout: float | None = None) -> str:
         """Primary authentication (``/api/v1/authn``): the ``sessionToken`` on SUCCESS."""
@@ -183,13 +179,15 @@ class AsyncOktaSessionClient(ClientCore[httpx.AsyncClient, AsyncBearerToken]):
         return await self._runner.run(self.call(call, timeout))
 
     async def send(self, effect: Send) -> httpx.Response:
-        """Perform one ``Send`` of a flow (what the engine's async runner calls)."""
+        """Perform one ``Send`` of a flow (what the engine's async runner calls), in
+        its span as the sync client's ``send``."""
         if effect.token is not None:
             token = effect.token()
             if inspect.isawaitable(token):
                 token = await token
             effect.request.headers["Authorization"] = bearer_header(token)
-        return await self._send(effect.request)
+        with okta_request(effect.request) as seen:  # a span when OpenTelemetry is in use
+            return seen.answered(await self._send(effect.request))
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         """Send, then read the body as it streams in, never past ``max_response_bytes``
@@ -204,13 +202,6 @@ class AsyncOktaSessionClient(ClientCore[httpx.AsyncClient, AsyncBearerToken]):
             return decoded_response(response, body.content())
         finally:
             await response.aclose()
-
-
-
-
-
-
-
 
     async def authenticate(
         self, username: str, password: str, *, timeout: float | None = None
