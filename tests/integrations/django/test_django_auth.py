@@ -7,6 +7,7 @@ the Okta session; the system checks of the middleware's order.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import django_project
@@ -44,6 +45,8 @@ MIDDLEWARE = [
 BACKENDS = [OURS + "OktaSessionBackend", "django.contrib.auth.backends.ModelBackend"]
 OTHER_LOGIN = "grace@example.com"
 NAMING_BACKEND = "django_project.auth_backends.NamingBackend"
+TTL_PASSED = 0.01
+"""Seconds to wait for a 1 ms ``CACHE_TTL`` to be over, so the next request asks Okta."""
 
 
 @pytest.fixture
@@ -181,6 +184,7 @@ def test_i15_06_okta_expiry_ends_the_django_login(
     client, _ = _browser(site)
     assert _who(client)["authenticated"]
     site.advance(3 * 3600)  # past the fake's idle timeout: Okta answers 404
+    time.sleep(TTL_PASSED)  # the cached answer is older than its 1 ms CACHE_TTL
     assert not _who(client)["authenticated"]
     assert _django_login(client) is None
 
@@ -266,6 +270,7 @@ def test_i15_12_a_stale_session_keeps_its_user_but_logs_no_one_in(
     client, sid = _browser(site)
     assert _who(client)["authenticated"]
     site.inject(status=503)  # Okta is down: the cached session is served stale
+    time.sleep(TTL_PASSED)  # the cached answer is older than its 1 ms CACHE_TTL
     try:
         assert _who(client)["username"] == DEMO_LOGIN
         assert client.get("/whoami/").status_code == 200
@@ -286,6 +291,7 @@ def test_i15_13_an_outage_with_nothing_cached_hides_the_user_but_ends_no_login(
     assert _who(client)["authenticated"]
     key = client.cookies["sessionid"].value
     site.inject(status=503)
+    time.sleep(TTL_PASSED)  # the cached answer is older than its 1 ms CACHE_TTL
     try:
         assert not _who(client)["authenticated"]  # not confirmed: anonymous now
         assert _django_login(client) == str(user.pk)  # but the Django login is kept
