@@ -12,7 +12,8 @@ header. Placed after ``SessionMiddleware``, ``AuthenticationMiddleware`` and
 - logs out (``auth.logout``, which flushes the Django session) a user it logged in
   once that Okta session has ended: logout, revoke, expiry, a status no longer
   accepted, or no Okta cookie at all;
-- leaves alone a login made by another backend (a password login to the admin).
+- leaves alone a login made by another backend (a password login to the admin), and
+  requests to the logout views (never looked up: a forged, refused logout ends nothing).
 
 When Okta cannot be asked (``Resolution.unavailable``: an outage past
 ``STALE_IF_ERROR``) it ends no login and makes none: ``request.user`` is anonymous for
@@ -39,7 +40,7 @@ from okta_session_mw.okta.session import Session
 from okta_session_mw.web.access import passes
 
 from .auth_backend import OktaSessionBackend
-from .middleware import pending_service, resolution_for
+from .middleware import for_logout_view, pending_service, resolution_for
 
 __all__ = ["BINDING_SESSION_KEY", "OktaSessionAuthMiddleware", "logged_in_by_okta"]
 
@@ -107,7 +108,9 @@ class OktaSessionAuthMiddleware(MiddlewareMixin):
         config = pending_service(request).config
         session = resolution.session if passes(resolution, config) else None
         if session is None:
-            if ours:
+            # A logout view is never looked up: its own answer decides (a refused one
+            # leaves the login), and the next request sees the Okta session gone.
+            if ours and not for_logout_view(request):
                 auth.logout(request)
                 _set_user(request, request.user)
             return

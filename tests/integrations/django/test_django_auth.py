@@ -155,9 +155,12 @@ def test_i15_04_permissions_and_the_admin_work_unchanged(site: FakeOkta) -> None
 def test_i15_05_okta_logout_revoke_and_a_missing_cookie_end_the_django_login(
     site: FakeOkta,
 ) -> None:
-    _user()
+    user = _user()
     client, sid = _browser(site)
     assert _who(client)["authenticated"]
+    forged = client.post("/okta/logout/", headers={"Origin": "https://evil.example"})
+    assert forged.status_code == 403
+    assert _django_login(client) == str(user.pk)  # a refused logout ends no login
     out = client.post("/okta/logout/", headers=SAME_ORIGIN)
     assert out.status_code in (204, 303)
     assert _who(client) == {"username": "", "authenticated": False}
