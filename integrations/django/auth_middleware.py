@@ -96,11 +96,11 @@ class OktaSessionAuthMiddleware(MiddlewareMixin):
     def process_request(self, request: HttpRequest) -> None:
         if not hasattr(request, "user"):
             raise ImproperlyConfigured(_NEEDS)
-        resolution = resolution_for(request)  # no Okta cookie: settled, no I/O
         user = request.user
         ours = logged_in_by_okta(request)
         if user.is_authenticated and not ours:
-            return  # another backend's login
+            return  # another backend's login: no Okta lookup either
+        resolution = resolution_for(request)  # no Okta cookie: settled, no I/O
         if resolution.unavailable:
             if ours:  # not confirmed now, not ended either
                 _set_user(request, AnonymousUser())

@@ -260,7 +260,9 @@ def test_i15_11_a_made_up_session_logs_no_one_in_and_password_logins_are_left_al
     assert password.get("/admin/").status_code == 200
     _user(OTHER_LOGIN)
     password.cookies["sid"] = site.create_session(OTHER_LOGIN)  # nor replaced by an Okta login
+    site.clear_calls()
     assert _who(password)["username"] == DEMO_LOGIN
+    assert site.calls == []  # nor looked up at Okta for it
 
 
 # -- Okta outages ---------------------------------------------------------------------------
