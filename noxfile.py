@@ -24,7 +24,7 @@ import nox
 SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
 """Keep in step with ``requires-python`` and the classifiers in ``pyproject.toml``."""
 
-EXTRAS = "flask,django,redis,opentelemetry,testing,dev"
+EXTRAS = "flask,flask-login,django,redis,opentelemetry,testing,dev"
 
 LOWEST_IGNORES = (
     # Starlette before 1.2 reaches anyio's deprecated alias from its own TestClient

@@ -16,10 +16,10 @@ fi
 # Reinstall only when pyproject.toml changed since the last install.
 stamp="$venv/.okta-session-mw-installed"
 if [ ! -f "$stamp" ] || [ "$root/pyproject.toml" -nt "$stamp" ]; then
-    echo "bootstrap: installing okta-session-mw[flask,django,redis,opentelemetry,testing,dev] (editable)"
+    echo "bootstrap: installing okta-session-mw[flask,flask-login,django,redis,opentelemetry,testing,dev] (editable)"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-        -e "$root[flask,django,redis,opentelemetry,testing,dev]"
+        -e "$root[flask,flask-login,django,redis,opentelemetry,testing,dev]"
     touch "$stamp"
 fi
 

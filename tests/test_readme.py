@@ -171,6 +171,70 @@ def check_django(fake: FakeOkta, settings: Any) -> None:
         del sys.modules["readme_urls"]
 
 
+STARTPROJECT_MIDDLEWARE = [  # what `django-admin startproject` writes, with the quickstart's
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "okta_session_mw.integrations.django.OktaSessionMiddleware",
+]
+
+
+def check_django_auth(fake: FakeOkta, settings: Any) -> None:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import path
+
+    from okta_session_mw.integrations.django import reset_service
+
+    settings_code, views_code, backend_code = section_blocks("Django: `request.user`")
+    okta_settings = {"ORG_URL": fake.base_url}
+    added = run(settings_code, MIDDLEWARE=list(STARTPROJECT_MIDDLEWARE), OKTA_SESSION=okta_settings)
+    backends = types.ModuleType("readme_backends")
+    exec(compile(backend_code, "README.md", "exec"), vars(backends))
+    urls = types.ModuleType("readme_urls")
+    urls.urlpatterns = [path("whoami/", run(views_code)["whoami"])]  # type: ignore[attr-defined]
+    sys.modules["readme_urls"], sys.modules["readme_backends"] = urls, backends
+    try:
+        settings.MIDDLEWARE = added["MIDDLEWARE"]
+        settings.AUTHENTICATION_BACKENDS = added["AUTHENTICATION_BACKENDS"]
+        settings.OKTA_SESSION = added["OKTA_SESSION"]
+        settings.ROOT_URLCONF = "readme_urls"
+        reset_service()
+        client = Client()
+        assert client.get("/whoami/").status_code == 302  # to settings.LOGIN_URL
+        client.cookies["sid"] = sid = fake.create_session(LOGIN)
+        assert client.get("/whoami/").json() == {"username": LOGIN}  # created: CREATE_USERS
+        fake.revoke(sid)
+        reset_service()  # forget the cached answer: the next request asks Okta
+        assert client.get("/whoami/").status_code == 302
+        get_user_model().objects.all().delete()
+        settings.AUTHENTICATION_BACKENDS = ["readme_backends.OktaBackend"]
+        client.cookies["sid"] = fake.create_session(LOGIN)
+        assert client.get("/whoami/").json() == {"username": LOGIN}  # created again
+        assert get_user_model().objects.get().email == LOGIN  # by the subclass's hook
+    finally:
+        reset_service()
+        del sys.modules["readme_urls"], sys.modules["readme_backends"]
+
+
+def check_flask_login(fake: FakeOkta) -> None:
+    (code,) = section_blocks("Flask-Login")
+    namespace = run(code)
+    client = namespace["app"].test_client()
+    try:
+        assert client.get("/profile", headers={"Accept": "application/json"}).status_code == 401
+        client.set_cookie("sid", sid := fake.create_session(LOGIN))
+        assert client.get("/profile").get_json() == {"login": LOGIN}
+        assert client.post("/logout", headers={"Origin": "http://localhost"}).status_code == 204
+        assert fake.session(sid) is None
+        assert client.get("/profile", headers={"Accept": "application/json"}).status_code == 401
+    finally:
+        namespace["okta"].close()
+
+
 def check_redis(fake: FakeOkta) -> None:
     (code,) = section_blocks("Many workers")
     config = run(code)["config"]  # builds the config only: nothing dials redis.internal
@@ -245,6 +309,8 @@ CHECKS: dict[str, Callable[..., None]] = {
     "Quickstart: FastAPI": check_fastapi,
     "Quickstart: Flask": check_flask,
     "Quickstart: Django": check_django,
+    "Django: `request.user`": check_django_auth,
+    "Flask-Login": check_flask_login,
     "Many workers": check_redis,
     "The client": check_client,
     "Testing your app": check_testing,
@@ -260,7 +326,16 @@ def _check_for(heading: str) -> Callable[..., None] | None:
 SECTIONS = list(dict.fromkeys(heading for heading, _ in BLOCKS))
 
 
-@pytest.mark.parametrize("heading", SECTIONS, ids=[_block_id(i, h) for i, h in enumerate(SECTIONS)])
+NEEDS_DATABASE = ("Django: `request.user`",)
+"""Sections whose check uses Django's database (its users and sessions)."""
+
+
+def _section_param(index: int, heading: str) -> Any:
+    marks = [pytest.mark.django_db] if heading.startswith(NEEDS_DATABASE) else []
+    return pytest.param(heading, id=_block_id(index, heading), marks=marks)
+
+
+@pytest.mark.parametrize("heading", [_section_param(i, h) for i, h in enumerate(SECTIONS)])
 def test_i10_21_readme_python_blocks_run_as_written(
     heading: str, fake: FakeOkta, request: pytest.FixtureRequest
 ) -> None:

@@ -8,6 +8,9 @@ settings.py::
 
 urls.py: ``path("okta/", include("okta_session_mw.integrations.django.urls"))`` (POST
 ``okta/logout/``; GET/POST ``okta/event-hook``, Okta's Event Hook: ``event_hook_view``).
+``request.user`` from the Okta session: ``OktaSessionBackend`` in
+``AUTHENTICATION_BACKENDS`` and ``OktaSessionAuthMiddleware`` after Django's
+``AuthenticationMiddleware`` (``auth_backend.py``, ``auth_middleware.py``).
 Views: ``@okta_session_required``, ``OktaSessionRequiredMixin``;
 ``request.okta_session`` is always lazy like ``request.user`` (test it with ``if``,
 never ``is None``; ``get_okta_session(request)`` gives the plain value), ``await
@@ -17,6 +20,8 @@ gives the logout form its token. Everything is decided by the core
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from .decorators import OktaSessionRequiredMixin, okta_session_required
 from .event_hook import aevent_hook_view, event_hook_view
@@ -32,7 +37,13 @@ from .views import (
     logout_view,
 )
 
+if TYPE_CHECKING:
+    from .auth_backend import OktaSessionBackend
+    from .auth_middleware import OktaSessionAuthMiddleware
+
 __all__ = [
+    "OktaSessionAuthMiddleware",
+    "OktaSessionBackend",
     "OktaSessionMiddleware",
     "OktaSessionRequiredMixin",
     "aevent_hook_view",
@@ -50,3 +61,17 @@ __all__ = [
     "okta_session_required",
     "reset_service",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # request.user's classes import django.contrib.auth's models: loaded when first named
+    # (AUTHENTICATION_BACKENDS, MIDDLEWARE), so projects without contrib.auth import the rest.
+    if name == "OktaSessionBackend":
+        from .auth_backend import OktaSessionBackend
+
+        return OktaSessionBackend
+    if name == "OktaSessionAuthMiddleware":
+        from .auth_middleware import OktaSessionAuthMiddleware
+
+        return OktaSessionAuthMiddleware
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,4 +14,4 @@ class OktaSessionAppConfig(AppConfig):
     verbose_name = "Okta session"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 - importing registers the checks
+        from . import auth_checks, checks  # noqa: F401 - importing registers the checks

@@ -23,7 +23,7 @@ from okta_session_mw.errors import ConfigError
 from okta_session_mw.okta.org_url import masked_url
 
 from .event_hook import EVENT_HOOK_VIEW_MARK
-from .settings import SETTING, build_config, error_message, setting_key
+from .settings import ADAPTER_KEYS, SETTING, build_config, error_message, setting_key
 
 __all__ = [
     "check_event_hook_path",
@@ -34,7 +34,7 @@ __all__ = [
 
 MIDDLEWARE_PATH = "okta_session_mw.integrations.django.OktaSessionMiddleware"
 _EXAMPLE_ORG = "https://example.okta.com"
-_KNOWN_KEYS = frozenset(name.upper() for name in SETTINGS)
+_KNOWN_KEYS = frozenset(name.upper() for name in SETTINGS) | ADAPTER_KEYS
 _DEFAULTS = {f.name.upper(): f.default for f in dataclasses.fields(OktaSessionConfig)}
 _SECONDS_EXAMPLES = {
     key: _DEFAULTS[key]

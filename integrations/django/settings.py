@@ -20,10 +20,26 @@ from django.utils.crypto import salted_hmac
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.errors import ConfigError
 
-__all__ = ["SETTING", "build_config", "config_from_settings", "setting_key"]
+__all__ = [
+    "ADAPTER_KEYS",
+    "CREATE_USERS",
+    "SETTING",
+    "adapter_setting",
+    "build_config",
+    "config_from_settings",
+    "setting_key",
+]
 
 SETTING = "OKTA_SESSION"
 """The name of the Django setting that holds the dict."""
+
+CREATE_USERS = "CREATE_USERS"
+"""``OKTA_SESSION["CREATE_USERS"]``: True lets ``OktaSessionBackend`` create unknown users."""
+
+ADAPTER_KEYS = frozenset({CREATE_USERS})
+"""Keys of ``OKTA_SESSION`` that only the Django adapter reads (``CREATE_USERS``: whether
+``OktaSessionBackend`` makes a Django user for an Okta login it has not seen); they are
+not fields of ``OktaSessionConfig``."""
 
 _DERIVATION_SALT = "okta_session_mw.integrations.django"
 
@@ -59,11 +75,19 @@ def _derived_secret_key() -> str | tuple[str, ...] | None:
 def build_config(values: Mapping[str, Any]) -> OktaSessionConfig:
     """The config for an ``OKTA_SESSION`` dict; raises ``ConfigError`` for a bad value."""
     overrides: dict[str, Any] = {}
+    values = {key: value for key, value in values.items() if key not in ADAPTER_KEYS}
     if "SECRET_KEY" not in values:
         derived = _derived_secret_key()
         if derived is not None:
             overrides["secret_key"] = derived
     return OktaSessionConfig.from_mapping(values, strict=True, **overrides)
+
+
+def adapter_setting(key: str, default: Any) -> Any:
+    """``OKTA_SESSION[key]`` for one of ``ADAPTER_KEYS``, or ``default`` (the system checks
+    report a bad value)."""
+    values = getattr(settings, SETTING, None)
+    return values.get(key, default) if isinstance(values, Mapping) else default
 
 
 def config_from_settings() -> OktaSessionConfig:

@@ -9,9 +9,18 @@ SECRET_KEY = "tests-only-not-secret-tests-only-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 ROOT_URLCONF = "django_project.urls"
-DATABASES: dict[str, dict[str, str]] = {}
+# Django's auth, sessions and admin, for request.user from the Okta session (test_django_auth.py,
+# which also sets the MIDDLEWARE and AUTHENTICATION_BACKENDS those tests need).
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 USE_TZ = True
-INSTALLED_APPS = ["okta_session_mw.integrations.django"]
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "okta_session_mw.integrations.django",  # last: test_readme.py adds it to the rest
+]
 MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -20,8 +29,12 @@ MIDDLEWARE = [
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,  # the admin's templates
         "OPTIONS": {
             "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
                 "okta_session_mw.integrations.django.context_processors.okta_session",
             ],
         },

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib import admin
 from django.urls import include, path
 
 from okta_session_mw.integrations.django import aevent_hook_view, alogout_view
 
-from . import views
+from . import auth_views, views
 
 urlpatterns = [
     path("public/", views.public),
@@ -29,4 +30,11 @@ urlpatterns = [
     path("bye/", alogout_view, {"redirect_to": "/see-you/"}),
     path("aevent-hook", aevent_hook_view),
     path("okta/", include("okta_session_mw.integrations.django.urls")),
+    path("whoami/", auth_views.whoami),  # request.user from the Okta session: auth_views.py
+    path("who/", auth_views.who),
+    path("awho/", auth_views.awho),
+    path("whoami-mixin/", auth_views.WhoamiView.as_view()),
+    path("users/", auth_views.user_list),
+    path("authenticate/", auth_views.authenticate_session),
+    path("admin/", admin.site.urls),
 ]
