@@ -120,6 +120,19 @@ def check_fastapi(fake: FakeOkta) -> None:
     assert namespace["api_only"].redirect is False
 
 
+def check_fastapi_docs(fake: FakeOkta) -> None:
+    (code,) = section_blocks("FastAPI's `/docs`")
+    app = run(code)["app"]
+    schema = app.openapi()
+    assert schema["paths"]["/api/orders"]["get"]["security"] == [{"okta_sid": []}, {"okta_idx": []}]
+    assert "security" not in schema["paths"]["/health"]["get"]
+    assert schema["components"]["securitySchemes"]["okta_sid"]["in"] == "cookie"
+    cookie = {"cookie": fake.cookie_header(fake.create_session(LOGIN))}
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        assert client.get("/api/orders").status_code == 401
+        assert client.get("/api/orders", headers=cookie).json() == {"login": LOGIN}
+
+
 def check_flask(fake: FakeOkta) -> None:
     (code,) = section_blocks("Quickstart: Flask")
     namespace = run(code)
@@ -218,6 +231,7 @@ def check_observability(fake: FakeOkta) -> None:
 CHECKS: dict[str, Callable[..., None]] = {
     "Quickstart: Starlette": check_starlette,
     "Quickstart: FastAPI": check_fastapi,
+    "FastAPI's `/docs`": check_fastapi_docs,
     "Quickstart: Flask": check_flask,
     "Quickstart: Django": check_django,
     "Many workers": check_redis,
