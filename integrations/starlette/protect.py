@@ -14,7 +14,7 @@ time to inject the request.
 import dataclasses
 import functools
 import inspect
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, MutableMapping, Sequence
 from typing import Any, TypeVar
 
 from starlette.requests import HTTPConnection
@@ -38,6 +38,7 @@ __all__ = [
     "get_okta_session",
     "get_resolution",
     "get_service",
+    "okta_session_refusal",
     "okta_session_required",
     "optional_okta_session",
     "require_okta_session",
@@ -91,6 +92,19 @@ def reply_for(
         query=conn.scope.get("query_string", b"").decode("latin-1"),
         redirect=redirect,
     )
+
+
+def okta_session_refusal(
+    scope: MutableMapping[str, Any],
+    statuses: Collection[SessionStatus] | None = None,
+    *,
+    redirect: bool = True,
+) -> Reply | None:
+    """``reply_for`` on a bare ASGI scope, for frameworks that are not Starlette (Litestar,
+    Quart: ``request.scope``): None when the request may see a protected view, else the
+    ``Reply`` (303 to login, 401 JSON, 503) for the framework to send as it is (status,
+    ``headers``, ``body``). Needs ``OktaSessionMiddleware`` around the app."""
+    return reply_for(HTTPConnection(scope), statuses, redirect=redirect)
 
 
 def render_reply(reply: Reply) -> Response:
