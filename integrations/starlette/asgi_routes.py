@@ -10,7 +10,7 @@ request; every other request, WebSocket and lifespan message goes to the app unt
 from __future__ import annotations
 
 from starlette.routing import BaseRoute, Match
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["with_okta_routes"]
 
@@ -27,8 +27,23 @@ def with_okta_routes(app: ASGIApp, *routes: BaseRoute) -> ASGIApp:
                 match, child_scope = route.matches(scope)
                 if match is not Match.NONE:
                     scope.update(child_scope)
-                    await route.handle(scope, receive, send)
+                    await route.handle(scope, receive, _explicit_more_body(send))
                     return
         await app(scope, receive, send)
 
     return dispatch
+
+
+def _explicit_more_body(send: Send) -> Send:
+    """``send`` that spells out ``more_body`` (ASGI's default, False) on a body message.
+
+    Starlette leaves it out, as ASGI allows; Quart's test client (0.23) reads
+    ``message["more_body"]`` and fails on a Starlette response without it. Only the
+    routes' own answers pass here, never the app's."""
+
+    async def send_explicit(message: Message) -> None:
+        if message["type"] == "http.response.body" and "more_body" not in message:
+            message = {**message, "more_body": False}
+        await send(message)
+
+    return send_explicit
