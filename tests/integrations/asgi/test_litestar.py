@@ -83,6 +83,9 @@ def test_i15_30_litestar_handlers_see_the_session_the_middleware_resolved(
         assert client.get("/public", headers=cookie).json()["login"] == LOGIN
         with client.websocket_connect("/ws", headers=cookie) as ws:
             assert ws.receive_json() == {"login": LOGIN}
+        foreign = {**cookie, "origin": "https://evil.example"}  # cross-site: no session
+        with client.websocket_connect("/ws", headers=foreign) as ws:
+            assert ws.receive_json() == {"login": None}
     assert me_calls(okta) == 1  # one lookup, then the cache
 
 
