@@ -33,6 +33,7 @@ from okta_session_mw.errors import (
     SessionParseError,
     SignInThrottledError,
 )
+from okta_session_mw.integrations.starlette.asgi_routes import with_okta_routes
 from okta_session_mw.integrations.starlette.auth_backend import OktaAuthBackend, OktaUser
 from okta_session_mw.integrations.starlette.event_hook import event_hook_route
 from okta_session_mw.integrations.starlette.middleware import (
@@ -44,6 +45,7 @@ from okta_session_mw.integrations.starlette.protect import (
     get_okta_session,
     get_resolution,
     get_service,
+    okta_session_refusal,
     okta_session_required,
     optional_okta_session,
     require_okta_session,
@@ -117,7 +119,9 @@ __all__ = [
     "logout",
     "logout_csrf_token",
     "logout_route",
+    "okta_session_refusal",
     "okta_session_required",
     "optional_okta_session",
     "require_okta_session",
+    "with_okta_routes",
 ]

@@ -120,6 +120,57 @@ def check_fastapi(fake: FakeOkta) -> None:
     assert namespace["api_only"].redirect is False
 
 
+def check_fastapi_docs(fake: FakeOkta) -> None:
+    (code,) = section_blocks("FastAPI's `/docs`")
+    app = run(code)["app"]
+    schema = app.openapi()
+    assert schema["paths"]["/api/orders"]["get"]["security"] == [{"okta_sid": []}, {"okta_idx": []}]
+    assert "security" not in schema["paths"]["/health"]["get"]
+    assert schema["components"]["securitySchemes"]["okta_sid"]["in"] == "cookie"
+    cookie = {"cookie": fake.cookie_header(fake.create_session(LOGIN))}
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        assert client.get("/api/orders").status_code == 401
+        assert client.get("/api/orders", headers=cookie).json() == {"login": LOGIN}
+
+
+def check_litestar(fake: FakeOkta, monkeypatch: pytest.MonkeyPatch) -> None:
+    from litestar.testing import TestClient as LitestarTestClient
+
+    (code,) = section_blocks("Litestar")
+    module = types.ModuleType("myapp")  # saved as myapp.py: Litestar reads its handlers' module
+    monkeypatch.setitem(sys.modules, "myapp", module)
+    exec(compile(code, "README.md", "exec"), module.__dict__)
+    sid = fake.create_session(LOGIN)
+    cookie = {"cookie": fake.cookie_header(sid)}
+    base = "http://127.0.0.1"
+    with LitestarTestClient(app=module.app, base_url=base) as client:
+        assert client.get("/profile").status_code == 401
+        browser = client.get("/profile", headers={"accept": "text/html"}, follow_redirects=False)
+        assert browser.headers["location"] == "/login?next=%2Fprofile"
+        assert client.get("/profile", headers=cookie).json() == {"login": LOGIN}
+        assert client.post("/logout", headers={**cookie, "origin": base}).status_code == 204
+    assert fake.session(sid) is None
+
+
+def check_quart(fake: FakeOkta) -> None:
+    (code,) = section_blocks("Quart")
+    app = run(code)["app"]
+    sid = fake.create_session(LOGIN)
+    cookie = {"cookie": fake.cookie_header(sid)}
+
+    async def drive() -> None:
+        async with app.test_app() as test_app:
+            client = test_app.test_client()
+            assert (await client.get("/profile")).status_code == 401
+            response = await client.get("/profile", headers=cookie)
+            assert await response.get_json() == {"login": LOGIN}
+            out = await client.post("/logout", headers={**cookie, "origin": "http://localhost"})
+            assert out.status_code == 204
+
+    asyncio.run(drive())
+    assert fake.session(sid) is None
+
+
 def check_flask(fake: FakeOkta) -> None:
     (code,) = section_blocks("Quickstart: Flask")
     namespace = run(code)
@@ -307,6 +358,9 @@ def check_opentelemetry(fake: FakeOkta) -> None:
 CHECKS: dict[str, Callable[..., None]] = {
     "Quickstart: Starlette": check_starlette,
     "Quickstart: FastAPI": check_fastapi,
+    "FastAPI's `/docs`": check_fastapi_docs,
+    "Litestar": check_litestar,
+    "Quart": check_quart,
     "Quickstart: Flask": check_flask,
     "Quickstart: Django": check_django,
     "Django: `request.user`": check_django_auth,

@@ -1,22 +1,26 @@
 """Protected views for Starlette and FastAPI (behaviour 8).
 
 ``@okta_session_required`` wraps sync or async endpoints (it picks once, at decoration
-time); ``Depends(require_okta_session)`` is the FastAPI form. Both read what the
-middleware resolved (no I/O here) and share one deny path: ``web.access``'s ``passes``
-and ``refusal``.
+time); ``Depends(require_okta_session)`` (or ``Security(...)``) is the FastAPI form, and
+declares the Okta cookies as OpenAPI security schemes for ``/docs``
+(``fastapi_security.py``, imported only when FastAPI reads the dependency). Both read
+what the middleware resolved (no I/O here) and share one deny path: ``web.access``'s
+``passes`` and ``refusal``.
 
 No ``from __future__ import annotations`` here: FastAPI reads these signatures at run
 time to inject the request.
 """
 
+import dataclasses
 import functools
 import inspect
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, MutableMapping, Sequence
 from typing import Any, TypeVar
 
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
+from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.engine.resolution import Resolution
 from okta_session_mw.engine.service import SessionService
 from okta_session_mw.integrations.starlette.middleware import (
@@ -34,6 +38,7 @@ __all__ = [
     "get_okta_session",
     "get_resolution",
     "get_service",
+    "okta_session_refusal",
     "okta_session_required",
     "optional_okta_session",
     "require_okta_session",
@@ -89,6 +94,19 @@ def reply_for(
     )
 
 
+def okta_session_refusal(
+    scope: MutableMapping[str, Any],
+    statuses: Collection[SessionStatus] | None = None,
+    *,
+    redirect: bool = True,
+) -> Reply | None:
+    """``reply_for`` on a bare ASGI scope, for frameworks that are not Starlette (Litestar,
+    Quart: ``request.scope``): None when the request may see a protected view, else the
+    ``Reply`` (303 to login, 401 JSON, 503) for the framework to send as it is (status,
+    ``headers``, ``body``). Needs ``OktaSessionMiddleware`` around the app."""
+    return reply_for(HTTPConnection(scope), statuses, redirect=redirect)
+
+
 def render_reply(reply: Reply) -> Response:
     """A Starlette ``Response`` for a core ``Reply`` (repeated headers kept)."""
     response = Response(reply.body, status_code=reply.status, media_type=reply.media_type)
@@ -137,20 +155,61 @@ def okta_session_required(view: F, statuses: Collection[SessionStatus] | None) -
     return sync_wrapper  # type: ignore[return-value]
 
 
+def _default_cookie_names() -> tuple[str, ...]:
+    """The config's own default (``sid``, ``idx``), read from it rather than repeated."""
+    (field,) = (f for f in dataclasses.fields(OktaSessionConfig) if f.name == "cookie_names")
+    names = field.default
+    assert isinstance(names, tuple)
+    return names
+
+
+_DEFAULT_COOKIE_NAMES = _default_cookie_names()
+
+
+class _OpenAPISignature:
+    """``RequireOktaSession.__signature__``, made when FastAPI first reads it: the
+    connection plus one OpenAPI cookie scheme per cookie name, built from FastAPI's own
+    classes, so FastAPI is imported only by an app that uses it. On the class itself it
+    is None, so ``inspect.signature(RequireOktaSession)`` still shows the constructor."""
+
+    def __get__(
+        self, instance: "RequireOktaSession | None", owner: type | None = None
+    ) -> inspect.Signature | None:
+        if instance is None:
+            return None
+        from okta_session_mw.integrations.starlette.fastapi_security import (
+            dependency_signature,
+        )
+
+        return dependency_signature(instance.cookie_names)
+
+
 class RequireOktaSession:
     """FastAPI dependency: the session, or the reply is sent instead of the endpoint.
 
     ``redirect=False`` suits JSON APIs: an anonymous caller always gets 401, even a
-    browser tab that navigated there.
+    browser tab that navigated there. Used with ``Depends`` or ``Security``, it shows in
+    the OpenAPI schema as an apiKey-in-cookie scheme per Okta cookie (``okta_sid``,
+    ``okta_idx``): pass ``cookie_names=config.cookie_names`` when the config names
+    other cookies. The schemes only declare; the middleware reads the cookie.
     """
 
+    __signature__ = _OpenAPISignature()
+
     def __init__(
-        self, statuses: Collection[SessionStatus] | None = None, *, redirect: bool = True
+        self,
+        statuses: Collection[SessionStatus] | None = None,
+        *,
+        redirect: bool = True,
+        cookie_names: Sequence[str] | None = None,
     ) -> None:
+        if isinstance(cookie_names, str):
+            raise TypeError("cookie_names takes a list of names, not one string")
         self.statuses = statuses
         self.redirect = redirect
+        self.cookie_names = tuple(cookie_names or _DEFAULT_COOKIE_NAMES)
 
-    def __call__(self, request: HTTPConnection) -> Session:
+    def __call__(self, request: HTTPConnection, **_schemes: None) -> Session:
         reply = reply_for(request, self.statuses, redirect=self.redirect)
         if reply is not None:
             raise OktaSessionDenied(reply)
@@ -159,7 +218,8 @@ class RequireOktaSession:
 
 
 require_okta_session = RequireOktaSession()
-"""``Depends(require_okta_session)``: an accepted session or a redirect/401/503."""
+"""``Depends(require_okta_session)``: an accepted session or a redirect/401/503; the
+``sid`` and ``idx`` cookie schemes in OpenAPI."""
 
 
 def optional_okta_session(request: HTTPConnection) -> Session | None:
