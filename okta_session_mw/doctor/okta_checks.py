@@ -56,16 +56,17 @@ def probe_org(config: OktaSessionConfig) -> OrgProbe:
             response = http.get(
                 config.org_url + _PROBE_PATH, headers={"Accept": "application/json"}
             )
+            received = time.time()
+            tls_version = _tls_version(response)  # while the connection is open
     except httpx.HTTPError as exc:
         return OrgProbe(sent, time.time(), error=_transport_problem(exc, config.timeout))
-    received = time.time()
     return OrgProbe(
         sent,
         received,
         status=response.status_code,
         date=response.headers.get("date"),
         content_type=response.headers.get("content-type", ""),
-        tls_version=_tls_version(response),
+        tls_version=tls_version,
     )
 
 
@@ -99,7 +100,7 @@ def check_org_url(config: OktaSessionConfig, probe: OrgProbe) -> Finding:
         return Finding.fail("org_url", f"{where}: {probe.error}")
     scheme = urlsplit(where).scheme
     looks_like_okta = probe.status == 404 and "json" in probe.content_type
-    answered = f"answers ({'TLS ' + probe.tls_version if probe.tls_version else scheme})"
+    answered = f"answers ({probe.tls_version or scheme})"
     if not looks_like_okta:
         return Finding.warn(
             "org_url",
