@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from okta_session_mw.cache.redis.codec import RedisCodec
-from okta_session_mw.cache.redis.health import redacted_url
+from okta_session_mw.cache.redis.health import redacted_url, url_timeout
 from okta_session_mw.config import OktaSessionConfig
 
 __all__ = ["MARK_LIFETIME", "key_fingerprint", "marks_key", "read_key_marks", "record_key_mark"]
@@ -41,6 +41,7 @@ MARK_LIFETIME = 7 * 24 * 3600.0
 
 _INFO = b"okta-session-mw/redis/key-marks: HMAC-SHA256 key of the fingerprint"
 _MESSAGE = b"okta-session-mw secret_key fingerprint v1"
+_TIMEOUTS = ("socket_timeout", "socket_connect_timeout")
 
 
 class _HashClient(Protocol):
@@ -77,7 +78,7 @@ def record_key_mark(config: OktaSessionConfig, client: _HashClient | None = None
     own = client is None
     try:
         if client is None:
-            client = _client(config.cache_url, config.timeout)
+            client = _client(config.cache_url)
         name = marks_key(config)
         client.hset(name, key_fingerprint(config.secret_key_bytes), str(int(time.time())))
         client.expire(name, int(MARK_LIFETIME))
@@ -115,7 +116,10 @@ def _text(value: object) -> str:
     return value.decode("ascii", "replace") if isinstance(value, bytes) else str(value)
 
 
-def _client(url: str, timeout: float) -> _HashClient:
+def _client(url: str) -> _HashClient:
+    """A client with the cache's own short timeouts (``?socket_timeout=`` in the URL, else
+    0.5 s): a worker starting while Redis is down waits no longer than a request would."""
     import redis
 
-    return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    timeouts = {name: url_timeout(url, name, 0.5) for name in _TIMEOUTS}
+    return redis.Redis.from_url(url, **timeouts)
