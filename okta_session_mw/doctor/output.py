@@ -49,23 +49,28 @@ def _url_password(url: str | None) -> list[str]:
     return found + [unquote(p) for p in found]
 
 
+def _texts(value: object) -> list[str]:
+    """A setting's text values: one string, or each string of a list (a secret may be
+    either: ``secret_key`` holds the keys of a rotation, ``EVENT_HOOK_SECRETS`` a
+    comma-separated list in the environment)."""
+    if isinstance(value, str):
+        return [value, *value.split(",")]
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
 def secrets_of_config(config: OktaSessionConfig) -> list[str]:
     """Every secret a built configuration holds."""
-    found = [config.secret_key, *config.event_hook_secrets, *_url_password(config.cache_url)]
-    if config.api_token:
-        found.append(config.api_token)
-    return found
+    found = _texts(config.secret_key) + _texts(config.event_hook_secrets)
+    return found + _texts(config.api_token) + _url_password(config.cache_url)
 
 
 def secrets_of_env(values: Mapping[str, object], prefix: str) -> list[str]:
     """The secrets among raw settings (for a configuration that failed to build)."""
     found: list[str] = []
     for name in _SECRET_SETTINGS:
-        value = values.get(prefix + name)
-        if isinstance(value, str):
-            found += [value, *value.split(",")]
-        elif isinstance(value, (list, tuple)):
-            found += [v for v in value if isinstance(v, str)]
+        found += _texts(values.get(prefix + name))
     url = values.get(prefix + "CACHE_URL")
     if isinstance(url, str):
         found += _url_password(url)

@@ -37,7 +37,6 @@ def probe_redis(config: OktaSessionConfig) -> Iterator[RedisProbe | None]:
         return
     try:
         import redis
-        import redis.cluster
     except ImportError:
         yield RedisProbe(
             "?", error="the redis package is missing: pip install 'okta-session-mw[redis]'"
@@ -46,16 +45,12 @@ def probe_redis(config: OktaSessionConfig) -> Iterator[RedisProbe | None]:
     from okta_session_mw.cache.redis.health import redacted_url
 
     probe = RedisProbe(redacted_url(config.cache_url))
-    options = {"socket_timeout": config.timeout, "socket_connect_timeout": config.timeout}
     client: Any = None
     try:
-        client = redis.Redis.from_url(config.cache_url, **options)
+        client = _connect(config.cache_url, config.timeout)
         info = client.info("server")
         probe.version = str(info.get("redis_version", "?"))
         probe.mode = str(info.get("redis_mode", "standalone"))
-        if probe.mode == "cluster":  # the marks' key may live on another node
-            client.close()
-            client = redis.cluster.RedisCluster.from_url(config.cache_url, **options)
         probe.client = client
     except redis.exceptions.AuthenticationError as exc:
         probe.error = f"refused our credentials ({type(exc).__name__}: {exc})"
@@ -68,12 +63,33 @@ def probe_redis(config: OktaSessionConfig) -> Iterator[RedisProbe | None]:
             client.close()
 
 
+def _connect(url: str, timeout: float) -> Any:
+    """A client for ``cache_url`` as the cache dials it: one server (the cache's only
+    topology today), with the doctor's own patience (``timeout``), not the cache's 0.5 s."""
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+
+
+_NOT_A_SERVER = {
+    "cluster": "a Redis Cluster node",
+    "sentinel": "a Sentinel, which holds no data",
+}
+
+
 def check_redis(probe: RedisProbe | None) -> Finding:
     if probe is None:
         return Finding.skip("redis", "not used: the in-process cache (each worker keeps its own)")
     if probe.error is not None:
         return Finding.fail("redis", f"{probe.where}: {probe.error}")
-    return Finding.ok("redis", f"{probe.where} answers: Redis {probe.version}, {probe.mode}")
+    found = f"{probe.where} answers: Redis {probe.version}, {probe.mode}"
+    if probe.mode in _NOT_A_SERVER:
+        return Finding.fail(
+            "redis",
+            f"{found}: a {probe.where.split(':', 1)[0]}:// cache_url needs a standalone "
+            f"server (or a primary), and this is {_NOT_A_SERVER[probe.mode]}",
+        )
+    return Finding.ok("redis", found)
 
 
 def check_secret_key(config: OktaSessionConfig, probe: RedisProbe | None) -> Finding:
@@ -82,9 +98,9 @@ def check_secret_key(config: OktaSessionConfig, probe: RedisProbe | None) -> Fin
         return Finding.skip("secret_key", "not shared: no Redis cache")
     if probe.client is None:
         return Finding.skip("secret_key", "not checked: Redis did not answer")
-    if probe.mode == "sentinel":
+    if probe.mode in _NOT_A_SERVER:
         return Finding.skip(
-            "secret_key", "not checked: cache_url names a Sentinel, which holds no data"
+            "secret_key", f"not checked: cache_url names {_NOT_A_SERVER[probe.mode]}"
         )
     from okta_session_mw.cache.redis.key_marks import key_fingerprint, marks_key, read_key_marks
 

@@ -5,6 +5,7 @@ with its version and mode, and one ``secret_key`` shared by every worker (the ma
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 import redis
@@ -15,6 +16,7 @@ from okta_session_mw.testing import RedisServer
 from okta_session_mw.testing.redis_server import free_port
 from tests.support.doctor_runs import run_doctor
 from tests.support.okta_users import API_TOKEN
+from tests.support.redis_modes import redis_in_mode
 from tests.support.tls_proxy import Certificates
 
 pytest_plugins = ["tests.support.redis_fixtures"]  # redis_server, redis_client
@@ -31,7 +33,7 @@ def _env(org: str, cache_url: str, secret_key: str = KEY, **more: str) -> dict[s
     return {"OKTA_ORG_URL": org, "OKTA_CACHE_URL": cache_url, "OKTA_SECRET_KEY": secret_key, **more}
 
 
-def test_i15_48_a_sound_deployment_passes_every_check(
+def test_i15_48_a_sound_deployment_passes_every_check_and_is_left_as_it_was(
     tls_url: str, certificates: Certificates, redis_server: RedisServer, redis_client: redis.Redis
 ) -> None:
     for _ in range(2):  # two workers start up with the shared key
@@ -39,7 +41,9 @@ def test_i15_48_a_sound_deployment_passes_every_check(
     env = _env(
         tls_url, redis_server.url, OKTA_API_TOKEN=API_TOKEN, SSL_CERT_FILE=str(certificates.ca)
     )
+    before = {k: redis_client.dump(k) for k in redis_client.keys("*")}
     run = run_doctor(env, "--strict")
+    assert {k: redis_client.dump(k) for k in redis_client.keys("*")} == before  # read only
     assert run.status == 0, run.output
     assert {level for level, _ in run.lines().values()} == {"OK"}, run.output
     version = redis_client.info("server")["redis_version"]
@@ -106,13 +110,19 @@ def test_i15_52_a_wrong_redis_password_fails_without_being_printed(
     assert password not in run.output and KEY not in run.output
 
 
-def test_i15_53_the_doctor_writes_nothing_to_redis(
-    fake_url: str, redis_server: RedisServer, redis_client: redis.Redis
+@pytest.mark.parametrize(
+    ("mode", "words"), [("cluster", "a Redis Cluster node"), ("sentinel", "a Sentinel")]
+)
+def test_i15_53_a_server_in_cluster_or_sentinel_mode_is_named_and_refused(
+    fake_url: str, tmp_path: Path, mode: str, words: str
 ) -> None:
-    assert record_key_mark(_worker_config(fake_url, redis_server.url, KEY))
-    before = {k: redis_client.dump(k) for k in redis_client.keys("*")}
-    run_doctor(_env(fake_url, redis_server.url))
-    assert {k: redis_client.dump(k) for k in redis_client.keys("*")} == before
+    with redis_in_mode(mode, tmp_path) as url:
+        run = run_doctor(_env(fake_url, url))
+    assert run.status == 1
+    assert run.level("redis") == "FAIL", run.output
+    assert f", {mode}: a redis:// cache_url needs a standalone server" in run.detail("redis")
+    assert words in run.detail("redis")
+    assert run.level("secret_key") == "SKIP"
 
 
 def test_i15_54_a_mark_is_a_keyed_fingerprint_under_the_cache_prefix_never_the_key(
