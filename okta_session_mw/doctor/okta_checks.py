@@ -101,6 +101,10 @@ def check_org_url(config: OktaSessionConfig, probe: OrgProbe) -> Finding:
     scheme = urlsplit(where).scheme
     looks_like_okta = probe.status == 404 and "json" in probe.content_type
     answered = f"answers ({probe.tls_version or scheme})"
+    if probe.status == 429:
+        return Finding.warn(
+            "org_url", f"{where} {answered} but is rate-limiting us (HTTP 429): try again later"
+        )
     if not looks_like_okta:
         return Finding.warn(
             "org_url",
@@ -137,8 +141,13 @@ def check_clock(config: OktaSessionConfig, probe: OrgProbe, max_skew: float) -> 
     skew = okta_now - ours
     noise = 0.5 + (probe.received_at - probe.sent_at) / 2
     size = abs(skew)
-    if size <= max(max_skew, noise):
-        return Finding.ok("okta_clock", f"within {max(max_skew, noise):.0f} s of ours")
+    tolerated = max(max_skew, noise)
+    if size <= tolerated:
+        return Finding.ok(
+            "okta_clock",
+            f"Okta's clock is within {max(1, round(size))} s of ours "
+            f"(warns above {tolerated:.0f} s)",
+        )
     if skew < 0:
         effect = (
             f"Okta's clock is {size:.0f} s behind ours: every cache lifetime is cut by "

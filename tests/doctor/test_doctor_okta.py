@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Callable
 
+import httpx
 import pytest
 
 from okta_session_mw.testing import FakeOkta, serve_asgi, serve_fake_okta
@@ -104,7 +105,7 @@ def _skewed(seconds: float) -> Callable[[], float]:
         (-40, "5", "WARN", "behind ours: every cache lifetime is cut by"),
         (90, "5", "FAIL", "more than cache_ttl (60 s)"),
         (20, "10", "WARN", "(more than 10 s)"),
-        (20, "30", "OK", "within 30 s of ours"),
+        (20, "30", "OK", "(warns above 30 s)"),
     ],
 )
 def test_i15_46_a_skewed_okta_clock_is_reported_with_its_size(
@@ -130,8 +131,17 @@ async def _not_okta(scope: dict[str, object], receive: object, send: object) -> 
     await send({"type": "http.response.body", "body": b"<html>sign in</html>"})
 
 
-def test_i15_47_a_url_that_is_not_okta_is_a_warning_saying_why() -> None:
+def test_i15_47_an_answer_other_than_okta_s_404_is_a_warning_saying_why() -> None:
     with serve_asgi(_not_okta) as url:
         run = run_doctor({"OKTA_ORG_URL": url})
     assert run.level("org_url") == "WARN"
     assert "HTTP 200 text/html, not Okta's JSON 404" in run.detail("org_url")
+    # an Okta that is rate-limiting: said so, and the token left unjudged
+    fake = FakeOkta(api_token=API_TOKEN, rate_limit=1)
+    with serve_fake_okta(fake) as url:
+        assert httpx.get(url + "/api/v1/sessions/me").status_code == 404  # the window's one
+        limited = run_doctor({"OKTA_ORG_URL": url, "OKTA_API_TOKEN": API_TOKEN})
+    assert limited.level("org_url") == "WARN"
+    assert "rate-limiting us (HTTP 429)" in limited.detail("org_url")
+    assert limited.level("api_token") == "WARN"
+    assert "rate limited (HTTP 429 E0000047)" in limited.detail("api_token")
