@@ -26,6 +26,8 @@ def redis_in_mode(mode: str, directory: Path) -> Iterator[str]:
     if mode == "cluster":
         args = [executable, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
         args += ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"]
+        # the bus port defaults to port + 10000, past 65535 for a high free port
+        args += ["--cluster-port", str(free_port())]
         args += ["--dir", str(directory)]
     else:
         conf = directory / "sentinel.conf"
