@@ -54,7 +54,7 @@ def probe_redis(config: OktaSessionConfig) -> Iterator[RedisProbe | None]:
         probe.client = client
     except redis.exceptions.AuthenticationError as exc:
         probe.error = f"refused our credentials ({type(exc).__name__}: {exc})"
-    except redis.exceptions.RedisError as exc:
+    except Exception as exc:  # RedisError, or a URL redis-py cannot dial (ValueError)
         probe.error = f"{type(exc).__name__}: {exc}"
     try:
         yield probe
