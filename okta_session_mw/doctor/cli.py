@@ -66,8 +66,11 @@ def run_doctor(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         emit(Finding.fail("config", f"from {loaded.source}: {loaded.error}"))
     else:
         emit(Finding.ok("config", f"from {loaded.source}"))
-        for finding in run_checks(loaded.config, DoctorOptions(args.max_skew, args.strict)):
-            emit(finding)
+        try:
+            for finding in run_checks(loaded.config, DoctorOptions(args.max_skew, args.strict)):
+                emit(finding)
+        except Exception as exc:  # a line, redacted, rather than a traceback that may quote one
+            emit(Finding.fail("doctor", f"stopped by an unexpected {type(exc).__name__}"))
     status = exit_status(findings, strict=args.strict)
     print(redact(format_summary(findings, status)), file=out, flush=True)
     return status

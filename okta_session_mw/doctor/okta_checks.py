@@ -60,6 +60,8 @@ def probe_org(config: OktaSessionConfig) -> OrgProbe:
             tls_version = _tls_version(response)  # while the connection is open
     except httpx.HTTPError as exc:
         return OrgProbe(sent, time.time(), error=_transport_problem(exc, config.timeout))
+    except Exception as exc:  # anything else httpx or the socket layer raises
+        return OrgProbe(sent, time.time(), error=f"the request failed ({type(exc).__name__})")
     return OrgProbe(
         sent,
         received,
