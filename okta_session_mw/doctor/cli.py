@@ -18,7 +18,7 @@ _EPILOG = """\
 The configuration is read where the app reads it: OKTA_* environment variables by
 default (OKTA_ORG_URL, OKTA_API_TOKEN, OKTA_CACHE_URL, OKTA_SECRET_KEY, ...), or
 settings.OKTA_SESSION with --django-settings, or a Flask app's config with --flask-app.
-TLS is verified as the library does (httpx; SSL_CERT_FILE names extra trusted CAs).
+TLS is verified as the library does (httpx: SSL_CERT_FILE names the CA bundle to trust).
 
 Each line: OK, WARN, FAIL or SKIP, the check, a finding. Exit status: 0 when no check
 failed (warnings do not fail unless --strict), 1 when one did, 2 for a usage error.
