@@ -52,9 +52,15 @@ def test_i15_48_a_sound_deployment_passes_every_check_and_is_left_as_it_was(
     assert KEY not in run.output and API_TOKEN not in run.output
 
 
-def test_i15_49_a_worker_with_another_secret_key_fails_the_check(
+def test_i15_49_the_secret_key_check_follows_the_workers_marks(
     fake_url: str, redis_server: RedisServer, redis_client: redis.Redis
 ) -> None:
+    unmarked = run_doctor(_env(fake_url, redis_server.url))  # no worker started yet
+    assert unmarked.level("redis") == "OK"
+    assert unmarked.level("secret_key") == "WARN"
+    assert "start one, then run the doctor again" in unmarked.detail("secret_key")
+    assert unmarked.status == 0
+    # a worker with the doctor's key, and one with another
     assert record_key_mark(_worker_config(fake_url, redis_server.url, KEY))
     assert record_key_mark(_worker_config(fake_url, redis_server.url, OTHER_KEY))
     run = run_doctor(_env(fake_url, redis_server.url))
@@ -71,16 +77,6 @@ def test_i15_49_a_worker_with_another_secret_key_fails_the_check(
     alone = run_doctor(_env(fake_url, redis_server.url))
     assert alone.level("secret_key") == "FAIL"
     assert "use 1 other secret_key" in alone.detail("secret_key")
-
-
-def test_i15_50_no_mark_yet_is_a_warning_that_says_what_to_do(
-    fake_url: str, redis_server: RedisServer, redis_client: redis.Redis
-) -> None:
-    run = run_doctor(_env(fake_url, redis_server.url))
-    assert run.level("redis") == "OK"
-    assert run.level("secret_key") == "WARN"
-    assert "start one, then run the doctor again" in run.detail("secret_key")
-    assert run.status == 0
 
 
 def test_i15_51_redis_down_fails_without_printing_its_password(fake_url: str) -> None:
