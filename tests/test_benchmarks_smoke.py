@@ -123,8 +123,7 @@ def test_every_section_runs_quick() -> None:
     assert miss.rows[0].result == "10 for 10 cookies"  # one Okta call per cookie
     floods = [s for s in sections if s.title.startswith("Flood")]
     assert [r.target for s in floods for r in s.rows if r.target] == [
-        "at once: MET",
-        "all served, < 5 s: MET",
+        "at once: MET", "all served, < 5 s: MET"
     ] * 2  # cached users served and logged out, new users signed in at once (during, after)
     plain, markdown = render(sections), render(sections, markdown=True)
     assert all(title in plain and title in markdown for title in titles)

@@ -80,17 +80,12 @@ class Recorder:
 def recorder_service() -> Iterator[tuple[Recorder, SessionService]]:
     recorder = Recorder()
     config = OktaSessionConfig(
-        org_url=ORG,
-        api_token="tok-should-never-travel-on-me",
-        max_cookie_length=MAX,
-        negative_cache_ttl=0.0001,
-        cache_ttl=0.0001,
-        stale_if_error=0,
+        org_url=ORG, api_token="tok-should-never-travel-on-me", max_cookie_length=MAX,
+        negative_cache_ttl=0.0001, cache_ttl=0.0001, stale_if_error=0,
         new_cookie_lookups_per_minute=0,  # address-less calls share one allowance otherwise
     )
     client = OktaSessionClient(
-        ORG,
-        api_token=config.api_token,
+        ORG, api_token=config.api_token,
         http_client=httpx.Client(transport=httpx.MockTransport(recorder)),
     )
     service = SessionService(config, client=client)
@@ -98,11 +93,8 @@ def recorder_service() -> Iterator[tuple[Recorder, SessionService]]:
     client.close()
 
 
-@settings(
-    max_examples=2000,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-    deadline=None,
-)
+@settings(max_examples=2000, suppress_health_check=[HealthCheck.too_slow,
+          HealthCheck.function_scoped_fixture], deadline=None)
 @given(header=cookie_headers())
 def test_generated_headers_through_the_service(
     recorder_service: tuple[Recorder, SessionService], header: str
@@ -132,24 +124,17 @@ def test_oversized_cookie_is_refused_without_an_okta_call(
 
 
 VALID = {
-    "id": "102etAqRbcPRXGtoDMIRXgWOQ",
-    "userId": "00uq9re9mup35oXfu1d7",
-    "login": "user@example.com",
-    "createdAt": "2025-09-22T07:01:28.000Z",
-    "expiresAt": "2999-09-22T09:01:28.000Z",
-    "status": "ACTIVE",
-    "lastPasswordVerification": "2025-09-22T07:01:28.000Z",
-    "lastFactorVerification": None,
-    "amr": ["pwd"],
-    "idp": {"id": "00onkw1sbuAh3Q06I1d7", "type": "OKTA"},
-    "mfaActive": True,
+    "id": "102etAqRbcPRXGtoDMIRXgWOQ", "userId": "00uq9re9mup35oXfu1d7",
+    "login": "user@example.com", "createdAt": "2025-09-22T07:01:28.000Z",
+    "expiresAt": "2999-09-22T09:01:28.000Z", "status": "ACTIVE",
+    "lastPasswordVerification": "2025-09-22T07:01:28.000Z", "lastFactorVerification": None,
+    "amr": ["pwd"], "idp": {"id": "00onkw1sbuAh3Q06I1d7", "type": "OKTA"}, "mfaActive": True,
     "_links": {"self": {"href": ORG + "/api/v1/sessions/me", "hints": {"allow": ["GET"]}}},
 }
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
-    ),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=12,
 )
 
@@ -170,11 +155,8 @@ def okta_bodies(draw: st.DrawFn) -> bytes:
     return json.dumps(body).encode()
 
 
-@settings(
-    max_examples=2000,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-    deadline=None,
-)
+@settings(max_examples=2000, suppress_health_check=[HealthCheck.too_slow,
+          HealthCheck.function_scoped_fixture], deadline=None)
 @given(body=okta_bodies(), status=st.sampled_from([200, 200, 200, 404, 429, 500, 503, 302]))
 def test_generated_okta_bodies_never_crash(
     recorder_service: tuple[Recorder, SessionService], body: bytes, status: int
@@ -203,10 +185,8 @@ def reference_extract(header: str, names: tuple[str, ...], limit: int) -> str | 
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] == '"':
             value = value[1:-1]
-        allowed = all(
-            c == "!" or "#" <= c <= "+" or "-" <= c <= ":" or "<" <= c <= "[" or "]" <= c <= "~"
-            for c in value
-        )
+        allowed = all(c == "!" or "#" <= c <= "+" or "-" <= c <= ":" or "<" <= c <= "["
+                      or "]" <= c <= "~" for c in value)
         if not value or len(value) > limit or not allowed:
             return None
         found[name] = value

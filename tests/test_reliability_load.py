@@ -30,9 +30,7 @@ def run_load(
     running = [
         subprocess.Popen(
             [sys.executable, str(script), url, path, str(clients // processes)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )
         for _ in range(processes)
     ]
@@ -61,13 +59,10 @@ async def test_load_10k_requests_1k_sessions_100_clients() -> None:
         cookies = [fake.cookie_header(fake.create_session(LOGIN)) for _ in range(SESSIONS)]
         order = [cookies[i % SESSIONS] for i in range(REQUESTS)]
         random.Random(7).shuffle(order)
-        env = {
-            "OKTA_ORG_URL": okta_url,
-            "OKTA_TIMEOUT": "10",
-            "OKTA_CACHE_MAXSIZE": str(SESSIONS),
-            # one load generator brings 1,000 new sessions: not the per-address bound's case
-            "OKTA_NEW_COOKIE_LOOKUPS_PER_MINUTE": "0",
-        }
+        env = {"OKTA_ORG_URL": okta_url, "OKTA_TIMEOUT": "10",
+               "OKTA_CACHE_MAXSIZE": str(SESSIONS),
+               # one load generator brings 1,000 new sessions: not the per-address bound's case
+               "OKTA_NEW_COOKIE_LOOKUPS_PER_MINUTE": "0"}
         with serve_uvicorn_process("tests.support.served_app:app", env) as url:
             statuses = run_load(url, "/private", order, clients=CLIENTS, processes=4)
             report = httpx.get(url + "/_stats").json()
@@ -84,7 +79,9 @@ async def test_load_cache_stays_bounded_when_sessions_outnumber_it() -> None:
     fake.add_user(LOGIN, "pw")
     with serve_fake_okta(fake):
         # direct calls carry no client address: they share one allowance, not the point here
-        config = make_config(fake, cache_maxsize=100, timeout=10.0, new_cookie_lookups_per_minute=0)
+        config = make_config(
+            fake, cache_maxsize=100, timeout=10.0, new_cookie_lookups_per_minute=0
+        )
         service = SessionService(config, clock=fake.now)
         cookies = [fake.cookie_header(fake.create_session(LOGIN)) for _ in range(500)]
         for start in range(0, len(cookies), 50):

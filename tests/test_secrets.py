@@ -39,12 +39,8 @@ async def test_12_no_cookie_or_token_in_logs_reprs_or_errors(
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
         await c.get("/private", headers={"cookie": cookie})
-        for fault in (
-            {"status": 500},
-            {"garbage_body": True},
-            {"drop_connection": True},
-            {"latency": 1.0},
-        ):
+        for fault in ({"status": 500}, {"garbage_body": True}, {"drop_connection": True},
+                      {"latency": 1.0}):
             okta.inject(**fault)  # type: ignore[arg-type]
             okta.advance(120)
             await c.get("/private", headers={"cookie": f"sid={sid}; idx={idx}"})

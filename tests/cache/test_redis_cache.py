@@ -47,13 +47,8 @@ def cache(redis_server: RedisServer, redis_client: redis.Redis) -> Iterator[Redi
 def test_entries_round_trip_compact_and_sealed(cache: RedisSessionCache, redis_client: redis.Redis):
     session = make_session()
     entry = entry_for(session)
-    entry = CacheEntry(
-        session,
-        entry.fetched_at,
-        entry.fresh_until,
-        entry.stale_until,
-        refreshed_for=session.expires_at.timestamp(),
-    )
+    entry = CacheEntry(session, entry.fetched_at, entry.fresh_until, entry.stale_until,
+                       refreshed_for=session.expires_at.timestamp())
     cache.set(key("sid=" + session.id), entry)
     assert cache.get(key("sid=" + session.id)) == entry  # refreshed_for exact: no refresh loop
     cache.set(key("sid=nobody"), entry_for(None, fresh=10, stale=10))

@@ -67,7 +67,7 @@ def test_round_trip_and_every_edit_is_refused():
 def test_old_format_and_oversize_values_are_refused_without_their_bytes_in_the_message():
     k = key("sid=" + SID)
     far = b"%015d" % 99_999_999_999_999
-    old = b"\x00" * 16 + b"\x01" + far + b"\x00\x00" + b"[1,2,3,null,null]"  # version 1
+    old = b"\x00" * 16 + b"\x01" + far + b"\x00\x00" + b'[1,2,3,null,null]'  # version 1
     huge = b"\x02" + b"9" * MAX_VALUE_BYTES
     for value in (old, huge, b"x" * 54):
         with pytest.raises(BadValueError) as caught:

@@ -86,14 +86,8 @@ async def test_i10_10_a_stored_answer_that_cannot_be_read_is_asked_again_at_once
 def _okta_session(session_id: str) -> Session:
     expires = datetime.now(timezone.utc) + timedelta(hours=1)
     return Session.from_okta(
-        {
-            "id": session_id,
-            "login": "ann@example.com",
-            "userId": "00u1",
-            "status": "ACTIVE",
-            "expiresAt": expires.isoformat(),
-            "amr": ["pwd"],
-        }
+        {"id": session_id, "login": "ann@example.com", "userId": "00u1", "status": "ACTIVE",
+         "expiresAt": expires.isoformat(), "amr": ["pwd"]}
     )
 
 

@@ -197,10 +197,9 @@ async def test_i10_18_a_refresh_answer_past_its_expiry_by_our_clock_is_not_serve
     fake.add_user(LOGIN, PASSWORD)
     our_clock = [okta_clock[0]]
     with serve_fake_okta(fake):
-        async with app_on(fake, lambda: our_clock[0], cache_ttl=3600, refresh_threshold=300) as (
-            service,
-            _,
-        ):
+        async with app_on(
+            fake, lambda: our_clock[0], cache_ttl=3600, refresh_threshold=300
+        ) as (service, _):
             cookie = fake.cookie_header(fake.create_session(LOGIN))
             assert (await service.aresolve(cookie)).session is not None  # 600 s left
             our_clock[0] += 400  # 200 s left by our clock: due; the entry is still fresh

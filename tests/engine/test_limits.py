@@ -375,7 +375,9 @@ def test_i10_02_never_seen_cookies_share_one_reserve_across_session_endpoints() 
     gate = RateLimitGate(reserve_fraction=0.25)
     gate.observe(LOOKUP, figures(limit=40, remaining=30), NOW)
     gate.observe(LOGOUT, figures(limit=40, remaining=30), NOW)
-    taken = sum(gate.take(operation, NEW, NOW) for _ in range(30) for operation in (LOOKUP, LOGOUT))
+    taken = sum(
+        gate.take(operation, NEW, NOW) for _ in range(30) for operation in (LOOKUP, LOGOUT)
+    )
     assert taken == 30 - reserve_of(40, 0.25)
     assert gate.take(LOOKUP, KNOWN, NOW) and gate.take(LOGOUT, KNOWN, NOW)
     turned = NOW + 61  # the turn: both endpoints start from the limit, still one reserve
@@ -418,15 +420,16 @@ async def test_i10_02_distributed_burst_of_lookups_and_logouts_keeps_the_reserve
             return (await client.post("/logout", headers={**cookie, **origin})).status_code
         return (await client.get("/private", headers=cookie)).status_code
 
-    await asyncio.gather(*(made_up(client, n) for client in clients for n in range(PER_ADDRESS)))
+    await asyncio.gather(
+        *(made_up(client, n) for client in clients for n in range(PER_ADDRESS))
+    )
     for client in clients:
         await client.aclose()
     assert all(call.status != 429 for call in small_okta.calls)
     async with browser(guarded, "198.51.100.10") as user:
         cookie = {"cookie": small_okta.cookie_header(cached)}
         assert (await user.post("/logout", headers={**cookie, **origin})).status_code in (
-            204,
-            303,
+            204, 303,
         )
     assert small_okta.session(cached) is None
     assert all(call.status != 429 for call in small_okta.calls)

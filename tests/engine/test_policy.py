@@ -18,11 +18,8 @@ from okta_session_mw.engine.policy import (
 
 NOW = 1_800_000_000.0
 CONFIG = OktaSessionConfig(
-    org_url="https://example.okta.com",
-    cache_ttl=60,
-    stale_if_error=120,
-    negative_cache_ttl=10,
-    refresh_threshold=300,
+    org_url="https://example.okta.com", cache_ttl=60, stale_if_error=120,
+    negative_cache_ttl=10, refresh_threshold=300,
 )
 
 
@@ -84,6 +81,7 @@ def test_refresh_tried_once_per_expires_at() -> None:
 def test_refresh_disabled_with_zero_threshold() -> None:
     config = OktaSessionConfig(org_url="https://example.okta.com", refresh_threshold=0)
     assert not refresh_due(positive_entry(session(5), NOW, config), NOW, config)
+
 
 
 def test_rate_limit_wait_uses_oktas_clock_not_ours() -> None:

@@ -26,9 +26,9 @@ HOOK_SECRET = "hook-secret-for-the-workers-0123"
 
 
 @pytest.fixture
-def workers(
-    okta: FakeOkta, redis_server: RedisServer, redis_client: object
-) -> Iterator[tuple[SessionService, SessionService]]:
+def workers(okta: FakeOkta, redis_server: RedisServer, redis_client: object) -> Iterator[
+    tuple[SessionService, SessionService]
+]:
     config = make_config(
         okta, cache_url=redis_server.url, secret_key=SECRET, event_hook_secrets=(HOOK_SECRET,)
     )

@@ -21,9 +21,9 @@ SECRET = "revoke-user-tests-secret-0123456789"
 
 
 @pytest.fixture
-def two_workers(
-    okta: FakeOkta, redis_server: RedisServer, redis_client: object
-) -> Iterator[tuple[SessionService, SessionService]]:
+def two_workers(okta: FakeOkta, redis_server: RedisServer, redis_client: object) -> Iterator[
+    tuple[SessionService, SessionService]
+]:
     """Two services sharing one Redis, as two uvicorn workers would."""
     config = make_config(okta, cache_url=redis_server.url, secret_key=SECRET)
     one, two = SessionService(config), SessionService(config)

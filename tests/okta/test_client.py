@@ -99,6 +99,7 @@ async def test_rate_limit_figures_are_kept(connect: Connect, fake_org: FakeOkta)
     assert (limits.reset or 0) >= fake_org.now()
 
 
+
 async def test_rate_limit_listeners_hear_every_answer_with_its_operation(
     connect: Connect, fake_org: FakeOkta
 ) -> None:
@@ -115,8 +116,6 @@ async def test_rate_limit_listeners_hear_every_answer_with_its_operation(
     with pytest.raises(OktaNotFoundError):
         await client.get_current_session("sid=none")  # an error answer has figures too
     assert heard == [("get_session", 599), ("get_current_session", 598)]
-
-
 async def test_user_agent_names_library_python_and_httpx(
     connect: Connect, fake_org: FakeOkta
 ) -> None:

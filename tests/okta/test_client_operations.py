@@ -16,20 +16,17 @@ OPERATIONS = sorted(n for n, value in vars(SessionApi).items() if isinstance(val
 
 
 def test_i11_01_the_seven_session_operations_are_listed_once() -> None:
-    assert (
-        sorted(
-            [
-                "close_current_session",
-                "create_session",
-                "get_current_session",
-                "get_session",
-                "refresh_current_session",
-                "refresh_session",
-                "revoke_session",
-            ]
-        )
-        == OPERATIONS
-    )
+    assert sorted(
+        [
+            "close_current_session",
+            "create_session",
+            "get_current_session",
+            "get_session",
+            "refresh_current_session",
+            "refresh_session",
+            "revoke_session",
+        ]
+    ) == OPERATIONS
     for client in (OktaSessionClient, AsyncOktaSessionClient):
         assert not set(OPERATIONS) & set(vars(client)), "written again on " + client.__name__
 

@@ -61,19 +61,8 @@ def serve_uvicorn_process(module_app: str, env: dict[str, str]) -> Iterator[str]
     """Serve ``module:app`` with uvicorn in its own process (its own GIL); yields its URL."""
     port = free_port()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            module_app,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
+        [sys.executable, "-m", "uvicorn", module_app, "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning", "--no-access-log"],
         env={**os.environ, **env},
     )
     url = f"http://127.0.0.1:{port}"

@@ -24,7 +24,9 @@ TRICKY = st.sampled_from(
     ["sid", "idx", "=", ";", "; ", " ", "\t", '"', ",", "xsid", "sidx", "s", "id", "x",
      "102AbC", "a=b", "sid=", "idx=", "\\", "\x00", "é", "=sid", ";sid", " =", "==", "0" * 41]
 )  # fmt: skip
-COOKIE_OCTET = st.sampled_from([chr(c) for c in range(0x21, 0x7F) if chr(c) not in '";,\\'])
+COOKIE_OCTET = st.sampled_from(
+    [chr(c) for c in range(0x21, 0x7F) if chr(c) not in '";,\\']
+)
 
 
 def full_header(header: str) -> str | None:

@@ -51,13 +51,8 @@ def test_only_okta_cookies_are_picked(header: str | None, forwarded: str | None)
 def test_i10_04_split_cookie_fields_are_read_as_one_header() -> None:
     """HTTP/2 sends one field per cookie: an ASGI scope keeps them apart, a WSGI server
     joins them with commas; both read as the one header HTTP/1.1 would have sent."""
-    fields = [
-        (b"cookie", b"theme=dark"),
-        (b"accept", b"*/*"),
-        (b"cookie", b""),
-        (b"cookie", b"sid=abc"),
-        (b"cookie", b"idx=i1"),
-    ]
+    fields = [(b"cookie", b"theme=dark"), (b"accept", b"*/*"), (b"cookie", b""),
+              (b"cookie", b"sid=abc"), (b"cookie", b"idx=i1")]
     assert asgi_cookie_header(fields) == "theme=dark; sid=abc; idx=i1"
     assert asgi_cookie_header([(b"accept", b"*/*")]) is None
     assert pick(asgi_cookie_header(fields)) == "sid=abc; idx=i1"
@@ -114,7 +109,7 @@ _PLAIN = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) not in ';"\\')
 QUOTED_VALUE = st.lists(
     st.one_of(
         st.text(_PLAIN, max_size=6),
-        st.sampled_from([",sid=EVIL", ", idx=EVIL", ",sid=", '\\"', "\\\\", ",", "=", " "]),
+        st.sampled_from([",sid=EVIL", ", idx=EVIL", ",sid=", "\\\"", "\\\\", ",", "=", " "]),
     ),
     max_size=5,
 ).map(lambda parts: '"' + "".join(parts) + '"')
@@ -168,13 +163,8 @@ def test_session_cookie_attributes() -> None:
     now = datetime(2026, 1, 1, tzinfo=timezone.utc)
     header = session_cookie_header("sid", "abc", now + timedelta(hours=2), secure=True, now=now)
     assert header.startswith("sid=abc; Path=/; ")
-    for attribute in (
-        "HttpOnly",
-        "SameSite=Lax",
-        "Secure",
-        "Max-Age=7200",
-        "Expires=Thu, 01 Jan 2026 02:00:00 GMT",
-    ):
+    for attribute in ("HttpOnly", "SameSite=Lax", "Secure", "Max-Age=7200",
+                      "Expires=Thu, 01 Jan 2026 02:00:00 GMT"):
         assert attribute in header
     plain = session_cookie_header("sid", "abc", now + timedelta(hours=2), secure=False, now=now)
     assert "Secure" not in plain

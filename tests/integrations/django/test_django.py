@@ -638,19 +638,15 @@ def test_i10_02_django_bounds_made_up_logouts_and_sign_ins_per_remote_addr(
 
     settings.OKTA_SESSION = {**settings.OKTA_SESSION, "SIGN_INS_PER_MINUTE": 1}
     reset_service()
-    assert (
-        attacker.post(
-            "/login/", {"session_token": okta.issue_session_token(DEMO_LOGIN)}
-        ).status_code
-        == 200
-    )
+    assert attacker.post(
+        "/login/", {"session_token": okta.issue_session_token(DEMO_LOGIN)}
+    ).status_code == 200
     with pytest.raises(SignInThrottledError):
         attacker.post("/login/", {"session_token": okta.issue_session_token(DEMO_LOGIN)})
     other = Client(REMOTE_ADDR="198.51.100.7")
-    assert (
-        other.post("/login/", {"session_token": okta.issue_session_token(DEMO_LOGIN)}).status_code
-        == 200
-    )
+    assert other.post(
+        "/login/", {"session_token": okta.issue_session_token(DEMO_LOGIN)}
+    ).status_code == 200
 
 
 def test_i10_12_error_reports_mask_a_redis_password_given_as_a_query_parameter() -> None:

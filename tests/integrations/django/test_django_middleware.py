@@ -123,7 +123,9 @@ def reader(settings: SettingsWrapper) -> None:
 @pytest.mark.usefixtures("reader")
 @pytest.mark.parametrize("cached", [False, True], ids=["not-cached", "cached"])
 @pytest.mark.parametrize("path", ["/okta/logout/", "/alogout/", "/bye/"])
-def test_i10_05_refused_logout_makes_no_okta_call(okta: FakeOkta, cached: bool, path: str) -> None:
+def test_i10_05_refused_logout_makes_no_okta_call(
+    okta: FakeOkta, cached: bool, path: str
+) -> None:
     """Wherever the URLconf mounts a logout view (``include`` prefix, own paths): the
     view marks itself, and the core never looks such a request up."""
     client, sid = Client(), okta.create_session(DEMO_LOGIN)

@@ -361,11 +361,8 @@ def test_logout_path_from_config(okta: FakeOkta) -> None:
 # off), never the request's host (issue 10 item 13 changed this).
 @pytest.mark.parametrize(
     ("base_url", "setting", "secure"),
-    [
-        ("http://localhost", None, False),
-        ("https://a.example", "true", True),
-        ("https://a.example", "false", False),
-    ],
+    [("http://localhost", None, False), ("https://a.example", "true", True),
+     ("https://a.example", "false", False)],
 )
 def test_login_with_session_token_sets_sid_and_primes_the_cache(
     okta: FakeOkta, base_url: str, setting: str | None, secure: bool
@@ -611,11 +608,8 @@ def test_i10_01_login_csrf_on_the_flask_quickstart_sign_in_is_refused(okta: Fake
         page = attacker.get("/login").get_data(as_text=True)
         token = page.partition('name="csrf_token" value="')[2].partition('"')[0]
         victim.get("/login")  # the victim's browser has a nonce cookie of its own
-        forged = {
-            "username": "mallory@example.com",
-            "password": "mallory's password",
-            "csrf_token": token,
-        }
+        forged = {"username": "mallory@example.com", "password": "mallory's password",
+                  "csrf_token": token}
         assert victim.post("/login", data=forged).status_code == 403
         cross_site = victim.post("/login", data=forged, headers={"origin": "https://evil.example"})
         assert cross_site.status_code == 403
@@ -687,10 +681,9 @@ def test_i10_04_split_cookie_fields_logout_closes_session(okta: FakeOkta, throug
             response = client.post("/logout", headers=logout_headers)
             status, expired = response.status_code, response.headers.getlist("set-cookie")
         else:
-            with (
-                serve_wsgi_threaded(app) as base_url,
-                httpx.Client(base_url=base_url, trust_env=False, timeout=10) as http,
-            ):
+            with serve_wsgi_threaded(app) as base_url, httpx.Client(
+                base_url=base_url, trust_env=False, timeout=10
+            ) as http:
                 looked_up = http.get("/", headers=split_fields(sid)).json()
                 cached = service.cache.get(key) is not None
                 host_origin = ("Origin", base_url)
@@ -728,10 +721,9 @@ def test_i10_04_a_comma_in_another_cookies_quoted_value_is_not_a_field_boundary(
     attaches one the browser never sent as a cookie."""
     sid = okta.create_session(LOGIN)
     other = okta.create_session(LOGIN)
-    with (
-        serve_wsgi_threaded(app) as base_url,
-        httpx.Client(base_url=base_url, trust_env=False, timeout=10) as http,
-    ):
+    with serve_wsgi_threaded(app) as base_url, httpx.Client(
+        base_url=base_url, trust_env=False, timeout=10
+    ) as http:
         fields = [("Cookie", 'note="x,sid=junk"'), ("Cookie", f"sid={sid}")]
         assert http.get("/", headers=fields).json()["g"] == sid
         one_field = [("Cookie", f'note="a, sid={other}, b"; theme=dark')]
@@ -796,7 +788,9 @@ def test_i10_02_flask_bounds_made_up_logouts_and_sign_ins_per_remote_addr(
 ) -> None:
     """Logouts of made-up cookies spend the address's never-seen-cookie allowance, and
     sign-ins through the helper have an allowance of their own, both by REMOTE_ADDR."""
-    settings = okta_settings(okta, OKTA_NEW_COOKIE_LOOKUPS_PER_MINUTE=2, OKTA_SIGN_INS_PER_MINUTE=1)
+    settings = okta_settings(
+        okta, OKTA_NEW_COOKIE_LOOKUPS_PER_MINUTE=2, OKTA_SIGN_INS_PER_MINUTE=1
+    )
     attacker = {"REMOTE_ADDR": "203.0.113.5"}
     with flask_app(**settings) as (app, _):
         client = app.test_client(use_cookies=False)

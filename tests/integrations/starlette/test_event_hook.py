@@ -51,16 +51,9 @@ async def hooked(okta: FakeOkta) -> AsyncIterator[tuple[SessionService, httpx.As
     await service.aclose()
 
 
-def log_event(
-    event_type: str,
-    *,
-    session_id: str | None = None,
-    actor: str | None = None,
-    target: str | None = None,
-    event_uuid: str | None = None,
-) -> dict[str, Any]:
+def log_event(event_type: str, *, session_id: str | None = None, actor: str | None = None,
+              target: str | None = None, event_uuid: str | None = None) -> dict[str, Any]:
     """A System Log event in Okta's shape (only what the test varies is not fixed)."""
-
     def user(user_id: str) -> dict[str, Any]:
         return {"id": user_id, "type": "User", "alternateId": LOGIN, "displayName": "Ann"}
 

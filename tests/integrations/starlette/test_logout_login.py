@@ -208,11 +208,8 @@ def login_app(service: SessionService) -> Starlette:
 # loopback org: off), whatever the Host header says (issue 10 item 13 changed this).
 @pytest.mark.parametrize(
     ("base", "cookie_secure", "secure"),
-    [
-        ("http://127.0.0.1", None, False),
-        ("https://app.example", True, True),
-        ("http://app.example", False, False),
-    ],
+    [("http://127.0.0.1", None, False), ("https://app.example", True, True),
+     ("http://app.example", False, False)],
 )
 async def test_10_login_helper_sets_the_sid_cookie(
     okta: FakeOkta, base: str, cookie_secure: bool | None, secure: bool
@@ -330,10 +327,7 @@ def behind_a_tls_proxy(okta: FakeOkta, **settings: object) -> SessionService:
     assert okta.base_url is not None
     base = okta.base_url
     config = OktaSessionConfig(
-        org_url="https://acme.okta.com",
-        api_token=API_TOKEN,
-        timeout=1.0,
-        **settings,  # type: ignore[arg-type]
+        org_url="https://acme.okta.com", api_token=API_TOKEN, timeout=1.0, **settings  # type: ignore[arg-type]
     )
     return SessionService(
         config,

@@ -16,7 +16,9 @@ from tests.support.fake_helpers import me_calls
 from tests.support.okta_users import API_TOKEN, LOGIN
 
 
-async def test_1_only_okta_cookies_travel(okta: FakeOkta, client: httpx.AsyncClient) -> None:
+async def test_1_only_okta_cookies_travel(
+    okta: FakeOkta, client: httpx.AsyncClient
+) -> None:
     sid = okta.create_session(LOGIN)
     cookie = f"theme=dark; {okta.cookie_header(sid)}; csrftoken=app-secret; idx_other=1"
     response = await client.get("/", headers={"cookie": cookie, "authorization": "Bearer app"})

@@ -69,10 +69,8 @@ async def test_8_api_call_gets_json_401(client: httpx.AsyncClient) -> None:
         ({"sec-fetch-mode": "navigate", "sec-fetch-dest": "document", "accept": "*/*"}, True),
         # fetch() from a page: no X-Requested-With, Accept may even say */*
         ({"sec-fetch-mode": "cors", "sec-fetch-dest": "empty", "accept": "*/*"}, False),
-        (
-            {"sec-fetch-mode": "same-origin", "sec-fetch-dest": "empty", "accept": "text/html"},
-            False,
-        ),
+        ({"sec-fetch-mode": "same-origin", "sec-fetch-dest": "empty", "accept": "text/html"},
+         False),
         ({"x-requested-with": "XMLHttpRequest", "accept": "text/html"}, False),
         ({"accept": "application/json"}, False),
         ({}, False),  # curl and friends: a 401 never loops

@@ -114,9 +114,7 @@ async def test_i10_05_logout_under_a_root_path_is_never_looked_up(
     sid = okta.create_session(LOGIN)
     cookie = {"cookie": okta.cookie_header(sid)}
     async with httpx.AsyncClient(transport=transport, base_url=ORIGIN) as client:
-        refused = await client.post(
-            "/app/logout", headers={**cookie, "origin": "https://x.example"}
-        )
+        refused = await client.post("/app/logout", headers={**cookie, "origin": "https://x.example"})
         assert refused.status_code == 403
         assert okta.calls == []
         assert (await client.get("/app/", headers=cookie)).json()["id"] == sid  # looked up

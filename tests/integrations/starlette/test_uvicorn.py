@@ -49,9 +49,8 @@ async def test_uvicorn_single_flight_100_concurrent(served: tuple[FakeOkta, str]
     limits = httpx.Limits(max_connections=100)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=10) as client:
         headers = {"cookie": fake.cookie_header(sid)}
-        responses = await asyncio.gather(
-            *(client.get("/private", headers=headers) for _ in range(100))
-        )
+        responses = await asyncio.gather(*(client.get("/private", headers=headers)
+                                           for _ in range(100)))
     assert [r.status_code for r in responses] == [200] * 100
     assert me_calls(fake) == 1
 
@@ -60,15 +59,13 @@ async def test_uvicorn_refresh_once_for_100_concurrent(served: tuple[FakeOkta, s
     fake, url = served
     sid = fake.create_session(LOGIN)
     headers = {"cookie": fake.cookie_header(sid)}
-    async with httpx.AsyncClient(
-        base_url=url, timeout=10, limits=httpx.Limits(max_connections=100)
-    ) as client:
+    async with httpx.AsyncClient(base_url=url, timeout=10,
+                                 limits=httpx.Limits(max_connections=100)) as client:
         assert (await client.get("/private", headers=headers)).status_code == 200
         fake.advance(400)  # 200 s left: inside the refresh window
         fake.inject(latency=0.3, path_prefix="/api/v1/sessions/me/lifecycle")
-        responses = await asyncio.gather(
-            *(client.get("/private", headers=headers) for _ in range(100))
-        )
+        responses = await asyncio.gather(*(client.get("/private", headers=headers)
+                                           for _ in range(100)))
     assert [r.status_code for r in responses] == [200] * 100
     assert len(fake.calls_to("POST", "/api/v1/sessions/me/lifecycle/refresh")) == 1
 
@@ -79,9 +76,8 @@ async def test_uvicorn_logout(served: tuple[FakeOkta, str]) -> None:
     cookie = fake.cookie_header(sid)
     async with httpx.AsyncClient(base_url=url) as client:
         assert (await client.get("/private", headers={"cookie": cookie})).status_code == 200
-        refused = await client.post(
-            "/logout", headers={"cookie": cookie, "origin": "https://evil.example"}
-        )
+        refused = await client.post("/logout", headers={"cookie": cookie,
+                                                        "origin": "https://evil.example"})
         assert refused.status_code == 403
         assert fake.session(sid) is not None
         response = await client.post(
