@@ -107,3 +107,14 @@ def test_i10_22_testing_extra_brings_httpx2_for_starlettes_testclient(dist: Path
     probe = [sys.executable, "-W", "always", "-c", "import starlette.testclient"]
     imported = subprocess.run(probe, capture_output=True, text=True, check=True)
     assert "httpx2" not in imported.stderr
+
+
+def test_i15_50_every_package_of_the_tree_is_listed_in_pyproject() -> None:
+    """``packages`` in pyproject.toml is a list written by hand. setuptools still ships a
+    package missing from it, but warns that it "is absent from the packages
+    configuration" and that this will stop working: a new package (the doctor's, say)
+    must join the list."""
+    listed = set(PYPROJECT["tool"]["setuptools"]["packages"])
+    for init in (ROOT / "okta_session_mw").rglob("__init__.py"):
+        package = ".".join(init.parent.relative_to(ROOT).parts)
+        assert package in listed, f"{package} is missing from pyproject.toml's packages"

@@ -1,0 +1,139 @@
+"""The checks of a Redis cache: reachable (its version and mode), and one ``secret_key``
+shared by every worker on it (the marks of ``cache/redis/key_marks.py``).
+
+Only read commands are sent (``INFO server``, ``HGETALL``); the doctor writes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.doctor.findings import Finding
+
+__all__ = ["RedisProbe", "check_redis", "check_secret_key", "probe_redis"]
+
+
+@dataclass(slots=True)
+class RedisProbe:
+    """An open client and what ``INFO server`` said, or why there is none."""
+
+    where: str
+    client: Any = None
+    version: str | None = None
+    mode: str | None = None
+    error: str | None = None
+
+
+@contextlib.contextmanager
+def probe_redis(config: OktaSessionConfig) -> Iterator[RedisProbe | None]:
+    """None without a Redis cache; else a probe whose client is closed on leaving."""
+    if config.cache_url is None:
+        yield None
+        return
+    try:
+        import redis
+    except ImportError:
+        yield RedisProbe(
+            "?", error="the redis package is missing: pip install 'okta-session-mw[redis]'"
+        )
+        return
+    from okta_session_mw.cache.redis.health import redacted_url
+
+    probe = RedisProbe(redacted_url(config.cache_url))
+    client: Any = None
+    try:
+        client = _connect(config.cache_url, config.timeout)
+        info = client.info("server")
+        probe.version = str(info.get("redis_version", "?"))
+        probe.mode = str(info.get("redis_mode", "standalone"))
+        probe.client = client
+    except redis.exceptions.AuthenticationError as exc:
+        probe.error = f"refused our credentials ({type(exc).__name__}: {exc})"
+    except Exception as exc:  # RedisError, or a URL redis-py cannot dial (ValueError)
+        probe.error = f"{type(exc).__name__}: {exc}"
+    try:
+        yield probe
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _connect(url: str, timeout: float) -> Any:
+    """A client for ``cache_url`` as the cache dials it: one server (the cache's only
+    topology today), with the doctor's own patience (``timeout``), not the cache's 0.5 s."""
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+
+
+_NOT_A_SERVER = {
+    "cluster": "a Redis Cluster node",
+    "sentinel": "a Sentinel, which holds no data",
+}
+
+
+def check_redis(probe: RedisProbe | None) -> Finding:
+    if probe is None:
+        return Finding.skip("redis", "not used: the in-process cache (each worker keeps its own)")
+    if probe.error is not None:
+        return Finding.fail("redis", f"{probe.where}: {probe.error}")
+    found = f"{probe.where} answers: Redis {probe.version}, {probe.mode}"
+    if probe.mode in _NOT_A_SERVER:
+        return Finding.fail(
+            "redis",
+            f"{found}: a {probe.where.split(':', 1)[0]}:// cache_url needs a standalone "
+            f"server (or a primary), and this is {_NOT_A_SERVER[probe.mode]}",
+        )
+    return Finding.ok("redis", found)
+
+
+def check_secret_key(config: OktaSessionConfig, probe: RedisProbe | None) -> Finding:
+    """Compare this configuration's key mark with the ones workers wrote at start-up."""
+    if probe is None:
+        return Finding.skip("secret_key", "not shared: no Redis cache")
+    if probe.client is None:
+        return Finding.skip("secret_key", "not checked: Redis did not answer")
+    if probe.mode in _NOT_A_SERVER:
+        return Finding.skip(
+            "secret_key", f"not checked: cache_url names {_NOT_A_SERVER[probe.mode]}"
+        )
+    from okta_session_mw.cache.redis.key_marks import key_fingerprint, marks_key, read_key_marks
+
+    try:
+        marks = read_key_marks(config, probe.client)
+    except Exception as exc:  # any Redis refusal (ACL, wrong type) is a finding
+        return Finding.fail("secret_key", f"cannot read {marks_key(config)}: {type(exc).__name__}")
+    own = key_fingerprint(config.secret_key_bytes)
+    if not marks:
+        return Finding.warn(
+            "secret_key",
+            f"no worker has marked its key under {config.cache_prefix!r} in the last week "
+            "(workers mark it at start-up): start one, then run the doctor again",
+        )
+    others = {mark: at for mark, at in marks.items() if mark != own}
+    if others:
+        latest = _ago(max(others.values()))
+        shared = "this one and " if own in marks else ""
+        return Finding.fail(
+            "secret_key",
+            f"workers on this cache use {shared}{len(others)} other secret_key(s) (latest "
+            f"start-up with another {latest}): every worker must share one, or each misses "
+            "the others' cached sessions and their logouts",
+        )
+    return Finding.ok(
+        "secret_key", f"the workers' secret_key is this one (latest start-up {_ago(marks[own])})"
+    )
+
+
+def _ago(at: float) -> str:
+    seconds = max(0, int(time.time() - at))
+    if seconds < 120:
+        return f"{seconds} s ago"
+    if seconds < 7200:
+        return f"{seconds // 60} min ago"
+    return f"{seconds // 3600} h ago"
