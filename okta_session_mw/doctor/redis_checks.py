@@ -116,6 +116,13 @@ def check_secret_key(config: OktaSessionConfig, probe: RedisProbe | None) -> Fin
             "(workers mark it at start-up): start one, then run the doctor again",
         )
     others = {mark: at for mark, at in marks.items() if mark != own}
+    older = {key_fingerprint(key) for key in config.secret_keys_bytes[1:]}
+    if others and set(others) <= older:
+        return Finding.warn(
+            "secret_key",
+            "a rotation is under way: some workers still key the cache with one of this "
+            "configuration's older secret_key values (finish it: README 'Rotating secret_key')",
+        )
     if others:
         latest = _ago(max(others.values()))
         shared = "this one and " if own in marks else ""

@@ -145,3 +145,23 @@ def test_i15_55_a_worker_starts_when_redis_is_down_and_logs_no_password(
         assert record_key_mark(_worker_config(fake_url, url, KEY)) is False
     assert "could not record the secret_key mark" in caplog.text
     assert password not in caplog.text and KEY not in caplog.text
+
+
+def test_i15_87_a_rotation_under_way_is_a_warning_not_a_split(
+    fake_url: str, redis_server: RedisServer, redis_client: redis.Redis
+) -> None:
+    """Workers still on the older key of this configuration's rotation are expected
+    while it rolls out: a WARN; a key this configuration does not know stays a FAIL."""
+    from okta_session_mw.doctor.findings import Level
+    from okta_session_mw.doctor.redis_checks import RedisProbe, check_secret_key
+
+    rotating = OktaSessionConfig(
+        org_url=fake_url, cache_url=redis_server.url, secret_key=[KEY, OTHER_KEY]
+    )
+    probe = RedisProbe(where="test", client=redis_client, mode="standalone")
+    assert record_key_mark(_worker_config(fake_url, redis_server.url, OTHER_KEY))
+    finding = check_secret_key(rotating, probe)
+    assert finding.level is Level.WARN and "rotation is under way" in finding.detail
+    third = _worker_config(fake_url, redis_server.url, "a-third-key-nobody-lists-here")
+    assert record_key_mark(third)
+    assert check_secret_key(rotating, probe).level is Level.FAIL
