@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -35,10 +36,12 @@ import redis
 from redis.exceptions import RedisError, ResponseError
 
 from okta_session_mw.cache.entry import CacheEntry, Claimed
+from okta_session_mw.cache.gate_state import GateAsk, GateNote, GateVerdict, SlotAsk
 from okta_session_mw.cache.memory import MemorySessionCache
 from okta_session_mw.cache.protocol import ended_ttl as ended_ttl_for
 from okta_session_mw.cache.redis.codec import RedisCodec
 from okta_session_mw.cache.redis.connections import RedisConnections, asend, send
+from okta_session_mw.cache.redis.gate_ops import GatePlan
 from okta_session_mw.cache.redis.health import RedisHealth, redacted_url, url_timeout
 from okta_session_mw.cache.redis.ops import Op, RedisPlan
 from okta_session_mw.config import OktaSessionConfig
@@ -175,6 +178,29 @@ class RedisSessionCache:
         ended, clock = self._run(self._plan.ended(key, session_id, asked_at, user_id))[1]
         self._noted(clock)
         return ended
+
+    # -- the shared rate-limit gate (cache/gate_state.py; None: the local gate decides) --
+    @functools.cached_property
+    def _gate(self) -> GatePlan:
+        return GatePlan(self._plan.codec.prefix)
+
+    def gate_take(self, ask: GateAsk) -> GateVerdict | None:
+        return self._run(self._gate.take(ask))[1]
+
+    def gate_note(self, note: GateNote) -> None:
+        self._run(self._gate.note(note))
+
+    def gate_slot(self, ask: SlotAsk) -> bool | None:
+        return self._run(self._gate.slot(ask))[1]
+
+    async def agate_take(self, ask: GateAsk) -> GateVerdict | None:
+        return (await self._arun(self._gate.take(ask)))[1]
+
+    async def agate_note(self, note: GateNote) -> None:
+        await self._arun(self._gate.note(note))
+
+    async def agate_slot(self, ask: SlotAsk) -> bool | None:
+        return (await self._arun(self._gate.slot(ask)))[1]
 
     def close(self) -> None:
         """Close the sync client's connections (``aclose`` closes this loop's client)."""
