@@ -37,8 +37,8 @@ from okta_session_mw.okta.operations import Call
 
 __all__ = ["admit", "call_okta", "gated", "note_failure", "probing", "resume"]
 
-SLOT_POLL = (0.005, 0.05)
-"""A call waiting for a slot looks again after 5 ms, doubling up to 50 ms (Sleep effects,
+SLOT_POLL = (0.01, 0.2)
+"""A call waiting for a slot looks again after 10 ms, doubling up to 200 ms (Sleep effects,
 within the request's deadline)."""
 LEASE_MARGIN = 1.0
 """A slot's lease outlives the call's ``timeout`` by this much: a dead worker's lease
