@@ -2,10 +2,9 @@
 
 A drop-in for ``MemorySessionCache`` (both protocols of ``cache/protocol.py``), chosen with
 ``OktaSessionConfig(cache_url="redis://...")`` (also ``rediss://`` and ``unix://``).
-What is stored and under which names: ``codec.py`` and ``ops.py``; when Redis is
-asked and what is logged: ``health.py``; the ``redis`` package's clients, sync (Flask,
-Django/WSGI) and asyncio (one per running event loop): ``connections.py``. This module
-only decides what to send, and what to do without Redis.
+Names and values: ``codec.py``, ``ops.py``; when Redis is asked, what is logged: ``health.py``;
+the clients (sync, and asyncio per event loop): ``connections.py``; the shared gate's
+methods: ``gate_cache.py``. This module decides what to send, and what to do without Redis.
 
 Redis down or slow never fails a request: every call is bounded (``timeout`` for the
 connection and again for the reply), then Redis is skipped for ``retry_interval`` and
@@ -26,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import functools
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -36,12 +34,11 @@ import redis
 from redis.exceptions import RedisError, ResponseError
 
 from okta_session_mw.cache.entry import CacheEntry, Claimed
-from okta_session_mw.cache.gate_state import GateAsk, GateNote, GateVerdict, SlotAsk
 from okta_session_mw.cache.memory import MemorySessionCache
 from okta_session_mw.cache.protocol import ended_ttl as ended_ttl_for
 from okta_session_mw.cache.redis.codec import RedisCodec
 from okta_session_mw.cache.redis.connections import RedisConnections, asend, send
-from okta_session_mw.cache.redis.gate_ops import GatePlan
+from okta_session_mw.cache.redis.gate_cache import SharedGateMethods
 from okta_session_mw.cache.redis.health import RedisHealth, redacted_url, url_timeout
 from okta_session_mw.cache.redis.ops import Op, RedisPlan
 from okta_session_mw.config import OktaSessionConfig
@@ -52,7 +49,7 @@ T = TypeVar("T")
 _FAILURES = (RedisError, OSError, asyncio.TimeoutError)
 
 
-class RedisSessionCache:
+class RedisSessionCache(SharedGateMethods):
     """Session cache in Redis (extra ``[redis]``), shared by processes and machines.
 
     ``secret_key`` must be the same in every worker: it makes the key names and seals
@@ -178,29 +175,6 @@ class RedisSessionCache:
         ended, clock = self._run(self._plan.ended(key, session_id, asked_at, user_id))[1]
         self._noted(clock)
         return ended
-
-    # -- the shared rate-limit gate (cache/gate_state.py; None: the local gate decides) --
-    @functools.cached_property
-    def _gate(self) -> GatePlan:
-        return GatePlan(self._plan.codec.prefix)
-
-    def gate_take(self, ask: GateAsk) -> GateVerdict | None:
-        return self._run(self._gate.take(ask))[1]
-
-    def gate_note(self, note: GateNote) -> None:
-        self._run(self._gate.note(note))
-
-    def gate_slot(self, ask: SlotAsk) -> bool | None:
-        return self._run(self._gate.slot(ask))[1]
-
-    async def agate_take(self, ask: GateAsk) -> GateVerdict | None:
-        return (await self._arun(self._gate.take(ask)))[1]
-
-    async def agate_note(self, note: GateNote) -> None:
-        await self._arun(self._gate.note(note))
-
-    async def agate_slot(self, ask: SlotAsk) -> bool | None:
-        return (await self._arun(self._gate.slot(ask)))[1]
 
     def close(self) -> None:
         """Close the sync client's connections (``aclose`` closes this loop's client)."""
