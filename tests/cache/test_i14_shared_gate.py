@@ -178,3 +178,28 @@ async def test_i14_24_without_redis_each_process_keeps_the_same_rules_at_once(
     assert (await service.aresolve(made_up())).source is Source.UNAVAILABLE
     assert me_calls(okta) == 0
     await closed([service])
+
+
+async def test_i14_33_a_logout_gets_a_slot_while_new_cookies_hold_theirs(
+    okta: FakeOkta, redis_server: RedisServer, redis_client: redis.Redis
+) -> None:
+    """Cap 5: never-seen cookies may hold 4 slots (``rate_limit_reserve`` 0.2), so a
+    known session's logout on another worker goes out at once, while their lookups are
+    still at Okta, instead of waiting for one of them to end."""
+    pool = workers(okta, redis_server.url, 3, max_concurrent_okta_calls=5, timeout=5.0)
+    ann = okta.cookie_header(okta.create_session(LOGIN))
+    assert pool[2].resolve(ann).session is not None  # cached: a known session
+    for service in pool[:2]:  # start-up probes: the figures are known
+        assert service.resolve(made_up()).source is Source.MISS
+    cookies = [okta.cookie_header(okta.create_session(LOGIN)) for _ in range(5)]
+    okta.clear_calls()
+    okta.inject(latency=1.0, path_prefix="/api/v1/sessions/me")
+    lookups = [asyncio.ensure_future(pool[i % 2].aresolve(c)) for i, c in enumerate(cookies)]
+    while len(okta.calls) < 4:  # the new cookies' four slots are taken
+        await asyncio.sleep(0.01)
+    okta.clear_faults()
+    assert await pool[2].alogout(ann)
+    still_asking = [c for c in okta.calls_to("GET", "/api/v1/sessions/me") if c.status is None]
+    assert len(still_asking) == 4  # the logout did not wait for a lookup to end
+    assert all(r.session is not None for r in await asyncio.gather(*lookups))
+    await closed(pool)
