@@ -41,7 +41,7 @@ def _workers(okta: FakeOkta, url: str | None, count: int) -> list[SessionService
     assert okta.base_url is not None
     config = OktaSessionConfig(
         org_url=okta.base_url, cache_url=None if url is None else url + REDIS_OPTIONS,
-        secret_key=SECRET, new_cookie_lookups_per_minute=0, timeout=10.0,
+        secret_key=SECRET, new_cookie_lookups_per_minute=0, timeout=30.0,
         max_concurrent_okta_calls=CAP,
     )  # fmt: skip
     return [SessionService(config) for _ in range(count)]
@@ -114,7 +114,9 @@ def run(
         "connections and Okta clients; one fake Okta over HTTP on loopback.",
         f"429: {cookies} made-up cookies per other worker, all at once; Reset 30 s ahead.",
         f"burst: every answer {latency * 1000:.0f} ms late; max_concurrent_okta_calls="
-        f"{CAP}, of which new cookies may hold {CAP - 10} (rate_limit_reserve 0.2).",
+        f"{CAP}, of which new cookies may hold {CAP - 10} (rate_limit_reserve 0.2); "
+        "timeout 30 s: the 8 workers share one event loop here, so the burst's Redis round "
+        "trips (about 7 per request) take seconds on a small machine.",
     ]
     return Section("Okta's budget across workers (429 and the concurrency cap)", rows, notes)
 

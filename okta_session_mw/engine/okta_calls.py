@@ -37,9 +37,10 @@ from okta_session_mw.okta.operations import Call
 
 __all__ = ["admit", "call_okta", "gated", "note_failure", "probing", "resume"]
 
-SLOT_POLL = (0.01, 0.2)
-"""A call waiting for a slot looks again after 10 ms, doubling up to 200 ms (Sleep effects,
-within the request's deadline)."""
+SLOT_POLL = (0.005, 0.05, 0.2)
+"""A call waiting for a slot looks again after 5 ms, doubling up to 50 ms while it waits
+for one of this process's slots (no I/O), up to 200 ms while the cluster's are all held
+(each look is a Redis round trip); Sleep effects, within the request's deadline."""
 LEASE_MARGIN = 1.0
 """A slot's lease outlives the call's ``timeout`` by this much: a dead worker's lease
 expires about one timeout after it was taken."""
@@ -139,7 +140,7 @@ def gated(
     if lease is None:
         raise OktaTimeoutError("no free slot for an Okta call within the timeout")
     try:
-        value = yield from _in_flight(rules, build, argument, lease)
+        value = yield from _in_flight(rules, build, argument)
     except OktaRateLimitError as exc:
         pause = bounded_pause(exc.rate_limit.wait_seconds(rules.clock()))
         yield from _share(rules, operation, lease, pause)
@@ -151,11 +152,9 @@ def gated(
     return value
 
 
-def _in_flight(
-    rules: Rules, build: Callable[[str], Call[T]], argument: str, lease: str
-) -> Flow[T]:
-    """The call itself, in flight at the gate (and in a slot of this process's own
-    counter, when no shared gate gave one) until it is over, however it ends."""
+def _in_flight(rules: Rules, build: Callable[[str], Call[T]], argument: str) -> Flow[T]:
+    """The call itself, in flight at the gate and in a slot of this process's own
+    counter (``_slot``) until it is over, however it ends."""
     answered = False
     try:
         value = yield from call_okta(rules, build, argument)
@@ -168,32 +167,42 @@ def _in_flight(
         raise
     finally:
         rules.gate.done(build.__name__, answered=answered)
-        if lease == LOCAL:
-            rules.gate.give_slot()
+        rules.gate.give_slot()  # every lease holds one of this process's slots too
 
 
 def _slot(rules: Rules, spender: Spender) -> Flow[str | None]:
-    """A call slot: a lease in the shared set of calls in flight (Redis), or else one
-    of this process's counter. Waits (Sleep, never a busy loop) within the timeout and
-    the request's deadline; None when none came free in time."""
+    """A call slot: one of this process's counter (``limit`` of them: a process never has
+    more in flight than the cluster may), then a lease in the shared set of calls in
+    flight (Redis) when there is one. Only a waiter holding a slot here asks Redis, so a
+    burst in one process sends Redis at most ``limit`` polls at a time. Waits (Sleep,
+    never a busy loop) within the timeout and the request's deadline; None when no slot
+    came free in time (nothing is held then)."""
     config = rules.config
     limit = slots_for(spender, config.max_concurrent_okta_calls, config.rate_limit_reserve)
     ask = SlotAsk(secrets.token_hex(8), limit, int((config.timeout + LEASE_MARGIN) * 1000))
     started, delay = rules.monotonic(), SLOT_POLL[0]
-    while True:
-        taken = cast("bool | None", (yield CacheOp("gate_slot", (ask,))))
-        if taken:
-            return ask.lease
-        if taken is None and rules.gate.take_slot(limit):
-            return LOCAL
-        left = config.timeout - (rules.monotonic() - started)
-        if left <= 0:
-            return None
-        try:
-            yield Sleep(min(delay, left))
-        except OktaTimeoutError:  # waking would pass the request's deadline
-            return None
-        delay = min(delay * 2, SLOT_POLL[1])
+    local = False
+    lease: str | None = None
+    try:
+        while lease is None:
+            local = local or rules.gate.take_slot(limit)
+            if local:
+                taken = cast("bool | None", (yield CacheOp("gate_slot", (ask,))))
+                if taken is not False:  # taken, or no shared gate: this process's slot
+                    lease = ask.lease if taken else LOCAL
+                    break
+            left = config.timeout - (rules.monotonic() - started)
+            if left <= 0:
+                break
+            try:
+                yield Sleep(min(delay, left))
+            except OktaTimeoutError:  # waking would pass the request's deadline
+                break
+            delay = min(delay * 2, SLOT_POLL[2] if local else SLOT_POLL[1])
+    finally:  # no slot in time, or closed while waiting: give this process's back
+        if local and lease is None:
+            rules.gate.give_slot()
+    return lease
 
 
 def _share(rules: Rules, operation: str, lease: str, pause: float) -> Flow[None]:
