@@ -48,7 +48,7 @@ def test_i14_29_concurrent_takes_count_down_atomically_and_stop_at_the_floor(
     last = cache.gate_take(ask(0))  # a known session may spend the reserve
     assert last is not None and last.admitted and last.bucket is not None
     assert last.bucket.remaining == 19 and 0 < last.bucket.ms <= 30_000
-    assert all(name.startswith(b"{app}:g:") for name in redis_client.keys("*"))  # one slot
+    assert all(b"{app}" in name for name in redis_client.keys("*"))  # the prefix's hash tag
 
 
 def test_i14_30_a_floor_of_another_limit_is_sent_back_and_a_seed_starts_a_window(
@@ -78,7 +78,8 @@ def test_i14_31_answers_merge_as_the_local_gate_does_and_a_429_closes_as_an_expi
     cache.gate_note(GateNote(BUCKET, FAMILY, close_ms=5_000))  # never shortens a pause
     shut = cache.gate_take(ask(0))
     assert shut is not None and not shut.admitted and 19_000 < shut.closed_ms <= 20_000
-    assert redis_client.pttl("{app}:g:x:" + BUCKET) > 19_000
+    (closing,) = redis_client.keys("*g:x:" + BUCKET)
+    assert redis_client.pttl(closing) > 19_000
 
 
 def test_i14_32_call_slots_are_leases_given_back_or_expiring(
@@ -89,7 +90,7 @@ def test_i14_32_call_slots_are_leases_given_back_or_expiring(
     assert cache.gate_slot(SlotAsk("c", 3, 60_000)) is True  # a spender allowed more slots
     assert cache.gate_slot(SlotAsk("d", 3, 60_000)) is False
     cache.gate_note(GateNote(BUCKET, FAMILY, lease="a"))
-    assert set(redis_client.zrange("{app}:g:slots", 0, -1)) == {b"b", b"c"}
+    assert set(redis_client.zrange(redis_client.keys("*g:slots")[0], 0, -1)) == {b"b", b"c"}
     time.sleep(0.06)  # "b" was a dead worker's
     assert cache.gate_slot(SlotAsk("d", 2, 60_000)) is True  # "b" expired, "a" given back
-    assert set(redis_client.zrange("{app}:g:slots", 0, -1)) == {b"c", b"d"}
+    assert set(redis_client.zrange(redis_client.keys("*g:slots")[0], 0, -1)) == {b"c", b"d"}
