@@ -52,6 +52,16 @@ def _redis_workers(**kwargs: Any) -> Section:
     return redis_workers.run(**kwargs)
 
 
+def _cluster_gate(**kwargs: Any) -> Section:
+    """``cluster_gate.run`` (a 429 and the concurrency cap over 8 workers), if Redis is here."""
+    if shutil.which("redis-server") is None:
+        title = "Okta's budget across workers (429 and the concurrency cap)"
+        return Section(title, [Row("Redis", "not available: redis-server is not installed")])
+    from benchmarks import cluster_gate
+
+    return cluster_gate.run(**kwargs)
+
+
 PUSH_QUICK: dict[str, Any] = {
     "workers": (1, 2), "sessions": 20, "ends": 5, "steady": 0.5, "spacing": 0.02,
     "handler_rounds": {1: 5, 50: 1},
@@ -80,6 +90,9 @@ SECTIONS: dict[str, Benchmark] = {
         _redis_workers, {}, {"workers": (1, 2), "sessions": 5, "seconds": 2.0, "ttl": 1.0}
     ),
     "push": Benchmark(push_revocation.run, {}, PUSH_QUICK),
+    "cluster_gate": Benchmark(
+        _cluster_gate, {}, {"workers": 3, "cookies": 3, "burst": 30, "latency": 0.01}
+    ),
 }
 
 

@@ -127,6 +127,12 @@ class OktaSessionConfig:
     """Sign-ins through the library (CreateSession) allowed per client address, apart
     from the lookups above (so a flood of cookies from one address does not stop its
     users signing in); refilled evenly over a minute; 0 = no bound."""
+    max_concurrent_okta_calls: int = setting(50, COUNT)
+    """Most Okta calls in flight at once: for the whole cluster with a Redis cache (a
+    lease per call, expiring with a dead worker), per process without; below Okta's 75
+    concurrent transactions. A call waits for a slot within ``timeout`` (else it is
+    refused, like a rate-limited one); never-seen cookies leave ``rate_limit_reserve``
+    of the slots to known sessions."""
     max_response_bytes: int = setting(1 << 20, COUNT)
     """Largest Okta answer read (after decompression); a larger one counts as Okta failing."""
     event_hook_path: str = setting("/okta/event-hook", SITE_PATH)

@@ -12,7 +12,8 @@ cover it. The push-revocation section (issue 13) starts them too; its own tests 
 (``test_i13_06_*``) run it once, quick, and check that every end was seen. Issue 12's
 tests (``test_i12_04_*``) check that every section sends the one browser request, that
 the access-token alternatives really verify (or stop the run), and that the rows carry
-the issue's targets.
+the issue's targets. Issue 14's cluster gate section needs Redis: its own test
+(``test_i14_34_*``) runs it once, quick.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def test_served_variant_marks_and_reports() -> None:
 
 
 def test_every_section_runs_quick() -> None:
-    slow = ("callgrind", "served_callgrind", "wsgi_callgrind", "redis", "push")
+    slow = ("callgrind", "served_callgrind", "wsgi_callgrind", "redis", "push", "cluster_gate")
     names = [name for name in SECTIONS if name not in slow]
     sections = run_sections(names, quick=True, overrides={"uvicorn": {"tool": "httpx"}})
     titles = [s.title for s in sections]
@@ -354,3 +355,17 @@ def test_i13_06_percentiles_are_nearest_rank() -> None:
     assert percentile(values, 0.99) == 99.0
     assert percentile([3.0], 0.99) == 3.0
     assert percentile([1.0, 2.0, 3.0], 0.99) == 3.0
+
+
+def test_i14_34_the_cluster_gate_section_meets_its_targets_quick() -> None:
+    """Issue 14's figures, quick (3 workers): after another worker's 429 the others make
+    no call to that bucket, and a burst never has more than the cap in flight; with the
+    in-process cache (the rows beside) the others do call."""
+    require_redis_server()
+    (section,) = run_sections(["cluster_gate"], quick=True)
+    rows = {row.variant.split(":")[0]: row for row in section.rows}
+    shared = rows["429 to worker 1, Redis (shared gate)"]
+    assert (shared.result, shared.vs_baseline) == ("0", "MET"), shared
+    assert rows["429 to worker 1, in-process cache"].result == "2"  # each learns it by a 429
+    burst = rows["burst of 30 new cookies over 3 workers, Redis (shared cap)"]
+    assert burst.vs_baseline == "MET" and burst.variant.endswith("(30 calls)"), burst

@@ -192,3 +192,12 @@ def test_a_misspelt_setting_is_logged_with_the_right_name(caplog: pytest.LogCapt
     assert "OKTA_TIMEOUT_SECONDS ignored; did you mean OKTA_TIMEOUT?" in caplog.text
     assert "OKTA_CLIENT_TOKEN" not in caplog.text  # Okta's SDKs' own settings are no typo
     assert "sdk-secret" not in caplog.text  # names only, never a value
+
+
+def test_i14_35_max_concurrent_okta_calls_setting() -> None:
+    assert OktaSessionConfig(org_url=ORG).max_concurrent_okta_calls == 50  # below Okta's 75
+    env = {"OKTA_ORG_URL": ORG, "OKTA_MAX_CONCURRENT_OKTA_CALLS": "20"}
+    assert OktaSessionConfig.from_env(env).max_concurrent_okta_calls == 20
+    for bad in (0, -1, 1.5, True, "50"):
+        with pytest.raises(ConfigError, match="max_concurrent_okta_calls"):
+            OktaSessionConfig(org_url=ORG, max_concurrent_okta_calls=bad)  # type: ignore[arg-type]

@@ -11,24 +11,58 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
-from typing import Literal, Protocol, get_args
+from typing import Any, Literal, Protocol, get_args
 
 from okta_session_mw.cache.entry import CacheEntry, Claimed
 from okta_session_mw.config import OktaSessionConfig
 
 __all__ = [
     "CACHE_OPERATIONS",
+    "GATE_OPERATIONS",
+    "REQUIRED_OPERATIONS",
     "AsyncSessionCache",
     "CacheOperation",
     "SessionCache",
     "cache_key",
+    "cache_methods",
     "cookie_hasher",
     "ended_ttl",
 ]
 
-CacheOperation = Literal["get", "set", "claim", "evict", "evict_session", "ended", "evict_user"]
+CacheOperation = Literal[
+    "get", "set", "claim", "evict", "evict_session", "ended", "evict_user",
+    "gate_take", "gate_note", "gate_slot",
+]  # fmt: skip
 """The methods of ``SessionCache`` (``AsyncSessionCache``'s are the same, ``a``-prefixed)."""
 CACHE_OPERATIONS: tuple[CacheOperation, ...] = get_args(CacheOperation)
+GATE_OPERATIONS: tuple[CacheOperation, ...] = ("gate_take", "gate_note", "gate_slot")
+"""The shared rate-limit gate's operations (``cache/gate_state.py``), optional: a cache
+without them (the in-process cache, one passed in) answers None, "the process's own
+gate decides"."""
+REQUIRED_OPERATIONS: tuple[CacheOperation, ...] = tuple(
+    op for op in CACHE_OPERATIONS if op not in GATE_OPERATIONS
+)
+"""What every cache must offer (in one colour)."""
+
+
+def _no_shared_gate(*_args: object) -> None:
+    return None
+
+
+async def _ano_shared_gate(*_args: object) -> None:
+    return None
+
+
+def cache_methods(cache: object, prefix: str = "") -> dict[str, Callable[..., Any]]:
+    """The cache's method for each operation, found once (``prefix`` "a": the async
+    ones): a required one missing fails here, a gate operation missing answers None
+    (no shared gate: the process's own gate decides)."""
+    absent = _ano_shared_gate if prefix else _no_shared_gate
+    return {
+        op: getattr(cache, prefix + op) if op in REQUIRED_OPERATIONS
+        else getattr(cache, prefix + op, absent)
+        for op in CACHE_OPERATIONS
+    }  # fmt: skip
 
 
 def ended_ttl(config: OktaSessionConfig) -> float:

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from okta_session_mw.cache.memory import MemorySessionCache
 from okta_session_mw.cache.protocol import (
-    CACHE_OPERATIONS,
+    REQUIRED_OPERATIONS,
     AsyncSessionCache,
     SessionCache,
     ended_ttl,
@@ -19,8 +19,8 @@ __all__ = ["checked_cache", "default_cache"]
 
 C = TypeVar("C")
 
-_SYNC_CACHE = CACHE_OPERATIONS
-_ASYNC_CACHE = tuple("a" + name for name in CACHE_OPERATIONS)
+_SYNC_CACHE = REQUIRED_OPERATIONS  # the gate's operations are optional (protocol.py)
+_ASYNC_CACHE = tuple("a" + name for name in REQUIRED_OPERATIONS)
 
 
 def checked_cache(cache: C) -> C:

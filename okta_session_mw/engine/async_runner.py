@@ -15,7 +15,7 @@ from typing import TypeVar, cast
 import anyio
 import httpx
 
-from okta_session_mw.cache.protocol import CACHE_OPERATIONS, AsyncSessionCache
+from okta_session_mw.cache.protocol import AsyncSessionCache, cache_methods
 from okta_session_mw.engine.deadline import bound_request, follower_wait, sleep_within
 from okta_session_mw.engine.effects import (
     CacheOp,
@@ -51,7 +51,7 @@ class AsyncRunner:
         self._send = send
         # The cache's async methods, found once: a cache missing one fails here.
         self._cache_ops: dict[str, Callable[..., Awaitable[object]]] = (
-            {} if cache is None else {op: getattr(cache, "a" + op) for op in CACHE_OPERATIONS}
+            {} if cache is None else cache_methods(cache, "a")
         )
         self._bound = bound
         self._flights: dict[str, asyncio.Task[object]] = {}

@@ -36,6 +36,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 
+from okta_session_mw.cache.gate_state import GateAsk, GateVerdict, SharedWindow
 from okta_session_mw.engine.address_allowance import NO_ADDRESS, AddressAllowance, address_key
 from okta_session_mw.engine.rate_buckets import (
     BUCKETS,
@@ -53,6 +54,7 @@ from okta_session_mw.engine.rate_buckets import (
     roll,
     update_figures,
 )
+from okta_session_mw.engine.shared_gate import ask_of, learn, window_of
 from okta_session_mw.errors import RateLimit
 
 __all__ = [
@@ -86,7 +88,10 @@ class RateLimitGate:
     cookies must leave the reserve in both.
     """
 
-    __slots__ = ("_buckets", "_families", "_lock", "addresses", "reserve_fraction", "sign_ins")
+    __slots__ = (
+        "_buckets", "_families", "_lock", "_slots", "_unshared", "addresses",
+        "reserve_fraction", "sign_ins",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -101,6 +106,8 @@ class RateLimitGate:
         self.sign_ins = AddressAllowance(sign_ins_per_minute, max_addresses)
         self._buckets: dict[str, BucketFigures] = {}
         self._families: dict[str, BucketFigures] = {}
+        self._unshared: dict[str, SharedWindow] = {}
+        self._slots = 0
         self._lock = threading.Lock()
 
     def figures(self, operation: str) -> BucketFigures | None:
@@ -192,12 +199,16 @@ class RateLimitGate:
         """Take in the figures of one answer from ``operation``'s bucket (and family)."""
         if rate_limit.remaining is None:
             return
-        ends = now + bounded_pause(rate_limit.wait_seconds(now))
+        seconds = bounded_pause(rate_limit.wait_seconds(now))
+        ends = now + seconds
+        shared = window_of(rate_limit, seconds)
         with self._lock:
             figures = self._buckets.setdefault(bucket_of(operation), BucketFigures())
             family = self._families.setdefault(family_of(operation), BucketFigures())
             update_figures(figures, rate_limit, now, ends)
             update_figures(family, rate_limit, now, ends)
+            if shared is not None:
+                self._unshared[bucket_of(operation)] = shared
 
     def close_for(self, operation: str, seconds: float | None, now: float) -> float:
         """After a 429: no call in ``operation``'s bucket for ``seconds`` (until Okta's
@@ -209,8 +220,51 @@ class RateLimitGate:
             figures.closed_until = max(figures.closed_until, until)
             return figures.closed_until
 
+    # -- a shared gate (cache/gate_state.py, engine/okta_calls.py) ---------------------
+    def shared_ask(
+        self, operation: str, spender: Spender, now: float, *, count: bool = True
+    ) -> GateAsk:
+        """What to ask a shared gate for one call of ``spender`` (``shared_gate.ask_of``)."""
+        with self._lock:
+            figures, family = self._pair(operation, now)
+            return ask_of(
+                bucket_of(operation), figures, family_of(operation), family,
+                spender, self.reserve_fraction, now, count=count,
+            )  # fmt: skip
+
+    def learn(self, operation: str, verdict: GateVerdict, now: float) -> None:
+        """Take in a shared gate's answer: its windows, and a pause a 429 seen by any
+        worker started (``closed_ms`` from now)."""
+        with self._lock:
+            figures, family = self._pair(operation, now)
+            learn(figures, verdict.bucket, now)
+            learn(family, verdict.family, now)
+            if verdict.closed_ms > 0:
+                until = now + verdict.closed_ms / 1000
+                figures.closed_until = max(figures.closed_until, until)
+
+    def unshared(self, operation: str) -> SharedWindow | None:
+        """The latest answer's figures of ``operation``'s bucket not shared yet (each
+        is handed out once: the call that finishes first shares the latest)."""
+        with self._lock:
+            return self._unshared.pop(bucket_of(operation), None)
+
+    def take_slot(self, limit: int) -> bool:
+        """One of this process's call slots, if fewer than ``limit`` are held (the cap
+        on concurrent Okta calls without a shared gate)."""
+        with self._lock:
+            if self._slots >= limit:
+                return False
+            self._slots += 1
+            return True
+
+    def give_slot(self) -> None:
+        with self._lock:
+            self._slots = max(0, self._slots - 1)
+
     def reset(self) -> None:
         """Forget every figure and pause (tests; a new Okta org)."""
         with self._lock:
             self._buckets.clear()
             self._families.clear()
+            self._unshared.clear()

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from okta_session_mw.engine.effects import Flow, cache_set
 from okta_session_mw.engine.limits import Spender
-from okta_session_mw.engine.okta_calls import gated, note_failure, probing
+from okta_session_mw.engine.okta_calls import admit, gated, note_failure, probing
 from okta_session_mw.engine.policy import positive_entry
 from okta_session_mw.engine.rules import Rules
 from okta_session_mw.errors import OktaRateLimitError, SignInThrottledError
@@ -34,10 +34,12 @@ def login(
 
 def _create(session_token: str, rules: Rules, client: str | None) -> Flow[Session]:
     """CreateSession if the gate admits this sign-in, else ``SignInThrottledError``."""
-    if not rules.gate.take("create_session", Spender.SIGN_IN, rules.clock(), client):
+    if not (yield from admit(rules, "create_session", Spender.SIGN_IN, client)):
         raise SignInThrottledError()
     try:
-        session: Session = yield from gated(rules, operations.create_session, session_token)
+        session: Session = yield from gated(
+            rules, operations.create_session, session_token, Spender.SIGN_IN
+        )
     except OktaRateLimitError as exc:
         note_failure(exc, rules, "create_session")
         raise

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from okta_session_mw.engine.effects import Flow, cache_evict, cache_evict_session, cache_get
 from okta_session_mw.engine.limits import Spender
-from okta_session_mw.engine.okta_calls import call_okta, gated, note_failure, probing
+from okta_session_mw.engine.okta_calls import admit, call_okta, gated, note_failure, probing
 from okta_session_mw.engine.rules import Rules
 from okta_session_mw.errors import (
     InvalidRequestError,
@@ -75,10 +75,10 @@ def _close(cookie: str, rules: Rules, spender: Spender, client: str | None) -> F
     """CloseCurrentSession if the gate admits it: True when closed (or already), False
     (say "try again") when Okta failed, None when the gate refused the call
     (rate-limited, or no reserve for an unknown cookie): Okta was not asked."""
-    if not rules.gate.take("close_current_session", spender, rules.clock(), client):
+    if not (yield from admit(rules, "close_current_session", spender, client)):
         return None
     try:
-        yield from gated(rules, operations.close_current_session, cookie)
+        yield from gated(rules, operations.close_current_session, cookie, spender)
     except (OktaNotFoundError, OktaAuthError):
         pass
     except OktaSessionError as exc:
@@ -100,10 +100,12 @@ def _session_id_of(cookie: str, rules: Rules, client: str | None) -> Flow[str | 
 
 def _ask_whose(cookie: str, rules: Rules, client: str | None) -> Flow[str | None]:
     """``_session_id_of``'s call: admitted by the gate, then asked."""
-    if not rules.gate.take("get_current_session", Spender.NEW_COOKIE, rules.clock(), client):
+    if not (yield from admit(rules, "get_current_session", Spender.NEW_COOKIE, client)):
         return None
     try:
-        session: Session = yield from gated(rules, operations.get_current_session, cookie)
+        session: Session = yield from gated(
+            rules, operations.get_current_session, cookie, Spender.NEW_COOKIE
+        )
     except (OktaNotFoundError, OktaAuthError, InvalidRequestError):
         return None  # no session (or none this cookie can name): nothing more to evict
     except OktaSessionError as exc:

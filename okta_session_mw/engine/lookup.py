@@ -25,7 +25,7 @@ from okta_session_mw.engine.effects import (
 )
 from okta_session_mw.engine.follow import follow
 from okta_session_mw.engine.limits import RateLimitGate, Spender
-from okta_session_mw.engine.okta_calls import gated, note_failure, probing
+from okta_session_mw.engine.okta_calls import admit, gated, note_failure, probing, resume
 from okta_session_mw.engine.policy import (
     is_fresh,
     mark_refresh_tried,
@@ -171,7 +171,7 @@ def _ask(
     """``_lookup``'s call: admitted by the gate, claimed across workers, then asked."""
     gate, clock = rules.gate, rules.clock
     operation = "refresh_current_session" if refreshing else "get_current_session"
-    if not gate.take(operation, spender, clock(), client):
+    if not (yield from admit(rules, operation, spender, client)):
         return entry, fallback(entry, clock())
     claim = Claimed.ASKING
     try:
@@ -189,13 +189,13 @@ def _ask(
             # Another worker is asking Okta and no answer came within the timeout: do
             # not spend a second timeout asking Okta too.
             return entry, fallback(entry, clock())
-        if not gate.resume(operation, clock()):  # took the claim over; a 429 meanwhile?
+        if not (yield from resume(rules, operation)):  # took the claim over; a 429 meanwhile?
             return entry, fallback(entry, clock())
     previous = mark_refresh_tried(entry) if refreshing and entry is not None else entry
     asked = clock()
     build = operations.refresh_current_session if refreshing else operations.get_current_session
     try:
-        session: Session = yield from gated(rules, build, cookie)
+        session: Session = yield from gated(rules, build, cookie, spender)
     except NO_SESSION:
         negative = negative_entry(clock(), rules.config)
         yield from cache_set(key, negative)
@@ -215,7 +215,7 @@ def _refresh(key: str, cookie: str, rules: Rules) -> Flow[CacheEntry | None]:
     entry = yield from cache_get(key)
     if entry is None or not refresh_due(entry, clock(), config):
         return None
-    if not gate.take("refresh_current_session", Spender.KNOWN, clock()):
+    if not (yield from admit(rules, "refresh_current_session", Spender.KNOWN)):
         return None
     tried = mark_refresh_tried(entry)
     try:

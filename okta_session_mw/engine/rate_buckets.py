@@ -30,6 +30,7 @@ __all__ = [
     "floor_of",
     "reserve_of",
     "roll",
+    "slots_for",
     "update_figures",
 ]
 
@@ -121,6 +122,14 @@ def floor_of(spender: Spender, limit: int | None, fraction: float) -> int:
         return 0
     reserve = reserve_of(limit, fraction)
     return reserve if spender is Spender.NEW_COOKIE else reserve - reserve // 2
+
+
+def slots_for(spender: Spender, cap: int, fraction: float) -> int:
+    """How many of the ``cap`` concurrent Okta calls ``spender`` may find held and still
+    take one: the reserve's rule applied to call slots (``floor_of``), so a flood of
+    never-seen cookies cannot hold every slot while logouts and refreshes of known
+    sessions wait. Never below one: every spender can call when nothing else is."""
+    return max(1, cap - floor_of(spender, cap, fraction))
 
 
 def roll(figures: BucketFigures, now: float) -> None:

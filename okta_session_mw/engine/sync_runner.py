@@ -17,7 +17,7 @@ from typing import TypeVar, cast
 
 import httpx
 
-from okta_session_mw.cache.protocol import CACHE_OPERATIONS, SessionCache
+from okta_session_mw.cache.protocol import SessionCache, cache_methods
 from okta_session_mw.engine.deadline import bound_request, follower_wait, sleep_within
 from okta_session_mw.engine.effects import (
     CacheOp,
@@ -52,7 +52,7 @@ class SyncRunner:
         self._send = send
         # The cache's methods, found once: a cache missing one fails here, not mid-flow.
         self._cache_ops: dict[str, Callable[..., object]] = (
-            {} if cache is None else {op: getattr(cache, op) for op in CACHE_OPERATIONS}
+            {} if cache is None else cache_methods(cache)
         )
         self._bound = bound
         self._lock = threading.Lock()

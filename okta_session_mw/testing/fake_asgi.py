@@ -53,7 +53,14 @@ async def handle(fake: FakeOkta, scope: Scope, receive: Receive, send: Send) -> 
         headers, cookies, headers.get("authorization"), body,
     )  # fmt: skip
     fake._record(call)
+    try:
+        await _answer(fake, request, call, send)
+    finally:
+        fake._finished()
 
+
+async def _answer(fake: FakeOkta, request: _Request, call: RecordedCall, send: Send) -> None:
+    """The reply to one recorded request: the test's faults, the rate limit, the route."""
     faults = fake._take_faults(request.path)
     if faults.latency:
         await asyncio.sleep(faults.latency)

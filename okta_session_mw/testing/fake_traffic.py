@@ -37,6 +37,8 @@ class FakeTraffic:
         self._calls: list[RecordedCall] = []
         self._faults = FaultPlan()
         self._rate = RateLimiter(rate_limit, rate_limit_window)
+        self._in_flight = 0
+        self._most_in_flight = 0
 
     # -- clock ------------------------------------------------------------------------
 
@@ -68,10 +70,25 @@ class FakeTraffic:
     def clear_calls(self) -> None:
         with self._lock:
             self._calls.clear()
+            self._most_in_flight = self._in_flight
+
+    @property
+    def most_in_flight(self) -> int:
+        """The most requests the fake was answering at once since it started (or since
+        ``clear_calls``): what Okta's limit on concurrent transactions counts."""
+        with self._lock:
+            return self._most_in_flight
 
     def _record(self, call: RecordedCall) -> None:
         with self._lock:
             self._calls.append(call)
+            self._in_flight += 1
+            self._most_in_flight = max(self._most_in_flight, self._in_flight)
+
+    def _finished(self) -> None:
+        """A request ``_record`` counted is over (answered, dropped or failed)."""
+        with self._lock:
+            self._in_flight -= 1
 
     def _answered(self, call: RecordedCall, status: int) -> None:
         with self._lock:

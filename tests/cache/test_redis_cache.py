@@ -30,8 +30,10 @@ def everything_in(client: redis.Redis) -> bytes:
         blob.append(name)
         if client.type(name) == b"set":
             blob.extend(client.smembers(name))
-        elif client.type(name) == b"zset":  # the user index (issue 13)
+        elif client.type(name) == b"zset":  # the user index (issue 13), the gate's leases
             blob.extend(client.zrange(name, 0, -1))
+        elif client.type(name) == b"hash":  # the shared gate's figures (issue 14)
+            blob.extend(part for pair in client.hgetall(name).items() for part in pair)
         else:
             blob.append(client.get(name) or b"")
     return b"\n".join(blob)
@@ -493,7 +495,7 @@ def test_i10_03_logouts_refused_by_the_gate_leave_no_ended_marks(
 
 
 async def test_i10_02_a_worker_that_follows_others_is_not_refused_at_start(
-    okta: FakeOkta, redis_server: RedisServer
+    okta: FakeOkta, redis_server: RedisServer, redis_client: redis.Redis  # a fresh database
 ):
     """A worker whose lookups are all being asked by another worker (Redis claims) never
     learns Okta's figures itself: its start-up probe must not turn its own users away

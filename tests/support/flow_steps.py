@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import httpx
 
 from okta_session_mw.cache.entry import CacheEntry, Claimed
+from okta_session_mw.cache.protocol import GATE_OPERATIONS
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.engine.effects import CacheOp, Flow, Parse, Send, Share, Sleep, step
 from okta_session_mw.engine.limits import RateLimitGate
@@ -197,6 +198,8 @@ class Stepper:
         return result
 
     def _cache_op(self, effect: CacheOp) -> Any:
+        if effect.operation in GATE_OPERATIONS:  # no shared gate: the local gate decides
+            return None
         cache, arguments = self.cache, effect.arguments
         key = str(arguments[0])
         if effect.operation == "get":

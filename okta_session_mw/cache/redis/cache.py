@@ -2,10 +2,9 @@
 
 A drop-in for ``MemorySessionCache`` (both protocols of ``cache/protocol.py``), chosen with
 ``OktaSessionConfig(cache_url="redis://...")`` (also ``rediss://`` and ``unix://``).
-What is stored and under which names: ``codec.py`` and ``ops.py``; when Redis is
-asked and what is logged: ``health.py``; the ``redis`` package's clients, sync (Flask,
-Django/WSGI) and asyncio (one per running event loop): ``connections.py``. This module
-only decides what to send, and what to do without Redis.
+Names and values: ``codec.py``, ``ops.py``; when Redis is asked, what is logged: ``health.py``;
+the clients (sync, and asyncio per event loop): ``connections.py``; the shared gate's
+methods: ``gate_cache.py``. This module decides what to send, and what to do without Redis.
 
 Redis down or slow never fails a request: every call is bounded (``timeout`` for the
 connection and again for the reply), then Redis is skipped for ``retry_interval`` and
@@ -39,6 +38,7 @@ from okta_session_mw.cache.memory import MemorySessionCache
 from okta_session_mw.cache.protocol import ended_ttl as ended_ttl_for
 from okta_session_mw.cache.redis.codec import RedisCodec, secrets_of
 from okta_session_mw.cache.redis.connections import RedisConnections, asend, send
+from okta_session_mw.cache.redis.gate_cache import SharedGateMethods
 from okta_session_mw.cache.redis.health import RedisHealth, redacted_url, url_timeout
 from okta_session_mw.cache.redis.ops import Op, RedisPlan
 from okta_session_mw.config import OktaSessionConfig
@@ -49,7 +49,7 @@ T = TypeVar("T")
 _FAILURES = (RedisError, OSError, asyncio.TimeoutError)
 
 
-class RedisSessionCache:
+class RedisSessionCache(SharedGateMethods):
     """Session cache in Redis (extra ``[redis]``), shared by processes and machines.
 
     ``secret_key`` must be the same in every worker: it makes the key names and seals
