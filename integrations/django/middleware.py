@@ -37,7 +37,7 @@ from okta_session_mw.web.csrf_nonce import CSRF_STATE_KEY, nonce_set_cookie
 from okta_session_mw.web.pending_resolution import PendingResolution
 
 from .debug import service_filter
-from .lazy import SimpleLazyObject
+from .lazy import lazy_value
 from .responses import add_set_cookie
 from .service import get_service
 
@@ -167,7 +167,7 @@ def _attach(request: HttpRequest) -> None:
     # Always the same lazy kind, like request.user, whatever the cache holds: a value
     # that were None only without a cookie would let `is None` checks pass every test
     # and fail for a made-up cookie (which needs a lookup, so it would be lazy).
-    target.okta_session = SimpleLazyObject(pending.session)
+    target.okta_session = lazy_value(pending.session)
     target.aokta_session = pending.asession
 
 

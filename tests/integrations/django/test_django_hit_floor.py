@@ -1,0 +1,41 @@
+"""The Django middleware at its floor (issue 12): what its cheaper per-request work
+must still do. The figures are ``python -m benchmarks --only wsgi_callgrind``'s; these
+tests pin behaviour, never a cost: the lazy value made without its class call answers
+as Django's, and the request, held strongly while the middleware runs, is still freed
+by reference counting alone and still answers routing questions after its response.
+"""
+
+from __future__ import annotations
+
+import copy
+from types import SimpleNamespace
+from typing import Any
+
+import django_project
+import pytest
+from django.utils import functional
+
+from okta_session_mw.integrations.django.lazy import SimpleLazyObject, lazy_value
+from tests.integrations.django.test_django_hit_path import _what_it_does
+
+django_project.configure()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, "text", [1, 2], SimpleNamespace(login="ann")],
+    ids=["none", "str", "list", "object"],
+)
+def test_i12_50_the_lazy_value_made_without_its_class_call_answers_as_djangos(
+    value: Any,
+) -> None:
+    """``lazy_value(func)`` (what the middleware makes per request) is the same object
+    as ``SimpleLazyObject(func)``: every read answers as Django's own, the function
+    runs once, and it holds no state but the function until it is read."""
+    made = lazy_value(lambda: value)
+    assert type(made) is SimpleLazyObject
+    assert vars(made) == {}  # nothing per request but the function's slot
+    assert _what_it_does(lazy_value, copy.deepcopy(value)) == _what_it_does(
+        functional.SimpleLazyObject, copy.deepcopy(value)
+    )
+    assert _what_it_does(lazy_value, value)["bool_twice"] == ((bool(value), bool(value)), 1)
