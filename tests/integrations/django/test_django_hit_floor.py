@@ -13,9 +13,13 @@ from typing import Any
 
 import django_project
 import pytest
+from django.http import HttpRequest, HttpResponse
+from django.test import RequestFactory
 from django.utils import functional
 
+from okta_session_mw.integrations.django import OktaSessionMiddleware, logout_csrf_token
 from okta_session_mw.integrations.django.lazy import SimpleLazyObject, lazy_value
+from okta_session_mw.testing import FakeOkta
 from tests.integrations.django.test_django_hit_path import _what_it_does
 
 django_project.configure()
@@ -39,3 +43,27 @@ def test_i12_50_the_lazy_value_made_without_its_class_call_answers_as_djangos(
         functional.SimpleLazyObject, copy.deepcopy(value)
     )
     assert _what_it_does(lazy_value, value)["bool_twice"] == ((bool(value), bool(value)), 1)
+
+
+def _token_view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(logout_csrf_token(request))
+
+
+def _plain_view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(b"ok")
+
+
+@pytest.mark.parametrize("cookie", [None, "theme=dark"], ids=["no-cookie", "no-okta-cookie"])
+def test_i12_51_a_request_without_an_okta_cookie_still_gets_its_csrf_nonce_cookie(
+    okta: FakeOkta, rf: RequestFactory, cookie: str | None
+) -> None:
+    """The middleware tests for a token helper's nonce inline, after the view: a view
+    that made a token gets the nonce cookie, one that made none gets no cookie."""
+    headers = {"Cookie": cookie} if cookie else {}
+    made = OktaSessionMiddleware(_token_view)(rf.get("/", headers=headers))
+    assert [c.key for c in made.cookies.values()] == ["okta_mw_csrf"]
+    assert made.cookies["okta_mw_csrf"].value  # the nonce the token is bound to
+    assert made.content  # the token itself
+    plain = OktaSessionMiddleware(_plain_view)(rf.get("/", headers=headers))
+    assert not plain.cookies
+    assert okta.calls == []
