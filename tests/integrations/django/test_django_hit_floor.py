@@ -8,6 +8,8 @@ by reference counting alone and still answers routing questions after its respon
 from __future__ import annotations
 
 import copy
+import gc
+import weakref
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,6 +22,7 @@ from django.utils import functional
 from okta_session_mw.integrations.django import OktaSessionMiddleware, logout_csrf_token
 from okta_session_mw.integrations.django.lazy import SimpleLazyObject, lazy_value
 from okta_session_mw.testing import FakeOkta
+from okta_session_mw.testing.pytest_plugin import DEMO_LOGIN
 from tests.integrations.django.test_django_hit_path import _what_it_does
 
 django_project.configure()
@@ -67,3 +70,30 @@ def test_i12_51_a_request_without_an_okta_cookie_still_gets_its_csrf_nonce_cooki
     plain = OktaSessionMiddleware(_plain_view)(rf.get("/", headers=headers))
     assert not plain.cookies
     assert okta.calls == []
+
+
+def _reads_twice(request: HttpRequest) -> HttpResponse:
+    first = request.okta_session.login  # type: ignore[attr-defined]
+    again = bool(request.okta_session)  # type: ignore[attr-defined]
+    return HttpResponse(f"{first} {again}")
+
+
+def test_i12_52_the_lazy_session_is_looked_up_once_per_request_and_the_request_freed(
+    okta: FakeOkta, rf: RequestFactory
+) -> None:
+    """A cookie not cached yet: the view's reads share one Okta call, the next request
+    is a hit (no call), and each request is freed by reference counting alone."""
+    cookie = okta.cookie_header(okta.create_session(DEMO_LOGIN))
+    gc.collect()
+    gc.disable()
+    try:
+        for calls in (1, 1):
+            request = rf.get("/", headers={"Cookie": cookie})
+            response = OktaSessionMiddleware(_reads_twice)(request)
+            assert response.content == f"{DEMO_LOGIN} True".encode()
+            assert len(okta.calls) == calls
+            freed = weakref.ref(request)
+            del request
+            assert freed() is None
+    finally:
+        gc.enable()
