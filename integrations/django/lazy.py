@@ -27,15 +27,15 @@ else:
     _Django = functional.SimpleLazyObject
 _EMPTY = functional.empty
 _get = object.__getattribute__  # no Python-level __getattribute__ on the way
-_set = object.__setattr__
 
 
 def _wrapped(lazy: SimpleLazyObject) -> Any:
-    """The value, made by the function at the first read (as Django's ``_setup``)."""
-    value = _get(lazy, "_wrapped")
+    """The value, made by the function at the first read (as Django's ``_setup``: kept
+    in the instance's ``__dict__``, where Django keeps it; read there, one call)."""
+    state = _get(lazy, "__dict__")
+    value = state.get("_wrapped", _EMPTY)
     if value is _EMPTY:
-        value = _get(lazy, "_setupfunc")()
-        _set(lazy, "_wrapped", value)
+        value = state["_wrapped"] = _get(lazy, "_setupfunc")()
     return value
 
 
@@ -52,10 +52,10 @@ class SimpleLazyObject(_Django):
         _store_func(self, func)
 
     def __bool__(self) -> bool:
-        value = _get(self, "_wrapped")  # _wrapped(self), inlined: what a view tests
+        state = _get(self, "__dict__")  # _wrapped(self), inlined: what a view tests
+        value = state.get("_wrapped", _EMPTY)
         if value is _EMPTY:
-            value = _get(self, "_setupfunc")()
-            _set(self, "_wrapped", value)
+            value = state["_wrapped"] = _get(self, "_setupfunc")()
         return bool(value)
 
     def __getattribute__(self, name: str) -> Any:
