@@ -85,7 +85,12 @@ class _PendingResolution(PendingResolution):
         # The core never looks up a logout view, wherever the URLconf put it, cached or
         # not. (No request: only a value kept past its request is read then.)
         request = self._request()
-        return request is not None and for_logout_view(request)
+        if request is None:
+            return False
+        match = request.resolver_match  # for_logout_view's common case, without its frame
+        if match is None:
+            return for_logout_view(request)
+        return getattr(match.func, LOGOUT_VIEW_MARK, False) is True
 
     def session(self) -> Session | None:
         # What ``request.okta_session`` reads: a settled answer without resolve's frame.
