@@ -157,7 +157,7 @@ def on_server_loop(request: HttpRequest) -> bool:
     return isinstance(request, ASGIRequest)
 
 
-def _attach(request: HttpRequest) -> _PendingResolution:
+def _attach(request: HttpRequest) -> None:
     """Put the request's lazy session on it. Runs on every request: one call, no
     helper frames."""
     service = _service_module._service
@@ -186,7 +186,6 @@ def _attach(request: HttpRequest) -> _PendingResolution:
     # and fail for a made-up cookie (which needs a lookup, so it would be lazy).
     target.okta_session = lazy_value(pending.session)
     target.aokta_session = pending.asession
-    return pending
 
 
 def _pending(request: HttpRequest) -> _PendingResolution:
