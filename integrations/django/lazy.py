@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, final
 
 from django.utils import functional
 
-__all__ = ["SimpleLazyObject"]
+__all__ = ["SimpleLazyObject", "lazy_value"]
 
 if TYPE_CHECKING:  # generic in django-stubs only
     _Django = functional.SimpleLazyObject[Any]
@@ -27,15 +27,15 @@ else:
     _Django = functional.SimpleLazyObject
 _EMPTY = functional.empty
 _get = object.__getattribute__  # no Python-level __getattribute__ on the way
-_set = object.__setattr__
 
 
 def _wrapped(lazy: SimpleLazyObject) -> Any:
-    """The value, made by the function at the first read (as Django's ``_setup``)."""
-    value = _get(lazy, "_wrapped")
+    """The value, made by the function at the first read (as Django's ``_setup``: kept
+    in the instance's ``__dict__``, where Django keeps it; read there, one call)."""
+    state = _get(lazy, "__dict__")
+    value = state.get("_wrapped", _EMPTY)
     if value is _EMPTY:
-        value = _get(lazy, "_setupfunc")()
-        _set(lazy, "_wrapped", value)
+        value = state["_wrapped"] = _get(lazy, "_setupfunc")()
     return value
 
 
@@ -44,16 +44,18 @@ class SimpleLazyObject(_Django):
     """Django's ``SimpleLazyObject`` with a direct ``__init__``, ``__bool__`` and
     attribute reads (the same state under the same names, the same answers)."""
 
+    # The function in a slot: one store, no instance dict until the value is made.
+    __slots__ = ("_setupfunc",)
     _wrapped = _EMPTY  # not set up yet: read from here until the value is made
 
     def __init__(self, func: Callable[[], Any]) -> None:
-        _set(self, "_setupfunc", func)
+        _store_func(self, func)
 
     def __bool__(self) -> bool:
-        value = _get(self, "_wrapped")  # _wrapped(self), inlined: what a view tests
+        state = _get(self, "__dict__")  # _wrapped(self), inlined: what a view tests
+        value = state.get("_wrapped", _EMPTY)
         if value is _EMPTY:
-            value = _get(self, "_setupfunc")()
-            _set(self, "_wrapped", value)
+            value = state["_wrapped"] = _get(self, "_setupfunc")()
         return bool(value)
 
     def __getattribute__(self, name: str) -> Any:
@@ -71,8 +73,20 @@ class SimpleLazyObject(_Django):
     __getattr__._mask_wrapped = False  # type: ignore[attr-defined]
 
 
+_new = object.__new__
+_store_func = SimpleLazyObject.__dict__["_setupfunc"].__set__  # the slot's own setter
+
+
+def lazy_value(func: Callable[[], Any]) -> SimpleLazyObject:
+    """``SimpleLazyObject(func)`` without the class call and its ``__init__`` frame:
+    what the middleware makes for every request."""
+    lazy: SimpleLazyObject = _new(SimpleLazyObject)
+    _store_func(lazy, func)
+    return lazy
+
+
 _OWN_NAMES = frozenset(
     [name for kind in SimpleLazyObject.__mro__ for name in vars(kind)] + ["_setupfunc"]
 )
 """Every name the lazy object itself answers for (``__class__``, ``__len__``, ...),
-with the state it keeps in its ``__dict__`` (``_setupfunc``, ``_wrapped``)."""
+with the state it keeps (``_setupfunc`` in its slot, ``_wrapped`` in its ``__dict__``)."""

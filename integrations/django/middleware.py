@@ -36,8 +36,10 @@ from okta_session_mw.web.cookies import asgi_cookie_header, wsgi_cookie_header
 from okta_session_mw.web.csrf_nonce import CSRF_STATE_KEY, nonce_set_cookie
 from okta_session_mw.web.pending_resolution import PendingResolution
 
+from . import debug as _debug
+from . import service as _service_module
 from .debug import service_filter
-from .lazy import SimpleLazyObject
+from .lazy import lazy_value
 from .responses import add_set_cookie
 from .service import get_service
 
@@ -77,19 +79,18 @@ class _PendingResolution(PendingResolution):
 
     __slots__ = ("_request",)
 
-    def __init__(self, service: SessionService, request: HttpRequest) -> None:
-        # Weak: the request holds this, through its attributes; a strong reference back
-        # would make every request a cycle, left for the garbage collector to find.
-        self._request = weakref.ref(request)
-        # path_info: the path the URLconf sees (without SCRIPT_NAME), as in every adapter
-        path = request.path_info
-        super().__init__(service, cookie_header(request), path, client_address(request))
+    _request: weakref.ref[HttpRequest]  # set by _attach
 
     def routed_to_logout(self) -> bool:
         # The core never looks up a logout view, wherever the URLconf put it, cached or
         # not. (No request: only a value kept past its request is read then.)
         request = self._request()
-        return request is not None and for_logout_view(request)
+        if request is None:
+            return False
+        match = request.resolver_match  # for_logout_view's common case, without its frame
+        if match is None:
+            return for_logout_view(request)
+        return getattr(match.func, LOGOUT_VIEW_MARK, False) is True
 
     def session(self) -> Session | None:
         # What ``request.okta_session`` reads: a settled answer without resolve's frame.
@@ -157,17 +158,33 @@ def on_server_loop(request: HttpRequest) -> bool:
 
 
 def _attach(request: HttpRequest) -> None:
-    service = get_service()
-    pending = _PendingResolution(service, request)
+    """Put the request's lazy session on it. Runs on every request: one call, no
+    helper frames."""
+    service = _service_module._service
+    if service is None:
+        service = get_service()
+    owner, report_filter = _debug._last  # service_filter(service), without its frame
+    if owner is not service:
+        report_filter = service_filter(service)
+    meta = request.META
+    if isinstance(request, ASGIRequest):  # cookie_header(request), inlined
+        header = asgi_cookie_header(request.scope.get("headers", ()))
+    else:
+        header = wsgi_cookie_header(meta)
+    client = meta.get("REMOTE_ADDR") or None  # client_address
+    # path_info: the path the URLconf sees (without SCRIPT_NAME), as in every adapter
+    pending = _PendingResolution(service, header, request.path_info, client)
+    # Weak: the request holds this, through its attributes; a strong reference back
+    # would make every request a cycle, left for the garbage collector to find.
+    pending._request = weakref.ref(request)
     target: Any = request  # Django's request accepts new attributes; its stubs do not say so
-    setattr(target, _STATE, pending)
-    report_filter = service_filter(service)  # error pages: debug.py
+    target._okta_session_state = pending  # _STATE
     if report_filter is not None and not hasattr(request, "exception_reporter_filter"):
-        target.exception_reporter_filter = report_filter
+        target.exception_reporter_filter = report_filter  # error pages: debug.py
     # Always the same lazy kind, like request.user, whatever the cache holds: a value
     # that were None only without a cookie would let `is None` checks pass every test
     # and fail for a made-up cookie (which needs a lookup, so it would be lazy).
-    target.okta_session = SimpleLazyObject(pending.session)
+    target.okta_session = lazy_value(pending.session)
     target.aokta_session = pending.asession
 
 
@@ -235,11 +252,13 @@ class OktaSessionMiddleware:
             return self.__acall__(request)
         _attach(request)
         response: HttpResponseBase = self.get_response(request)
-        _add_csrf_cookie(request, response)
+        if CSRF_STATE_KEY in request.__dict__:  # _add_csrf_cookie's test, without its frame
+            _add_csrf_cookie(request, response)
         return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         _attach(request)
         response: HttpResponseBase = await self.get_response(request)
-        _add_csrf_cookie(request, response)
+        if CSRF_STATE_KEY in request.__dict__:
+            _add_csrf_cookie(request, response)
         return response
