@@ -18,7 +18,7 @@ from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.redis_server import RedisServer
 from tests.support.apps import make_config
 from tests.support.fake_helpers import me_calls
-from tests.support.redis_entries import PREFIX, SECRET, entry_for, key, make_session
+from tests.support.redis_entries import PREFIX, SECRET, STORED, entry_for, key, make_session
 
 pytest_plugins = ["tests.support.redis_fixtures"]  # redis_server, redis_client, own_redis_server
 
@@ -54,7 +54,7 @@ def test_entries_round_trip_compact_and_sealed(cache: RedisSessionCache, redis_c
     cache.set(key("sid=nobody"), entry_for(None, fresh=10, stale=10))
     negative = cache.get(key("sid=nobody"))
     assert negative is not None and negative.session is None
-    raw = redis_client.get(PREFIX + "e:" + key("sid=" + session.id))
+    raw = redis_client.get(STORED + "e:" + key("sid=" + session.id))
     assert raw is not None and session.id.encode() not in raw
     assert b"ann@example.com" not in raw  # the whole value is encrypted (issue 10, item 11)
     # Okta's JSON (compact) plus the times, the header (81 bytes) and the GCM tag (16)
@@ -67,8 +67,8 @@ def test_px_follows_stale_until_and_never_passes_expires_at(
     long_lived, ending = make_session("102LongLived"), make_session("102EndingSoon", ttl=20)
     cache.set(key("sid=102LongLived"), entry_for(long_lived, fresh=60, stale=180))
     cache.set(key("sid=102EndingSoon"), entry_for(ending, fresh=60, stale=180))  # past expiresAt
-    assert 178_000 < redis_client.pttl(PREFIX + "e:" + key("sid=102LongLived")) <= 180_000
-    for name in redis_client.keys(PREFIX + "[es]:*"):
+    assert 178_000 < redis_client.pttl(STORED + "e:" + key("sid=102LongLived")) <= 180_000
+    for name in redis_client.keys(STORED + "[es]:*"):
         if redis_client.pttl(name) < 100_000:
             assert 0 < redis_client.pttl(name) <= 20_000  # the entry and its session index
     assert cache.get(key("sid=102EndingSoon")) is not None
@@ -76,7 +76,7 @@ def test_px_follows_stale_until_and_never_passes_expires_at(
 
 def test_negative_entries_expire_by_themselves(cache: RedisSessionCache, redis_client: redis.Redis):
     cache.set(key("sid=bad"), entry_for(None, fresh=0.3, stale=0.3))
-    assert redis_client.pttl(PREFIX + "e:" + key("sid=bad")) <= 300
+    assert redis_client.pttl(STORED + "e:" + key("sid=bad")) <= 300
     assert cache.get(key("sid=bad")) is not None
     time.sleep(0.35)
     assert cache.get(key("sid=bad")) is None
@@ -146,7 +146,7 @@ def test_keys_stay_under_their_prefix_and_raw_cookies_are_refused(
     second = RedisSessionCache(redis_server.url, secret_key=SECRET, prefix="app-b:")
     first.set(key("sid=102Shared"), entry_for(make_session("102Shared")))
     assert second.get(key("sid=102Shared")) is None
-    assert all(name.startswith(b"app-a:") for name in redis_client.keys("*"))
+    assert all(name.startswith(b"{app-a:}") for name in redis_client.keys("*"))
     with pytest.raises(ValueError, match="digests"):
         first.get("sid=102Shared")
     first.close()
@@ -158,11 +158,11 @@ def test_a_value_moved_or_edited_is_a_miss(
 ):
     mine, theirs = key("sid=102Mine"), key("sid=102Theirs")
     cache.set(theirs, entry_for(make_session("102Theirs")))
-    raw = redis_client.get(PREFIX + "e:" + theirs)
+    raw = redis_client.get(STORED + "e:" + theirs)
     assert raw is not None
-    redis_client.set(PREFIX + "e:" + mine, raw)  # someone with Redis access, no secret
+    redis_client.set(STORED + "e:" + mine, raw)  # someone with Redis access, no secret
     assert cache.get(mine) is None
-    redis_client.set(PREFIX + "e:" + theirs, raw[:-3] + b"}]]")
+    redis_client.set(STORED + "e:" + theirs, raw[:-3] + b"}]]")
     assert cache.get(theirs) is None
     assert len([r for r in caplog.records if "did not write" in r.message]) == 1
 
@@ -272,7 +272,7 @@ def test_config_picks_redis_and_needs_a_shared_secret(redis_server: RedisServer)
         timeout=30,
     )
     cache = RedisSessionCache.from_config(config)
-    assert cache._plan.codec.prefix == "custom:"
+    assert cache._plan.codec.prefix == "{custom:}"  # as one hash tag (issue 14)
     # outlives any Okta lookup already under way (4 x timeout), and any entry fetched
     # before the end (cache_ttl 60 + stale_if_error 120): issue 10, item 10
     assert cache._plan.ended_ttl == 180
@@ -283,7 +283,7 @@ def test_config_picks_redis_and_needs_a_shared_secret(redis_server: RedisServer)
 def _redis_key(worker: SessionService, cookie_header: str, kind: str = "e:") -> str:
     cookies = worker.okta_cookies(cookie_header)
     assert cookies is not None
-    return PREFIX + kind + worker.key_for(cookies)
+    return STORED + kind + worker.key_for(cookies)
 
 
 @pytest.mark.parametrize("driver", ["sync", "async"])
@@ -384,14 +384,14 @@ def test_i10_10_a_claim_left_without_expiry_is_taken_over(
     cache: RedisSessionCache, redis_client: redis.Redis
 ):
     k = key("sid=102Abandoned")
-    redis_client.set(PREFIX + "c:" + k, b"1")  # no expiry: would hold every worker forever
+    redis_client.set(STORED + "c:" + k, b"1")  # no expiry: would hold every worker forever
     assert cache.claim(k, 5) is Claimed.YOURS
-    assert 0 < redis_client.pttl(PREFIX + "c:" + k) <= 5_000
-    redis_client.set(PREFIX + "c:" + k, b"1", px=600_000)  # longer than any caller's
+    assert 0 < redis_client.pttl(STORED + "c:" + k) <= 5_000
+    redis_client.set(STORED + "c:" + k, b"1", px=600_000)  # longer than any caller's
     assert cache.claim(k, 5) is Claimed.YOURS
-    redis_client.delete(PREFIX + "c:" + k)
-    redis_client.rpush(PREFIX + "c:" + k, b"not", b"a string")
-    redis_client.pexpire(PREFIX + "c:" + k, 1_000)
+    redis_client.delete(STORED + "c:" + k)
+    redis_client.rpush(STORED + "c:" + k, b"not", b"a string")
+    redis_client.pexpire(STORED + "c:" + k, 1_000)
     assert cache.claim(k, 5) is Claimed.YOURS
 
 
@@ -402,14 +402,14 @@ def test_i10_10_ended_marks_refuse_reads_by_cookie_and_by_session(
     idx, sid = key("idx=opaque-idx-value"), key("sid=102Ended")
     for k in (idx, sid):
         cache.set(k, entry_for(session))
-    saved = {k: redis_client.get(PREFIX + "e:" + k) for k in (idx, sid)}
+    saved = {k: redis_client.get(STORED + "e:" + k) for k in (idx, sid)}
     cache.evict(idx)  # the idx cookie logged out; its session id unknown to the caller
-    redis_client.set(PREFIX + "e:" + idx, saved[idx])
+    redis_client.set(STORED + "e:" + idx, saved[idx])
     assert cache.get(idx) is None
     assert cache.get(sid) is not None  # another cookie of a session that did not end
     cache.evict_session("102Ended")
     for k, raw in saved.items():
-        redis_client.set(PREFIX + "e:" + k, raw)
+        redis_client.set(STORED + "e:" + k, raw)
         assert cache.get(k) is None
     negative = entry_for(None)  # "no session" answers are still read for an ended cookie
     cache.set(idx, negative)
@@ -440,7 +440,8 @@ def test_i10_09_a_lookup_begun_before_a_logout_on_another_worker_serves_nothing(
     cookie = okta.cookie_header(okta.create_session("ann@example.com"))
     assert worker1.resolve(cookie).session is not None
     okta.advance(61)  # stale: the next request asks Okta, which is slow, then fails
-    redis_client.delete(*redis_client.keys(config.cache_prefix + "c:*"))  # the first claim is over
+    # the first claim is over
+    redis_client.delete(*redis_client.keys("{" + config.cache_prefix + "}c:*"))
     okta.inject(latency=1.5, status=503, times=1, path_prefix="/api/v1/sessions/me")
     calls = me_calls(okta)
     held: list[object] = []

@@ -61,6 +61,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from okta_session_mw.cache.entry import CacheEntry
 from okta_session_mw.cache.redis.clock import LONG_AGO
 from okta_session_mw.okta.session import Session
+from okta_session_mw.redis_topology import tagged_prefix
 
 __all__ = ["MAX_VALUE_BYTES", "BadValueError", "RedisCodec"]
 
@@ -93,7 +94,12 @@ def _hkdf(secret: bytes, length: int, salt: bytes | None, info: bytes) -> bytes:
 
 
 class RedisCodec:
-    """Key names under ``prefix`` and the value format (see the module docstring)."""
+    """Key names under ``prefix`` and the value format (see the module docstring).
+
+    ``prefix`` is made one Redis Cluster hash tag (``okta-session-mw:`` becomes
+    ``{okta-session-mw:}``; one holding a tag already is kept, ``redis_topology.py``), so
+    every key built from ``self.prefix`` is in one slot: the scripts of ``ops.py`` touch
+    many keys, some named inside the script, and must run on one node."""
 
     def __init__(self, secret: bytes, prefix: str, *, maxsize: int = 10_000) -> None:
         self._decoded: LRUCache[str, tuple[bytes, CacheEntry, int]] = LRUCache(maxsize)
@@ -102,10 +108,13 @@ class RedisCodec:
         self._names = hmac.new(_hkdf(secret, 32, None, _NAMES_INFO), digestmod=hashlib.sha256)
         user_names = _hkdf(secret, 32, None, _USER_NAMES_INFO)
         self._user_names = hmac.new(user_names, digestmod=hashlib.sha256)
-        self.prefix = prefix
-        self.entry_prefix = prefix + "e:"
-        self.claim_prefix = prefix + "c:"
-        self.ended_prefix = prefix + "x:"
+        try:
+            self.prefix = tagged_prefix(prefix)
+        except ValueError as exc:
+            raise ValueError(f"the Redis key prefix {exc}") from None
+        self.entry_prefix = self.prefix + "e:"
+        self.claim_prefix = self.prefix + "c:"
+        self.ended_prefix = self.prefix + "x:"
 
     # -- names ------------------------------------------------------------------------
     def entry_key(self, key: str) -> str:
