@@ -148,4 +148,3 @@ def _path(path: str, topology: Topology, scheme: str) -> tuple[str, int]:
 
 def _shown(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-

@@ -2,7 +2,10 @@
 
 ``pytest_plugins = ["tests.support.redis_fixtures"]`` in a test module gives it ``redis_server``
 (one server on a free loopback port, no persistence, stopped at the end) and
-``redis_client`` (a sync client on it, the database flushed before each test).
+``redis_client`` (a sync client on it, the database flushed before each test), and for
+issue 14 ``redis_cluster`` (three primaries) and ``redis_sentinel`` (a primary, its replica
+and a Sentinel), each started once per run, and ``redis_url``: one test run against each
+topology (``server``, ``cluster``, ``sentinel``), every database flushed first.
 Without ``redis-server`` the tests fail with a message saying how to install it;
 ``OKTA_SKIP_REDIS=1`` skips them instead, on purpose only.
 """
@@ -15,7 +18,11 @@ from collections.abc import Iterator
 import pytest
 import redis
 
+from okta_session_mw.testing.redis_cluster import RedisClusterServers
+from okta_session_mw.testing.redis_sentinel import RedisSentinelServers
 from okta_session_mw.testing.redis_server import INSTALL_HINT, RedisServer, find_redis_server
+
+TOPOLOGIES = ("server", "cluster", "sentinel")
 
 
 def require_redis_server() -> None:
@@ -47,3 +54,47 @@ def own_redis_server() -> Iterator[RedisServer]:
     require_redis_server()
     with RedisServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[RedisClusterServers]:
+    require_redis_server()
+    with RedisClusterServers() as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def redis_sentinel() -> Iterator[RedisSentinelServers]:
+    require_redis_server()
+    with RedisSentinelServers() as sentinel:
+        yield sentinel
+
+
+def flush(*servers: RedisServer) -> None:
+    for server in servers:
+        with redis.Redis(port=server.port) as client:
+            client.flushall()
+
+
+@pytest.fixture(params=TOPOLOGIES)
+def redis_url(request: pytest.FixtureRequest) -> str:
+    """The ``cache_url`` of one topology, its data flushed (the test runs once for each)."""
+    if request.param == "server":
+        server: RedisServer = request.getfixturevalue("redis_server")
+        flush(server)
+        return server.url
+    if request.param == "cluster":
+        cluster: RedisClusterServers = request.getfixturevalue("redis_cluster")
+        flush(*cluster.servers)
+        return cluster.url
+    sentinel: RedisSentinelServers = request.getfixturevalue("redis_sentinel")
+    flush(sentinel.primary)
+    return sentinel.url
+
+
+@pytest.fixture
+def own_redis_sentinel() -> Iterator[RedisSentinelServers]:
+    """A primary, replica and Sentinel of the test's own, for a test that fails them over."""
+    require_redis_server()
+    with RedisSentinelServers() as sentinel:
+        yield sentinel

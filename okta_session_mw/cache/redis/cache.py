@@ -31,14 +31,19 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-import redis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import ResponseError
 
 from okta_session_mw.cache.entry import CacheEntry, Claimed
 from okta_session_mw.cache.memory import MemorySessionCache
 from okta_session_mw.cache.protocol import ended_ttl as ended_ttl_for
 from okta_session_mw.cache.redis.codec import RedisCodec
-from okta_session_mw.cache.redis.connections import RedisConnections, asend, send
+from okta_session_mw.cache.redis.connections import (
+    FAILURES,
+    RedisConnections,
+    SyncClient,
+    asend,
+    send,
+)
 from okta_session_mw.cache.redis.health import RedisHealth, redacted_url, url_timeout
 from okta_session_mw.cache.redis.ops import Op, RedisPlan
 from okta_session_mw.config import OktaSessionConfig
@@ -46,7 +51,7 @@ from okta_session_mw.config import OktaSessionConfig
 __all__ = ["RedisSessionCache"]
 
 T = TypeVar("T")
-_FAILURES = (RedisError, OSError, asyncio.TimeoutError)
+_FAILURES = FAILURES
 
 
 class RedisSessionCache:
@@ -247,7 +252,7 @@ class RedisSessionCache:
         except _FAILURES as exc:
             if not isinstance(exc, ResponseError):  # idle pooled connections died too
                 with contextlib.suppress(*_FAILURES):
-                    self._client().connection_pool.disconnect(inuse_connections=False)
+                    self._connections.drop_idle()
             return self._failed(op, exc)
         self._answered()
         return True, op.read(reply)
@@ -260,9 +265,7 @@ class RedisSessionCache:
             reply = await asyncio.wait_for(self._asend_owed_then(op), self.bound)
         except _FAILURES as exc:
             if not isinstance(exc, ResponseError):
-                with contextlib.suppress(*_FAILURES):
-                    pool = (await self._connections.for_loop()).connection_pool
-                    await asyncio.wait_for(pool.disconnect(inuse_connections=False), self.bound)
+                await self._connections.adrop_idle(self.bound)
             return self._failed(op, exc)
         self._answered()
         return True, op.read(reply)
@@ -296,5 +299,5 @@ class RedisSessionCache:
         fresh = min(entry.fresh_until, self._timer() + self.outage_ttl)
         return dataclasses.replace(entry, fresh_until=fresh)
 
-    def _client(self) -> redis.Redis:
+    def _client(self) -> SyncClient:
         return self._connections.sync()

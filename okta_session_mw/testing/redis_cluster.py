@@ -1,0 +1,107 @@
+"""A throwaway Redis Cluster of three primaries on loopback, for this project's tests and yours.
+
+::
+
+    with RedisClusterServers() as cluster:
+        config = OktaSessionConfig(org_url=..., cache_url=cluster.url, secret_key=...)
+        ...
+        cluster.node_for("{okta-session-mw:}e:...").pause()   # the shard of the cache hangs
+
+Three ``redis-server --cluster-enabled yes`` (``RedisServer``, no persistence), the 16384
+slots split between them with ``CLUSTER ADDSLOTSRANGE`` and the nodes joined with
+``CLUSTER MEET``; ready once every node says ``cluster_state:ok``. Needs ``redis-server``
+7.0 or later and the ``redis`` package (the ``redis`` extra).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+import redis
+from redis.crc import key_slot
+
+from okta_session_mw.testing.redis_server import RedisServer
+
+__all__ = ["RedisClusterServers"]
+
+SLOTS = 16384
+
+
+class RedisClusterServers:
+    """``nodes`` primaries (no replicas); ``url`` is ``redis+cluster://`` listing them all."""
+
+    def __init__(self, nodes: int = 3, *, startup_timeout: float = 20.0) -> None:
+        cluster_args: tuple[str, ...] = ("--cluster-enabled", "yes")
+        cluster_args += ("--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000")
+        self.servers = [RedisServer(args=cluster_args) for _ in range(nodes)]
+        self.startup_timeout = startup_timeout
+
+    @property
+    def url(self) -> str:
+        return "redis+cluster://" + ",".join(f"127.0.0.1:{s.port}" for s in self.servers)
+
+    def start(self) -> None:
+        """Start every node, assign the slots, join the nodes; wait for ``cluster_state:ok``."""
+        for server in self.servers:
+            server.start()
+        clients = [redis.Redis(port=s.port, socket_timeout=5) for s in self.servers]
+        try:
+            if all(_info(c).get("cluster_state") == "ok" for c in clients):
+                return  # a restart of nodes that kept their nodes.conf
+            share = SLOTS // len(clients)
+            for index, client in enumerate(clients):
+                last = SLOTS - 1 if index == len(clients) - 1 else (index + 1) * share - 1
+                _command(client, "CLUSTER", "ADDSLOTSRANGE", index * share, last)
+            for server in self.servers[1:]:
+                _command(clients[0], "CLUSTER", "MEET", "127.0.0.1", server.port)
+            deadline = time.monotonic() + self.startup_timeout
+            while not all(_ready(c, len(clients)) for c in clients):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the Redis Cluster did not reach cluster_state:ok")
+                time.sleep(0.05)
+        finally:
+            for client in clients:
+                client.close()
+
+    def node_for(self, key: str) -> RedisServer:
+        """The node that holds ``key``'s slot (as the slots were assigned)."""
+        share = SLOTS // len(self.servers)
+        return self.servers[min(key_slot(key.encode()) // share, len(self.servers) - 1)]
+
+    def close(self) -> None:
+        """Stop every node and remove their directories."""
+        for server in self.servers:
+            server.close()
+
+    def __enter__(self) -> RedisClusterServers:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _info(client: redis.Redis) -> dict[str, str]:
+    with contextlib.suppress(redis.RedisError):
+        text = _command(client, "CLUSTER", "INFO")
+        text = text.decode() if isinstance(text, bytes) else str(text)
+        pairs = (line.partition(":") for line in text.splitlines())
+        return {name: value.strip() for name, _, value in pairs}
+    return {}
+
+
+def _ready(client: redis.Redis, nodes: int) -> bool:
+    info = _info(client)
+    return info.get("cluster_state") == "ok" and info.get("cluster_known_nodes") == str(nodes)
+
+
+def _command(client: redis.Redis, *args: str | int) -> Any:
+    command: Callable[..., Any] = client.execute_command
+    return command(*args)
