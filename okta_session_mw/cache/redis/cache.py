@@ -1,7 +1,9 @@
 """``RedisSessionCache``: one session cache shared by every worker and machine.
 
 A drop-in for ``MemorySessionCache`` (both protocols of ``cache/protocol.py``), chosen with
-``OktaSessionConfig(cache_url="redis://...")`` (also ``rediss://`` and ``unix://``).
+``OktaSessionConfig(cache_url="redis://...")`` (also ``rediss://`` and ``unix://``; a Redis
+Cluster, ``redis+cluster://``, or a primary found through Sentinel, ``redis+sentinel://``:
+``redis_topology.py``).
 What is stored and under which names: ``codec.py`` and ``ops.py``; when Redis is
 asked and what is logged: ``health.py``; the ``redis`` package's clients, sync (Flask,
 Django/WSGI) and asyncio (one per running event loop): ``connections.py``. This module
@@ -61,7 +63,10 @@ class RedisSessionCache:
     the values. A call takes at most ``bound`` seconds: ``timeout`` to connect plus
     ``timeout`` for the answer (``socket_timeout=``/``socket_connect_timeout=`` in the
     URL win). Calls are not retried (the next request is the retry). ``client_options``
-    go to ``redis.Redis.from_url`` (TLS files and the like).
+    go to the redis-py client the URL names (``redis.Redis.from_url``, ``RedisCluster``,
+    or Sentinel's ``master_for``: TLS files and the like; with Sentinel,
+    ``sentinel_kwargs`` are the sentinels' own settings). ``ValueError`` at once for a URL
+    or ``prefix`` the cache cannot use (the message never quotes the URL).
     """
 
     def __init__(
