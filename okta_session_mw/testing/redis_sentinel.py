@@ -106,10 +106,19 @@ class RedisSentinelServers:
         return False
 
     def _in_sync(self) -> bool:
+        """The replica loaded the primary's data and the primary streams it every write
+        (``state=online``: after a diskless sync the replica says "up" a little before)."""
         assert self.replica is not None
         with redis.Redis(port=self.replica.port, socket_timeout=5) as client:
             status: object = client.info("replication").get("master_link_status")
-        return status == "up"
+        with redis.Redis(port=self.primary.port, socket_timeout=5) as client:
+            replicas = client.info("replication")
+        online = any(
+            isinstance(value, dict) and value.get("state") == "online"
+            for name, value in replicas.items()
+            if name.startswith("slave")
+        )
+        return status == "up" and online
 
     def _wait(self, ready: Callable[[], bool], what: str) -> None:
         deadline = time.monotonic() + self.timeout

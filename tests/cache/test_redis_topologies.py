@@ -329,9 +329,13 @@ async def test_i14_52_after_a_failover_the_next_call_reaches_the_new_primary(
     cache = RedisSessionCache(servers.url, secret_key=SECRET, timeout=0.3, retry_interval=0.2)
     before, during = make_session("102Before"), make_session("102During")
     await call(cache, flavour, "set", key("sid=102Before"), entry_for(before))
-    old = servers.primary
-    with redis.Redis(port=old.port) as raw:
-        raw.execute_command("WAIT", 1, 2000)  # the replica has it
+    old, replica = servers.primary, servers.replica
+    assert replica is not None
+    with redis.Redis(port=old.port) as primary, redis.Redis(port=replica.port) as copy:
+        deadline = time.monotonic() + 10
+        while copy.dbsize() < primary.dbsize():  # the replica has it (asynchronous)
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
     old.kill()  # the primary dies
     await call(cache, flavour, "set", key("sid=102During"), entry_for(during))
     assert not cache.available  # the outage mode, meanwhile

@@ -40,18 +40,19 @@ def entry(user_id: str, session_id: str, asked_at: float | None = None) -> Cache
     return CacheEntry(session_of(user_id, session_id), asked, now + 60, now + 180)
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "redis-cluster", "redis-sentinel"])
 def caches(request: pytest.FixtureRequest) -> Iterator[tuple[Cache, Cache]]:
     """Two workers' caches: one in-process cache (the same one twice: one process), or
-    two ``RedisSessionCache`` objects on one real Redis (two workers)."""
+    two ``RedisSessionCache`` objects on one real Redis (two workers): a server, a Redis
+    Cluster or a primary found through Sentinel (issue 14)."""
     if request.param == "memory":
         memory = MemorySessionCache(4, timer=time.time)
         yield memory, memory
         return
-    server: RedisServer = request.getfixturevalue("redis_server")
-    request.getfixturevalue("redis_client")  # flushed
-    one = RedisSessionCache(server.url, secret_key=SECRET, prefix=PREFIX, maxsize=4)
-    two = RedisSessionCache(server.url, secret_key=SECRET, prefix=PREFIX, maxsize=4)
+    topology = {"redis": "server"}.get(request.param, request.param.removeprefix("redis-"))
+    url = request.getfixturevalue("redis_url_of")(topology)
+    one = RedisSessionCache(url, secret_key=SECRET, prefix=PREFIX, maxsize=4)
+    two = RedisSessionCache(url, secret_key=SECRET, prefix=PREFIX, maxsize=4)
     yield one, two
     one.close()
     two.close()

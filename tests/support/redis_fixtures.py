@@ -5,15 +5,17 @@
 ``redis_client`` (a sync client on it, the database flushed before each test), and for
 issue 14 ``redis_cluster`` (three primaries) and ``redis_sentinel`` (a primary, its replica
 and a Sentinel), each started once per run, and ``redis_url``: one test run against each
-topology (``server``, ``cluster``, ``sentinel``), every database flushed first.
+topology (``server``, ``cluster``, ``sentinel``), every database flushed first, with
+``redis_home``, a plain client on the node that holds its cache's keys.
 Without ``redis-server`` the tests fail with a message saying how to install it;
 ``OKTA_SKIP_REDIS=1`` skips them instead, on purpose only.
+``redis_url_of(topology)`` gives one topology's URL to a fixture of its own.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import redis
@@ -21,6 +23,7 @@ import redis
 from okta_session_mw.testing.redis_cluster import RedisClusterServers
 from okta_session_mw.testing.redis_sentinel import RedisSentinelServers
 from okta_session_mw.testing.redis_server import INSTALL_HINT, RedisServer, find_redis_server
+from tests.support.redis_entries import STORED
 
 TOPOLOGIES = ("server", "cluster", "sentinel")
 
@@ -79,11 +82,22 @@ def flush(*servers: RedisServer) -> None:
 @pytest.fixture(params=TOPOLOGIES)
 def redis_url(request: pytest.FixtureRequest) -> str:
     """The ``cache_url`` of one topology, its data flushed (the test runs once for each)."""
-    if request.param == "server":
+    return flushed_url(request, request.param)
+
+
+@pytest.fixture
+def redis_url_of(request: pytest.FixtureRequest) -> Callable[[str], str]:
+    """``redis_url_of(topology)``: ``redis_url`` for a fixture that picks the topology."""
+    return lambda topology: flushed_url(request, topology)
+
+
+def flushed_url(request: pytest.FixtureRequest, topology: str) -> str:
+    """The ``cache_url`` of ``topology`` (one of ``TOPOLOGIES``), its data flushed."""
+    if topology == "server":
         server: RedisServer = request.getfixturevalue("redis_server")
         flush(server)
         return server.url
-    if request.param == "cluster":
+    if topology == "cluster":
         cluster: RedisClusterServers = request.getfixturevalue("redis_cluster")
         flush(*cluster.servers)
         return cluster.url
@@ -98,3 +112,18 @@ def own_redis_sentinel() -> Iterator[RedisSentinelServers]:
     require_redis_server()
     with RedisSentinelServers() as sentinel:
         yield sentinel
+
+
+@pytest.fixture
+def redis_home(redis_url: str, request: pytest.FixtureRequest) -> Iterator[redis.Redis]:
+    """A plain client on the server that holds ``redis_url``'s cache keys (default prefix):
+    the server, the cluster node of the prefix's slot, or Sentinel's primary."""
+    if redis_url.startswith("redis+cluster://"):
+        cluster: RedisClusterServers = request.getfixturevalue("redis_cluster")
+        port = cluster.node_for(STORED).port
+    elif redis_url.startswith("redis+sentinel://"):
+        port = request.getfixturevalue("redis_sentinel").primary.port
+    else:
+        port = request.getfixturevalue("redis_server").port
+    with redis.Redis(port=port) as client:
+        yield client
