@@ -7,7 +7,8 @@
         ...
         cluster.node_for("{okta-session-mw:}e:...").pause()   # the shard of the cache hangs
 
-Three ``redis-server --cluster-enabled yes`` (``RedisServer``, no persistence), the 16384
+Three ``redis-server --cluster-enabled yes`` (``RedisServer``, no persistence; each on a
+free port whose cluster bus port, 10000 above, is free too), the 16384
 slots split between them with ``CLUSTER ADDSLOTSRANGE`` and the nodes joined with
 ``CLUSTER MEET``; ready once every node says ``cluster_state:ok``. Needs ``redis-server``
 7.0 or later and the ``redis`` package (the ``redis`` extra).
@@ -16,6 +17,7 @@ slots split between them with ``CLUSTER ADDSLOTSRANGE`` and the nodes joined wit
 from __future__ import annotations
 
 import contextlib
+import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -23,7 +25,7 @@ from typing import Any
 import redis
 from redis.crc import key_slot
 
-from okta_session_mw.testing.redis_server import RedisServer
+from okta_session_mw.testing.redis_server import RedisServer, free_port
 
 __all__ = ["RedisClusterServers"]
 
@@ -46,7 +48,7 @@ class RedisClusterServers:
     def start(self) -> None:
         """Start every node, assign the slots, join the nodes; wait for ``cluster_state:ok``."""
         for server in self.servers:
-            server.start()
+            _start_with_bus(server)
         clients = [redis.Redis(port=s.port, socket_timeout=5) for s in self.servers]
         try:
             if all(_info(c).get("cluster_state") == "ok" for c in clients):
@@ -86,6 +88,34 @@ class RedisClusterServers:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _start_with_bus(server: RedisServer) -> None:
+    """Start a node on a free port whose cluster bus port (port + 10000) is free too."""
+    if server.port:  # a restart keeps its ports
+        server.start()
+        return
+    for _ in range(20):
+        port = free_port()
+        if port + 10_000 > 65_535 or not _bindable(port + 10_000):
+            continue
+        server.port = port
+        try:
+            server.start()
+        except RuntimeError:  # taken meanwhile
+            server.port = 0
+            continue
+        return
+    raise RuntimeError("no free pair of ports for a Redis Cluster node and its bus")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _info(client: redis.Redis) -> dict[str, str]:

@@ -219,7 +219,7 @@ async def test_i14_47_the_async_colour_works_on_every_topology_one_client_per_lo
     await cache.aclose()
 
 
-def test_i14_48_a_script_redis_does_not_know_yet_is_sent_whole_on_every_topology(
+async def test_i14_48_a_script_redis_does_not_know_yet_is_sent_whole_on_every_topology(
     redis_url: str, request: pytest.FixtureRequest
 ) -> None:
     cache = RedisSessionCache(redis_url, secret_key=SECRET)
@@ -233,15 +233,22 @@ def test_i14_48_a_script_redis_does_not_know_yet_is_sent_whole_on_every_topology
         ports = [sentinel.primary.port]
     else:
         ports = [int(redis_url.rsplit(":", 1)[1].split("/")[0])]
-    for port in ports:
-        with redis.Redis(port=port) as raw:
-            raw.script_flush()
+    def forget_scripts() -> None:
+        for port in ports:
+            with redis.Redis(port=port) as raw:
+                raw.script_flush()
+
+    forget_scripts()
     found = cache.get(k)  # EVALSHA: NOSCRIPT, then EVAL
     assert found is not None and found.session == session
-    assert cache.evict_session("102NoScript") is True
+    forget_scripts()
+    found = await cache.aget(k)  # the same on the asyncio client
+    assert found is not None and found.session == session
+    forget_scripts()
+    assert await cache.aevict_session("102NoScript") is True
     assert cache.get(k) is None
     assert cache.available
-    cache.close()
+    await cache.aclose()
 
 
 def test_i14_49_served_end_to_end_a_lookup_is_cached_once_and_logout_evicts_everywhere(
