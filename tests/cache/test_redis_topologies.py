@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from okta_session_mw.errors import ConfigError
 from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.redis_cluster import RedisClusterServers
 from okta_session_mw.testing.redis_sentinel import RedisSentinelServers
+from okta_session_mw.testing.redis_server import free_port
 from tests.support.apps import make_app, make_config
 from tests.support.fake_helpers import me_calls
 from tests.support.redis_entries import SECRET, entry_for, key, make_session
@@ -268,6 +270,20 @@ def test_i14_49_served_end_to_end_a_lookup_is_cached_once_and_logout_evicts_ever
         assert out.status_code in (204, 303)
         assert one.get("/", headers=cookie).json()["id"] is None
     assert isinstance(worker1.cache, RedisSessionCache) and worker1.cache.available
+
+
+@pytest.mark.parametrize("topology", ["cluster", "sentinel"])
+async def test_i14_53_a_host_listed_first_that_is_down_is_passed_over(
+    topology: str, redis_url_of: Callable[[str], str]
+) -> None:
+    scheme, _, rest = redis_url_of(topology).partition("://")
+    url = f"{scheme}://127.0.0.1:{free_port()},{rest}"  # nothing listens on the first
+    cache = RedisSessionCache(url, secret_key=SECRET, timeout=0.3)
+    k, session = key("sid=102Passed"), make_session("102Passed")
+    cache.set(k, entry_for(session))
+    assert (await cache.aget(k)) is not None
+    assert cache.get(k) is not None and cache.available
+    await cache.aclose()
 
 
 # -- what only a cluster needs ------------------------------------------------------------
