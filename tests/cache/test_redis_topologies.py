@@ -19,6 +19,7 @@ from okta_session_mw import OktaSessionConfig, SessionService
 from okta_session_mw.cache.entry import Claimed
 from okta_session_mw.cache.redis.cache import RedisSessionCache
 from okta_session_mw.cache.redis.codec import RedisCodec
+from okta_session_mw.cache.redis.connections import PRIMARY_CHECK_INTERVAL
 from okta_session_mw.cache.redis.ops import RedisPlan
 from okta_session_mw.errors import ConfigError
 from okta_session_mw.testing import FakeOkta
@@ -375,4 +376,33 @@ async def test_i14_52_after_a_failover_the_next_call_reaches_the_new_primary(
     assert await call(cache, flavour, "get", key("sid=102Before")) is None
     with redis.Redis(port=servers.primary.port) as raw:
         assert raw.dbsize() > 0  # the end marks are on the new primary
+    await cache.aclose()
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+async def test_i14_54_a_failover_while_the_old_primary_still_answers_is_followed_within_a_second(
+    own_redis_sentinel: RedisSentinelServers, flavour: str
+) -> None:
+    """``SENTINEL FAILOVER``: the old primary keeps answering as a primary until Sentinel
+    demotes it (some ten seconds); a logout sent to it meanwhile would be lost with its
+    data. The worker asks the sentinels once a second, so the end reaches the new one."""
+    servers = own_redis_sentinel
+    cache = RedisSessionCache(servers.url, secret_key=SECRET, timeout=0.3, retry_interval=0.2)
+    codec, k = cache._plan.codec, key("sid=102Graceful")
+    await call(cache, flavour, "set", k, entry_for(make_session("102Graceful")))
+    old, replica = servers.primary, servers.replica
+    assert replica is not None
+    with redis.Redis(port=old.port) as primary, redis.Redis(port=replica.port) as copy:
+        deadline = time.monotonic() + 10
+        while copy.dbsize() < primary.dbsize():  # the replica has it (asynchronous)
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    servers.failover()  # the old primary still runs, and still takes writes for a while
+    time.sleep(PRIMARY_CHECK_INTERVAL + 0.05)
+    assert await call(cache, flavour, "evict_session", "102Graceful") is True
+    with redis.Redis(port=servers.primary.port) as new:
+        assert new.exists(codec.ended_key("102Graceful"))  # the end is on the new primary
+        assert not new.exists(codec.entry_key(k))
+    assert await call(cache, flavour, "get", k) is None
+    assert cache.available
     await cache.aclose()

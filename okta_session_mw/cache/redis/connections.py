@@ -6,8 +6,13 @@ The URL names one server (``redis.Redis``), a Redis Cluster (``RedisCluster``, s
 asyncio: it routes each op by the keys it declares, all in one slot: ``codec.py``) or a
 primary found through Sentinel (``Sentinel(...).master_for``: each new connection asks
 the sentinels where the primary is, and one to a primary demoted by a failover is
-dropped, so the next op after a failover reaches the new one). ``redis_topology.py``
-reads the URL.
+dropped). A failover made while the old primary still answers (``SENTINEL FAILOVER``)
+would go unseen until Sentinel demotes it, some ten seconds later, and the writes sent
+to it meanwhile (logouts' ends among them) would be lost with its data; so each worker
+also asks the sentinels where the primary is at most once per
+``PRIMARY_CHECK_INTERVAL``, before an op, and a changed answer drops the idle
+connections to the old one (redis-py's own ``get_master_address``): the ops after that
+reach the new primary. ``redis_topology.py`` reads the URL.
 
 Clients never retry (the next request is the retry): redis-py's own retries are off, at
 the connection and, for a cluster, at the client (set by the ``retry`` object since
@@ -20,9 +25,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 import weakref
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import redis
 import redis.asyncio
@@ -39,7 +45,12 @@ from redis.retry import Retry
 from okta_session_mw.cache.redis.ops import Op
 from okta_session_mw.redis_topology import RedisTarget, parse_cache_url
 
-__all__ = ["FAILURES", "RedisConnections", "asend", "send"]
+__all__ = ["FAILURES", "PRIMARY_CHECK_INTERVAL", "RedisConnections", "asend", "send"]
+
+PRIMARY_CHECK_INTERVAL = 1.0
+"""Seconds between two questions of one client to the sentinels: where is the primary?
+(One round trip to a sentinel per second per worker; a failure is ignored: the
+sentinels being out does not make the primary so.)"""
 
 FAILURES = (RedisError, RedisClusterException, OSError, asyncio.TimeoutError)
 """What a call to Redis may raise when Redis is out (``RedisClusterException`` is not a
@@ -73,6 +84,8 @@ class RedisConnections:
         # closes it when the loop shuts down (asyncio.run finalizes async generators)
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClient]
         self._async = weakref.WeakKeyDictionary()
+        # Sentinel: when each client next asks where the primary is (monotonic time)
+        self._next_check: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
 
     @property
     def target(self) -> RedisTarget:
@@ -101,6 +114,9 @@ class RedisConnections:
                 if self._sync is None:
                     self._sync = self._make_sync()
                 client = self._sync
+        if self._target.topology == "sentinel" and self._check_due(client):
+            with contextlib.suppress(*FAILURES):
+                cast(Any, client).connection_pool.get_master_address()
         return client
 
     async def for_loop(self) -> AsyncClient:
@@ -114,7 +130,21 @@ class RedisConnections:
                 held = self._async.setdefault(loop, (client, guard))
             if held[0] is not client:  # another task of this loop got there first
                 await guard.aclose()
+        if self._target.topology == "sentinel" and self._check_due(held[0]):
+            with contextlib.suppress(*FAILURES):
+                await cast(Any, held[0]).connection_pool.get_master_address()
         return held[0]
+
+    def _check_due(self, client: Any) -> bool:
+        """True at most once per ``PRIMARY_CHECK_INTERVAL`` per client (not the first
+        time: a new client's first connection asks the sentinels anyway)."""
+        now = time.monotonic()
+        with self._lock:
+            due = self._next_check.get(client)
+            if due is not None and now < due:
+                return False
+            self._next_check[client] = now + PRIMARY_CHECK_INTERVAL
+        return due is not None
 
     def drop_idle(self) -> None:
         """After a failure: close the sync client's idle connections (they most likely
