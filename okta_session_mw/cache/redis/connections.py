@@ -43,7 +43,7 @@ from redis.exceptions import NoScriptError, RedisClusterException, RedisError
 from redis.retry import Retry
 
 from okta_session_mw.cache.redis.ops import Op
-from okta_session_mw.redis_topology import RedisTarget, parse_cache_url
+from okta_session_mw.redis_topology import parse_cache_url
 
 __all__ = ["FAILURES", "PRIMARY_CHECK_INTERVAL", "RedisConnections", "asend", "send"]
 
@@ -75,7 +75,6 @@ class RedisConnections:
             self._target = parse_cache_url(url)
         except ValueError as exc:
             raise ValueError(f"the Redis URL {exc}") from None
-        self._url = url
         self._options = dict(options)
         self._lock = threading.Lock()
         self._sync: SyncClient | None = None
@@ -86,10 +85,6 @@ class RedisConnections:
         self._async = weakref.WeakKeyDictionary()
         # Sentinel: when each client next asks where the primary is (monotonic time)
         self._next_check: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
-
-    @property
-    def target(self) -> RedisTarget:
-        return self._target
 
     def close(self) -> None:
         """Close the sync client's connections (and the sentinels')."""
