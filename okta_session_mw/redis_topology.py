@@ -136,7 +136,9 @@ def _path(path: str, topology: Topology, scheme: str) -> tuple[str, int]:
         if steps not in ([], ["0"]):
             raise ValueError(f"a {scheme}:// URL takes no path: a cluster has only database 0")
         return "", 0
-    if not steps or len(steps) > 2:
+    if len(steps) > 2:
+        raise ValueError(f"the path of a {scheme}:// URL is /service_name[/db], no more")
+    if not steps:
         raise ValueError(
             f"a {scheme}:// URL needs the primary's service name: "
             f"{scheme}://host:26379[,host:26379]/service_name[/db]"

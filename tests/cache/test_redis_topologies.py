@@ -119,7 +119,7 @@ BAD_URLS = [
     ("redis+sentinel://:pw-hunter2@s1:26379", "service name"),
     ("redis+sentinel://:pw-hunter2@s1:26379/", "service name"),
     ("redis+sentinel://:pw-hunter2@s1:26379/mymaster/zero", "number"),
-    ("redis+sentinel://:pw-hunter2@s1:26379/a/0/b", "service name"),
+    ("redis+sentinel://:pw-hunter2@s1:26379/a/0/b", "no more"),
     ("redis+sentinel://:pw-hunter2@s1:26379/m#pw-hunter2", "fragment"),
     ("sentinel://:pw-hunter2@s1:26379/m", "redis+sentinel://"),
     ("memcached://:pw-hunter2@h1", "redis+cluster://"),
