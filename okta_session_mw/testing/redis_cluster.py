@@ -33,12 +33,16 @@ SLOTS = 16384
 
 
 class RedisClusterServers:
-    """``nodes`` primaries (no replicas); ``url`` is ``redis+cluster://`` listing them all."""
+    """``nodes`` primaries; ``url`` is ``redis+cluster://`` listing them all.
+    ``add_replica(primary)`` gives one a replica, ``failover(replica)`` promotes it."""
 
     def __init__(self, nodes: int = 3, *, startup_timeout: float = 20.0) -> None:
         cluster_args: tuple[str, ...] = ("--cluster-enabled", "yes")
         cluster_args += ("--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000")
+        cluster_args += ("--repl-diskless-sync-delay", "0")  # a replica syncs at once
+        self._args = cluster_args
         self.servers = [RedisServer(args=cluster_args) for _ in range(nodes)]
+        self.replicas: list[RedisServer] = []
         self.startup_timeout = startup_timeout
 
     @property
@@ -68,6 +72,43 @@ class RedisClusterServers:
             for client in clients:
                 client.close()
 
+    def add_replica(self, primary: RedisServer) -> RedisServer:
+        """A new node joined to the cluster as a replica of ``primary``, once in sync."""
+        replica = RedisServer(args=self._args)
+        self.replicas.append(replica)
+        _start_with_bus(replica)
+        with redis.Redis(port=primary.port, socket_timeout=5) as of:
+            primary_id = _text(_command(of, "CLUSTER", "MYID"))
+        with redis.Redis(port=replica.port, socket_timeout=5) as client:
+            _command(client, "CLUSTER", "MEET", "127.0.0.1", primary.port)
+            self._wait(lambda: _replicating(client, primary_id), "the replica to join")
+            self._wait(lambda: _in_sync(client), "the replica to sync")
+        everyone = len(self.servers) + len(self.replicas)
+        self._wait(lambda: self._all_know(everyone), "every node to know the replica")
+        return replica
+
+    def _all_know(self, nodes: int) -> bool:
+        """Every node has heard of ``nodes`` nodes (so the primaries can vote for one)."""
+        for server in (*self.servers, *self.replicas):
+            with redis.Redis(port=server.port, socket_timeout=5) as client:
+                if _info(client).get("cluster_known_nodes") != str(nodes):
+                    return False
+        return True
+
+    def failover(self, replica: RedisServer) -> None:
+        """``CLUSTER FAILOVER`` on ``replica``: it takes its primary's slots, which
+        becomes its replica; returns once it is a primary and the cluster is ok."""
+        with redis.Redis(port=replica.port, socket_timeout=5) as client:
+            _command(client, "CLUSTER", "FAILOVER")
+            self._wait(lambda: _primary_of_slots(client), "the replica to take over")
+
+    def _wait(self, ready: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + self.startup_timeout
+        while not ready():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"RedisClusterServers: timed out waiting for {what}")
+            time.sleep(0.05)
+
     def node_for(self, key: str) -> RedisServer:
         """The node that holds ``key``'s slot (as the slots were assigned)."""
         share = SLOTS // len(self.servers)
@@ -75,7 +116,7 @@ class RedisClusterServers:
 
     def close(self) -> None:
         """Stop every node and remove their directories."""
-        for server in self.servers:
+        for server in (*self.servers, *self.replicas):
             server.close()
 
     def __enter__(self) -> RedisClusterServers:
@@ -130,6 +171,32 @@ def _info(client: redis.Redis) -> dict[str, str]:
 def _ready(client: redis.Redis, nodes: int) -> bool:
     info = _info(client)
     return info.get("cluster_state") == "ok" and info.get("cluster_known_nodes") == str(nodes)
+
+
+def _replicating(client: redis.Redis, primary_id: str) -> bool:
+    """The node was told to replicate ``primary_id`` (refused until gossip made it known)."""
+    try:
+        _command(client, "CLUSTER", "REPLICATE", primary_id)
+    except redis.RedisError:  # "Unknown node" until the MEET has spread
+        return False
+    return True
+
+
+def _in_sync(client: redis.Redis) -> bool:
+    status: object = client.info("replication").get("master_link_status")
+    return status == "up" and _info(client).get("cluster_state") == "ok"
+
+
+def _primary_of_slots(client: redis.Redis) -> bool:
+    try:
+        role = _text(_command(client, "ROLE")[0])
+    except redis.RedisError:
+        return False
+    return role == "master" and _info(client).get("cluster_state") == "ok"
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _command(client: redis.Redis, *args: str | int) -> Any:

@@ -337,6 +337,34 @@ async def test_i14_51_a_hung_cluster_node_costs_one_bounded_wait_then_the_outage
     await cache.aclose()
 
 
+async def test_i14_55_after_a_cluster_failover_the_next_call_follows_the_slot_to_its_new_primary(
+    own_redis_cluster: RedisClusterServers,
+) -> None:
+    """No retries, yet a moved slot is followed: MOVED is a redirection, not a failure."""
+    cluster = own_redis_cluster
+    cache = RedisSessionCache(cluster.url, secret_key=SECRET, timeout=0.3, retry_interval=0.2)
+    codec, k, session = cache._plan.codec, key("sid=102Moved"), make_session("102Moved")
+    cache.set(k, entry_for(session))
+    assert await cache.aget(k) is not None  # both clients know the old primary
+    home = cluster.node_for(codec.prefix)
+    replica = cluster.add_replica(home)
+    with redis.Redis(port=home.port) as primary, redis.Redis(port=replica.port) as copy:
+        deadline = time.monotonic() + 10
+        while copy.dbsize() < primary.dbsize():  # the replica has it (asynchronous)
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    cluster.failover(replica)  # the replica takes the slot over; the old primary follows it
+    found = cache.get(k)
+    assert found is not None and found.session == session
+    found = await cache.aget(k)
+    assert found is not None and found.session == session
+    assert await cache.aevict_session("102Moved") is True
+    assert cache.get(k) is None and cache.available
+    with redis.Redis(port=replica.port) as new:
+        assert new.exists(codec.ended_key("102Moved"))  # the end is on the new primary
+    await cache.aclose()
+
+
 # -- what only Sentinel needs -------------------------------------------------------------
 async def call(cache: RedisSessionCache, flavour: str, name: str, *args: object) -> Any:
     """``cache.name(*args)``, or ``await cache.aname(*args)`` for the async flavour."""

@@ -127,3 +127,11 @@ def redis_home(redis_url: str, request: pytest.FixtureRequest) -> Iterator[redis
         port = request.getfixturevalue("redis_server").port
     with redis.Redis(port=port) as client:
         yield client
+
+
+@pytest.fixture
+def own_redis_cluster() -> Iterator[RedisClusterServers]:
+    """A cluster of the test's own, for a test that adds a replica and fails over to it."""
+    require_redis_server()
+    with RedisClusterServers() as cluster:
+        yield cluster
