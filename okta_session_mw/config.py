@@ -25,6 +25,7 @@ from okta_session_mw.config_hook_kinds import EVENT_TYPES, HEADER_NAME, HOOK_SEC
 from okta_session_mw.config_kinds import (
     API_TOKEN,
     BOOL_OR_UNSET,
+    CACHE_PREFIX,
     CACHE_URL,
     COOKIE_NAMES,
     COUNT,
@@ -42,7 +43,6 @@ from okta_session_mw.config_kinds import (
     SECRET_KEY,
     SITE_PATH,
     STATUSES,
-    TEXT,
     Kind,
     setting,
 )
@@ -103,9 +103,13 @@ class OktaSessionConfig:
     api_token: str | None = setting(None, API_TOKEN, repr=False)
     """Okta API token (SSWS) for the login helper (CreateSession) and admin revoke."""
     cache_url: str | None = setting(None, CACHE_URL)
-    """``redis://``, ``rediss://`` or ``unix://`` for the shared cache; None = in-process."""
-    cache_prefix: str = setting("okta-session-mw:", TEXT)
-    """Key prefix in a shared cache."""
+    """The shared cache: one server (``redis://``, ``rediss://``, ``unix://``), a Redis
+    Cluster (``redis+cluster://host:port[,host:port]``) or a primary found through
+    Sentinel (``redis+sentinel://host:26379[,host:26379]/service_name[/db]``; ``rediss+``
+    for TLS); None = in-process."""
+    cache_prefix: str = setting("okta-session-mw:", CACHE_PREFIX)
+    """Key prefix in a shared cache, made its Redis Cluster hash tag (``{okta-session-mw:}``)
+    unless it holds one (``app:{okta}:``): every key of the cache is in one slot."""
     max_cookie_length: int = setting(4096, COUNT)
     """An Okta cookie longer than this is refused without asking Okta."""
     allowed_origins: tuple[str, ...] = setting((), ORIGINS)

@@ -19,10 +19,12 @@ from urllib.parse import urlsplit
 from okta_session_mw.errors import ConfigError
 from okta_session_mw.okta.org_url import validate_org_url
 from okta_session_mw.okta.session import SessionStatus
+from okta_session_mw.redis_topology import parse_cache_url, tagged_prefix
 
 __all__ = [
     "API_TOKEN",
     "BOOL_OR_UNSET",
+    "CACHE_PREFIX",
     "CACHE_URL",
     "COOKIE_NAMES",
     "COUNT",
@@ -236,8 +238,26 @@ def _site_path(name: str, value: Any) -> Any:
 
 
 def _cache_url(name: str, value: Any) -> Any:
-    if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError(name, "must start with redis://, rediss:// or unix://")
+    """One server, a cluster or Sentinel (``redis_topology.py``); the message never
+    quotes the URL, which may hold a password."""
+    if value is not None:
+        if not isinstance(value, str):
+            raise ConfigError(name, "must be a URL (text)")
+        try:
+            parse_cache_url(value)
+        except ValueError as exc:
+            raise ConfigError(name, str(exc)) from None
+    return value
+
+
+def _cache_prefix(name: str, value: Any) -> Any:
+    """Kept as given; the Redis cache files every key under it with one hash tag."""
+    if not isinstance(value, str):
+        raise ConfigError(name, "must be text")
+    try:
+        tagged_prefix(value)
+    except ValueError as exc:
+        raise ConfigError(name, str(exc)) from None
     return value
 
 
@@ -296,5 +316,6 @@ SITE_PATH = Kind(_site_path)
 SECRET_KEY = Kind(_secret_key, collect=tuple)
 API_TOKEN = Kind(_api_token, _text_or_none)
 CACHE_URL = Kind(_cache_url, _text_or_none)
+CACHE_PREFIX = Kind(_cache_prefix)
 BOOL_OR_UNSET = Kind(_bool_or_unset, _bool_or_none)
 TEXT = Kind(_anything)

@@ -26,6 +26,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 __all__ = ["RedisServer", "RedisServerMissing", "find_redis_server", "free_port"]
@@ -67,6 +68,9 @@ def free_port() -> int:
 class RedisServer:
     """One ``redis-server`` process; ``port=0`` picks a free port at the first start.
 
+    ``args`` go after ours (``--cluster-enabled yes``, ``--replicaof host port``);
+    ``config`` is written to ``redis.conf`` in the server's directory at its first start
+    and given first (Sentinel needs a file it can rewrite, and keeps it across restarts).
     Making one does no I/O: nothing is dialled, bound or spawned before ``start()``."""
 
     def __init__(
@@ -76,8 +80,12 @@ class RedisServer:
         unix_socket: bool = False,
         executable: str | None = None,
         startup_timeout: float = 10.0,
+        args: Sequence[str] = (),
+        config: str | None = None,
     ) -> None:
         self.executable = executable or find_redis_server()
+        self.args = tuple(args)
+        self.config = config
         self.port = port
         self.unix_socket = unix_socket
         self.startup_timeout = startup_timeout
@@ -133,11 +141,18 @@ class RedisServer:
     def _launch(self) -> bool:
         assert self.executable is not None
         assert self._dir is not None
-        args = [self.executable, "--bind", "127.0.0.1", "--port", str(self.port)]
+        args = [self.executable]
+        if self.config is not None:
+            conf = Path(self._dir, "redis.conf")
+            if not conf.exists():
+                conf.write_text(self.config)
+            args.append(str(conf))
+        args += ["--bind", "127.0.0.1", "--port", str(self.port)]
         args += ["--save", "", "--appendonly", "no", "--dir", self._dir]
         args += ["--daemonize", "no", "--loglevel", "warning", "--logfile", "redis.log"]
         if self.socket_path is not None:
             args += ["--unixsocket", self.socket_path, "--unixsocketperm", "700"]
+        args += self.args
         self._process = subprocess.Popen(  # noqa: S603 - a fixed executable, our own arguments
             args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )

@@ -18,9 +18,9 @@ from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.redis_server import RedisServer
 from tests.support.apps import make_config
 from tests.support.fake_helpers import me_calls
-from tests.support.redis_entries import PREFIX, SECRET, entry_for, key, make_session
+from tests.support.redis_entries import PREFIX, SECRET, STORED, entry_for, key, make_session
 
-pytest_plugins = ["tests.support.redis_fixtures"]  # redis_server, redis_client, own_redis_server
+pytest_plugins = ["tests.support.redis_fixtures"]  # redis_server/_client, redis_url/_home
 
 
 def everything_in(client: redis.Redis) -> bytes:
@@ -40,13 +40,15 @@ def everything_in(client: redis.Redis) -> bytes:
 
 
 @pytest.fixture
-def cache(redis_server: RedisServer, redis_client: redis.Redis) -> Iterator[RedisSessionCache]:
-    made = RedisSessionCache(redis_server.url, secret_key=SECRET, prefix=PREFIX)
+def cache(redis_url: str) -> Iterator[RedisSessionCache]:
+    """The cache on each topology (issue 14): one server, a Redis Cluster, Sentinel; the
+    tests that take it read Redis through ``redis_home``, the node that holds its keys."""
+    made = RedisSessionCache(redis_url, secret_key=SECRET, prefix=PREFIX)
     yield made
     made.close()
 
 
-def test_entries_round_trip_compact_and_sealed(cache: RedisSessionCache, redis_client: redis.Redis):
+def test_entries_round_trip_compact_and_sealed(cache: RedisSessionCache, redis_home: redis.Redis):
     session = make_session()
     entry = entry_for(session)
     entry = CacheEntry(session, entry.fetched_at, entry.fresh_until, entry.stale_until,
@@ -56,7 +58,7 @@ def test_entries_round_trip_compact_and_sealed(cache: RedisSessionCache, redis_c
     cache.set(key("sid=nobody"), entry_for(None, fresh=10, stale=10))
     negative = cache.get(key("sid=nobody"))
     assert negative is not None and negative.session is None
-    raw = redis_client.get(PREFIX + "e:" + key("sid=" + session.id))
+    raw = redis_home.get(STORED + "e:" + key("sid=" + session.id))
     assert raw is not None and session.id.encode() not in raw
     assert b"ann@example.com" not in raw  # the whole value is encrypted (issue 10, item 11)
     # Okta's JSON (compact) plus the times, the header (81 bytes) and the GCM tag (16)
@@ -64,29 +66,29 @@ def test_entries_round_trip_compact_and_sealed(cache: RedisSessionCache, redis_c
 
 
 def test_px_follows_stale_until_and_never_passes_expires_at(
-    cache: RedisSessionCache, redis_client: redis.Redis
+    cache: RedisSessionCache, redis_home: redis.Redis
 ):
     long_lived, ending = make_session("102LongLived"), make_session("102EndingSoon", ttl=20)
     cache.set(key("sid=102LongLived"), entry_for(long_lived, fresh=60, stale=180))
     cache.set(key("sid=102EndingSoon"), entry_for(ending, fresh=60, stale=180))  # past expiresAt
-    assert 178_000 < redis_client.pttl(PREFIX + "e:" + key("sid=102LongLived")) <= 180_000
-    for name in redis_client.keys(PREFIX + "[es]:*"):
-        if redis_client.pttl(name) < 100_000:
-            assert 0 < redis_client.pttl(name) <= 20_000  # the entry and its session index
+    assert 178_000 < redis_home.pttl(STORED + "e:" + key("sid=102LongLived")) <= 180_000
+    for name in redis_home.keys(STORED + "[es]:*"):
+        if redis_home.pttl(name) < 100_000:
+            assert 0 < redis_home.pttl(name) <= 20_000  # the entry and its session index
     assert cache.get(key("sid=102EndingSoon")) is not None
 
 
-def test_negative_entries_expire_by_themselves(cache: RedisSessionCache, redis_client: redis.Redis):
+def test_negative_entries_expire_by_themselves(cache: RedisSessionCache, redis_home: redis.Redis):
     cache.set(key("sid=bad"), entry_for(None, fresh=0.3, stale=0.3))
-    assert redis_client.pttl(PREFIX + "e:" + key("sid=bad")) <= 300
+    assert redis_home.pttl(STORED + "e:" + key("sid=bad")) <= 300
     assert cache.get(key("sid=bad")) is not None
     time.sleep(0.35)
     assert cache.get(key("sid=bad")) is None
-    assert redis_client.keys("*") == []  # no session index for a negative entry
+    assert redis_home.keys("*") == []  # no session index for a negative entry
 
 
-def test_claim_is_one_worker_at_a_time(cache: RedisSessionCache, redis_server: RedisServer):
-    other = RedisSessionCache(redis_server.url, secret_key=SECRET)  # another worker
+def test_claim_is_one_worker_at_a_time(cache: RedisSessionCache, redis_url: str):
+    other = RedisSessionCache(redis_url, secret_key=SECRET)  # another worker
     k = key("sid=102Claimed")
     assert cache.claim(k, 5) is Claimed.YOURS
     assert other.claim(k, 5) is Claimed.ASKING
@@ -107,7 +109,7 @@ def test_claim_is_one_worker_at_a_time(cache: RedisSessionCache, redis_server: R
 
 
 def test_evict_session_reaches_every_cookie_and_late_writes(
-    cache: RedisSessionCache, redis_client: redis.Redis
+    cache: RedisSessionCache, redis_home: redis.Redis
 ):
     session, bystander = make_session("102Leaving"), make_session("102Staying")
     cookies = ("sid=102Leaving", "idx=opaque-idx-value", "sid=102Leaving; idx=opaque-idx-value")
@@ -121,7 +123,7 @@ def test_evict_session_reaches_every_cookie_and_late_writes(
     # an Okta answer that was already on its way when the session ended is not cached
     cache.set(key("idx=opaque-idx-value"), entry_for(session))
     assert cache.get(key("idx=opaque-idx-value")) is None
-    assert b"102Leaving" not in everything_in(redis_client)
+    assert b"102Leaving" not in everything_in(redis_home)
 
 
 def test_evict_by_cookie(cache: RedisSessionCache):
@@ -148,7 +150,7 @@ def test_keys_stay_under_their_prefix_and_raw_cookies_are_refused(
     second = RedisSessionCache(redis_server.url, secret_key=SECRET, prefix="app-b:")
     first.set(key("sid=102Shared"), entry_for(make_session("102Shared")))
     assert second.get(key("sid=102Shared")) is None
-    assert all(name.startswith(b"app-a:") for name in redis_client.keys("*"))
+    assert all(name.startswith(b"{app-a:}") for name in redis_client.keys("*"))
     with pytest.raises(ValueError, match="digests"):
         first.get("sid=102Shared")
     first.close()
@@ -156,15 +158,15 @@ def test_keys_stay_under_their_prefix_and_raw_cookies_are_refused(
 
 
 def test_a_value_moved_or_edited_is_a_miss(
-    cache: RedisSessionCache, redis_client: redis.Redis, caplog: pytest.LogCaptureFixture
+    cache: RedisSessionCache, redis_home: redis.Redis, caplog: pytest.LogCaptureFixture
 ):
     mine, theirs = key("sid=102Mine"), key("sid=102Theirs")
     cache.set(theirs, entry_for(make_session("102Theirs")))
-    raw = redis_client.get(PREFIX + "e:" + theirs)
+    raw = redis_home.get(STORED + "e:" + theirs)
     assert raw is not None
-    redis_client.set(PREFIX + "e:" + mine, raw)  # someone with Redis access, no secret
+    redis_home.set(STORED + "e:" + mine, raw)  # someone with Redis access, no secret
     assert cache.get(mine) is None
-    redis_client.set(PREFIX + "e:" + theirs, raw[:-3] + b"}]]")
+    redis_home.set(STORED + "e:" + theirs, raw[:-3] + b"}]]")
     assert cache.get(theirs) is None
     assert len([r for r in caplog.records if "did not write" in r.message]) == 1
 
@@ -274,7 +276,7 @@ def test_config_picks_redis_and_needs_a_shared_secret(redis_server: RedisServer)
         timeout=30,
     )
     cache = RedisSessionCache.from_config(config)
-    assert cache._plan.codec.prefix == "custom:"
+    assert cache._plan.codec.prefix == "{custom:}"  # as one hash tag (issue 14)
     # outlives any Okta lookup already under way (4 x timeout), and any entry fetched
     # before the end (cache_ttl 60 + stale_if_error 120): issue 10, item 10
     assert cache._plan.ended_ttl == 180
@@ -285,7 +287,7 @@ def test_config_picks_redis_and_needs_a_shared_secret(redis_server: RedisServer)
 def _redis_key(worker: SessionService, cookie_header: str, kind: str = "e:") -> str:
     cookies = worker.okta_cookies(cookie_header)
     assert cookies is not None
-    return PREFIX + kind + worker.key_for(cookies)
+    return STORED + kind + worker.key_for(cookies)
 
 
 @pytest.mark.parametrize("driver", ["sync", "async"])
@@ -383,35 +385,35 @@ async def test_i10_10_poisoned_values_are_a_miss_not_a_wait(
 
 
 def test_i10_10_a_claim_left_without_expiry_is_taken_over(
-    cache: RedisSessionCache, redis_client: redis.Redis
+    cache: RedisSessionCache, redis_home: redis.Redis
 ):
     k = key("sid=102Abandoned")
-    redis_client.set(PREFIX + "c:" + k, b"1")  # no expiry: would hold every worker forever
+    redis_home.set(STORED + "c:" + k, b"1")  # no expiry: would hold every worker forever
     assert cache.claim(k, 5) is Claimed.YOURS
-    assert 0 < redis_client.pttl(PREFIX + "c:" + k) <= 5_000
-    redis_client.set(PREFIX + "c:" + k, b"1", px=600_000)  # longer than any caller's
+    assert 0 < redis_home.pttl(STORED + "c:" + k) <= 5_000
+    redis_home.set(STORED + "c:" + k, b"1", px=600_000)  # longer than any caller's
     assert cache.claim(k, 5) is Claimed.YOURS
-    redis_client.delete(PREFIX + "c:" + k)
-    redis_client.rpush(PREFIX + "c:" + k, b"not", b"a string")
-    redis_client.pexpire(PREFIX + "c:" + k, 1_000)
+    redis_home.delete(STORED + "c:" + k)
+    redis_home.rpush(STORED + "c:" + k, b"not", b"a string")
+    redis_home.pexpire(STORED + "c:" + k, 1_000)
     assert cache.claim(k, 5) is Claimed.YOURS
 
 
 def test_i10_10_ended_marks_refuse_reads_by_cookie_and_by_session(
-    cache: RedisSessionCache, redis_client: redis.Redis
+    cache: RedisSessionCache, redis_home: redis.Redis
 ):
     session = make_session("102Ended")
     idx, sid = key("idx=opaque-idx-value"), key("sid=102Ended")
     for k in (idx, sid):
         cache.set(k, entry_for(session))
-    saved = {k: redis_client.get(PREFIX + "e:" + k) for k in (idx, sid)}
+    saved = {k: redis_home.get(STORED + "e:" + k) for k in (idx, sid)}
     cache.evict(idx)  # the idx cookie logged out; its session id unknown to the caller
-    redis_client.set(PREFIX + "e:" + idx, saved[idx])
+    redis_home.set(STORED + "e:" + idx, saved[idx])
     assert cache.get(idx) is None
     assert cache.get(sid) is not None  # another cookie of a session that did not end
     cache.evict_session("102Ended")
     for k, raw in saved.items():
-        redis_client.set(PREFIX + "e:" + k, raw)
+        redis_home.set(STORED + "e:" + k, raw)
         assert cache.get(k) is None
     negative = entry_for(None)  # "no session" answers are still read for an ended cookie
     cache.set(idx, negative)
@@ -442,7 +444,8 @@ def test_i10_09_a_lookup_begun_before_a_logout_on_another_worker_serves_nothing(
     cookie = okta.cookie_header(okta.create_session("ann@example.com"))
     assert worker1.resolve(cookie).session is not None
     okta.advance(61)  # stale: the next request asks Okta, which is slow, then fails
-    redis_client.delete(*redis_client.keys(config.cache_prefix + "c:*"))  # the first claim is over
+    # the first claim is over
+    redis_client.delete(*redis_client.keys("{" + config.cache_prefix + "}c:*"))
     okta.inject(latency=1.5, status=503, times=1, path_prefix="/api/v1/sessions/me")
     calls = me_calls(okta)
     held: list[object] = []
@@ -462,18 +465,18 @@ def test_i10_09_a_lookup_begun_before_a_logout_on_another_worker_serves_nothing(
     worker2.close()
 
 
-def test_ended_marks_outlive_what_they_evicted(cache: RedisSessionCache, redis_client: redis.Redis):
+def test_ended_marks_outlive_what_they_evicted(cache: RedisSessionCache, redis_home: redis.Redis):
     session = make_session()
     entry = entry_for(session, fresh=60, stale=600)  # servable stale for 10 min
     codec = cache._plan.codec
     cache.set(key("sid=a"), entry)
     cache.evict(key("sid=a"))
     assert cache.ended(key("sid=a"), "other")
-    assert redis_client.pttl(codec.ended_cookie_key(key("sid=a"))) > 500_000  # not just 60 s
+    assert redis_home.pttl(codec.ended_cookie_key(key("sid=a"))) > 500_000  # not just 60 s
     cache.set(key("idx=b"), entry)
     cache.evict_session(session.id)
     assert cache.ended(key("idx=c"), session.id)
-    assert redis_client.pttl(codec.ended_key(session.id)) > 500_000
+    assert redis_home.pttl(codec.ended_key(session.id)) > 500_000
 
 
 def test_i10_03_logouts_refused_by_the_gate_leave_no_ended_marks(

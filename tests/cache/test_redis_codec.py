@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from okta_session_mw.cache.redis.codec import MAX_VALUE_BYTES, BadValueError, RedisCodec
-from tests.support.redis_entries import PREFIX, SECRET, entry_for, key, make_session
+from tests.support.redis_entries import PREFIX, SECRET, STORED, entry_for, key, make_session
 
 SID = "102SeSsIoNiD0123456789ab"
 
@@ -34,9 +34,9 @@ def test_i10_11_values_are_aes_256_gcm_under_keys_hkdf_derives_from_the_secret()
     names = hkdf(32, None, b"okta-session-mw/redis/names: HMAC-SHA256 key of session ids")
     digest = hmac.new(names, SID.encode(), hashlib.sha256).hexdigest()
     assert head[1:65] == digest.encode()  # the session's name: HKDF key, HMAC-SHA256
-    assert codec().ended_key(SID) == PREFIX + "x:" + digest
+    assert codec().ended_key(SID) == STORED + "x:" + digest
     material = hkdf(44, head[65:81], b"okta-session-mw/redis/value: AES-256-GCM key and nonce")
-    text = AESGCM(material[:32]).decrypt(material[32:], sealed, (PREFIX + "e:" + k).encode() + head)
+    text = AESGCM(material[:32]).decrypt(material[32:], sealed, (STORED + "e:" + k).encode() + head)
     okta = json.loads(text)[-1]
     assert okta["id"] == SID and okta["login"] == "ann@example.com"
     assert SID.encode() not in raw and b"ann@example.com" not in raw

@@ -26,7 +26,7 @@ from tests.support.fake_helpers import me_calls
 pytest_plugins = ["tests.support.redis_fixtures"]  # redis_server, redis_client
 
 SECRET = "redis-ops-tests-shared-secret-0123456789"
-PREFIX = "okta-session-mw:"
+STORED = "{okta-session-mw:}"  # the default prefix, as one Redis Cluster hash tag
 
 
 def _workers(okta: FakeOkta, url: str) -> tuple[SessionService, SessionService]:
@@ -70,8 +70,8 @@ async def test_i10_10_a_stored_answer_that_cannot_be_read_is_asked_again_at_once
     cookie = okta.cookie_header(sid)
     assert other.resolve(cookie).source is Source.MISS  # the other worker asked and stored
     key = _cache_key(worker, cookie)
-    assert redis_client.pttl(PREFIX + "c:" + key) > 0  # its claim stays, as freshness marker
-    _spoil(redis_client, PREFIX + "e:" + key, how)
+    assert redis_client.pttl(STORED + "c:" + key) > 0  # its claim stays, as freshness marker
+    _spoil(redis_client, STORED + "e:" + key, how)
     # Before: this request found the claim held, waited the whole timeout for an entry
     # nobody was fetching any more, and answered "unavailable" without asking Okta.
     resolution = worker.resolve(cookie) if driver == "sync" else await worker.aresolve(cookie)
@@ -112,7 +112,7 @@ async def test_i10_10_a_follower_stops_waiting_when_nobody_asks_any_more(
     cookie = okta.cookie_header(sid)
     key = _cache_key(worker, cookie)
     leader.cache.claim(key, 1.0)  # another worker is asking Okta (within the same timeout)
-    assert redis_client.pttl(PREFIX + "c:" + key) > 0
+    assert redis_client.pttl(STORED + "c:" + key) > 0
     before = _script_calls(redis_client)
     results: list[Resolution] = []
     if driver == "sync":
@@ -127,7 +127,7 @@ async def test_i10_10_a_follower_stops_waiting_when_nobody_asks_any_more(
     now = okta.now()
     if leader_ends == "answer stored, then evicted":
         leader.cache.set(key, CacheEntry(_okta_session(sid), now, now + 60, now + 180))
-        redis_client.delete(PREFIX + "e:" + key)
+        redis_client.delete(STORED + "e:" + key)
     else:  # too large to share, or over already: the leader only releases its claim
         leader.cache.set(key, CacheEntry(_okta_session(sid), now - 10, now - 5, now - 1))
     if driver == "sync":

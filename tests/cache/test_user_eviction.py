@@ -17,7 +17,7 @@ from okta_session_mw.cache.memory import MemorySessionCache
 from okta_session_mw.cache.redis.cache import RedisSessionCache
 from okta_session_mw.okta.session import Session
 from okta_session_mw.testing.redis_server import RedisServer
-from tests.support.redis_entries import PREFIX, SECRET, key
+from tests.support.redis_entries import PREFIX, SECRET, STORED, key
 
 pytest_plugins = ["tests.support.redis_fixtures"]  # redis_server, redis_client
 
@@ -40,18 +40,19 @@ def entry(user_id: str, session_id: str, asked_at: float | None = None) -> Cache
     return CacheEntry(session_of(user_id, session_id), asked, now + 60, now + 180)
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "redis-cluster", "redis-sentinel"])
 def caches(request: pytest.FixtureRequest) -> Iterator[tuple[Cache, Cache]]:
     """Two workers' caches: one in-process cache (the same one twice: one process), or
-    two ``RedisSessionCache`` objects on one real Redis (two workers)."""
+    two ``RedisSessionCache`` objects on one real Redis (two workers): a server, a Redis
+    Cluster or a primary found through Sentinel (issue 14)."""
     if request.param == "memory":
         memory = MemorySessionCache(4, timer=time.time)
         yield memory, memory
         return
-    server: RedisServer = request.getfixturevalue("redis_server")
-    request.getfixturevalue("redis_client")  # flushed
-    one = RedisSessionCache(server.url, secret_key=SECRET, prefix=PREFIX, maxsize=4)
-    two = RedisSessionCache(server.url, secret_key=SECRET, prefix=PREFIX, maxsize=4)
+    topology = {"redis": "server"}.get(request.param, request.param.removeprefix("redis-"))
+    url = request.getfixturevalue("redis_url_of")(topology)
+    one = RedisSessionCache(url, secret_key=SECRET, prefix=PREFIX, maxsize=4)
+    two = RedisSessionCache(url, secret_key=SECRET, prefix=PREFIX, maxsize=4)
     yield one, two
     one.close()
     two.close()
@@ -128,11 +129,11 @@ def test_i13_02_redis_holds_no_user_id_and_its_user_index_expires_with_its_entri
                 blob.append(redis_client.get(name))
         everything = b"\n".join(part or b"" for part in blob)
         assert USER.encode() not in everything and OTHER_USER.encode() not in everything
-        index = [n for n in names if n.startswith((PREFIX + "u:").encode())]
+        index = [n for n in names if n.startswith((STORED + "u:").encode())]
         assert len(index) == 1
-        entry_ttl = redis_client.pttl(PREFIX + "e:" + key("sid=s-a"))
+        entry_ttl = redis_client.pttl(STORED + "e:" + key("sid=s-a"))
         assert 0 < redis_client.pttl(index[0]) <= entry_ttl + 50  # bounded by its entry
-        mark = [n for n in names if n.startswith((PREFIX + "v:").encode())]
+        mark = [n for n in names if n.startswith((STORED + "v:").encode())]
         assert len(mark) == 1 and redis_client.pttl(mark[0]) > 0  # the mark expires too
     finally:
         cache.close()
@@ -185,7 +186,7 @@ def test_i13_02_the_redis_user_index_holds_no_more_than_the_user_s_live_entries(
         now = time.time()
         live = CacheEntry(session_of(USER, "s-live"), now, now + 60, now + 60)
         cache.set(key("sid=s-live"), live)
-        [index] = redis_client.keys(PREFIX + "u:*")
+        [index] = redis_client.keys(STORED + "u:*")
         assert redis_client.zrange(index, 0, -1) == [key("sid=s-live").encode()]
         cache.evict_user(USER)
         assert cache.get(key("sid=s-live")) is None

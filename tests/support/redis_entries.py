@@ -1,7 +1,8 @@
 """Sessions and cache entries for the Redis cache tests, and the keys they are stored under.
 
 ``SECRET`` and ``PREFIX`` are the ones the Redis tests' caches and codecs are built with,
-so ``key(cookie)`` is the key such a cache files a cookie's entry under.
+so ``key(cookie)`` is the key such a cache files a cookie's entry under, and ``STORED`` the
+prefix its Redis key names start with (``PREFIX`` as one Redis Cluster hash tag, issue 14).
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from okta_session_mw.cache.entry import CacheEntry
 from okta_session_mw.cache.protocol import cache_key
 from okta_session_mw.okta.session import Session
 
-__all__ = ["PREFIX", "SECRET", "entry_for", "key", "make_session"]
+__all__ = ["PREFIX", "SECRET", "STORED", "entry_for", "key", "make_session"]
 
 SECRET = "redis-tests-shared-secret-0123456789"
 PREFIX = "okta-session-mw:"
+STORED = "{okta-session-mw:}"
 
 
 def make_session(session_id: str = "102SeSsIoNiD0123456789ab", *, ttl: float = 3600) -> Session:

@@ -1,22 +1,19 @@
 """``RedisSessionCache``: one session cache shared by every worker and machine.
 
 A drop-in for ``MemorySessionCache`` (both protocols of ``cache/protocol.py``), chosen with
-``OktaSessionConfig(cache_url="redis://...")`` (also ``rediss://`` and ``unix://``).
-Names and values: ``codec.py``, ``ops.py``; when Redis is asked, what is logged: ``health.py``;
-the clients (sync, and asyncio per event loop): ``connections.py``; the shared gate's
-methods: ``gate_cache.py``. This module decides what to send, and what to do without Redis.
+``OktaSessionConfig(cache_url="redis://...")`` (also ``rediss://``, ``unix://``, a Redis
+Cluster or a primary found through Sentinel: ``redis_topology.py``). Names and values:
+``codec.py``, ``ops.py``; when Redis is asked, what is logged: ``health.py``; the clients:
+``connections.py``; the shared gate's methods: ``gate_cache.py``.
 
-Redis down or slow never fails a request: every call is bounded (``timeout`` for the
-connection and again for the reply), then Redis is skipped for ``retry_interval`` and
-the cache answers as if empty, so the flow asks Okta. Meanwhile each worker keeps what
-Okta said in its own memory for at most ``outage_ttl`` seconds: that is the longest a
-logout made elsewhere during the outage can take to reach this worker. When Redis
-answers again that memory is dropped and owed evictions are sent first.
+Redis down or slow never fails a request: every call is bounded, then Redis is skipped
+for ``retry_interval`` and the cache answers as if empty, so the flow asks Okta.
+Meanwhile each worker keeps what Okta said in its own memory for at most
+``outage_ttl`` seconds (the longest a logout made elsewhere during the outage can take
+to reach it); when Redis answers again that memory is dropped and owed evictions go first.
 
-An end by user is judged by Redis's clock alone: the mark is Redis's time, and this
-worker states when it asked Okta as the earliest Redis time that can be (``clock.py``,
-from the clock Redis sends back in its replies), so no worker's clock needs to agree
-with Redis's or another machine's. ``timer`` must be the clock the entries'
+An end by user is judged by Redis's clock alone (``clock.py``): no worker's clock needs
+to agree with Redis's or another machine's. ``timer`` must be the clock the entries'
 ``fetched_at`` are read on (``from_config`` is given the service's).
 """
 
@@ -30,14 +27,19 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-import redis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import ResponseError
 
 from okta_session_mw.cache.entry import CacheEntry, Claimed
 from okta_session_mw.cache.memory import MemorySessionCache
 from okta_session_mw.cache.protocol import ended_ttl as ended_ttl_for
 from okta_session_mw.cache.redis.codec import RedisCodec, secrets_of
-from okta_session_mw.cache.redis.connections import RedisConnections, asend, send
+from okta_session_mw.cache.redis.connections import (
+    FAILURES,
+    RedisConnections,
+    SyncClient,
+    asend,
+    send,
+)
 from okta_session_mw.cache.redis.gate_cache import SharedGateMethods
 from okta_session_mw.cache.redis.health import RedisHealth, redacted_url, url_timeout
 from okta_session_mw.cache.redis.ops import Op, RedisPlan
@@ -46,7 +48,7 @@ from okta_session_mw.config import OktaSessionConfig
 __all__ = ["RedisSessionCache"]
 
 T = TypeVar("T")
-_FAILURES = (RedisError, OSError, asyncio.TimeoutError)
+_FAILURES = FAILURES
 
 
 class RedisSessionCache(SharedGateMethods):
@@ -55,8 +57,9 @@ class RedisSessionCache(SharedGateMethods):
     ``secret_key`` must be the same in every worker: it makes the key names and seals
     the values. A call takes at most ``bound`` seconds: ``timeout`` to connect plus
     ``timeout`` for the answer (``socket_timeout=``/``socket_connect_timeout=`` in the
-    URL win). Calls are not retried (the next request is the retry). ``client_options``
-    go to ``redis.Redis.from_url`` (TLS files and the like).
+    URL win). Calls are not retried. ``client_options`` go to the redis-py client the URL
+    names (TLS files and the like; with Sentinel, ``sentinel_kwargs`` are the sentinels'
+    own). ``ValueError`` for a URL or ``prefix`` it cannot use (never quoting the URL).
     """
 
     def __init__(
@@ -247,7 +250,7 @@ class RedisSessionCache(SharedGateMethods):
         except _FAILURES as exc:
             if not isinstance(exc, ResponseError):  # idle pooled connections died too
                 with contextlib.suppress(*_FAILURES):
-                    self._client().connection_pool.disconnect(inuse_connections=False)
+                    self._connections.drop_idle()
             return self._failed(op, exc)
         self._answered()
         return True, op.read(reply)
@@ -260,9 +263,7 @@ class RedisSessionCache(SharedGateMethods):
             reply = await asyncio.wait_for(self._asend_owed_then(op), self.bound)
         except _FAILURES as exc:
             if not isinstance(exc, ResponseError):
-                with contextlib.suppress(*_FAILURES):
-                    pool = (await self._connections.for_loop()).connection_pool
-                    await asyncio.wait_for(pool.disconnect(inuse_connections=False), self.bound)
+                await self._connections.adrop_idle(self.bound)
             return self._failed(op, exc)
         self._answered()
         return True, op.read(reply)
@@ -296,5 +297,5 @@ class RedisSessionCache(SharedGateMethods):
         fresh = min(entry.fresh_until, self._timer() + self.outage_ttl)
         return dataclasses.replace(entry, fresh_until=fresh)
 
-    def _client(self) -> redis.Redis:
+    def _client(self) -> SyncClient:
         return self._connections.sync()

@@ -62,6 +62,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from okta_session_mw.cache.entry import CacheEntry
 from okta_session_mw.cache.redis.clock import LONG_AGO
 from okta_session_mw.okta.session import Session
+from okta_session_mw.redis_topology import tagged_prefix
 
 __all__ = ["MAX_VALUE_BYTES", "BadValueError", "RedisCodec", "secrets_of"]
 
@@ -114,7 +115,12 @@ def _digest(names: hmac.HMAC, value: str) -> str:
 
 
 class RedisCodec:
-    """Key names under ``prefix`` and the value format (see the module docstring)."""
+    """Key names under ``prefix`` and the value format (see the module docstring).
+
+    ``prefix`` is made one Redis Cluster hash tag (``okta-session-mw:`` becomes
+    ``{okta-session-mw:}``; one holding a tag already is kept, ``redis_topology.py``), so
+    every key built from ``self.prefix`` is in one slot: the scripts of ``ops.py`` touch
+    many keys, some named inside the script, and must run on one node."""
 
     def __init__(
         self, secret: bytes | tuple[bytes, ...], prefix: str, *, maxsize: int = 10_000
@@ -127,10 +133,13 @@ class RedisCodec:
         # session ids and user ids; only the current one names what this worker stores
         self._all_names = [_namers(each) for each in secrets]
         self._names, self._user_names = self._all_names[0]
-        self.prefix = prefix
-        self.entry_prefix = prefix + "e:"
-        self.claim_prefix = prefix + "c:"
-        self.ended_prefix = prefix + "x:"
+        try:
+            self.prefix = tagged_prefix(prefix)
+        except ValueError as exc:
+            raise ValueError(f"the Redis key prefix {exc}") from None
+        self.entry_prefix = self.prefix + "e:"
+        self.claim_prefix = self.prefix + "c:"
+        self.ended_prefix = self.prefix + "x:"
 
     # -- names ------------------------------------------------------------------------
     def entry_key(self, key: str) -> str:

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from okta_session_mw.cache.redis.codec import BadValueError
 from okta_session_mw.cache.redis.ops import Op
+from okta_session_mw.redis_topology import parse_cache_url
 
 __all__ = ["RedisHealth", "redacted_url", "url_timeout"]
 
@@ -28,6 +29,11 @@ logger = logging.getLogger("okta_session_mw")
 
 def redacted_url(url: str) -> str:
     """Where Redis is, for logs and reprs: never the password or the query."""
+    if "+" in url.partition("://")[0]:  # a cluster's or the sentinels' hosts
+        try:
+            return parse_cache_url(url).redacted
+        except ValueError:
+            return "(a Redis URL that cannot be read)"
     parts = urlsplit(url)
     if parts.scheme == "unix":
         return f"unix://{parts.path}"

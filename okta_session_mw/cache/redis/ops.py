@@ -6,7 +6,8 @@
 cannot be asked. The sync and async shells in ``redis/cache.py`` only send ops, so
 both speak to Redis identically.
 
-Keys (``P`` = the configured prefix, ``K`` = the cache key, ``S`` = HMAC of a session id)::
+Keys (``P`` = the configured prefix as one Redis Cluster hash tag, ``{okta-session-mw:}``
+by default: ``codec.py``; ``K`` = the cache key, ``S`` = HMAC of a session id)::
 
     P e:K   the entry (PX = until stale_until, never past the session's expiresAt)
     P c:K   single-flight claim, its value its state: "asking" while one worker asks
@@ -40,8 +41,10 @@ script uses a value's clear subject only to *refuse* it (the session ended); edi
 the subject breaks the value's tag, so it is refused either way. Values over
 ``MAX_VALUE_BYTES``, and keys of another type, are refused unread and reported.
 
-Scripts touch keys named inside them, so this needs a standalone Redis (or a primary
-behind a proxy), not Redis Cluster.
+Scripts touch keys named inside them (the entries of a session's or user's cookies, from
+a set's members), which Redis Cluster allows only within the slot of the keys a script
+declares: every key shares ``P``'s hash tag, so all are in one slot, and every script
+declares at least one key, by which the cluster client routes it.
 """
 
 from __future__ import annotations
