@@ -21,12 +21,11 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
+from okta_session_mw.config_cache_kinds import CACHE_PREFIX, CACHE_URL
 from okta_session_mw.config_hook_kinds import EVENT_TYPES, HEADER_NAME, HOOK_SECRETS
 from okta_session_mw.config_kinds import (
     API_TOKEN,
     BOOL_OR_UNSET,
-    CACHE_PREFIX,
-    CACHE_URL,
     COOKIE_NAMES,
     COUNT,
     FINITE_SECONDS,

@@ -19,13 +19,10 @@ from urllib.parse import urlsplit
 from okta_session_mw.errors import ConfigError
 from okta_session_mw.okta.org_url import validate_org_url
 from okta_session_mw.okta.session import SessionStatus
-from okta_session_mw.redis_topology import parse_cache_url, tagged_prefix
 
 __all__ = [
     "API_TOKEN",
     "BOOL_OR_UNSET",
-    "CACHE_PREFIX",
-    "CACHE_URL",
     "COOKIE_NAMES",
     "COUNT",
     "FINITE_SECONDS",
@@ -45,6 +42,7 @@ __all__ = [
     "TEXT",
     "Kind",
     "setting",
+    "text_or_none",
 ]
 
 T = TypeVar("T")
@@ -104,7 +102,8 @@ def _number(convert: Callable[[str], object]) -> Callable[[str, str], Any]:
     return read
 
 
-def _text_or_none(key: str, raw: str) -> Any:
+def text_or_none(key: str, raw: str) -> Any:
+    """Text, or None when blank (a setting left unset in the environment)."""
     return raw.strip() or None
 
 
@@ -237,30 +236,6 @@ def _site_path(name: str, value: Any) -> Any:
     return value
 
 
-def _cache_url(name: str, value: Any) -> Any:
-    """One server, a cluster or Sentinel (``redis_topology.py``); the message never
-    quotes the URL, which may hold a password."""
-    if value is not None:
-        if not isinstance(value, str):
-            raise ConfigError(name, "must be a URL (text)")
-        try:
-            parse_cache_url(value)
-        except ValueError as exc:
-            raise ConfigError(name, str(exc)) from None
-    return value
-
-
-def _cache_prefix(name: str, value: Any) -> Any:
-    """Kept as given; the Redis cache files every key under it with one hash tag."""
-    if not isinstance(value, str):
-        raise ConfigError(name, "must be text")
-    try:
-        tagged_prefix(value)
-    except ValueError as exc:
-        raise ConfigError(name, str(exc)) from None
-    return value
-
-
 def _api_token(name: str, value: Any) -> Any:
     if value is not None and not value:
         raise ConfigError(name, "must not be empty (leave it unset for no API token)")
@@ -314,8 +289,6 @@ LOGIN_URL = Kind(_login_url)
 PARAM_NAME = Kind(_param_name)
 SITE_PATH = Kind(_site_path)
 SECRET_KEY = Kind(_secret_key, collect=tuple)
-API_TOKEN = Kind(_api_token, _text_or_none)
-CACHE_URL = Kind(_cache_url, _text_or_none)
-CACHE_PREFIX = Kind(_cache_prefix)
+API_TOKEN = Kind(_api_token, text_or_none)
 BOOL_OR_UNSET = Kind(_bool_or_unset, _bool_or_none)
 TEXT = Kind(_anything)

@@ -12,9 +12,8 @@ Meanwhile each worker keeps what Okta said in its own memory for at most
 ``outage_ttl`` seconds (the longest a logout made elsewhere during the outage can take
 to reach it); when Redis answers again that memory is dropped and owed evictions go first.
 
-An end by user is judged by Redis's clock alone (``clock.py``): no worker's clock needs
-to agree with Redis's or another machine's. ``timer`` must be the clock the entries'
-``fetched_at`` are read on (``from_config`` is given the service's).
+An end by user is judged by Redis's clock alone (``clock.py``). ``timer`` must be the clock
+the entries' ``fetched_at`` are read on (``from_config`` is given the service's).
 """
 
 from __future__ import annotations
