@@ -43,5 +43,10 @@ def default_cache(
     if config.cache_url is None:
         return MemorySessionCache(config.cache_maxsize, timer=clock, ended_ttl=ended_ttl(config))
     from okta_session_mw.cache.redis.cache import RedisSessionCache  # optional extra
+    from okta_session_mw.cache.redis.key_marks import record_key_mark
 
-    return RedisSessionCache.from_config(config, timer=clock)
+    cache = RedisSessionCache.from_config(config, timer=clock)
+    # what `python -m okta_session_mw doctor` compares: every worker shares one key
+    # (a mark derived from it, never the key; a Redis that is down only logs it)
+    record_key_mark(config)
+    return cache

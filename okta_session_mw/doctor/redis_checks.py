@@ -48,7 +48,7 @@ def probe_redis(config: OktaSessionConfig) -> Iterator[RedisProbe | None]:
     client: Any = None
     try:
         client = _connect(config.cache_url, config.timeout)
-        info = client.info("server")
+        info = _server_info(client.info("server"))
         probe.version = str(info.get("redis_version", "?"))
         probe.mode = str(info.get("redis_mode", "standalone"))
         probe.client = client
@@ -64,12 +64,25 @@ def probe_redis(config: OktaSessionConfig) -> Iterator[RedisProbe | None]:
 
 
 def _connect(url: str, timeout: float) -> Any:
-    """A client for ``cache_url`` as the cache dials it: one server (the cache's only
-    topology today), with the doctor's own patience (``timeout``), not the cache's 0.5 s."""
-    import redis
+    """A client for ``cache_url`` as the cache dials it (one server, a Redis Cluster, or
+    the primary a Sentinel names), with the doctor's own patience (``timeout``), not the
+    cache's 0.5 s."""
+    from okta_session_mw.cache.redis.connections import RedisConnections
 
-    return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    options = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    return RedisConnections(url, options).sync()
 
+
+def _server_info(info: Any) -> Any:
+    """``INFO server`` of one node: a cluster client answers one section per node."""
+    if info and all(isinstance(value, dict) for value in info.values()):
+        return next(iter(info.values()))
+    return info
+
+
+_TOPOLOGY_SCHEMES = {"cluster": ("redis+cluster:", "rediss+cluster:"), "sentinel": ()}
+"""The ``cache_url`` schemes that expect a node of that mode (a Sentinel URL reaches the
+primary it names, a server: never the Sentinel itself)."""
 
 _NOT_A_SERVER = {
     "cluster": "a Redis Cluster node",
@@ -83,7 +96,7 @@ def check_redis(probe: RedisProbe | None) -> Finding:
     if probe.error is not None:
         return Finding.fail("redis", f"{probe.where}: {probe.error}")
     found = f"{probe.where} answers: Redis {probe.version}, {probe.mode}"
-    if probe.mode in _NOT_A_SERVER:
+    if probe.mode in _NOT_A_SERVER and not probe.where.startswith(_TOPOLOGY_SCHEMES[probe.mode]):
         return Finding.fail(
             "redis",
             f"{found}: a {probe.where.split(':', 1)[0]}:// cache_url needs a standalone "
@@ -98,7 +111,7 @@ def check_secret_key(config: OktaSessionConfig, probe: RedisProbe | None) -> Fin
         return Finding.skip("secret_key", "not shared: no Redis cache")
     if probe.client is None:
         return Finding.skip("secret_key", "not checked: Redis did not answer")
-    if probe.mode in _NOT_A_SERVER:
+    if probe.mode in _NOT_A_SERVER and not probe.where.startswith(_TOPOLOGY_SCHEMES[probe.mode]):
         return Finding.skip(
             "secret_key", f"not checked: cache_url names {_NOT_A_SERVER[probe.mode]}"
         )

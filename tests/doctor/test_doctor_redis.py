@@ -5,6 +5,7 @@ with its version and mode, and one ``secret_key`` shared by every worker (the ma
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import redis
 
 from okta_session_mw import OktaSessionConfig
 from okta_session_mw.cache.redis.key_marks import key_fingerprint, marks_key, record_key_mark
+from okta_session_mw.redis_topology import tagged_prefix
 from okta_session_mw.testing import RedisServer
 from okta_session_mw.testing.redis_server import free_port
 from tests.support.doctor_runs import run_doctor
@@ -128,7 +130,7 @@ def test_i15_54_a_mark_is_a_keyed_fingerprint_under_the_cache_prefix_never_the_k
     assert record_key_mark(config)
     [name] = redis_client.keys("*")
     assert name.decode() == marks_key(config)
-    assert name.decode().startswith(config.cache_prefix)
+    assert name.decode().startswith(tagged_prefix(config.cache_prefix))  # the cache's slot
     marks = redis_client.hgetall(name)
     assert list(marks) == [key_fingerprint(KEY.encode()).encode()]
     assert key_fingerprint(KEY.encode()) != key_fingerprint(OTHER_KEY.encode())
@@ -165,3 +167,21 @@ def test_i15_87_a_rotation_under_way_is_a_warning_not_a_split(
     third = _worker_config(fake_url, redis_server.url, "a-third-key-nobody-lists-here")
     assert record_key_mark(third)
     assert check_secret_key(rotating, probe).level is Level.FAIL
+
+
+@pytest.mark.parametrize("topology", ["cluster", "sentinel"])
+def test_i15_88_a_cluster_or_sentinel_cache_url_is_checked_where_the_cache_puts_it(
+    fake_url: str, topology: str, redis_url_of: Callable[[str], str]
+) -> None:
+    """``redis+cluster://`` and ``redis+sentinel://`` are dialled as the cache dials
+    them: the cluster's mode is what such a URL expects, the Sentinel's primary
+    answers, and the workers' marks are found under the cache's own slot."""
+    url = redis_url_of(topology)
+    unmarked = run_doctor(_env(fake_url, url))
+    assert unmarked.level("redis") == "OK", unmarked.output
+    assert ("cluster" in unmarked.detail("redis")) == (topology == "cluster")
+    assert unmarked.level("secret_key") == "WARN"
+    assert record_key_mark(_worker_config(fake_url, url, KEY))
+    marked = run_doctor(_env(fake_url, url))
+    assert marked.level("secret_key") == "OK", marked.output
+    assert marked.status == 0

@@ -119,7 +119,7 @@ def _text(value: object) -> str:
 def _client(url: str) -> _HashClient:
     """A client with the cache's own short timeouts (``?socket_timeout=`` in the URL, else
     0.5 s): a worker starting while Redis is down waits no longer than a request would."""
-    import redis
+    from okta_session_mw.cache.redis.connections import RedisConnections
 
     timeouts = {name: url_timeout(url, name, 0.5) for name in _TIMEOUTS}
-    return redis.Redis.from_url(url, **timeouts)
+    return RedisConnections(url, timeouts).sync()
