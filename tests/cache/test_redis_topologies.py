@@ -17,9 +17,11 @@ from starlette.testclient import TestClient
 
 from okta_session_mw import OktaSessionConfig, SessionService
 from okta_session_mw.cache.entry import Claimed
+from okta_session_mw.cache.gate_state import Counter, GateAsk, GateNote, SlotAsk
 from okta_session_mw.cache.redis.cache import RedisSessionCache
 from okta_session_mw.cache.redis.codec import RedisCodec
 from okta_session_mw.cache.redis.connections import PRIMARY_CHECK_INTERVAL
+from okta_session_mw.cache.redis.gate_ops import GatePlan
 from okta_session_mw.cache.redis.ops import RedisPlan
 from okta_session_mw.errors import ConfigError
 from okta_session_mw.testing import FakeOkta
@@ -45,6 +47,13 @@ def every_key_of_every_op(codec: RedisCodec) -> list[tuple[str, list[str]]]:
         plan.set(k, entry_for(None), time.time()), plan.ended(k, session.id, 0.0, "00u1"),
         plan.evict(k), plan.evict_session(session.id), plan.evict_user("00u1"),
     ]  # fmt: skip
+    gate = GatePlan(codec.prefix)  # the shared gate's keys (issue 14.2, 14.3)
+    counter = Counter("GET /api/v1/sessions/{id}", 100, 10, None)
+    ops += [
+        gate.take(GateAsk(counter, Counter("/api/v1/sessions", 100, 10, None))),
+        gate.note(GateNote("GET /api/v1/sessions/{id}", "/api/v1/sessions", close_ms=5)),
+        gate.slot(SlotAsk("lease", 50, 1000)),
+    ]
     found = []
     for op in ops:
         if op.script is None:
@@ -71,7 +80,7 @@ def test_i14_40_every_key_of_the_cache_is_in_the_one_slot_of_its_prefix_s_hash_t
     assert codec.prefix == stored  # the user's own tag is kept
     slot = key_slot(codec.prefix.encode())
     ops = every_key_of_every_op(codec)
-    assert len(ops) == 8
+    assert len(ops) == 11
     for name, keys in ops:
         assert keys
         for each in keys:
