@@ -50,8 +50,9 @@ _HINTS = {
         " or leave it out to derive one from Django's SECRET_KEY."
     ),
     "CACHE_URL": (
-        "Use redis://host:6379/0, rediss://host:6380/0 or unix:///path/redis.sock, or remove "
-        "OKTA_SESSION['CACHE_URL'] to use the in-process cache."
+        "Use redis://host:6379/0, rediss://host:6380/0, unix:///path/redis.sock, "
+        "redis+cluster://host:7000,host:7001 or redis+sentinel://host:26379/mymaster, "
+        "or remove OKTA_SESSION['CACHE_URL'] to use the in-process cache."
     ),
     "ACCEPTED_STATUSES": (
         "List Okta session statuses, e.g. ['ACTIVE'] or ['ACTIVE', 'MFA_REQUIRED']."
