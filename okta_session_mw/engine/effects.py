@@ -51,6 +51,7 @@ __all__ = [
     "cache_evict_session",
     "cache_evict_user",
     "cache_get",
+    "cache_release",
     "cache_set",
     "step",
     "together",
@@ -141,6 +142,13 @@ def cache_get(key: str) -> Flow[CacheEntry | None]:
 
 def cache_set(key: str, entry: CacheEntry) -> Flow[None]:
     yield CacheOp("set", (key, entry))
+
+
+def cache_release(key: str) -> Flow[None]:
+    """Give up this flow's claim on ``key`` (``cache_claim`` said YOURS) without storing
+    an answer: its Okta call failed, so the next request for the cookie, on any worker,
+    asks at once instead of waiting for an answer nobody is bringing."""
+    yield CacheOp("release", (key,))
 
 
 def cache_evict(key: str) -> Flow[None]:

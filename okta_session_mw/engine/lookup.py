@@ -19,6 +19,7 @@ from okta_session_mw.engine.effects import (
     cache_claim,
     cache_ended,
     cache_get,
+    cache_release,
     cache_set,
     together,
     unless_running,
@@ -190,6 +191,7 @@ def _ask(
             # not spend a second timeout asking Okta too.
             return entry, fallback(entry, clock())
         if not gate.resume(operation, clock()):  # took the claim over; a 429 meanwhile?
+            yield from cache_release(key)
             return entry, fallback(entry, clock())
     previous = mark_refresh_tried(entry) if refreshing and entry is not None else entry
     asked = clock()
@@ -204,6 +206,7 @@ def _ask(
         note_failure(exc, rules, operation)
         if refreshing:
             rules.backoff.failed(key, clock())
+        yield from cache_release(key)  # no answer coming: the next request asks at once
         return entry, fallback(entry, clock())
     fresh = yield from store_answer(key, session, asked, rules, previous, refreshing)
     return fresh, Resolution(fresh.session, Source.MISS)

@@ -226,6 +226,9 @@ class Stepper:
             user_id = arguments[3] if len(arguments) > 3 else ""
             assert isinstance(asked_at, float) and isinstance(user_id, str)
             return cache.ended(key, str(arguments[1]), asked_at, user_id)
+        if effect.operation == "release":
+            self.claimed.append("release")
+            return None
         assert effect.operation == "claim"
         if not self._polling:  # a poll's claim belongs to its "await"
             self.claimed.append("take over" if effect.keywords.get("take_over") else "claim")

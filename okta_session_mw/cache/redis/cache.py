@@ -1,24 +1,23 @@
 """``RedisSessionCache``: one session cache shared by every worker and machine.
 
 A drop-in for ``MemorySessionCache`` (both protocols of ``cache/protocol.py``), chosen with
-``OktaSessionConfig(cache_url="redis://...")`` (also ``rediss://`` and ``unix://``).
-What is stored and under which names: ``codec.py`` and ``ops.py``; when Redis is
-asked and what is logged: ``health.py``; the ``redis`` package's clients, sync (Flask,
-Django/WSGI) and asyncio (one per running event loop): ``connections.py``. This module
-only decides what to send, and what to do without Redis.
+``OktaSessionConfig(cache_url="redis://...")`` (also ``rediss://`` and ``unix://``). What is
+stored and under which names: ``codec.py``, ``ops.py``; when Redis is asked, what is logged:
+``health.py``; the clients, sync and asyncio (one per event loop): ``connections.py``. This
+module only decides what to send, and what to do without Redis.
 
 Redis down or slow never fails a request: every call is bounded (``timeout`` for the
-connection and again for the reply), then Redis is skipped for ``retry_interval`` and
-the cache answers as if empty, so the flow asks Okta. Meanwhile each worker keeps what
-Okta said in its own memory for at most ``outage_ttl`` seconds: that is the longest a
-logout made elsewhere during the outage can take to reach this worker. When Redis
-answers again that memory is dropped and owed evictions are sent first.
+connection and again for the reply), then Redis is skipped for ``retry_interval`` and the
+cache answers as if empty, so the flow asks Okta. Meanwhile each worker keeps what Okta
+said in its own memory for at most ``outage_ttl`` seconds: the longest a logout made
+elsewhere during the outage can take to reach this worker. When Redis answers again that
+memory is dropped and owed evictions are sent first.
 
 An end by user is judged by Redis's clock alone: the mark is Redis's time, and this
-worker states when it asked Okta as the earliest Redis time that can be (``clock.py``,
-from the clock Redis sends back in its replies), so no worker's clock needs to agree
-with Redis's or another machine's. ``timer`` must be the clock the entries'
-``fetched_at`` are read on (``from_config`` is given the service's).
+worker states when it asked Okta as the earliest Redis time that can be (``clock.py``, from
+the clock Redis sends back in its replies), so no worker's clock needs to agree with Redis's
+or another machine's. ``timer`` must be the clock the entries' ``fetched_at`` are read on
+(``from_config`` is given the service's).
 """
 
 from __future__ import annotations
@@ -143,6 +142,9 @@ class RedisSessionCache:
         self._noted(clock)  # before Okta is asked: the lookup's own sample
         return claimed
 
+    def release(self, key: str) -> None:
+        self._run(self._plan.release(key))  # not owed when Redis is out: the claim expires
+
     def set(self, key: str, entry: CacheEntry) -> None:
         ok, clock = self._run(self._plan.set(key, entry, self._timer()))
         self._noted(clock)
@@ -154,14 +156,12 @@ class RedisSessionCache:
         self._run(self._plan.evict(key))
 
     def evict_session(self, session_id: str) -> bool:
-        """End the session here and in Redis; False when Redis could not be reached
-        (the end is owed: it goes with this worker's next call that reaches Redis)."""
+        """End the session here and in Redis; False when it is owed to Redis."""
         self._local.evict_session(session_id)
         return self._run(self._plan.evict_session(session_id))[0]
 
     def evict_user(self, user_id: str) -> bool:
-        """End the user's sessions here and in Redis; False when it is owed (see
-        ``evict_session``). Redis stamps the end with its own clock."""
+        """As ``evict_session``, for a user's sessions; Redis stamps the end's time."""
         self._local.evict_user(user_id)
         ok, clock = self._run(self._plan.evict_user(user_id))
         self._noted(clock)
@@ -192,6 +192,9 @@ class RedisSessionCache:
         self._noted(clock)
         return claimed
 
+    async def arelease(self, key: str) -> None:
+        await self._arun(self._plan.release(key))
+
     async def aset(self, key: str, entry: CacheEntry) -> None:
         ok, clock = await self._arun(self._plan.set(key, entry, self._timer()))
         self._noted(clock)
@@ -217,14 +220,12 @@ class RedisSessionCache:
     ) -> bool:
         if self._local.ended(key, session_id, asked_at, user_id):
             return True
-        op = self._plan.ended(key, session_id, asked_at, user_id)
-        ended, clock = (await self._arun(op))[1]
+        ended, clock = (await self._arun(self._plan.ended(key, session_id, asked_at, user_id)))[1]
         self._noted(clock)
         return ended
 
     async def aclose(self) -> None:
-        """Close the running loop's asyncio client, then the sync one. (A loop that
-        ends without this closes its client itself, as ``asyncio.run`` finishes.)"""
+        """Close this loop's asyncio client (a loop closes it as it ends), then the sync one."""
         await self._connections.aclose()
         self.close()
 
@@ -256,8 +257,7 @@ class RedisSessionCache:
         if not self._health.usable():
             return self._skipped(op)
         try:
-            # the socket timeouts bound each step; this bounds the whole call
-            reply = await asyncio.wait_for(self._asend_owed_then(op), self.bound)
+            reply = await asyncio.wait_for(self._asend_owed_then(op), self.bound)  # all of it
         except _FAILURES as exc:
             if not isinstance(exc, ResponseError):
                 with contextlib.suppress(*_FAILURES):
