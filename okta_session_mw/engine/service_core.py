@@ -104,7 +104,7 @@ class ServiceCore:
         self.stats = stats if stats is not None else SessionStats()
         self.logout_guard = LogoutGuard(config)
         self._key = cookie_hasher(config.secret_key_bytes)
-        self._hit_rules = HitRules(config, self.gate, self.refresh_backoff)
+        self._hit_rules = HitRules.of(config, self.gate, self.refresh_backoff)
 
     # -- pure helpers shared by every adapter ------------------------------------------
     def okta_cookies(self, cookie_header: str | None) -> OktaCookies | None:
