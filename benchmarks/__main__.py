@@ -24,6 +24,7 @@ from benchmarks import (
     memory,
     miss_path,
     push_revocation,
+    refresh_ahead,
     served_instructions,
     uvicorn_load,
     wsgi_instructions,
@@ -80,6 +81,11 @@ SECTIONS: dict[str, Benchmark] = {
         _redis_workers, {}, {"workers": (1, 2), "sessions": 5, "seconds": 2.0, "ttl": 1.0}
     ),
     "push": Benchmark(push_revocation.run, {}, PUSH_QUICK),
+    "refresh_ahead": Benchmark(
+        refresh_ahead.run,
+        {},
+        {"seconds": 1.0, "ttl": 0.5, "cookies": 5, "concurrency": 4, "workers": 2},
+    ),
 }
 
 

@@ -16,7 +16,7 @@ from okta_session_mw.engine.refresh_backoff import RefreshBackoff
 from okta_session_mw.engine.resolution import Resolution
 from okta_session_mw.engine.rules import Rules
 
-__all__ = ["AHEAD", "HitRules", "answer_without_io", "revalidates", "wants_refresh"]
+__all__ = ["AHEAD", "HitRules", "ahead_due", "answer_without_io", "revalidates", "wants_refresh"]
 
 
 def wants_refresh(entry: CacheEntry | None, now: float, rules: Rules | HitRules, key: str) -> bool:
@@ -33,18 +33,20 @@ AHEAD = "ahead:"
 
 
 def revalidates(entry: CacheEntry, now: float, rules: Rules | HitRules, key: str) -> bool:
+    """``ahead_due``, and no revalidation of this key under way or failed lately: then a
+    request is served the entry at once and the question is asked in the background."""
+    return ahead_due(entry, now, rules, key) and rules.backoff.allows(AHEAD + key, now)
+
+
+def ahead_due(entry: CacheEntry, now: float, rules: Rules | HitRules, key: str) -> bool:
     """Refresh-ahead is on and a live session is in its window (the last ``rules.ahead``
     seconds of its freshness, unless that freshness ends at its expiresAt: asking again
-    would not extend it) or due for its refresh; Okta is not rate-limited, and no
-    revalidation of this key failed lately. Then a request is served the entry at once
-    and the question is asked in the background."""
+    would not extend it) or due for its refresh, and Okta is not rate-limited."""
     if entry.session is None or rules.ahead <= 0:
         return False
     in_window = now + rules.ahead >= entry.fresh_until and entry.fresh_until < entry.expires
-    return (
-        (in_window or wants_refresh(entry, now, rules, key))
-        and rules.gate.open("get_current_session", Spender.KNOWN, now)
-        and rules.backoff.allows(AHEAD + key, now)
+    return (in_window or wants_refresh(entry, now, rules, key)) and rules.gate.open(
+        "get_current_session", Spender.KNOWN, now
     )
 
 

@@ -24,7 +24,7 @@ from okta_session_mw.engine.effects import (
     cache_release,
     cache_set,
 )
-from okta_session_mw.engine.hit import AHEAD, revalidates, wants_refresh
+from okta_session_mw.engine.hit import AHEAD, ahead_due, wants_refresh
 from okta_session_mw.engine.limits import Spender
 from okta_session_mw.engine.okta_calls import gated, note_failure
 from okta_session_mw.engine.policy import is_fresh, mark_refresh_tried, negative_entry
@@ -64,7 +64,8 @@ def revalidate(key: str, cookie: str, rules: Rules) -> Flow[None]:
     out its freshness, then the miss path (and stale-if-error) take over."""
     clock, gate = rules.clock, rules.gate
     entry = yield from cache_get(key)
-    if entry is None or not is_fresh(entry, clock()) or not revalidates(entry, clock(), rules, key):
+    if entry is None or not is_fresh(entry, clock()) or not ahead_due(entry, clock(), rules, key):
+        rules.backoff.clear(AHEAD + key)
         return  # gone, ended, or already revalidated (by another worker)
     if not (yield from _claim_ahead(key, rules)):
         return None  # another worker is asking (or has answered): nothing to wait for
@@ -93,6 +94,7 @@ def revalidate(key: str, cookie: str, rules: Rules) -> Flow[None]:
         yield from cache_release(key)
         return (yield from _unclaim_refresh(key, entry, refreshing))
     yield from store_answer(key, session, asked, rules, previous, refreshing)
+    rules.backoff.clear(AHEAD + key)  # done: its next window may come within a timeout
     return None
 
 
@@ -104,7 +106,7 @@ def _claim_ahead(key: str, rules: Rules) -> Flow[bool]:
     claim = yield from cache_claim(key, timeout)
     if claim is Claimed.ANSWERED:
         again = yield from cache_get(key)
-        if again is None or not revalidates(again, rules.clock(), rules, key):
+        if again is None or not ahead_due(again, rules.clock(), rules, key):
             return False  # revalidated meanwhile
         claim = yield from cache_claim(key, timeout, take_over=True)
     return claim is Claimed.YOURS
