@@ -62,11 +62,20 @@ class BackgroundThreads:
                 thread.start()
 
     def close(self) -> None:
-        """Let the queued flows finish (each is bounded by its deadline), then stop."""
+        """Drop the flows still queued, wait for the running ones (each bounded by its
+        deadline), then stop the threads (they start again on next use)."""
         with self._lock:
             threads, self._threads = self._threads, []
-        for _ in threads:
-            self._queue.put(_STOP)
+            while True:
+                try:
+                    queued = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                assert isinstance(queued, Background)
+                queued.flow.close()
+                self._keys.discard(queued.key)
+            for _ in threads:
+                self._queue.put_nowait(_STOP)
         for thread in threads:
             thread.join()
 

@@ -80,9 +80,12 @@ def answer_without_io(
         now >= entry.fresh_until or revalidates(entry, now, rules, key)
     ):
         return None
-    # Most hits are far from expiry: one subtraction rules a refresh out.
-    if entry.expires - now < rules.config.refresh_threshold and wants_refresh(
-        entry, now, rules, key
+    # Most hits are far from expiry: one subtraction rules a refresh out. With
+    # refresh-ahead on, a due refresh is made behind (``revalidates``), never waited on.
+    if entry.expires - now < rules.config.refresh_threshold and (
+        revalidates(entry, now, rules, key)
+        if rules.ahead > 0
+        else wants_refresh(entry, now, rules, key)
     ):
         return None
     return entry.hit

@@ -65,11 +65,12 @@ def resolve(key: str, cookie: str, rules: Rules, client: str | None = None) -> F
         return hit
     if is_fresh(entry, clock()):  # fresh, and to revalidate ahead or due for its refresh
         assert entry is not None
-        if revalidates(entry, clock(), rules, key):  # served now, revalidated behind
-            # Held while it runs (at most a timeout): the requests meanwhile are plain
-            # hits, not flows that find it running.
-            rules.backoff.pause(AHEAD + key, clock(), rules.config.timeout)
-            yield from in_background(AHEAD + key, revalidate(key, cookie, rules))
+        if rules.ahead > 0:  # refresh-ahead: served now, revalidated (or refreshed) behind
+            if revalidates(entry, clock(), rules, key):
+                # Held while it runs (at most a timeout): the requests meanwhile are
+                # plain hits, not flows that find it running.
+                rules.backoff.pause(AHEAD + key, clock(), rules.config.timeout)
+                yield from in_background(AHEAD + key, revalidate(key, cookie, rules))
             return entry.hit  # what the cache holds now: an end would have evicted it
         resolution = entry.hit
     else:

@@ -62,20 +62,27 @@ def revalidate(key: str, cookie: str, rules: Rules) -> Flow[None]:
     gone at Okta ends like a logout (evicted by id, "no session" cached); a call Okta
     did not answer is not tried again for ``REFRESH_RETRY_PAUSE``: the entry serves
     out its freshness, then the miss path (and stale-if-error) take over."""
+    failed = yield from _revalidate(key, cookie, rules)
+    if not failed:  # done, or dropped: no longer under way
+        rules.backoff.clear(AHEAD + key)
+
+
+def _revalidate(key: str, cookie: str, rules: Rules) -> Flow[bool]:
+    """``revalidate``'s steps; True when Okta did not answer (backed off)."""
     clock, gate = rules.clock, rules.gate
     entry = yield from cache_get(key)
     if entry is None or not is_fresh(entry, clock()) or not ahead_due(entry, clock(), rules, key):
-        rules.backoff.clear(AHEAD + key)
-        return  # gone, ended, or already revalidated (by another worker)
+        return False  # gone, ended, or already revalidated (by another worker)
     if not (yield from _claim_ahead(key, rules)):
-        return None  # another worker is asking (or has answered): nothing to wait for
+        return False  # another worker is asking (or has answered): nothing to wait for
     refreshing = wants_refresh(entry, clock(), rules, key)
     if refreshing:
         refreshing = yield from claim_refresh(key, entry, rules)
     operation = "refresh_current_session" if refreshing else "get_current_session"
     if not gate.take(operation, Spender.KNOWN, clock()):
         yield from cache_release(key)
-        return (yield from _unclaim_refresh(key, entry, refreshing))
+        yield from _unclaim_refresh(key, entry, refreshing)
+        return False
     previous = mark_refresh_tried(entry) if refreshing else entry
     asked = clock()
     build = operations.refresh_current_session if refreshing else operations.get_current_session
@@ -85,17 +92,17 @@ def revalidate(key: str, cookie: str, rules: Rules) -> Flow[None]:
         assert entry.session is not None
         yield from cache_evict_session(entry.session.id)
         yield from cache_set(key, negative_entry(clock(), rules.config))
-        return None
+        return False
     except OktaSessionError as exc:
         note_failure(exc, rules, operation)
         rules.backoff.failed(AHEAD + key, clock())
         if refreshing:
             rules.backoff.failed(key, clock())
         yield from cache_release(key)
-        return (yield from _unclaim_refresh(key, entry, refreshing))
+        yield from _unclaim_refresh(key, entry, refreshing)
+        return True
     yield from store_answer(key, session, asked, rules, previous, refreshing)
-    rules.backoff.clear(AHEAD + key)  # done: its next window may come within a timeout
-    return None
+    return False
 
 
 def _claim_ahead(key: str, rules: Rules) -> Flow[bool]:

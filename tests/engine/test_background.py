@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 
 import httpx
 import pytest
@@ -94,5 +95,38 @@ def test_i14_19_the_sync_runners_queue_drops_what_does_not_fit(
     assert runner.run(starts(("b", queued), ("c", dropped))) == "served"
     assert dropped.gi_frame is None  # the queue was full: dropped at once
     release.set()
-    runner.close()
+    deadline = time.monotonic() + BOUND  # a bound on "never happens", not a timing
+    while len(ran) < 2:
+        assert time.monotonic() < deadline, "the queued flow never ran"
+        time.sleep(0.005)
     assert ran == ["running", "queued"]
+    runner.close()
+
+
+def test_i14_19_closing_the_sync_runner_drops_what_is_still_queued(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(background, "THREADS", 1)
+    release, reached = threading.Event(), threading.Event()
+    ran: list[str] = []
+
+    def send(effect: Send) -> httpx.Response:
+        reached.set()
+        assert release.wait(BOUND), "never released"
+        return httpx.Response(200)
+
+    runner = SyncRunner(send, bound=5.0)
+    runner.run(starts(("a", held(release, ran, "running"))))
+    assert reached.wait(BOUND)
+    queued = held(release, ran, "queued")
+    runner.run(starts(("b", queued)))
+    closing = threading.Thread(target=runner.close)
+    closing.start()  # waits for the running one; the queued one goes unrun
+    deadline = time.monotonic() + BOUND
+    while queued.gi_frame is not None:  # closed unrun by close()
+        assert time.monotonic() < deadline, "close() never dropped the queued flow"
+        time.sleep(0.005)
+    release.set()
+    closing.join(BOUND)
+    assert not closing.is_alive()
+    assert ran == ["running"]

@@ -89,6 +89,8 @@ def test_i14_03_a_revalidation_due_for_the_refresh_refreshes_in_the_background()
     served = stepper.run(resolve(KEY, COOKIE, rules))
     assert served == Resolution(live_session(NOW + 200), Source.HIT)  # at once
     assert stepper.calls == []
+    again = stepper.run(resolve(KEY, COOKIE, rules))  # while it runs: no refresh of its own
+    assert (again, stepper.calls, list(stepper.background)) == (served, [], [AHEAD])
     stepper.run_background()
     assert stepper.calls == ["refresh_current_session"]
     assert stepper.claimed == ["claim", "claim"]  # its expiresAt's refresh, the cookie
