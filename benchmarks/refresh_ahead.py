@@ -8,7 +8,9 @@ what the cache held as it arrived (read before the timer starts): an entry far f
 its end (a hit: the reference), or one in its last ``refresh_ahead`` share or already
 expired. Off (``refresh_ahead=0``, the miss path as before issue 14), the expired ones
 wait for Okta; on (the default 0.2), they are served at once and revalidated behind.
-Then ``workers`` services sharing one Redis (each its own runner and cache client, as
+The same two runs again over real HTTP (uvicorn on loopback, an httpx client:
+``refresh_ahead_served.py``), where a hit costs what a real request does. Then
+``workers`` services sharing one Redis (each its own runner and cache client, as
 worker processes are) take the same load with refresh-ahead on: Okta calls per session
 per ``cache_ttl`` for the whole cluster (expected ``1 / (1 - 0.2)`` = 1.25).
 """
@@ -23,6 +25,7 @@ from collections.abc import Callable
 
 from benchmarks.asgi_apps import asgi_variants, call_asgi, http_scope
 from benchmarks.browser_request import browser_cookie
+from benchmarks.refresh_ahead_served import served_latencies
 from benchmarks.serve_okta import RemoteOkta
 from benchmarks.table import Row, Section, ms, verdict
 from benchmarks.timing import percentile
@@ -33,6 +36,7 @@ __all__ = ["run"]
 
 SECRET = "benchmark-refresh-ahead-secret-key"
 Classify = Callable[[int], str]
+SERVED_CLIENTS = 4
 
 
 def _app(service: SessionService) -> object:
@@ -157,14 +161,48 @@ def run(
                 "on: expected 1 / (1 - 0.2) = 1.25",
             ),
         ]
+        # few clients: in one process with the server, more would only queue on the GIL
+        section.rows += _served(okta, ttl, seconds=seconds / 2, concurrency=SERVED_CLIENTS)
         section.rows.append(_cluster(okta, ttl, workers, **drive))
     section.notes.append(
         "classes by what the in-process cache held as each request arrived (read before "
         "its timer): far from expiry, in the last 20% of its cache_ttl, or expired; the "
-        "first sight of each session is not counted; direct ASGI calls in one event loop, "
-        "the fake Okta in its own process over HTTP"
+        "first sight of each session is not counted; direct ASGI calls in one event loop "
+        "(the 'served' rows: uvicorn in a thread, an httpx client in this process), the "
+        "fake Okta in its own process over HTTP"
     )
     return section
+
+
+def _served(okta: RemoteOkta, ttl: float, *, seconds: float, concurrency: int) -> list[Row]:
+    """Off and on again, over real HTTP (uvicorn on loopback, an httpx client)."""
+    runs = {}
+    for refresh_ahead in (0.0, 0.2):
+        config = okta.config(
+            cache_ttl=ttl, refresh_ahead=refresh_ahead, new_cookie_lookups_per_minute=0
+        )
+        service = SessionService(config)
+        classify = _classifier(service, okta.cookies, 0.2 * ttl)
+        runs[refresh_ahead] = served_latencies(
+            _app(service), okta.cookies, classify, seconds=seconds, concurrency=concurrency
+        )
+    hits, off, on = (
+        runs[0.2]["hit"],
+        runs[0.0]["expired"],
+        runs[0.2]["window"] + runs[0.2]["expired"],
+    )
+    hit_p99 = percentile(hits, 99)
+    return [
+        Row(f"served (uvicorn, {concurrency} clients, {seconds:g} s each): hit, far from "
+            f"expiry ({len(hits):,})",
+            _p50_p99(hits), "reference"),
+        Row(f"served: entry expired, refresh-ahead off ({len(off):,})", _p50_p99(off),
+            f"p99 {_ratio(off, hit_p99)} a hit's (today's miss path)"),
+        Row(f"served: in its last 20% or expired, refresh-ahead on ({len(on):,})",
+            _p50_p99(on),
+            f"p99 {_ratio(on, hit_p99)} a hit's; at most 1.5x: "
+            + verdict(percentile(on, 99) <= 1.5 * hit_p99)),
+    ]  # fmt: skip
 
 
 def _cluster(okta: RemoteOkta, ttl: float, workers: int, **drive: float) -> Row:

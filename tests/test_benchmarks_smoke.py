@@ -103,7 +103,7 @@ def test_served_variant_marks_and_reports() -> None:
 
 
 def test_every_section_runs_quick() -> None:
-    slow = ("callgrind", "served_callgrind", "wsgi_callgrind", "redis", "push")
+    slow = ("callgrind", "served_callgrind", "wsgi_callgrind", "redis", "push", "refresh_ahead")
     names = [name for name in SECTIONS if name not in slow]
     sections = run_sections(names, quick=True, overrides={"uvicorn": {"tool": "httpx"}})
     titles = [s.title for s in sections]
@@ -354,3 +354,20 @@ def test_i13_06_percentiles_are_nearest_rank() -> None:
     assert percentile(values, 0.99) == 99.0
     assert percentile([3.0], 0.99) == 3.0
     assert percentile([1.0, 2.0, 3.0], 0.99) == 3.0
+
+
+def test_i14_18_the_refresh_ahead_section_compares_on_off_served_and_the_cluster() -> None:
+    require_redis_server()
+    (section,) = run_sections(["refresh_ahead"], quick=True)
+    assert section.title.startswith("Entries expiring under load: 5 sessions"), section.title
+    variants = [row.variant for row in section.rows]
+    for start in (
+        "hit, far from expiry", "entry expired, refresh-ahead off",
+        "entry in its last 20% or expired, refresh-ahead on",
+        "Okta calls per session per cache_ttl, one worker", "served (uvicorn",
+        "served: entry expired", "served: in its last 20% or expired",
+        "Okta calls per session per cache_ttl, 2 workers sharing Redis",
+    ):  # fmt: skip
+        assert any(v.startswith(start) for v in variants), (start, variants)
+    for row in section.rows:
+        assert "not measured" not in row.result, row
