@@ -162,7 +162,7 @@ def run(
             ),
         ]
         # few clients: in one process with the server, more would only queue on the GIL
-        section.rows += _served(okta, ttl, seconds=seconds / 2, concurrency=SERVED_CLIENTS)
+        section.rows += _served(okta, ttl, seconds=seconds, concurrency=SERVED_CLIENTS)
         section.rows.append(_cluster(okta, ttl, workers, **drive))
     section.notes.append(
         "classes by what the in-process cache held as each request arrived (read before "
