@@ -24,6 +24,7 @@ from benchmarks import (
     memory,
     miss_path,
     push_revocation,
+    refresh_ahead,
     served_instructions,
     uvicorn_load,
     wsgi_instructions,
@@ -92,6 +93,11 @@ SECTIONS: dict[str, Benchmark] = {
     "push": Benchmark(push_revocation.run, {}, PUSH_QUICK),
     "cluster_gate": Benchmark(
         _cluster_gate, {}, {"workers": 3, "cookies": 3, "burst": 30, "latency": 0.01}
+    ),
+    "refresh_ahead": Benchmark(
+        refresh_ahead.run,
+        {},
+        {"seconds": 1.0, "ttl": 0.5, "cookies": 5, "concurrency": 4, "workers": 2},
     ),
 }
 

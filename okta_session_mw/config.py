@@ -76,6 +76,14 @@ class OktaSessionConfig:
     """How long "Okta says no session for this cookie" is remembered."""
     refresh_threshold: float = setting(300.0, SECONDS_OR_ZERO)
     """Refresh the Okta session when it expires in less than this."""
+    refresh_ahead: float = setting(0.2, FRACTION)
+    """Fraction of ``cache_ttl`` at the end of a cached session's freshness in which a
+    request is served from the cache at once and one background revalidation asks Okta
+    (one per session for the whole cluster with Redis): a session requested at least
+    once in that window never makes a request wait on Okta after its first sight. Each
+    revalidation restarts the entry's ``cache_ttl``, so with continuous traffic Okta is
+    asked ``1 / (1 - refresh_ahead)`` times per session per ``cache_ttl`` (1.25 at 0.2).
+    0 turns it off (an expired entry is looked up by the request that finds it)."""
     timeout: float = setting(5.0, FINITE_SECONDS)
     """Longest wait for Okta on a request's behalf."""
     stale_if_error: float = setting(120.0, SECONDS_OR_ZERO)

@@ -104,7 +104,10 @@ def test_served_variant_marks_and_reports() -> None:
 
 
 def test_every_section_runs_quick() -> None:
-    slow = ("callgrind", "served_callgrind", "wsgi_callgrind", "redis", "push", "cluster_gate")
+    slow = (
+        "callgrind", "served_callgrind", "wsgi_callgrind", "redis", "push", "cluster_gate",
+        "refresh_ahead",
+    )
     names = [name for name in SECTIONS if name not in slow]
     sections = run_sections(names, quick=True, overrides={"uvicorn": {"tool": "httpx"}})
     titles = [s.title for s in sections]
@@ -369,3 +372,20 @@ def test_i14_34_the_cluster_gate_section_meets_its_targets_quick() -> None:
     assert rows["429 to worker 1, in-process cache"].result == "2"  # each learns it by a 429
     burst = rows["burst of 30 new cookies over 3 workers, Redis (shared cap)"]
     assert burst.vs_baseline == "MET" and burst.variant.endswith("(30 calls)"), burst
+
+
+def test_i14_18_the_refresh_ahead_section_compares_on_off_served_and_the_cluster() -> None:
+    require_redis_server()
+    (section,) = run_sections(["refresh_ahead"], quick=True)
+    assert section.title.startswith("Entries expiring under load: 5 sessions"), section.title
+    variants = [row.variant for row in section.rows]
+    for start in (
+        "hit, far from expiry", "entry expired, refresh-ahead off",
+        "entry in its last 20% or expired, refresh-ahead on",
+        "Okta calls per session per cache_ttl, one worker", "served (uvicorn",
+        "served: entry expired", "served: in its last 20% or expired",
+        "Okta calls per session per cache_ttl, 2 workers sharing Redis",
+    ):  # fmt: skip
+        assert any(v.startswith(start) for v in variants), (start, variants)
+    for row in section.rows:
+        assert "not measured" not in row.result, row

@@ -13,7 +13,16 @@ from okta_session_mw import OktaSessionMiddleware, SessionService
 from okta_session_mw.cache.entry import CacheEntry
 from okta_session_mw.cache.memory import MemorySessionCache
 from okta_session_mw.cache.protocol import cache_key
-from okta_session_mw.engine.effects import PARSE, CacheOp, Effect, Flow, Send, Share, Sleep
+from okta_session_mw.engine.effects import (
+    PARSE,
+    Background,
+    CacheOp,
+    Effect,
+    Flow,
+    Send,
+    Share,
+    Sleep,
+)
 from okta_session_mw.engine.resolution import Resolution, Source
 from okta_session_mw.okta import operations
 from okta_session_mw.okta.clients import OktaSessionClient
@@ -122,6 +131,7 @@ def test_i10_12_effect_and_reply_reprs_show_no_session_id_or_cookie() -> None:
         PARSE,
         Share(key, flow(), 5.0),
         Share(key, flow(), None),
+        Background("ahead:" + key, flow()),
     ]
     assert {type(effect) for effect in built} == set(get_args(Effect))  # every kind
     built += [

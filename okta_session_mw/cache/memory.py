@@ -123,6 +123,9 @@ class MemorySessionCache:
     def claim(self, key: str, ttl: float, *, take_over: bool = False) -> Claimed:
         return Claimed.YOURS  # one process: the driver's single flight already covers it
 
+    def release(self, key: str) -> None:
+        """Nothing to give up: ``claim`` holds nothing (see there)."""
+
     def set(self, key: str, entry: CacheEntry) -> None:
         with self._lock:
             session = entry.session
@@ -208,6 +211,9 @@ class MemorySessionCache:
 
     async def aclaim(self, key: str, ttl: float, *, take_over: bool = False) -> Claimed:
         return Claimed.YOURS
+
+    async def arelease(self, key: str) -> None:
+        return None
 
     async def aset(self, key: str, entry: CacheEntry) -> None:
         self.set(key, entry)

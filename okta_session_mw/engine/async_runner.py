@@ -2,7 +2,8 @@
 
 With ``sync_runner.py`` the only place where the two colours differ in what they do. Single
 flight is per loop: a shared key runs as one task, shielded, so a request that goes
-away (client gone) cancels neither the others' lookup nor a refresh halfway.
+away (client gone) cancels neither the others' lookup nor a refresh halfway; a
+background flow is a tracked task of its own (``background.py``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import anyio
 import httpx
 
 from okta_session_mw.cache.protocol import AsyncSessionCache, cache_methods
+from okta_session_mw.engine.background import DEFAULT_DEADLINE, BackgroundTasks
 from okta_session_mw.engine.deadline import bound_request, follower_wait, sleep_within
 from okta_session_mw.engine.effects import (
+    Background,
     CacheOp,
     Effect,
     Flow,
@@ -55,6 +58,7 @@ class AsyncRunner:
         )
         self._bound = bound
         self._flights: dict[str, asyncio.Task[object]] = {}
+        self._background = BackgroundTasks(self._run_background, bound or DEFAULT_DEADLINE)
 
     async def run(self, flow: Flow[T]) -> T:
         value: object = None
@@ -92,8 +96,18 @@ class AsyncRunner:
         if isinstance(effect, Sleep):
             await anyio.sleep(sleep_within(effect.seconds, self._bound))
             return None
+        if isinstance(effect, Background):
+            self._background.start(effect)
+            return None
         assert isinstance(effect, Share)  # Parse never reaches here
         return await self._share(effect)
+
+    async def _run_background(self, effect: Background) -> object:
+        return await self.run(effect.flow)
+
+    async def aclose(self) -> None:
+        """Wait for the background flows started here (then cancel what is left)."""
+        await self._background.aclose()
 
     async def _share(self, effect: Share) -> object:
         task = self._flights.get(effect.key)

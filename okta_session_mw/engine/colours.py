@@ -70,8 +70,10 @@ class SyncSide:
     def close(self) -> None:
         with self._lock:
             made, self._made = self._made, None
-        if made is not None and self._owns_client:
-            made[2].close()
+        if made is not None:
+            made[0].close()  # its background flows first: they use the client
+            if self._owns_client:
+                made[2].close()
 
 
 class _Loop(NamedTuple):
@@ -121,6 +123,7 @@ class AsyncSide:
         """Close this loop's client (others close with their loops)."""
         made = self.loops.pop(asyncio.get_running_loop(), None)
         if made is not None:
+            await made.runner.aclose()  # its background flows first: they use the client
             await made.guard.aclose()  # its `finally` closes the client
 
 

@@ -2,7 +2,7 @@
 
 A flow is a generator that never performs I/O. It yields an effect and receives its
 result (or has its error thrown in), and finally returns a ``T``, the way httpx's
-``auth_flow`` yields requests. Five kinds, performed by the two runners
+``auth_flow`` yields requests. Six kinds, performed by the two runners
 (``engine/sync_runner.py``, ``engine/async_runner.py``), the only place the colours differ
 in how an effect is performed:
 
@@ -15,6 +15,10 @@ in how an effect is performed:
 - :class:`CacheOp`: one call of the session cache's protocol (``cache/protocol``).
 - :class:`Share`: run a sub-flow once for all concurrent flows with the same key
   (single flight, per process); the others wait for its result, or do not wait.
+- :class:`Background`: start a sub-flow detached from the request (a refresh-ahead
+  revalidation) unless one with the same key is running in this process; the result
+  is None at once. It has a deadline of its own (one ``timeout``), its errors are
+  logged, never raised, and the service's close waits for it.
 
 The typed helpers below (``cache_get``...) are the way flows use ``CacheOp``: each is a
 one-effect sub-flow reached with ``yield from`` that gives its result its type.
@@ -37,6 +41,7 @@ from okta_session_mw.cache.protocol import CacheOperation
 
 __all__ = [
     "PARSE",
+    "Background",
     "CacheOp",
     "Effect",
     "Flow",
@@ -51,7 +56,9 @@ __all__ = [
     "cache_evict_session",
     "cache_evict_user",
     "cache_get",
+    "cache_release",
     "cache_set",
+    "in_background",
     "step",
     "together",
     "unless_running",
@@ -130,7 +137,20 @@ class Share:
     follow_for: float | None
 
 
-Effect = Send | Sleep | Parse | CacheOp | Share
+@dataclass(frozen=True, slots=True)
+class Background:
+    """Start ``flow`` detached from the flow that yields this, unless one with ``key``
+    is already running in this process (then ``flow`` is closed unrun); the result is
+    None at once, whatever ``flow`` does. Not the request's: its caller going away never
+    cancels it, it gets a deadline of its own (one ``timeout``), its errors are logged,
+    and the sync runner drops it when its few threads are all busy (what starts one
+    must be fine without it: a refresh-ahead revalidation of a still-fresh entry)."""
+
+    key: str
+    flow: Flow[object]
+
+
+Effect = Send | Sleep | Parse | CacheOp | Share | Background
 Flow = Generator[Effect, object, T]
 """A flow returning ``T``: it sends back the result of each effect it yields."""
 
@@ -141,6 +161,13 @@ def cache_get(key: str) -> Flow[CacheEntry | None]:
 
 def cache_set(key: str, entry: CacheEntry) -> Flow[None]:
     yield CacheOp("set", (key, entry))
+
+
+def cache_release(key: str) -> Flow[None]:
+    """Give up this flow's claim on ``key`` (``cache_claim`` said YOURS) without storing
+    an answer: its Okta call failed, so the next request for the cookie, on any worker,
+    asks at once instead of waiting for an answer nobody is bringing."""
+    yield CacheOp("release", (key,))
 
 
 def cache_evict(key: str) -> Flow[None]:
@@ -186,6 +213,11 @@ def unless_running(key: str, flow: Flow[T]) -> Flow[T | None]:
     """Run ``flow`` unless one sharing ``key`` is running; then None at once."""
     result = yield Share(key, cast("Flow[object]", flow), None)
     return cast("T | None", result)
+
+
+def in_background(key: str, flow: Flow[object]) -> Flow[None]:
+    """Start ``flow`` detached (``Background``) unless one sharing ``key`` is running."""
+    yield Background(key, flow)
 
 
 def step(flow: Flow[T], value: object, error: BaseException | None) -> tuple[bool, object]:

@@ -1,89 +1,56 @@
 """What a request's session is: the cache, else one Okta lookup, then a refresh if due.
 
 Written once as flows (``effects.py``) that the sync and async runners both run: the
-hit path (``answer_without_io``), single flight per process and across workers, the
-refresh (once per ``expiresAt``, with a back-off), stale-if-error, and the last word to
-an end seen meanwhile (behaviour 13).
+hit path (``answer_without_io``, with its rules in ``hit.py``), single flight per
+process and across workers, the refresh (once per ``expiresAt`` for the whole cluster,
+with a back-off), refresh-ahead (a background revalidation in an entry's last stretch,
+``revalidate.py``: behaviour 16), stale-if-error, and the last word to an end seen
+meanwhile (behaviour 13).
 """
 
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
 
 from okta_session_mw.cache.entry import CacheEntry, Claimed
-from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.engine.answers import NO_SESSION, store_answer
 from okta_session_mw.engine.deadline import shared_wait
 from okta_session_mw.engine.effects import (
     Flow,
     cache_claim,
     cache_ended,
     cache_get,
+    cache_release,
     cache_set,
+    in_background,
     together,
     unless_running,
 )
 from okta_session_mw.engine.follow import follow
-from okta_session_mw.engine.limits import RateLimitGate, Spender
+from okta_session_mw.engine.hit import (
+    AHEAD,
+    HitRules,
+    answer_without_io,
+    revalidates,
+    wants_refresh,
+)
+from okta_session_mw.engine.limits import Spender
 from okta_session_mw.engine.okta_calls import admit, gated, note_failure, probing, resume
 from okta_session_mw.engine.policy import (
     is_fresh,
     mark_refresh_tried,
     negative_entry,
-    positive_entry,
     refresh_due,
     stale_usable,
 )
-from okta_session_mw.engine.refresh_backoff import RefreshBackoff
 from okta_session_mw.engine.resolution import Resolution, Source
+from okta_session_mw.engine.revalidate import claim_refresh, refresh_name, revalidate
 from okta_session_mw.engine.rules import Rules
-from okta_session_mw.errors import (
-    InvalidRequestError,
-    OktaAuthError,
-    OktaNotFoundError,
-    OktaSessionError,
-)
+from okta_session_mw.errors import OktaSessionError
 from okta_session_mw.okta import operations
 from okta_session_mw.okta.session import Session
 
 __all__ = ["HitRules", "answer_without_io", "fallback", "resolve", "store_answer"]
-
-NO_SESSION = (OktaNotFoundError, OktaAuthError, InvalidRequestError)
-"""404 is Okta's "no session"; 401/403 are what some orgs answer for a bad cookie; a
-cookie that cannot even be sent is no session either."""
-
-
-def _wants_refresh(entry: CacheEntry | None, now: float, rules: Rules | HitRules, key: str) -> bool:
-    """Due (policy), Okta not rate-limited, and no recent failed refresh for this key."""
-    return (
-        refresh_due(entry, now, rules.config)
-        and rules.gate.open("refresh_current_session", Spender.KNOWN, now)
-        and rules.backoff.allows(key, now)
-    )
-
-
-class HitRules(NamedTuple):
-    """What the hit path consults (a part of ``Rules``: no client, no stats)."""
-
-    config: OktaSessionConfig
-    gate: RateLimitGate
-    backoff: RefreshBackoff
-
-
-def answer_without_io(
-    entry: CacheEntry | None, now: float, rules: Rules | HitRules, key: str
-) -> Resolution | None:
-    """The hit: a fresh entry with no refresh to do is the answer. The first step of
-    ``resolve``, and (the cache in-process) all of a hit, with no flow, runner or
-    coroutine at all (``ServiceCore.prepare``). None means "go on with ``resolve``"."""
-    if entry is None or now >= entry.fresh_until:
-        return None
-    # Most hits are far from expiry: one subtraction rules a refresh out.
-    if entry.expires - now < rules.config.refresh_threshold and _wants_refresh(
-        entry, now, rules, key
-    ):
-        return None
-    return entry.hit
 
 
 def resolve(key: str, cookie: str, rules: Rules, client: str | None = None) -> Flow[Resolution]:
@@ -96,8 +63,15 @@ def resolve(key: str, cookie: str, rules: Rules, client: str | None = None) -> F
     hit = answer_without_io(entry, clock(), rules, key)
     if hit is not None:  # what the cache holds now: an end would have evicted it
         return hit
-    if is_fresh(entry, clock()):  # fresh, and due for its refresh
+    if is_fresh(entry, clock()):  # fresh, and to revalidate ahead or due for its refresh
         assert entry is not None
+        if rules.ahead > 0:  # refresh-ahead: served now, revalidated (or refreshed) behind
+            if revalidates(entry, clock(), rules, key):
+                # Held while it runs (at most a timeout): the requests meanwhile are
+                # plain hits, not flows that find it running.
+                rules.backoff.pause(AHEAD + key, clock(), rules.config.timeout)
+                yield from in_background(AHEAD + key, revalidate(key, cookie, rules))
+            return entry.hit  # what the cache holds now: an end would have evicted it
         resolution = entry.hit
     else:
         try:
@@ -108,7 +82,7 @@ def resolve(key: str, cookie: str, rules: Rules, client: str | None = None) -> F
             return (yield from _unless_ended(key, fallback(entry, clock()), entry))
     # Due for its refresh (one request does it; a lookup that just refreshed marked the
     # entry, so this is skipped). The request's deadline bounds both calls together.
-    if _wants_refresh(entry, clock(), rules, key):
+    if wants_refresh(entry, clock(), rules, key):
         refreshed = yield from unless_running("refresh:" + key, _refresh(key, cookie, rules))
         if refreshed is not None:
             resolution = Resolution(refreshed.session, resolution.source)
@@ -148,7 +122,7 @@ def _lookup(key: str, cookie: str, rules: Rules, client: str | None) -> Flow[Ans
     if is_fresh(entry, clock()):
         assert entry is not None
         return entry, entry.hit
-    refreshing = _wants_refresh(entry, clock(), rules, key)
+    refreshing = wants_refresh(entry, clock(), rules, key)
     operation = "refresh_current_session" if refreshing else "get_current_session"
     known = entry is not None and entry.session is not None
     spender = Spender.KNOWN if known else Spender.NEW_COOKIE
@@ -190,6 +164,7 @@ def _ask(
             # not spend a second timeout asking Okta too.
             return entry, fallback(entry, clock())
         if not (yield from resume(rules, operation)):  # took the claim over; a 429 meanwhile?
+            yield from cache_release(key)
             return entry, fallback(entry, clock())
     previous = mark_refresh_tried(entry) if refreshing and entry is not None else entry
     asked = clock()
@@ -204,18 +179,23 @@ def _ask(
         note_failure(exc, rules, operation)
         if refreshing:
             rules.backoff.failed(key, clock())
+        yield from cache_release(key)  # no answer coming: the next request asks at once
         return entry, fallback(entry, clock())
     fresh = yield from store_answer(key, session, asked, rules, previous, refreshing)
     return fresh, Resolution(fresh.session, Source.MISS)
 
 
 def _refresh(key: str, cookie: str, rules: Rules) -> Flow[CacheEntry | None]:
-    """RefreshCurrentSession once per expiresAt; the cache takes the new expiresAt."""
+    """RefreshCurrentSession once per expiresAt for the whole cluster (the refresh's
+    claim); the cache takes the new expiresAt."""
     config, gate, clock = rules.config, rules.gate, rules.clock
     entry = yield from cache_get(key)
     if entry is None or not refresh_due(entry, clock(), config):
         return None
+    if not (yield from claim_refresh(key, entry, rules)):
+        return None  # another worker refreshes (or refreshed) this expiresAt
     if not (yield from admit(rules, "refresh_current_session", Spender.KNOWN)):
+        yield from cache_release(refresh_name(key, entry))
         return None
     tried = mark_refresh_tried(entry)
     try:
@@ -233,6 +213,7 @@ def _refresh(key: str, cookie: str, rules: Rules) -> Flow[CacheEntry | None]:
     except OktaSessionError as exc:
         note_failure(exc, rules, "refresh_current_session")
         rules.backoff.failed(key, clock())
+        yield from cache_release(refresh_name(key, entry))
         yield from cache_set(key, entry)  # not answered: try again after the back-off
         return None
     # If Okta capped the session (same expiresAt), it stays marked: never asked again.
@@ -240,26 +221,7 @@ def _refresh(key: str, cookie: str, rules: Rules) -> Flow[CacheEntry | None]:
     return refreshed
 
 
-def store_answer(
-    key: str,
-    session: Session,
-    asked: float,
-    rules: Rules,
-    previous: CacheEntry | None,
-    refreshed: bool,
-) -> Flow[CacheEntry]:
-    """Cache what Okta answered with a session (``refreshed``: to a refresh) to the
-    question asked at ``asked``, and return the entry stored."""
-    now, config = rules.clock(), rules.config
-    if session.expires_at.timestamp() <= now:
-        # Okta's clock and ours disagree: never serve a session past its expiresAt.
-        entry = negative_entry(now, config)
-    else:
-        entry = positive_entry(
-            session, now, config, previous=previous, refreshed=refreshed, asked_at=asked
-        )
-    yield from cache_set(key, entry)
-    return entry
+
 
 
 def fallback(entry: CacheEntry | None, now: float) -> Resolution:

@@ -30,5 +30,14 @@ class RefreshBackoff:
         return until is None or now >= until
 
     def failed(self, key: str, now: float) -> None:
+        self.pause(key, now, REFRESH_RETRY_PAUSE)
+
+    def pause(self, key: str, now: float, seconds: float) -> None:
+        """Not ``allows`` for ``key`` for ``seconds`` (a revalidation under way holds
+        its key so: the requests meanwhile are plain hits)."""
         with self._lock:
-            self._until[key] = now + REFRESH_RETRY_PAUSE
+            self._until[key] = now + seconds
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._until.pop(key, None)

@@ -38,3 +38,9 @@ class Rules(NamedTuple):
     okta: OktaRequests
     stats: SessionStats
     monotonic: Clock
+
+    @property
+    def ahead(self) -> float:
+        """The refresh-ahead window: how long before an entry's ``fresh_until`` it is
+        revalidated in the background (``refresh_ahead * cache_ttl``; 0: never)."""
+        return self.config.refresh_ahead * self.config.cache_ttl

@@ -107,7 +107,7 @@ class ServiceCore:
         # entries that workers still on an older key may hold, so an end reaches them.
         self._keys = tuple(cookie_hasher(secret) for secret in config.secret_keys_bytes)
         self._key = self._keys[0]
-        self._hit_rules = HitRules(config, self.gate, self.refresh_backoff)
+        self._hit_rules = HitRules.of(config, self.gate, self.refresh_backoff)
 
     # -- pure helpers shared by every adapter ------------------------------------------
     def okta_cookies(self, cookie_header: str | None) -> OktaCookies | None:

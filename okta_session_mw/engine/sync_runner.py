@@ -3,7 +3,8 @@
 With ``async_runner.py`` the only place where the two colours differ in what they do
 (the service's methods differ only in colour, one line each): what an effect means is in
 ``effects.py``, every decision in the flows. Single flight spans
-threads (a future per shared key).
+threads (a future per shared key); background flows run on a few threads of the
+runner's own (``background.py``).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from typing import TypeVar, cast
 import httpx
 
 from okta_session_mw.cache.protocol import SessionCache, cache_methods
+from okta_session_mw.engine.background import DEFAULT_DEADLINE, BackgroundThreads
 from okta_session_mw.engine.deadline import bound_request, follower_wait, sleep_within
 from okta_session_mw.engine.effects import (
+    Background,
     CacheOp,
     Effect,
     Flow,
@@ -57,6 +60,7 @@ class SyncRunner:
         self._bound = bound
         self._lock = threading.Lock()
         self._flights: dict[str, Future[object]] = {}
+        self._background = BackgroundThreads(self._run_background, bound or DEFAULT_DEADLINE)
 
     def run(self, flow: Flow[T]) -> T:
         value: object = None
@@ -86,7 +90,17 @@ class SyncRunner:
             return None
         if isinstance(effect, Parse):
             return None  # parse right here
+        if isinstance(effect, Background):
+            self._background.start(effect)
+            return None
         return self._share(effect)
+
+    def _run_background(self, effect: Background) -> object:
+        return self.run(effect.flow)
+
+    def close(self) -> None:
+        """Wait for the background flows started here (each within its deadline)."""
+        self._background.close()
 
     def _share(self, effect: Share) -> object:
         with self._lock:

@@ -83,8 +83,9 @@ async def test_a_failed_refresh_backs_off_then_is_tried_again() -> None:
     fake = FakeOkta(api_token=API_TOKEN, idle_timeout=600)
     fake.add_user(LOGIN, "pw")
     with serve_fake_okta(fake):
-        service = SessionService(
-            make_config(fake, cache_ttl=600, refresh_threshold=300), clock=fake.now
+        service = SessionService(  # the request's own refresh: refresh-ahead off
+            make_config(fake, cache_ttl=600, refresh_threshold=300, refresh_ahead=0),
+            clock=fake.now,
         )
         cookie = fake.cookie_header(fake.create_session(LOGIN))
         await service.aresolve(cookie)
@@ -109,7 +110,9 @@ async def test_a_refresh_outlives_the_request_that_started_it() -> None:
     fake.add_user(LOGIN, "pw")
     with serve_fake_okta(fake):
         service = SessionService(
-            make_config(fake, cache_ttl=600, refresh_threshold=300, timeout=2.0), clock=fake.now
+            # the request's own refresh: refresh-ahead off (on, it runs in the background)
+            make_config(fake, cache_ttl=600, refresh_threshold=300, timeout=2.0, refresh_ahead=0),
+            clock=fake.now,
         )
         cookie = fake.cookie_header(fake.create_session(LOGIN))
         await service.aresolve(cookie)

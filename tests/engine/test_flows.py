@@ -24,7 +24,11 @@ from tests.support.flow_steps import DictCache, OktaCall, Stepper, rules_at
 
 NOW = 1_800_000_000.0
 CONFIG = OktaSessionConfig(
-    org_url="https://example.okta.com", cache_ttl=60, stale_if_error=120, refresh_threshold=300
+    org_url="https://example.okta.com",
+    cache_ttl=60,
+    stale_if_error=120,
+    refresh_threshold=300,
+    refresh_ahead=0,  # the request's own refresh (refresh-ahead: test_refresh_ahead_flow.py)
 )
 KEY, COOKIE, SID = "k" * 64, "sid=s1", "s1"
 
@@ -194,7 +198,8 @@ def test_i10_02_a_refresh_closed_at_its_cache_write_leaves_nothing_in_flight() -
     entry = positive_entry(session(NOW + 100), NOW, CONFIG)  # due: ends within 300 s
     flow = _refresh(KEY, COOKIE, rules)
     flow.send(None)  # CacheGet
-    flow.send(entry)  # the gate admitted the call; now the "tried" mark is written
+    flow.send(entry)  # due: now the refresh's claim (once per expiresAt, cluster-wide)
+    flow.send(Claimed.YOURS)  # the gate admitted the call; now the "tried" mark is written
     flow.close()  # the request went away (or the cache raised) right there
     figures = rules.gate.figures("refresh_current_session")
     assert figures is not None and figures.in_flight == 0

@@ -197,8 +197,8 @@ async def test_i10_18_a_refresh_answer_past_its_expiry_by_our_clock_is_not_serve
     fake.add_user(LOGIN, PASSWORD)
     our_clock = [okta_clock[0]]
     with serve_fake_okta(fake):
-        async with app_on(
-            fake, lambda: our_clock[0], cache_ttl=3600, refresh_threshold=300
+        async with app_on(  # the request's own refresh: refresh-ahead off
+            fake, lambda: our_clock[0], cache_ttl=3600, refresh_threshold=300, refresh_ahead=0
         ) as (service, _):
             cookie = fake.cookie_header(fake.create_session(LOGIN))
             assert (await service.aresolve(cookie)).session is not None  # 600 s left

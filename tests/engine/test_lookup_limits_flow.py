@@ -23,7 +23,11 @@ from tests.support.flow_steps import DictCache, OktaCall, Stepper, canned, live_
 
 NOW = 1_800_000_000.0
 CONFIG = OktaSessionConfig(
-    org_url="https://example.okta.com", cache_ttl=60, stale_if_error=120, refresh_threshold=300
+    org_url="https://example.okta.com",
+    cache_ttl=60,
+    stale_if_error=120,
+    refresh_threshold=300,
+    refresh_ahead=0,  # the request's own refresh (refresh-ahead: test_refresh_ahead_flow.py)
 )
 KEY, COOKIE, SID = "k" * 64, "sid=s1", "s1"
 LATER = NOW + 7200

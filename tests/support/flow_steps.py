@@ -18,7 +18,16 @@ import httpx
 from okta_session_mw.cache.entry import CacheEntry, Claimed
 from okta_session_mw.cache.protocol import GATE_OPERATIONS
 from okta_session_mw.config import OktaSessionConfig
-from okta_session_mw.engine.effects import CacheOp, Flow, Parse, Send, Share, Sleep, step
+from okta_session_mw.engine.effects import (
+    Background,
+    CacheOp,
+    Flow,
+    Parse,
+    Send,
+    Share,
+    Sleep,
+    step,
+)
 from okta_session_mw.engine.limits import RateLimitGate
 from okta_session_mw.engine.refresh_backoff import RefreshBackoff
 from okta_session_mw.engine.rules import Rules
@@ -140,7 +149,11 @@ class Stepper:
 
     ``running``: single flights another flow is running, by key, with what a flow
     joining one gets (its result, or the exception it raises: a follower's timeout);
-    ``meanwhile``: what other workers do during each ``Sleep`` (a poll's wait)."""
+    ``meanwhile``: what other workers do during each ``Sleep`` (a poll's wait).
+
+    ``background``: the flows a ``Background`` effect started (by key, one per key as
+    a runner keeps them), run only when the test says so (``run_background``): the
+    request that started one has had its answer by then."""
 
     cache: DictCache
     okta: Okta
@@ -150,7 +163,15 @@ class Stepper:
     claimed: list[str] = field(default_factory=list)
     running: dict[str, object] = field(default_factory=dict)
     meanwhile: Callable[[], None] | None = None
+    background: dict[str, Flow[Any]] = field(default_factory=dict)
     _polling: bool = False
+
+    def run_background(self) -> list[str]:
+        """Run the background flows started so far, in order; their keys."""
+        started, self.background = self.background, {}
+        for flow in started.values():
+            self.run(flow)
+        return list(started)
 
     def run(self, flow: Flow[Any], *, join: bool = False) -> Any:
         value: Any = None
@@ -181,6 +202,12 @@ class Stepper:
                 self.meanwhile()
             return None
         if isinstance(effect, Parse):
+            return None
+        if isinstance(effect, Background):
+            if effect.key in self.background:
+                effect.flow.close()
+            else:
+                self.background[effect.key] = effect.flow
             return None
         assert isinstance(effect, Share)
         if effect.key in self.running:  # another flow runs it: join, as a runner does
@@ -229,6 +256,9 @@ class Stepper:
             user_id = arguments[3] if len(arguments) > 3 else ""
             assert isinstance(asked_at, float) and isinstance(user_id, str)
             return cache.ended(key, str(arguments[1]), asked_at, user_id)
+        if effect.operation == "release":
+            self.claimed.append("release")
+            return None
         assert effect.operation == "claim"
         if not self._polling:  # a poll's claim belongs to its "await"
             self.claimed.append("take over" if effect.keywords.get("take_over") else "claim")

@@ -145,6 +145,9 @@ class RedisSessionCache(SharedGateMethods):
         self._noted(clock)  # before Okta is asked: the lookup's own sample
         return claimed
 
+    def release(self, key: str) -> None:
+        self._run(self._plan.release(key))  # not owed when Redis is out: the claim expires
+
     def set(self, key: str, entry: CacheEntry) -> None:
         ok, clock = self._run(self._plan.set(key, entry, self._timer()))
         self._noted(clock)
@@ -156,14 +159,12 @@ class RedisSessionCache(SharedGateMethods):
         self._run(self._plan.evict(key))
 
     def evict_session(self, session_id: str) -> bool:
-        """End the session here and in Redis; False when Redis could not be reached
-        (the end is owed: it goes with this worker's next call that reaches Redis)."""
+        """End the session here and in Redis; False when it is owed to Redis."""
         self._local.evict_session(session_id)
         return self._run(self._plan.evict_session(session_id))[0]
 
     def evict_user(self, user_id: str) -> bool:
-        """End the user's sessions here and in Redis; False when it is owed (see
-        ``evict_session``). Redis stamps the end with its own clock."""
+        """As ``evict_session``, for a user's sessions; Redis stamps the end's time."""
         self._local.evict_user(user_id)
         ok, clock = self._run(self._plan.evict_user(user_id))
         self._noted(clock)
@@ -194,6 +195,9 @@ class RedisSessionCache(SharedGateMethods):
         self._noted(clock)
         return claimed
 
+    async def arelease(self, key: str) -> None:
+        await self._arun(self._plan.release(key))
+
     async def aset(self, key: str, entry: CacheEntry) -> None:
         ok, clock = await self._arun(self._plan.set(key, entry, self._timer()))
         self._noted(clock)
@@ -219,14 +223,12 @@ class RedisSessionCache(SharedGateMethods):
     ) -> bool:
         if self._local.ended(key, session_id, asked_at, user_id):
             return True
-        op = self._plan.ended(key, session_id, asked_at, user_id)
-        ended, clock = (await self._arun(op))[1]
+        ended, clock = (await self._arun(self._plan.ended(key, session_id, asked_at, user_id)))[1]
         self._noted(clock)
         return ended
 
     async def aclose(self) -> None:
-        """Close the running loop's asyncio client, then the sync one. (A loop that
-        ends without this closes its client itself, as ``asyncio.run`` finishes.)"""
+        """Close this loop's asyncio client (a loop closes it as it ends), then the sync one."""
         await self._connections.aclose()
         self.close()
 
@@ -258,8 +260,7 @@ class RedisSessionCache(SharedGateMethods):
         if not self._health.usable():
             return self._skipped(op)
         try:
-            # the socket timeouts bound each step; this bounds the whole call
-            reply = await asyncio.wait_for(self._asend_owed_then(op), self.bound)
+            reply = await asyncio.wait_for(self._asend_owed_then(op), self.bound)  # all of it
         except _FAILURES as exc:
             if not isinstance(exc, ResponseError):
                 await self._connections.adrop_idle(self.bound)

@@ -1,10 +1,9 @@
 """Each cache operation as one Redis command (or one Lua script), built without I/O.
 
-``RedisPlan`` turns ``get``/``claim``/``set``/``evict``/``evict_session``/``evict_user``/
-``ended`` into an
-``Op``: the command to send, how to read the reply, and what to answer when Redis
-cannot be asked. The sync and async shells in ``redis/cache.py`` only send ops, so
-both speak to Redis identically.
+``RedisPlan`` turns ``get``/``claim``/``release``/``set``/``evict``/``evict_session``/
+``evict_user``/``ended`` into an ``Op``: the command to send, how to read the reply,
+and what to answer when Redis cannot be asked. The sync and async shells in
+``redis/cache.py`` only send ops, so both speak to Redis identically.
 
 Keys (``P`` = the configured prefix as one Redis Cluster hash tag, ``{okta-session-mw:}``
 by default: ``codec.py``; ``K`` = the cache key, ``S`` = HMAC of a session id)::
@@ -15,7 +14,8 @@ by default: ``codec.py``; ``K`` = the cache key, ``S`` = HMAC of a session id)::
             the entry's freshness (so a worker that missed the entry a moment ago reads
             it instead of asking Okta again, and one that cannot use it, gone or
             unreadable, takes the claim over at once instead of waiting); not storing
-            it, or evicting K, drops it
+            it, or evicting K, drops it; so does ``release`` (the worker's Okta call
+            failed) while it is still "asking"
     P s:S   set of the keys holding session S (PX = the longest of theirs)
     P x:S   session S ended (logout/revoke): not cached again, and not read, for a while
     P y:K   cookie K logged out: no session cached or read for it for a while (a
@@ -64,6 +64,7 @@ from okta_session_mw.cache.redis.scripts import (
     EVICT_SESSION,
     EVICT_USER,
     GET_ENTRY,
+    RELEASE,
     SET_ENTRY,
     LuaScript,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "EVICT_SESSION",
     "EVICT_USER",
     "GET_ENTRY",
+    "RELEASE",
     "SET_ENTRY",
     "LuaScript",
     "Op",
@@ -172,6 +174,10 @@ class RedisPlan:
         Redis's clock."""
         args = (1, self.codec.claim_key(key), max(1, _ms(ttl)), int(take_over))
         return Op("claim", args, _claimed, (Claimed.YOURS, None), CLAIM)
+
+    def release(self, key: str) -> Op[None]:
+        """Drop ``key``'s claim if it is still "asking" (nothing to do without Redis)."""
+        return Op("release", (1, self.codec.claim_key(key)), _ignore, None, RELEASE)
 
     def set(self, key: str, entry: CacheEntry, now: float) -> Op[int | None]:
         """Store ``entry`` (``now``: the caller's clock, for its time to live only).

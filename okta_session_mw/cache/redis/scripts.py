@@ -26,6 +26,7 @@ __all__ = [
     "EVICT_SESSION",
     "EVICT_USER",
     "GET_ENTRY",
+    "RELEASE",
     "SET_ENTRY",
     "LuaScript",
 ]
@@ -83,6 +84,17 @@ if redis.call('SET', KEYS[1], 'asking', 'NX', 'PX', ARGV[1]) then
   return {'yours', clock}
 end
 return {'asking', clock}
+""")
+
+# KEYS: claim
+# A claim still "asking" goes (its holder's Okta call failed: the next caller asks at
+# once); "answered", or any other value, is left as it is. Reply: 1 if it went, else 0.
+RELEASE = LuaScript("""
+if redis.call('TYPE', KEYS[1])['ok'] == 'string' and redis.call('GET', KEYS[1]) == 'asking' then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
 """)
 
 # KEYS: entry, claim[, cookie ended, index, session ended[, user index, user ended]]

@@ -114,7 +114,7 @@ def test_a_crash_in_the_lookup_leaves_public_views_working(
         def get(self, key: str) -> None:
             raise RuntimeError("cache is down")
 
-        claim = set = evict = evict_session = evict_user = ended = get
+        claim = release = set = evict = evict_session = evict_user = ended = get
 
     service = SessionService(make_config(okta), cache=BrokenCache())
     with flask_app(service=service) as (app, _):

@@ -207,7 +207,7 @@ async def test_7_a_broken_cache_does_not_reach_the_app(okta_ctl: Okta) -> None:
         async def aget(self, key: str) -> None:
             raise RuntimeError("cache is down")
 
-        aclaim = aset = aevict = aevict_session = aevict_user = aended = aget
+        aclaim = arelease = aset = aevict = aevict_session = aevict_user = aended = aget
 
     service = SessionService(make_config(okta_ctl.fake), cache=BrokenCache())
     cookie = okta_ctl.fake.cookie_header(okta_ctl.fake.create_session(LOGIN))
