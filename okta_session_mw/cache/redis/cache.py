@@ -18,15 +18,11 @@ the entries' ``fetched_at`` are read on (``from_config`` is given the service's)
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
-
-from redis.exceptions import ResponseError
 
 from okta_session_mw.cache.entry import CacheEntry, Claimed
 from okta_session_mw.cache.memory import MemorySessionCache
@@ -35,13 +31,11 @@ from okta_session_mw.cache.redis.codec import RedisCodec, secrets_of
 from okta_session_mw.cache.redis.connections import (
     FAILURES,
     RedisConnections,
-    SyncClient,
-    asend,
-    send,
 )
 from okta_session_mw.cache.redis.gate_cache import SharedGateMethods
 from okta_session_mw.cache.redis.health import RedisHealth, redacted_url, url_timeout
-from okta_session_mw.cache.redis.ops import Op, RedisPlan
+from okta_session_mw.cache.redis.ops import RedisPlan
+from okta_session_mw.cache.redis.shells import RedisShells
 from okta_session_mw.config import OktaSessionConfig
 
 __all__ = ["RedisSessionCache"]
@@ -50,7 +44,7 @@ T = TypeVar("T")
 _FAILURES = FAILURES
 
 
-class RedisSessionCache(SharedGateMethods):
+class RedisSessionCache(RedisShells, SharedGateMethods):
     """Session cache in Redis (extra ``[redis]``), shared by processes and machines.
 
     ``secret_key`` must be the same in every worker: it makes the key names and seals
@@ -235,57 +229,6 @@ class RedisSessionCache(SharedGateMethods):
     def _noted(self, redis_micros: int | None) -> None:  # ours read once Redis's is in
         self._plan.asked.note(self._timer(), redis_micros)
 
-    # -- the two shells ---------------------------------------------------------------
-    def _run(self, op: Op[T]) -> tuple[bool, T]:
-        """``(True, answer)`` from Redis, or ``(False, op.fallback)`` without it."""
-        if not self._health.usable():
-            return self._skipped(op)
-        try:
-            client = self._client()
-            owed = self._health.next_owed()
-            while owed is not None:
-                send(client, owed)
-                self._health.paid(owed)
-                owed = self._health.next_owed()
-            reply = send(client, op)
-        except _FAILURES as exc:
-            if not isinstance(exc, ResponseError):  # idle pooled connections died too
-                with contextlib.suppress(*_FAILURES):
-                    self._connections.drop_idle()
-            return self._failed(op, exc)
-        self._answered()
-        return True, op.read(reply)
-
-    async def _arun(self, op: Op[T]) -> tuple[bool, T]:
-        if not self._health.usable():
-            return self._skipped(op)
-        try:
-            reply = await asyncio.wait_for(self._asend_owed_then(op), self.bound)  # all of it
-        except _FAILURES as exc:
-            if not isinstance(exc, ResponseError):
-                await self._connections.adrop_idle(self.bound)
-            return self._failed(op, exc)
-        self._answered()
-        return True, op.read(reply)
-
-    async def _asend_owed_then(self, op: Op[Any]) -> Any:
-        client = await self._connections.for_loop()
-        owed = self._health.next_owed()
-        while owed is not None:
-            await asend(client, owed)
-            self._health.paid(owed)
-            owed = self._health.next_owed()
-        return await asend(client, op)
-
-    def _skipped(self, op: Op[T]) -> tuple[bool, T]:
-        if op.must_reach:
-            self._health.owe(op)
-        return False, op.fallback
-
-    def _failed(self, op: Op[T], exc: BaseException) -> tuple[bool, T]:
-        self._health.failed(exc)
-        return self._skipped(op)
-
     def _answered(self) -> None:
         if self._health.succeeded():  # an outage ended: what we kept meanwhile goes
             self._local = MemorySessionCache(
@@ -296,6 +239,3 @@ class RedisSessionCache(SharedGateMethods):
         """Kept in this process only while Redis is out, fresh for ``outage_ttl`` at most."""
         fresh = min(entry.fresh_until, self._timer() + self.outage_ttl)
         return dataclasses.replace(entry, fresh_until=fresh)
-
-    def _client(self) -> SyncClient:
-        return self._connections.sync()
