@@ -22,16 +22,13 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from okta_session_mw.cache.entry import CacheEntry, Claimed
 from okta_session_mw.cache.memory import MemorySessionCache
 from okta_session_mw.cache.protocol import ended_ttl as ended_ttl_for
 from okta_session_mw.cache.redis.codec import RedisCodec, secrets_of
-from okta_session_mw.cache.redis.connections import (
-    FAILURES,
-    RedisConnections,
-)
+from okta_session_mw.cache.redis.connections import RedisConnections
 from okta_session_mw.cache.redis.gate_cache import SharedGateMethods
 from okta_session_mw.cache.redis.health import RedisHealth, redacted_url, url_timeout
 from okta_session_mw.cache.redis.ops import RedisPlan
@@ -40,8 +37,6 @@ from okta_session_mw.config import OktaSessionConfig
 
 __all__ = ["RedisSessionCache"]
 
-T = TypeVar("T")
-_FAILURES = FAILURES
 
 
 class RedisSessionCache(RedisShells, SharedGateMethods):
