@@ -46,6 +46,7 @@ def every_key_of_every_op(codec: RedisCodec) -> list[tuple[str, list[str]]]:
         plan.get(k), plan.claim(k, 5), plan.set(k, entry_for(session), time.time()),
         plan.set(k, entry_for(None), time.time()), plan.ended(k, session.id, 0.0, "00u1"),
         plan.evict(k), plan.evict_session(session.id), plan.evict_user("00u1"),
+        plan.release(k),
     ]  # fmt: skip
     gate = GatePlan(codec.prefix)  # the shared gate's keys (issue 14.2, 14.3)
     counter = Counter("GET /api/v1/sessions/{id}", 100, 10, None)
@@ -80,7 +81,7 @@ def test_i14_40_every_key_of_the_cache_is_in_the_one_slot_of_its_prefix_s_hash_t
     assert codec.prefix == stored  # the user's own tag is kept
     slot = key_slot(codec.prefix.encode())
     ops = every_key_of_every_op(codec)
-    assert len(ops) == 11
+    assert len(ops) == 12
     for name, keys in ops:
         assert keys
         for each in keys:
