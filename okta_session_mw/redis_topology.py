@@ -30,7 +30,7 @@ lives in one slot (on one shard): a cluster gives it failover, not spreading.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -79,7 +79,7 @@ class RedisTarget:
     ``cache/redis/health.py``)."""
 
     topology: Topology
-    url: str
+    url: str = field(repr=False)  # may hold the password: never in a repr (behaviour 12)
     hosts: tuple[tuple[str, int], ...]
     service_name: str = ""
     db: int = 0
