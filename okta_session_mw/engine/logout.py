@@ -47,9 +47,14 @@ def logout(
     the session's other cookies (``sid``, ``idx``) are evicted too even when this one
     was not cached. ``older_keys``: the cookie's keys under a rotation's older
     ``secret_key`` values, evicted (and marked logged out) too, for workers still
-    keying the cache with one of them.
+    keying the cache with one of them; their entries also tell a cached session (which
+    may spend the reserve) from a never-seen cookie.
     """
     entry = yield from cache_get(key)
+    for older in older_keys:  # mid-rotation: a worker on an older key may hold it
+        if entry is not None and entry.session is not None:
+            break
+        entry = (yield from cache_get(older)) or entry
     known = entry is not None and entry.session is not None
     ids = {entry.session.id} if entry is not None and entry.session is not None else set()
     if sid:

@@ -1,4 +1,4 @@
-"""Found by an outside attack: secrets in reprs (behaviour 12) with Redis Cluster and Sentinel (issue 14.5).
+"""Found by an outside attack: secrets in reprs (behaviour 12), Cluster and Sentinel (14.5).
 
 ``parse_cache_url`` answers a ``RedisTarget``, a dataclass whose generated repr shows its
 ``url`` field: for every form (one server, a cluster, Sentinel) that is the URL redis-py

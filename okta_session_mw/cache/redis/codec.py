@@ -128,7 +128,7 @@ class RedisCodec:
         self._decoded: LRUCache[str, tuple[bytes, CacheEntry, int]] = LRUCache(maxsize)
         self._lock = threading.Lock()
         secrets = secrets_of(secret)
-        self._secret = secrets[0]
+        self._secrets, self._secret = secrets, secrets[0]
         # per secret_key (a rotation's older ones after the current): the HMACs naming
         # session ids and user ids; only the current one names what this worker stores
         self._all_names = [_namers(each) for each in secrets]
@@ -254,10 +254,7 @@ class RedisCodec:
         if len(raw) < _HEAD + _TAG or raw[0] != VERSION:
             raise BadValueError("value of an unknown format or version")
         head = raw[:_HEAD]
-        try:
-            text = self._cipher(head, key, raw[_HEAD:], seal=False)
-        except InvalidTag:
-            raise BadValueError("value failed its authentication") from None
+        text, sealer = self._opened(head, key, raw[_HEAD:])
         *times, okta = json.loads(text)  # values written before refresh_after have 4 times
         if len(times) not in (4, 5, 6):
             raise BadValueError("value of an unknown format or version")
@@ -270,14 +267,27 @@ class RedisCodec:
                 raise BadValueError("value of an unknown format or version")
             asked = _micros(fetched_at) + since * 1000
         session = Session.from_okta(okta) if okta is not None else None
-        subject = NO_SUBJECT if session is None else self.session_digest(session.id).encode()
+        names = self._all_names[sealer][0]  # the sealer's key names the session too
+        subject = NO_SUBJECT if session is None else _digest(names, session.id).encode()
         if head[1 : 1 + SUBJECT_SIZE] != subject:  # only a writer with the secret gets here
             raise BadValueError("value names another session than it holds")
         return CacheEntry(session, *times), asked
 
-    def _cipher(self, head: bytes, key: str, data: bytes, *, seal: bool) -> bytes:
+    def _opened(self, head: bytes, key: str, data: bytes) -> tuple[bytes, int]:
+        """The value's JSON, and which ``secret_key`` sealed it: the current one, else (a
+        rotation) an older one, for the values that workers still on it store."""
+        for index, secret in enumerate(self._secrets):
+            try:
+                return self._cipher(head, key, data, seal=False, secret=secret), index
+            except InvalidTag:
+                continue
+        raise BadValueError("value failed its authentication")
+
+    def _cipher(
+        self, head: bytes, key: str, data: bytes, *, seal: bool, secret: bytes | None = None
+    ) -> bytes:
         """AES-256-GCM under this value's own key and nonce (derived from its salt)."""
-        material = _hkdf(self._secret, 32 + 12, head[-_SALT:], _VALUE_INFO)
+        material = _hkdf(secret or self._secret, 32 + 12, head[-_SALT:], _VALUE_INFO)
         aead, nonce = AESGCM(material[:32]), material[32:]
         bound = self.entry_key(key).encode() + head
         return aead.encrypt(nonce, data, bound) if seal else aead.decrypt(nonce, data, bound)
