@@ -8,7 +8,9 @@ header. Placed after ``SessionMiddleware``, ``AuthenticationMiddleware`` and
   Okta session with an accepted status that this Django session is not yet bound to;
   the binding is a keyed hash of the Okta session id kept in the Django session, so a
   browser that moves to another Okta session, even of the same login, is logged in
-  afresh and never keeps the previous Django user;
+  afresh and never keeps the previous Django user. Keyed as Django keys its session
+  auth hash: under ``SECRET_KEY``, a binding made under one of ``SECRET_KEY_FALLBACKS``
+  still holds and is rewritten under ``SECRET_KEY``, so a key rotation ends no login;
 - logs out (``auth.logout``, which flushes the Django session) a user it logged in
   once that Okta session has ended: logout, revoke, expiry, a status no longer
   accepted, or no Okta cookie at all;
@@ -28,11 +30,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
-from django.utils.crypto import salted_hmac
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.deprecation import MiddlewareMixin
 
 from okta_session_mw.engine.resolution import Source
@@ -56,8 +59,31 @@ _NEEDS = (
 )
 
 
-def _binding(session: Session) -> str:
-    return salted_hmac(_BINDING_SALT, session.id, algorithm="sha256").hexdigest()
+def _binding(session: Session, secret: str | bytes | None = None) -> str:
+    """The binding to ``session`` under ``secret`` (``SECRET_KEY`` when None)."""
+    return salted_hmac(_BINDING_SALT, session.id, secret=secret, algorithm="sha256").hexdigest()
+
+
+def _bound_to(request: HttpRequest, session: Session) -> bool:
+    """Whether the Django session is bound to ``session``.
+
+    As ``django.contrib.auth.get_user`` checks the session auth hash: under
+    ``SECRET_KEY``, else under each of ``SECRET_KEY_FALLBACKS`` (a key being rotated),
+    and then rewritten under ``SECRET_KEY`` so the fallback can be retired. Without
+    this, a rotation would fail every binding and the middleware would log every Okta
+    user out, flushing their Django sessions with what the app kept there.
+    """
+    stored = request.session.get(BINDING_SESSION_KEY)
+    if not isinstance(stored, str):
+        return False
+    current = _binding(session)
+    if constant_time_compare(stored, current):
+        return True
+    fallbacks = settings.SECRET_KEY_FALLBACKS
+    if any(constant_time_compare(stored, _binding(session, old)) for old in fallbacks):
+        request.session[BINDING_SESSION_KEY] = current
+        return True
+    return False
 
 
 def logged_in_by_okta(request: HttpRequest) -> bool:
@@ -114,8 +140,7 @@ class OktaSessionAuthMiddleware(MiddlewareMixin):
                 auth.logout(request)
                 _set_user(request, request.user)
             return
-        binding = _binding(session)
-        if ours and user.is_authenticated and request.session.get(BINDING_SESSION_KEY) == binding:
+        if ours and user.is_authenticated and _bound_to(request, session):
             return  # the usual request: the login this Okta session made
         if resolution.source is Source.STALE:  # a change not confirmed by Okta: no login
             if ours:
@@ -128,5 +153,5 @@ class OktaSessionAuthMiddleware(MiddlewareMixin):
             _set_user(request, AnonymousUser())
             return
         auth.login(request, new_user)  # a new Django session key
-        request.session[BINDING_SESSION_KEY] = binding
+        request.session[BINDING_SESSION_KEY] = _binding(session)
         _set_user(request, new_user)

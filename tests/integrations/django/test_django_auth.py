@@ -381,3 +381,33 @@ def test_i15_16_system_checks_cover_order_backend_and_create_users(
     assert _check_ids(check_auth_middleware_order) == []  # nothing to order
     settings.OKTA_SESSION = {"ORG_URL": "https://example.okta.com", "CREATE_USERS": "yes"}
     assert _check_ids(check_create_users) == ["okta_session.E014"]
+
+
+def test_i15_97_a_binding_made_under_a_fallback_key_is_rewritten_and_names_one_okta_session(
+    site: FakeOkta, settings: SettingsWrapper
+) -> None:
+    """A ``SECRET_KEY`` rotation keeps the login and the Django session (as Django keeps
+    its own session auth hash): the binding is rewritten under the new key, so retiring
+    the fallback ends nothing; and a fallback still binds one Okta session only."""
+    from okta_session_mw.integrations.django.auth_middleware import BINDING_SESSION_KEY
+
+    _user()
+    client, _ = _browser(site)
+    assert _who(client)["authenticated"]
+    session = client.session
+    session["cart"] = "three books"
+    session.save()
+    bound = client.session[BINDING_SESSION_KEY]
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "rotated-" + old, [old]
+    assert _who(client)["username"] == DEMO_LOGIN
+    assert client.session[BINDING_SESSION_KEY] != bound  # rewritten under the new key
+    settings.SECRET_KEY_FALLBACKS = []  # the old key retired
+    assert _who(client)["username"] == DEMO_LOGIN
+    assert client.session["cart"] == "three books"  # the same Django login all along
+    key = client.cookies["sessionid"].value
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "again-" + old, [settings.SECRET_KEY]
+    client.cookies["sid"] = site.create_session(DEMO_LOGIN)  # a new Okta session, same login
+    assert _who(client)["username"] == DEMO_LOGIN
+    assert client.cookies["sessionid"].value != key  # logged in afresh
+    assert "cart" not in client.session  # auth.logout flushed the previous Django session

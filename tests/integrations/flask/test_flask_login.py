@@ -13,7 +13,8 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_login import LoginManager, current_user, login_required
+from flask_login import LoginManager, current_user, login_required, login_user
+from flask_login.signals import user_loaded_from_request
 
 from okta_session_mw.integrations.flask import OktaSession
 from okta_session_mw.integrations.flask.login_manager import OktaUser, use_okta_session
@@ -43,7 +44,9 @@ class AppUser:
 
 
 @contextmanager
-def login_app(okta: FakeOkta, load_user: Any = None, **settings: Any) -> Iterator[Flask]:
+def login_app(
+    okta: FakeOkta, load_user: Any = None, user_loader: Any = None, **settings: Any
+) -> Iterator[Flask]:
     app = Flask(__name__)
     app.secret_key = "flask-session-secret"  # Flask's session works: nothing may be put there
     app.config.update(okta_settings(okta, OKTA_LOGIN_URL="/login", **settings))
@@ -53,6 +56,8 @@ def login_app(okta: FakeOkta, load_user: Any = None, **settings: Any) -> Iterato
         use_okta_session(manager)
     else:
         use_okta_session(manager, load_user)
+    if user_loader is not None:  # an app that also kept Flask-Login's own loader
+        manager.user_loader(user_loader)
 
     @app.get("/me")
     @login_required
@@ -159,3 +164,43 @@ def test_i15_19_a_stale_session_keeps_its_user_and_login_view_can_stay_flask_log
         assert response.headers["Location"].startswith("/sign-in?next=")
     finally:
         extension.close()
+
+
+def test_i15_96_a_former_password_login_never_names_a_user_the_okta_session_does_not(
+    okta: FakeOkta,
+) -> None:
+    """An app moving from password logins keeps its ``user_loader``: a ``_user_id`` left
+    in the Flask session, or a genuine (signed) ``remember_token`` cookie, names one of
+    its users. Flask-Login would read either before the request loader; here the Okta
+    session alone decides, and without one the browser is anonymous, not that user."""
+    okta.add_user(OTHER, "pw")
+    users = {LOGIN: AppUser(LOGIN), OTHER: AppUser(OTHER)}
+
+    def load_user(session: Session) -> AppUser | None:
+        return users.get(session.login or "")
+
+    loaded: list[Any] = []
+    with login_app(okta, load_user, users.get) as app:
+
+        @app.get("/password-login")
+        def password_login() -> dict[str, Any]:
+            login_user(users[OTHER], remember=True)  # the app's old sign-in form
+            return {}
+
+        def on_loaded(_app: Flask, user: Any) -> None:
+            loaded.append(user)
+
+        user_loaded_from_request.connect(on_loaded, app)
+        client = app.test_client()
+        client.get("/password-login")
+        remember = client.get_cookie("remember_token")
+        assert remember is not None  # Flask-Login signed one for OTHER
+        _signed_in(okta, client)
+        assert client.get("/me").json["id"] == LOGIN  # not the Flask session's _user_id
+        assert loaded == [users[LOGIN]]  # Flask-Login's request-loader signal, still sent
+        fresh = app.test_client()  # a browser with only the remember cookie
+        fresh.set_cookie("remember_token", remember.value)
+        assert fresh.get("/me", headers=API).status_code == 401  # no Okta session: nobody
+        assert fresh.get("/who").json == {"authenticated": False, "id": None}
+        _signed_in(okta, fresh)
+        assert fresh.get("/me").json["id"] == LOGIN
