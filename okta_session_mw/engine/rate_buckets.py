@@ -40,9 +40,9 @@ __all__ = [
 DEFAULT_RATE_LIMIT_PAUSE = 60.0
 # Never believe a Reset further ahead than this (a clock skew or a bad header).
 MAX_RATE_LIMIT_PAUSE = 300.0
-# A Reset (Okta's epoch seconds) this far past our clock is not believed (a window is
-# a minute; hosts' clocks may disagree by some minutes, never by more).
-MAX_RESET_AHEAD = 2 * MAX_RATE_LIMIT_PAUSE
+# A Reset (Okta's epoch seconds) shared by the cluster this far past our clock is a
+# forgery (a window is a minute; hosts' clocks may disagree by minutes, never by a day).
+MAX_RESET_AHEAD = 86_400.0
 # Okta's windows are a minute: when one has turned, the next ends this much later.
 WINDOW = 60.0
 # While a bucket's figures are unknown, calls that may not spend the reserve in flight
@@ -179,8 +179,11 @@ def update_figures(figures: BucketFigures, rate_limit: RateLimit, now: float, en
     ignored; in the window being counted, calls let through after it was sent still
     count (the lower of Okta's and our count wins). An absurd Reset
     (``plausible_reset``) orders nothing: the figures count until ``ends`` (bounded),
-    and the next answer replaces them."""
+    and the next answer replaces them; so does a kept Reset (learned from the cluster)
+    that this answer, by Okta's own clock, shows absurd."""
     old, new = figures.reset, plausible_reset(rate_limit, now)
+    if old is not None and plausible_reset(RateLimit(reset=old, date=rate_limit.date), now) is None:
+        old = None
     if old is not None and new is not None and (new < old or (new == old and figures.estimated)):
         return
     remaining = rate_limit.remaining

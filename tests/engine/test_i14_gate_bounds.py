@@ -74,3 +74,17 @@ def test_i14_71_the_gates_org_scope_is_one_name_per_okta_org() -> None:
     assert one == org_scope("https://example.okta.com")  # every app of the org shares it
     assert one != org_scope("https://other.okta.com")
     assert len(one) == 12 and one.isalnum() and "okta" not in one  # tidy, not the URL
+
+
+def test_i14_76_a_reset_learned_from_the_cluster_that_okta_shows_absurd_orders_nothing() -> None:
+    """A shared window whose Reset is an hour ahead passes ``learn`` (hosts' clocks may
+    disagree), but the next answer's own Date shows no honest window ends that late:
+    its figures are taken in, not ignored as "an earlier window's" (Redis down, this
+    process would otherwise only estimate from then on)."""
+    gate = RateLimitGate(0.2)
+    gate.learn(LOOKUP, verdict(SharedWindow(100, 0, int(NOW) + 3600, False, 10_000)), NOW)
+    learned = gate.figures(LOOKUP)
+    assert learned is not None and learned.reset == int(NOW) + 3600
+    gate.observe(LOOKUP, RateLimit(100, 80, int(NOW) + 30, NOW), NOW)
+    figures = gate.figures(LOOKUP)
+    assert figures is not None and (figures.remaining, figures.reset) == (80, int(NOW) + 30)
