@@ -96,11 +96,8 @@ def plausible(window: SharedWindow, now: float) -> bool:
     """Could an honest worker have shared this window? (Okta's figures: a limit of 0
     or more, remaining never above it, a Reset within ``MAX_RESET_AHEAD`` of the
     clock; remaining may be below 0: a family is counted down past its floor.)"""
-    return (
-        window.limit >= 0
-        and window.remaining <= window.limit
-        and (window.reset <= now + MAX_RESET_AHEAD)
-    )
+    limit = window.limit
+    return limit >= 0 and window.remaining <= limit and window.reset <= now + MAX_RESET_AHEAD
 
 
 def learn(figures: BucketFigures, window: SharedWindow | None, now: float) -> None:
