@@ -10,14 +10,27 @@ a cache passed in without these operations, or Redis out of reach; the process's
 own gate then decides alone, as it always did.
 
 Times are durations in milliseconds (a window's time left, a pause, a lease), never
-instants: no two machines' clocks are compared.
+instants: no two machines' clocks are compared. No honest worker shares a pause or a
+window longer than ``LONGEST_MS``: a shared cache refuses longer ones (a poisoned key),
+and the engine never takes one in beyond it.
+
+``org`` names the Okta org whose budget a question is about (a digest of its URL:
+``engine/shared_gate.org_scope``): Okta counts calls per org, so apps of one org on
+one cache share a gate, and apps of different orgs never meet in it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Counter", "GateAsk", "GateNote", "GateVerdict", "SharedWindow", "SlotAsk"]
+from okta_session_mw.engine.rate_buckets import MAX_RATE_LIMIT_PAUSE
+
+__all__ = [
+    "LONGEST_MS", "Counter", "GateAsk", "GateNote", "GateVerdict", "SharedWindow", "SlotAsk",
+]  # fmt: skip
+
+LONGEST_MS = int(MAX_RATE_LIMIT_PAUSE * 1000)
+"""The longest pause or window (ms) an honest worker shares (``bounded_pause``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +67,7 @@ class GateAsk:
     bucket: Counter
     family: Counter
     count: bool = True
+    org: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +94,7 @@ class GateNote:
     window: SharedWindow | None = None
     close_ms: int = 0
     lease: str | None = None
+    org: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,3 +105,4 @@ class SlotAsk:
     lease: str
     limit: int
     ttl_ms: int
+    org: str = ""

@@ -54,7 +54,7 @@ from okta_session_mw.engine.rate_buckets import (
     roll,
     update_figures,
 )
-from okta_session_mw.engine.shared_gate import ask_of, learn, window_of
+from okta_session_mw.engine.shared_gate import ask_of, bounded_ms, learn, window_of
 from okta_session_mw.errors import RateLimit
 
 __all__ = [
@@ -201,7 +201,7 @@ class RateLimitGate:
             return
         seconds = bounded_pause(rate_limit.wait_seconds(now))
         ends = now + seconds
-        shared = window_of(rate_limit, seconds)
+        shared = window_of(rate_limit, seconds, now)
         with self._lock:
             figures = self._buckets.setdefault(bucket_of(operation), BucketFigures())
             family = self._families.setdefault(family_of(operation), BucketFigures())
@@ -222,25 +222,27 @@ class RateLimitGate:
 
     # -- a shared gate (cache/gate_state.py, engine/okta_calls.py) ---------------------
     def shared_ask(
-        self, operation: str, spender: Spender, now: float, *, count: bool = True
+        self, operation: str, spender: Spender, now: float, *, count: bool = True, org: str = ""
     ) -> GateAsk:
-        """What to ask a shared gate for one call of ``spender`` (``shared_gate.ask_of``)."""
+        """What to ask a shared gate for one call of ``spender`` (``shared_gate.ask_of``)
+        about the Okta org ``org`` (its ``org_scope``)."""
         with self._lock:
             figures, family = self._pair(operation, now)
             return ask_of(
                 bucket_of(operation), figures, family_of(operation), family,
-                spender, self.reserve_fraction, now, count=count,
+                spender, self.reserve_fraction, now, count=count, org=org,
             )  # fmt: skip
 
     def learn(self, operation: str, verdict: GateVerdict, now: float) -> None:
         """Take in a shared gate's answer: its windows, and a pause a 429 seen by any
-        worker started (``closed_ms`` from now)."""
+        worker started (``closed_ms`` from now), never longer than an honest worker
+        shares (``shared_gate.bounded_ms``: a poisoned Redis cannot shut us for good)."""
         with self._lock:
             figures, family = self._pair(operation, now)
             learn(figures, verdict.bucket, now)
             learn(family, verdict.family, now)
             if verdict.closed_ms > 0:
-                until = now + verdict.closed_ms / 1000
+                until = now + bounded_ms(verdict.closed_ms)
                 figures.closed_until = max(figures.closed_until, until)
 
     def unshared(self, operation: str) -> SharedWindow | None:

@@ -27,6 +27,7 @@ from okta_session_mw.engine.effects import CacheOp, Flow, Sleep, together
 from okta_session_mw.engine.limits import Spender, bucket_of, family_of
 from okta_session_mw.engine.rate_buckets import bounded_pause, slots_for
 from okta_session_mw.engine.rules import Rules
+from okta_session_mw.engine.shared_gate import org_scope
 from okta_session_mw.errors import (
     OktaAPIError,
     OktaRateLimitError,
@@ -66,9 +67,7 @@ def call_okta(rules: Rules, build: Callable[[str], Call[T]], argument: str) -> F
     return value
 
 
-def admit(
-    rules: Rules, operation: str, spender: Spender, client: str | None = None
-) -> Flow[bool]:
+def admit(rules: Rules, operation: str, spender: Spender, client: str | None = None) -> Flow[bool]:
     """May ``spender`` call ``operation`` now? This process's gate first (``take``: its
     figures, the client address's allowance), then the shared one, which counts the
     call down for the whole cluster. Admitted, the call is in flight until ``gated``
@@ -107,7 +106,7 @@ def _shared_admits(rules: Rules, operation: str, spender: Spender, *, count: boo
     again once (two changes of limit at once: refused, the next request asks again)."""
     gate = rules.gate
     for _ in range(2):
-        ask = gate.shared_ask(operation, spender, rules.clock(), count=count)
+        ask = gate.shared_ask(operation, spender, rules.clock(), count=count, org=_org(rules))
         verdict = cast("GateVerdict | None", (yield CacheOp("gate_take", (ask,))))
         if verdict is None:
             return True
@@ -179,7 +178,8 @@ def _slot(rules: Rules, spender: Spender) -> Flow[str | None]:
     came free in time (nothing is held then)."""
     config = rules.config
     limit = slots_for(spender, config.max_concurrent_okta_calls, config.rate_limit_reserve)
-    ask = SlotAsk(secrets.token_hex(8), limit, int((config.timeout + LEASE_MARGIN) * 1000))
+    lease_ms = int((config.timeout + LEASE_MARGIN) * 1000)
+    ask = SlotAsk(secrets.token_hex(8), limit, lease_ms, _org(rules))
     started, delay = rules.monotonic(), SLOT_POLL[0]
     local = False
     lease: str | None = None
@@ -205,6 +205,12 @@ def _slot(rules: Rules, spender: Spender) -> Flow[str | None]:
     return lease
 
 
+def _org(rules: Rules) -> str:
+    """The Okta org the shared gate's questions are about: apps of one org share its
+    budget (Okta counts per org), apps of different orgs on one Redis never meet."""
+    return org_scope(rules.config.org_url)
+
+
 def _share(rules: Rules, operation: str, lease: str, pause: float) -> Flow[None]:
     """Tell the shared gate what a call taught (the latest figures of its bucket, a
     429's ``pause`` in seconds) and give its slot back, in one round trip."""
@@ -213,7 +219,7 @@ def _share(rules: Rules, operation: str, lease: str, pause: float) -> Flow[None]
         return
     note = GateNote(
         bucket_of(operation), family_of(operation), window,
-        int(pause * 1000), lease if lease != LOCAL else None,
+        int(pause * 1000), lease if lease != LOCAL else None, _org(rules),
     )  # fmt: skip
     yield CacheOp("gate_note", (note,))
 
@@ -221,7 +227,9 @@ def _share(rules: Rules, operation: str, lease: str, pause: float) -> Flow[None]
 def _learn_shared(rules: Rules, operation: str, spender: Spender) -> Flow[bool]:
     """While this process knows nothing of a bucket, what the cluster knows (one read
     of the shared gate): True when the figures are known now, so no probe is needed."""
-    ask: GateAsk = rules.gate.shared_ask(operation, spender, rules.clock(), count=False)
+    ask: GateAsk = rules.gate.shared_ask(
+        operation, spender, rules.clock(), count=False, org=_org(rules)
+    )
     verdict = cast("GateVerdict | None", (yield CacheOp("gate_take", (ask,))))
     if verdict is None:
         return False
@@ -282,9 +290,7 @@ def note_failure(exc: OktaSessionError, rules: Rules, operation: str) -> None:
     if isinstance(exc, OktaRateLimitError):
         # Only this operation's bucket: a 429 on lookups says nothing about logouts.
         until = rules.gate.close_for(operation, exc.rate_limit.wait_seconds(now), now)
-        logger.warning(
-            "Okta rate limit reached; no %s calls for %.0f s", operation, until - now
-        )
+        logger.warning("Okta rate limit reached; no %s calls for %.0f s", operation, until - now)
     else:
         # The library's messages name the operation and the cause, never what was sent
         # (errors.py), so the operator sees why: a refused connection, a timeout, a 5xx.

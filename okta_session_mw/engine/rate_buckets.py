@@ -19,6 +19,7 @@ __all__ = [
     "BUCKETS",
     "DEFAULT_RATE_LIMIT_PAUSE",
     "MAX_RATE_LIMIT_PAUSE",
+    "MAX_RESET_AHEAD",
     "PROBE_CALLS",
     "WINDOW",
     "BucketFigures",
@@ -28,6 +29,7 @@ __all__ = [
     "bucket_of",
     "family_of",
     "floor_of",
+    "plausible_reset",
     "reserve_of",
     "roll",
     "slots_for",
@@ -38,6 +40,9 @@ __all__ = [
 DEFAULT_RATE_LIMIT_PAUSE = 60.0
 # Never believe a Reset further ahead than this (a clock skew or a bad header).
 MAX_RATE_LIMIT_PAUSE = 300.0
+# A Reset (Okta's epoch seconds) shared by the cluster this far past our clock is a
+# forgery (a window is a minute; hosts' clocks may disagree by minutes, never by a day).
+MAX_RESET_AHEAD = 86_400.0
 # Okta's windows are a minute: when one has turned, the next ends this much later.
 WINDOW = 60.0
 # While a bucket's figures are unknown, calls that may not spend the reserve in flight
@@ -158,11 +163,27 @@ def admits(figures: BucketFigures | None, spender: Spender, fraction: float, now
     return figures.remaining > floor_of(spender, figures.limit, fraction)
 
 
+def plausible_reset(rate_limit: RateLimit, now: float) -> int | None:
+    """The answer's Reset, or None when it is absurd: its window would end more than
+    ``MAX_RATE_LIMIT_PAUSE`` after the answer by Okta's own clock (``wait_seconds``:
+    a proxy's Reset in milliseconds, a glitch). Kept, such a Reset would make every
+    later, honest answer look like one of an earlier window, so ignored for good."""
+    wait = rate_limit.wait_seconds(now)
+    if wait is None or wait > MAX_RATE_LIMIT_PAUSE:
+        return None
+    return rate_limit.reset
+
+
 def update_figures(figures: BucketFigures, rate_limit: RateLimit, now: float, ends: float) -> None:
     """Take in one answer's figures: a late answer of a window that has turned is
     ignored; in the window being counted, calls let through after it was sent still
-    count (the lower of Okta's and our count wins)."""
-    old, new = figures.reset, rate_limit.reset
+    count (the lower of Okta's and our count wins). An absurd Reset
+    (``plausible_reset``) orders nothing: the figures count until ``ends`` (bounded),
+    and the next answer replaces them; so does a kept Reset (learned from the cluster)
+    that this answer, by Okta's own clock, shows absurd."""
+    old, new = figures.reset, plausible_reset(rate_limit, now)
+    if old is not None and plausible_reset(RateLimit(reset=old, date=rate_limit.date), now) is None:
+        old = None
     if old is not None and new is not None and (new < old or (new == old and figures.estimated)):
         return
     remaining = rate_limit.remaining

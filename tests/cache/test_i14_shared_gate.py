@@ -23,6 +23,7 @@ from okta_session_mw import SessionService
 from okta_session_mw.cache.gate_state import SlotAsk
 from okta_session_mw.cache.redis.cache import RedisSessionCache
 from okta_session_mw.engine.resolution import Source
+from okta_session_mw.engine.shared_gate import org_scope
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
 from okta_session_mw.testing.redis_server import RedisServer
 from tests.support.apps import make_config
@@ -61,7 +62,7 @@ def gate_key(client: redis.Redis, pattern: str) -> Any:
 
 
 def leases(client: redis.Redis) -> list[Any]:
-    name = gate_key(client, "g:slots")
+    name = gate_key(client, ":slots")
     return [] if name is None else list(client.zrange(name, 0, -1))
 
 
@@ -95,7 +96,7 @@ async def test_i14_20_a_429_seen_by_one_worker_closes_its_bucket_for_every_worke
         for _ in range(3):
             assert await resolved(service, colour, made_up()) is Source.UNAVAILABLE
     assert me_calls(okta) == 0  # not one call to that bucket before Reset
-    closing = gate_key(redis_client, "g:x:" + LOOKUPS)
+    closing = gate_key(redis_client, ":x:" + LOOKUPS)
     assert closing is not None
     pause = redis_client.pttl(closing)
     assert 0 < pause <= 32_000  # Reset - Date + 1, as a key's expiry: no clock compared
@@ -160,14 +161,15 @@ async def test_i14_23_a_dead_workers_leases_expire(
     for its leases' time only: a live worker's call then goes through within its wait."""
     (live,) = workers(okta, redis_server.url, 1, max_concurrent_okta_calls=2, timeout=3.0)
     dead = RedisSessionCache(redis_server.url, secret_key=SECRET)
+    org = org_scope(live.config.org_url)  # the same Okta org's slots
     for lease in ("dead-1", "dead-2"):
-        assert dead.gate_slot(SlotAsk(lease, 2, ttl_ms=60_000)) is True
+        assert dead.gate_slot(SlotAsk(lease, 2, 60_000, org)) is True
     ann = okta.cookie_header(okta.create_session(LOGIN))
     assert live.resolve(ann).source is Source.UNAVAILABLE  # every slot held: no call
     assert me_calls(okta) == 0
-    redis_client.delete(*redis_client.keys("*g:slots"))
+    redis_client.delete(*redis_client.keys("*:slots"))
     for lease in ("dead-1", "dead-2"):  # now as the engine's leases: the timeout, plus 1 s
-        assert dead.gate_slot(SlotAsk(lease, 2, ttl_ms=300)) is True
+        assert dead.gate_slot(SlotAsk(lease, 2, 300, org)) is True
     assert live.resolve(ann).source is Source.MISS  # waited for them to expire
     assert me_calls(okta) == 1
     assert leases(redis_client) == []

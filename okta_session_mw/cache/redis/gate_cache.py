@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from okta_session_mw.cache.gate_state import GateAsk, GateNote, GateVerdict, SlotAsk
 from okta_session_mw.cache.redis.gate_ops import GatePlan
+from okta_session_mw.cache.redis.health import RedisHealth
 from okta_session_mw.cache.redis.ops import Op, RedisPlan
 
 __all__ = ["SharedGateMethods"]
@@ -17,9 +18,11 @@ T = TypeVar("T")
 
 
 class SharedGateMethods:
-    """A base of ``RedisSessionCache``: ``_run``, ``_arun`` and ``_plan`` are its."""
+    """A base of ``RedisSessionCache``: ``_run``, ``_arun``, ``_plan`` and ``_health``
+    are its."""
 
     _plan: RedisPlan
+    _health: RedisHealth
 
     def _run(self, op: Op[T]) -> tuple[bool, T]:
         raise NotImplementedError
@@ -29,7 +32,8 @@ class SharedGateMethods:
 
     @functools.cached_property
     def _gate(self) -> GatePlan:
-        return GatePlan(self._plan.codec.prefix)  # keys under the codec's prefix
+        # keys under the codec's prefix; unreadable replies reported as bad values
+        return GatePlan(self._plan.codec.prefix, self._health.bad_value)
 
     def gate_take(self, ask: GateAsk) -> GateVerdict | None:
         return self._run(self._gate.take(ask))[1]
@@ -48,5 +52,3 @@ class SharedGateMethods:
 
     async def agate_slot(self, ask: SlotAsk) -> bool | None:
         return (await self._arun(self._gate.slot(ask)))[1]
-
-

@@ -55,7 +55,7 @@ class RedisShells:
                     self._connections.drop_idle()
             return self._failed(op, exc)
         self._answered()
-        return True, op.read(reply)
+        return True, self._read(op, reply)
 
     async def _arun(self, op: Op[T]) -> tuple[bool, T]:
         if not self._health.usable():
@@ -67,7 +67,7 @@ class RedisShells:
                 await self._connections.adrop_idle(self.bound)
             return self._failed(op, exc)
         self._answered()
-        return True, op.read(reply)
+        return True, self._read(op, reply)
 
     async def _asend_owed_then(self, op: Op[Any]) -> Any:
         client = await self._connections.for_loop()
@@ -77,6 +77,16 @@ class RedisShells:
             self._health.paid(owed)
             owed = self._health.next_owed()
         return await asend(client, op)
+
+    def _read(self, op: Op[T], reply: Any) -> T:
+        """The op's answer; a reply it cannot read is a bad value (another writer's
+        key): reported, and the op's fallback answers. Redis did answer, so this is
+        never an outage, and never an exception in the caller's flow."""
+        try:
+            return op.read(reply)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+            self._health.bad_value(exc)
+            return op.fallback
 
     def _skipped(self, op: Op[T]) -> tuple[bool, T]:
         if op.must_reach:
