@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from okta_session_mw.doctor.deadline import TIMEOUTS_PER_CHECK
 from okta_session_mw.doctor.findings import Finding
 from okta_session_mw.doctor.output import Redactor, format_finding, format_summary
 from okta_session_mw.doctor.runner import DoctorOptions, exit_status, run_checks
@@ -19,6 +20,10 @@ The configuration is read where the app reads it: OKTA_* environment variables b
 default (OKTA_ORG_URL, OKTA_API_TOKEN, OKTA_CACHE_URL, OKTA_SECRET_KEY, ...), or
 settings.OKTA_SESSION with --django-settings, or a Flask app's config with --flask-app.
 TLS is verified as the library does (httpx: SSL_CERT_FILE names the CA bundle to trust).
+
+Each network check (the org, the API token, Redis, the workers' key marks) waits at
+most --deadline seconds for its whole answer: a peer answering a byte at a time is a
+FAIL line "no answer within N s", and the doctor still ends with its exit status.
 
 Each line: OK, WARN, FAIL or SKIP, the check, a finding. Exit status: 0 when no check
 failed (warnings do not fail unless --strict), 1 when one did, 2 for a usage error.
@@ -49,8 +54,27 @@ def add_doctor_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
         metavar="SECONDS",
         help="clock difference with Okta tolerated before a warning (default 5)",
     )
+    parser.add_argument(
+        "--deadline",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="longest wait for each network check's whole answer, however slowly it comes "
+        f"(default {TIMEOUTS_PER_CHECK} x the configured timeout, OKTA_TIMEOUT: 15 s unless set)",
+    )
     parser.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
     parser.set_defaults(run=run_doctor)
+
+
+def _seconds(text: str) -> float:
+    """A positive, finite number of seconds (anything else is a usage error, exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text!r}")
+    return value
 
 
 def run_doctor(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
@@ -67,7 +91,8 @@ def run_doctor(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     else:
         emit(Finding.ok("config", f"from {loaded.source}"))
         try:
-            for finding in run_checks(loaded.config, DoctorOptions(args.max_skew, args.strict)):
+            options = DoctorOptions(args.max_skew, args.strict, args.deadline)
+            for finding in run_checks(loaded.config, options):
                 emit(finding)
         except Exception as exc:  # a line, redacted, rather than a traceback that may quote one
             emit(Finding.fail("doctor", f"stopped by an unexpected {type(exc).__name__}"))

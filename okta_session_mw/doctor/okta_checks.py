@@ -6,6 +6,10 @@ the middleware uses, so reaching it proves the path the middleware takes (TLS, p
 ``SSL_CERT_FILE``: the same httpx defaults as the library's client). Its ``Date`` header
 gives Okta's clock. The token check reads a session by a made-up id, which a valid token
 may do (``okta.sessions.read``): 404 means the token was accepted, 401 that it was not.
+
+Each call is bounded as a whole (the doctor's ``--deadline``) and reads no more than
+``max_response_bytes``: an org answering a byte at a time, or without end, is a ``FAIL``
+line, never a doctor that runs for ever.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.doctor.deadline import no_answer_within
 from okta_session_mw.doctor.findings import Finding
 from okta_session_mw.errors import (
     OktaAPIError,
@@ -27,7 +32,9 @@ from okta_session_mw.errors import (
     OktaPermissionError,
     OktaRateLimitError,
     OktaSessionError,
+    OktaTimeoutError,
 )
+from okta_session_mw.okta.call_handle import call_within, current_call
 from okta_session_mw.okta.clients import OktaSessionClient
 
 __all__ = ["OrgProbe", "check_api_token", "check_clock", "check_org_url", "probe_org"]
@@ -49,15 +56,38 @@ class OrgProbe:
     error: str | None = None
 
 
-def probe_org(config: OktaSessionConfig) -> OrgProbe:
+def probe_org(config: OktaSessionConfig, deadline: float) -> OrgProbe:
+    """Ask the org once, the whole answer within ``deadline`` seconds (httpx's timeout
+    bounds each read only: an org dripping its answer would hold the doctor for good)."""
     sent = time.time()
     try:
-        with httpx.Client(timeout=config.timeout, follow_redirects=False) as http:
-            response = http.get(
-                config.org_url + _PROBE_PATH, headers={"Accept": "application/json"}
-            )
-            received = time.time()
+        return call_within(deadline, lambda _: _ask_org(config, sent), None)
+    except OktaTimeoutError:  # _ask_org raises nothing: this is the deadline passing
+        return OrgProbe(sent, time.time(), error=no_answer_within(deadline))
+
+
+def _ask_org(config: OktaSessionConfig, sent: float) -> OrgProbe:
+    """The request, on the thread ``call_within`` abandons at the deadline (its handle
+    sees the connection through httpcore's ``trace`` and shuts it then). The body is
+    streamed and read no further than ``max_response_bytes``, what the middleware reads."""
+    handle = current_call()
+    extensions = {"trace": handle.trace} if handle is not None else {}
+    headers = {"Accept": "application/json"}
+    try:
+        with (
+            httpx.Client(timeout=config.timeout, follow_redirects=False) as http,
+            http.stream(
+                "GET", config.org_url + _PROBE_PATH, headers=headers, extensions=extensions
+            ) as response,
+        ):
+            received = time.time()  # the head, with its Date, is in
             tls_version = _tls_version(response)  # while the connection is open
+            if _larger_than(response, config.max_response_bytes):
+                error = (
+                    f"its answer is larger than max_response_bytes "
+                    f"({config.max_response_bytes} bytes): reading stopped there"
+                )
+                return OrgProbe(sent, time.time(), error=error)
     except httpx.HTTPError as exc:
         return OrgProbe(sent, time.time(), error=_transport_problem(exc, config.timeout))
     except Exception as exc:  # anything else httpx or the socket layer raises
@@ -70,6 +100,17 @@ def probe_org(config: OktaSessionConfig) -> OrgProbe:
         content_type=response.headers.get("content-type", ""),
         tls_version=tls_version,
     )
+
+
+def _larger_than(response: httpx.Response, limit: int) -> bool:
+    """Read the body as it comes (raw: it is only counted, never decoded), stopping as
+    soon as it passes ``limit`` bytes."""
+    size = 0
+    for chunk in response.iter_raw():
+        size += len(chunk)
+        if size > limit:
+            return True
+    return False
 
 
 def _tls_version(response: httpx.Response) -> str | None:
@@ -174,15 +215,24 @@ _NEEDS_TOKEN = (
 )
 
 
-def check_api_token(config: OktaSessionConfig, probe: OrgProbe) -> Finding:
+def check_api_token(config: OktaSessionConfig, probe: OrgProbe, deadline: float) -> Finding:
     if config.api_token is None:
         return Finding.skip("api_token", _NEEDS_TOKEN)
     if probe.error is not None:
         return Finding.skip("api_token", "not checked: the org did not answer")
+    token = config.api_token
+    try:
+        return call_within(deadline, lambda _: _read_made_up_session(config, token), None)
+    except OktaTimeoutError:  # _read_made_up_session catches its own: the deadline passed
+        return Finding.fail("api_token", f"not checked: {no_answer_within(deadline)}")
+
+
+def _read_made_up_session(config: OktaSessionConfig, token: str) -> Finding:
+    """The token check's one call (on the thread ``call_within`` abandons at the deadline)."""
     try:
         with OktaSessionClient(
             config.org_url,
-            api_token=config.api_token,
+            api_token=token,
             timeout=config.timeout,
             max_response_bytes=config.max_response_bytes,
         ) as client:

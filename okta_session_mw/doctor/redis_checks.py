@@ -2,6 +2,7 @@
 shared by every worker on it (the marks of ``cache/redis/key_marks.py``).
 
 Only read commands are sent (``INFO server``, ``HGETALL``); the doctor writes nothing.
+Each check waits for Redis at most the doctor's deadline as a whole (``--deadline``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from okta_session_mw.config import OktaSessionConfig
+from okta_session_mw.doctor.deadline import check_deadline, no_answer_within
 from okta_session_mw.doctor.findings import Finding
 
 __all__ = ["RedisProbe", "check_redis", "check_secret_key", "probe_redis"]
@@ -27,11 +29,19 @@ class RedisProbe:
     version: str | None = None
     mode: str | None = None
     error: str | None = None
+    deadline: float | None = None
+    """How long each of its checks waits for Redis, as a whole (None: the default of
+    :func:`~okta_session_mw.doctor.deadline.check_deadline`)."""
 
 
 @contextlib.contextmanager
-def probe_redis(config: OktaSessionConfig) -> Iterator[RedisProbe | None]:
-    """None without a Redis cache; else a probe whose client is closed on leaving."""
+def probe_redis(config: OktaSessionConfig, deadline: float) -> Iterator[RedisProbe | None]:
+    """None without a Redis cache; else a probe whose client is closed on leaving.
+
+    Dialling and ``INFO server`` are waited for ``deadline`` seconds as a whole
+    (``socket_timeout`` bounds each read only: a Redis dripping its answer would hold
+    the doctor for good); past it the probe says so and its thread is left behind (a
+    daemon: the doctor still exits at once)."""
     if config.cache_url is None:
         yield None
         return
@@ -42,16 +52,20 @@ def probe_redis(config: OktaSessionConfig) -> Iterator[RedisProbe | None]:
             "?", error="the redis package is missing: pip install 'okta-session-mw[redis]'"
         )
         return
+    from okta_session_mw.cache.redis.bounded_wait import NoAnswerWithin, wait_at_most
     from okta_session_mw.cache.redis.health import redacted_url
 
-    probe = RedisProbe(redacted_url(config.cache_url))
-    client: Any = None
+    url = config.cache_url
+    probe = RedisProbe(redacted_url(url), deadline=deadline)
     try:
-        client = _connect(config.cache_url, config.timeout)
-        info = _server_info(client.info("server"))
+        client, info = wait_at_most(
+            deadline, lambda: _ask_server(url, config.timeout), on_late=_close_client
+        )
         probe.version = str(info.get("redis_version", "?"))
         probe.mode = str(info.get("redis_mode", "standalone"))
         probe.client = client
+    except NoAnswerWithin:
+        probe.error = no_answer_within(deadline)
     except redis.exceptions.AuthenticationError as exc:
         probe.error = f"refused our credentials ({type(exc).__name__}: {exc})"
     except Exception as exc:  # RedisError, or a URL redis-py cannot dial (ValueError)
@@ -59,8 +73,23 @@ def probe_redis(config: OktaSessionConfig) -> Iterator[RedisProbe | None]:
     try:
         yield probe
     finally:
-        if client is not None:
-            client.close()
+        if probe.client is not None:
+            probe.client.close()
+
+
+def _ask_server(url: str, timeout: float) -> tuple[Any, Any]:
+    """A client and its ``INFO server`` (on the thread ``probe_redis`` may give up on)."""
+    client = _connect(url, timeout)
+    try:
+        return client, _server_info(client.info("server"))
+    except BaseException:
+        client.close()
+        raise
+
+
+def _close_client(got: tuple[Any, Any]) -> None:
+    """An answer that came after the deadline: nobody uses its client."""
+    got[0].close()
 
 
 def _connect(url: str, timeout: float) -> Any:
@@ -115,10 +144,16 @@ def check_secret_key(config: OktaSessionConfig, probe: RedisProbe | None) -> Fin
         return Finding.skip(
             "secret_key", f"not checked: cache_url names {_NOT_A_SERVER[probe.mode]}"
         )
+    from okta_session_mw.cache.redis.bounded_wait import NoAnswerWithin, wait_at_most
     from okta_session_mw.cache.redis.key_marks import key_fingerprint, marks_key, read_key_marks
 
+    client, deadline = probe.client, check_deadline(config, probe.deadline)
     try:
-        marks = read_key_marks(config, probe.client)
+        marks = wait_at_most(deadline, lambda: read_key_marks(config, client))
+    except NoAnswerWithin:
+        return Finding.fail(
+            "secret_key", f"cannot read {marks_key(config)}: {no_answer_within(deadline)}"
+        )
     except Exception as exc:  # any Redis refusal (ACL, wrong type) is a finding
         return Finding.fail("secret_key", f"cannot read {marks_key(config)}: {type(exc).__name__}")
     own = key_fingerprint(config.secret_key_bytes)

@@ -3,7 +3,8 @@
 Order: the configuration, then Okta (one probe feeds the org URL and clock checks; the
 token check needs the org to answer), the cookie names, then Redis (one probe feeds the
 reachability and ``secret_key`` checks). A check that raises is a ``FAIL`` line naming
-the error's type, never a traceback.
+the error's type, never a traceback; one whose peer has not answered within the
+deadline (``doctor/deadline.py``) is a ``FAIL`` line saying so, never a hang.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from okta_session_mw.config import OktaSessionConfig
 from okta_session_mw.doctor.cookie_checks import check_cookie_names
+from okta_session_mw.doctor.deadline import check_deadline
 from okta_session_mw.doctor.findings import Finding, Level
 from okta_session_mw.doctor.okta_checks import (
     check_api_token,
@@ -31,16 +33,19 @@ class DoctorOptions:
     """Seconds of clock difference with Okta tolerated before a warning."""
     strict: bool = False
     """Warnings fail too (exit status 1)."""
+    deadline: float | None = None
+    """Seconds each network check waits for its whole answer (None: three timeouts)."""
 
 
 def run_checks(config: OktaSessionConfig, options: DoctorOptions) -> Iterator[Finding]:
     """Each check's finding, as soon as it is known (an operator watches them come)."""
-    probe = probe_org(config)
+    deadline = check_deadline(config, options.deadline)
+    probe = probe_org(config, deadline)
     yield _guarded("org_url", lambda: check_org_url(config, probe))
     yield _guarded("okta_clock", lambda: check_clock(config, probe, options.max_skew))
-    yield _guarded("api_token", lambda: check_api_token(config, probe))
+    yield _guarded("api_token", lambda: check_api_token(config, probe, deadline))
     yield _guarded("cookie_names", lambda: check_cookie_names(config))
-    with probe_redis(config) as redis_probe:
+    with probe_redis(config, deadline) as redis_probe:
         yield _guarded("redis", lambda: check_redis(redis_probe))
         yield _guarded("secret_key", lambda: check_secret_key(config, redis_probe))
 

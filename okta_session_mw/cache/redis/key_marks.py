@@ -28,11 +28,19 @@ from typing import Any, Protocol
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from okta_session_mw.cache.redis.bounded_wait import NoAnswerWithin, wait_at_most
 from okta_session_mw.cache.redis.codec import RedisCodec
 from okta_session_mw.cache.redis.health import redacted_url, url_timeout
 from okta_session_mw.config import OktaSessionConfig
 
-__all__ = ["MARK_LIFETIME", "key_fingerprint", "marks_key", "read_key_marks", "record_key_mark"]
+__all__ = [
+    "MARK_LIFETIME",
+    "key_fingerprint",
+    "marks_key",
+    "read_key_marks",
+    "record_bound",
+    "record_key_mark",
+]
 
 logger = logging.getLogger("okta_session_mw")
 
@@ -68,28 +76,44 @@ def marks_key(config: OktaSessionConfig) -> str:
 def record_key_mark(config: OktaSessionConfig, client: _HashClient | None = None) -> bool:
     """Write this worker's mark (call once at start-up when ``config.cache_url`` is set).
 
-    Never raises for Redis trouble: a worker must start even when Redis is down (the
-    cache copes with that); the failure is logged without the URL's password. Returns
-    whether the mark was written. ``client``: a redis-py client to use (else one is made
-    for ``config.cache_url`` and closed).
+    Never raises for Redis trouble and never holds the start-up long: a worker must
+    start even when Redis is down or answers a byte at a time (the cache copes with
+    that). The commands run as a whole within ``record_bound`` of the URL (1.5 s by
+    default); past it, or on a Redis error, the failure is logged without the URL's
+    password and the start-up goes on. Returns whether the mark was written. ``client``:
+    a redis-py client to use (else one is made for ``config.cache_url`` and closed).
     """
-    if config.cache_url is None:
+    url = config.cache_url
+    if url is None:
         return False
-    own = client is None
     try:
-        if client is None:
-            client = _client(config.cache_url)
-        name = marks_key(config)
-        client.hset(name, key_fingerprint(config.secret_key_bytes), str(int(time.time())))
-        client.expire(name, int(MARK_LIFETIME))
-        return True
+        wait_at_most(record_bound(url), lambda: _record(config, url, client))
     except Exception as exc:  # start-up goes on; the doctor will say more
         logger.warning(
             "okta_session_mw: could not record the secret_key mark in %s (%s)",
-            redacted_url(config.cache_url),
-            type(exc).__name__,
+            redacted_url(url),
+            exc if isinstance(exc, NoAnswerWithin) else type(exc).__name__,
         )
         return False
+    return True
+
+
+def record_bound(url: str) -> float:
+    """How long a start-up waits for its mark, as a whole: three times the longer of the
+    cache's own timeouts (``?socket_timeout=``, ``?socket_connect_timeout=``, else 0.5 s),
+    room for the connection and both commands, never the minutes a dripping peer takes."""
+    return 3 * max(url_timeout(url, name, 0.5) for name in _TIMEOUTS)
+
+
+def _record(config: OktaSessionConfig, url: str, client: _HashClient | None) -> None:
+    """The two commands (on the thread ``record_key_mark`` gives up on, if it must)."""
+    own = client is None
+    try:
+        if client is None:
+            client = _client(url)
+        name = marks_key(config)
+        client.hset(name, key_fingerprint(config.secret_key_bytes), str(int(time.time())))
+        client.expire(name, int(MARK_LIFETIME))
     finally:
         if own and client is not None:
             close = getattr(client, "close", None)
