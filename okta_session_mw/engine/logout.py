@@ -7,6 +7,7 @@ again (behaviour 13).
 
 from __future__ import annotations
 
+from okta_session_mw.cache.entry import CacheEntry
 from okta_session_mw.engine.effects import Flow, cache_evict, cache_evict_session, cache_get
 from okta_session_mw.engine.limits import Spender
 from okta_session_mw.engine.okta_calls import admit, call_okta, gated, note_failure, probing
@@ -50,11 +51,7 @@ def logout(
     keying the cache with one of them; their entries also tell a cached session (which
     may spend the reserve) from a never-seen cookie.
     """
-    entry = yield from cache_get(key)
-    for older in older_keys:  # mid-rotation: a worker on an older key may hold it
-        if entry is not None and entry.session is not None:
-            break
-        entry = (yield from cache_get(older)) or entry
+    entry = yield from _cached_entry(key, older_keys)
     known = entry is not None and entry.session is not None
     ids = {entry.session.id} if entry is not None and entry.session is not None else set()
     if sid:
@@ -74,6 +71,17 @@ def logout(
     for session_id in sorted(ids):
         yield from cache_evict_session(session_id)
     return bool(closed)
+
+
+def _cached_entry(key: str, older_keys: tuple[str, ...]) -> Flow[CacheEntry | None]:
+    """The cookie's entry: under ``key``, else (mid-rotation: a worker on an older key
+    may hold it) the first one with a session under ``older_keys``."""
+    entry = yield from cache_get(key)
+    for older in older_keys:
+        if entry is not None and entry.session is not None:
+            break
+        entry = (yield from cache_get(older)) or entry
+    return entry
 
 
 def _close(cookie: str, rules: Rules, spender: Spender, client: str | None) -> Flow[bool | None]:
