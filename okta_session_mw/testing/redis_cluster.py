@@ -26,13 +26,14 @@ import redis
 from redis.crc import key_slot
 
 from okta_session_mw.testing.redis_server import RedisServer, free_port
+from okta_session_mw.testing.started import Started
 
 __all__ = ["RedisClusterServers"]
 
 SLOTS = 16384
 
 
-class RedisClusterServers:
+class RedisClusterServers(Started):
     """``nodes`` primaries; ``url`` is ``redis+cluster://`` listing them all.
     ``add_replica(primary)`` gives one a replica, ``failover(replica)`` promotes it."""
 
@@ -120,17 +121,6 @@ class RedisClusterServers:
         """Stop every node and remove their directories."""
         for server in (*self.servers, *self.replicas):
             server.close()
-
-    def __enter__(self) -> RedisClusterServers:
-        try:
-            self.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
 
 def _start_with_bus(server: RedisServer) -> None:

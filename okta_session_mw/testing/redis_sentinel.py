@@ -21,6 +21,7 @@ from collections.abc import Callable
 import redis
 
 from okta_session_mw.testing.redis_server import RedisServer
+from okta_session_mw.testing.started import Started
 
 __all__ = ["RedisSentinelServers"]
 
@@ -28,7 +29,7 @@ _SYNC_AT_ONCE = ("--repl-diskless-sync-delay", "0")
 """A primary waits 5 s by default before a full sync, for more replicas to join."""
 
 
-class RedisSentinelServers:
+class RedisSentinelServers(Started):
     """``url`` is ``redis+sentinel://127.0.0.1:PORT/service_name``; ``primary`` and
     ``replica`` swap places at each ``failover()``."""
 
@@ -131,17 +132,6 @@ class RedisSentinelServers:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"RedisSentinelServers: timed out waiting for {what}")
             time.sleep(0.05)
-
-    def __enter__(self) -> RedisSentinelServers:
-        try:
-            self.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
 
 def _role(server: RedisServer) -> str:

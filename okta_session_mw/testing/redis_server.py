@@ -29,6 +29,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from okta_session_mw.testing.started import Started
+
 __all__ = ["RedisServer", "RedisServerMissing", "find_redis_server", "free_port"]
 
 INSTALL_HINT = (
@@ -65,7 +67,7 @@ def free_port() -> int:
         return port
 
 
-class RedisServer:
+class RedisServer(Started):
     """One ``redis-server`` process; ``port=0`` picks a free port at the first start.
 
     ``args`` go after ours (``--cluster-enabled yes``, ``--replicaof host port``);
@@ -229,16 +231,6 @@ class RedisServer:
             process.kill()
             process.wait()
 
-    def __enter__(self) -> RedisServer:
-        try:
-            self.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):
