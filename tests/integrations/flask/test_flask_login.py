@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_login import LoginManager, current_user, login_required, login_user
@@ -166,6 +167,9 @@ def test_i15_19_a_stale_session_keeps_its_user_and_login_view_can_stay_flask_log
         extension.close()
 
 
+# Flask-Login 0.6.3 sets its remember cookie with datetime.utcnow(), deprecated since
+# Python 3.12: only this test signs a user in the old way, with remember=True.
+@pytest.mark.filterwarnings("ignore:datetime.datetime.utcnow:DeprecationWarning")
 def test_i15_96_a_former_password_login_never_names_a_user_the_okta_session_does_not(
     okta: FakeOkta,
 ) -> None:
