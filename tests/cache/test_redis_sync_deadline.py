@@ -22,8 +22,9 @@ from okta_session_mw.cache.redis.cache import RedisSessionCache
 from okta_session_mw.testing.redis_server import RedisServer
 from tests.support.drip_server import DripServer
 from tests.support.redis_entries import SECRET, entry_for, key, make_session
-from tests.support.redis_fixtures import require_redis_server
 from tests.support.tls_proxy import TlsProxy, make_certificates
+
+pytest_plugins = ["tests.support.redis_fixtures"]
 
 NEVER = 20.0  # seconds, against a cache bound of 1 s (0.5 s to connect + 0.5 s to answer)
 KEY = key("sid=102Drip")
@@ -87,9 +88,9 @@ def test_i14_83_a_drip_under_tls_is_cut_too(
 
 
 def test_i14_84_once_redis_answers_again_the_next_call_reads_it_on_a_fresh_connection(
-    caplog: pytest.LogCaptureFixture,
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    require_redis_server()
+    # (redis_server: there is a redis-server to start where the drip was)
     with DripServer(b"$1000000000\r\n", b"x", every=0.2) as drip:
         cache = RedisSessionCache(
             f"redis://127.0.0.1:{drip.port}/0", secret_key=SECRET, retry_interval=0.0
