@@ -92,6 +92,15 @@ class CallDeadlines:
             self._calls.discard(call)
 
     def _watch(self) -> None:
+        try:
+            self._watch_calls()
+        except BaseException:  # not expected: the next call that needs one starts another
+            with self._lock:
+                self._running = False
+                self._wake_at = math.inf
+            raise
+
+    def _watch_calls(self) -> None:
         while True:
             with self._lock:
                 now = time.monotonic()
@@ -184,11 +193,9 @@ class _DeadlinedReads:
         call.watch(self)
         try:
             return read(*args, **kwargs)
-        except BaseException:
-            if call.cut:  # the socket was shut: it is never read again
-                cast(Any, self).disconnect()
-            raise
         finally:
+            if call.cut:  # its socket was shut (the answer may have come just before)
+                cast(Any, self).disconnect()
             call.unwatch(self)
 
 
