@@ -18,6 +18,10 @@ Clients never retry (the next request is the retry): redis-py's own retries are 
 the connection and, for a cluster, at the client (set by the ``retry`` object since
 redis-py 6, by ``*_retry_attempts`` before). A loop's client is closed when that loop
 shuts down, or by ``aclose`` on it.
+
+The sync clients' connections (to the server, to every cluster node, to Sentinel's
+primary and to the sentinels) are watched for a whole-call deadline (``within``,
+``deadline.py``): redis-py bounds each read only.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from redis.connection import parse_url
 from redis.exceptions import NoScriptError, RedisClusterException, RedisError
 from redis.retry import Retry
 
+from okta_session_mw.cache.redis.deadline import CallDeadlines, DeadlinedPool, deadlined
 from okta_session_mw.cache.redis.ops import Op
 from okta_session_mw.redis_topology import parse_cache_url
 
@@ -85,12 +90,20 @@ class RedisConnections:
         self._async = weakref.WeakKeyDictionary()
         # Sentinel: when each client next asks where the primary is (monotonic time)
         self._next_check: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+        self._deadlines = CallDeadlines()
+
+    def within(self, seconds: float) -> contextlib.AbstractContextManager[None]:
+        """``with connections.within(s):`` the sync client's calls in the block end within
+        ``s`` seconds in all (the socket being read is shut then), or raise a redis-py
+        ``TimeoutError``."""
+        return self._deadlines.within(seconds)
 
     def close(self) -> None:
         """Close the sync client's connections (and the sentinels')."""
         with self._lock:
             client, self._sync = self._sync, None
             sentinel, self._sync_sentinel = self._sync_sentinel, None
+        self._deadlines.close()
         if client is not None:
             client.close()
         for each in sentinel.sentinels if sentinel is not None else ():
@@ -169,13 +182,16 @@ class RedisConnections:
         target, options = self._target, dict(self._options)
         no_retry = Retry(NoBackoff(), 0)
         if target.topology == "server":
-            return redis.Redis.from_url(target.url, **{"retry": no_retry, **options})
+            server = redis.Redis.from_url(target.url, **{"retry": no_retry, **options})
+            deadlined(server.connection_pool)
+            return server
         if target.topology == "cluster":
             node = _untyped(redis.cluster.ClusterNode)
             rest = [node(host, port) for host, port in target.hosts[1:]]
             if not _RETRY_OBJECT_RULES:
                 options.setdefault("cluster_error_retry_attempts", 0)
             options.setdefault("retry", no_retry)
+            options["connection_pool_class"] = DeadlinedPool  # each node's pool
             cluster = redis.cluster.RedisCluster
             return cluster.from_url(target.url, startup_nodes=rest, **options)
         sentinel_options, primary_options = self._sentinel_options(options, no_retry)
@@ -184,6 +200,8 @@ class RedisConnections:
         )
         self._sync_sentinel = sentinel
         client: redis.Redis = _untyped(sentinel.master_for)(target.service_name)
+        for each in (client, *sentinel.sentinels):
+            deadlined(each.connection_pool)
         return client
 
     def _make_async(self) -> tuple[AsyncClient, list[redis.asyncio.Redis]]:

@@ -42,13 +42,14 @@ class RedisShells:
         if not self._health.usable():
             return self._skipped(op)
         try:
-            client = self._client()
-            owed = self._health.next_owed()
-            while owed is not None:
-                send(client, owed)
-                self._health.paid(owed)
+            with self._connections.within(self.bound):  # all of it, not each read
+                client = self._client()
                 owed = self._health.next_owed()
-            reply = send(client, op)
+                while owed is not None:
+                    send(client, owed)
+                    self._health.paid(owed)
+                    owed = self._health.next_owed()
+                reply = send(client, op)
         except _FAILURES as exc:
             if not isinstance(exc, ResponseError):  # idle pooled connections died too
                 with contextlib.suppress(*_FAILURES):
