@@ -66,11 +66,7 @@ def resolve(key: str, cookie: str, rules: Rules, client: str | None = None) -> F
     if is_fresh(entry, clock()):  # fresh, and to revalidate ahead or due for its refresh
         assert entry is not None
         if rules.ahead > 0:  # refresh-ahead: served now, revalidated (or refreshed) behind
-            if revalidates(entry, clock(), rules, key):
-                # Held while it runs (at most a timeout): the requests meanwhile are
-                # plain hits, not flows that find it running.
-                rules.backoff.pause(AHEAD + key, clock(), rules.config.timeout)
-                yield from in_background(AHEAD + key, revalidate(key, cookie, rules))
+            yield from _behind(key, cookie, entry, rules)
             return entry.hit  # what the cache holds now: an end would have evicted it
         resolution = entry.hit
     else:
@@ -82,12 +78,25 @@ def resolve(key: str, cookie: str, rules: Rules, client: str | None = None) -> F
             return (yield from _unless_ended(key, fallback(entry, clock()), entry))
     # Due for its refresh (one request does it; a lookup that just refreshed marked the
     # entry, so this is skipped). The request's deadline bounds both calls together.
-    if wants_refresh(entry, clock(), rules, key):
+    if rules.ahead > 0 and entry is not None and resolution.session is not None:
+        # refresh-ahead: a refresh due after a lookup is made behind too, by the one
+        # revalidation of this key (a second flow refreshing here would race it)
+        yield from _behind(key, cookie, entry, rules)
+    elif wants_refresh(entry, clock(), rules, key):
         refreshed = yield from unless_running("refresh:" + key, _refresh(key, cookie, rules))
         if refreshed is not None:
             resolution = Resolution(refreshed.session, resolution.source)
             entry = refreshed
     return (yield from _unless_ended(key, resolution, entry))
+
+
+def _behind(key: str, cookie: str, entry: CacheEntry, rules: Rules) -> Flow[None]:
+    """Start the one background revalidation of ``key`` (refresh-ahead) when it is due,
+    held while it runs (at most a timeout), so the requests meanwhile are plain hits,
+    not flows that find it running."""
+    if revalidates(entry, rules.clock(), rules, key):
+        rules.backoff.pause(AHEAD + key, rules.clock(), rules.config.timeout)
+        yield from in_background(AHEAD + key, revalidate(key, cookie, rules))
 
 
 def _unless_ended(key: str, resolution: Resolution, entry: CacheEntry | None) -> Flow[Resolution]:

@@ -178,7 +178,8 @@ async def test_i10_18_idle_lifetime_within_the_threshold_refreshes_once_per_inte
     fake.add_user(LOGIN, PASSWORD)
     # refresh_threshold 300 s > 120 s: the session is always "near its end"
     with serve_fake_okta(fake):
-        async with app_on(fake, fake.now, cache_ttl=60) as (_, client):
+        # the request's own refresh: refresh-ahead off (it refreshes behind, unawaited here)
+        async with app_on(fake, fake.now, cache_ttl=60, refresh_ahead=0) as (_, client):
             sid = fake.create_session(LOGIN)
             cookie = {"cookie": fake.cookie_header(sid)}
             for _ in range(20):

@@ -66,6 +66,11 @@ async def test_uvicorn_refresh_once_for_100_concurrent(served: tuple[FakeOkta, s
         fake.inject(latency=0.3, path_prefix="/api/v1/sessions/me/lifecycle")
         responses = await asyncio.gather(*(client.get("/private", headers=headers)
                                            for _ in range(100)))
+        for _ in range(60):  # refresh-ahead makes the due refresh behind the requests
+            if fake.calls_to("POST", "/api/v1/sessions/me/lifecycle/refresh"):
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)  # and no other one follows
     assert [r.status_code for r in responses] == [200] * 100
     assert len(fake.calls_to("POST", "/api/v1/sessions/me/lifecycle/refresh")) == 1
 
