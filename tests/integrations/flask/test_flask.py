@@ -417,7 +417,9 @@ def test_revoke_closes_the_session_at_okta_and_evicts_it(okta: FakeOkta) -> None
 
 def test_refresh_near_expiry(okta: FakeOkta) -> None:
     # The service runs on the fake's clock, so advancing it brings the session near expiry.
-    service = SessionService(make_config(okta, refresh_threshold=300), clock=okta.now)
+    # the request's own refresh (its answer shows the new expiresAt): refresh-ahead off
+    config = make_config(okta, refresh_threshold=300, refresh_ahead=0)
+    service = SessionService(config, clock=okta.now)
     with flask_app(service=service) as (app, _):
         client = app.test_client(use_cookies=False)
         sid, cookie = signed_in(okta)
