@@ -23,7 +23,6 @@ from okta_session_mw.cache.redis.ops import Op
 __all__ = ["RedisShells"]
 
 T = TypeVar("T")
-_FAILURES = FAILURES
 
 
 class RedisShells:
@@ -50,9 +49,9 @@ class RedisShells:
                     self._health.paid(owed)
                     owed = self._health.next_owed()
                 reply = send(client, op)
-        except _FAILURES as exc:
+        except FAILURES as exc:
             if not isinstance(exc, ResponseError):  # idle pooled connections died too
-                with contextlib.suppress(*_FAILURES):
+                with contextlib.suppress(*FAILURES):
                     self._connections.drop_idle()
             return self._failed(op, exc)
         self._answered()
@@ -63,7 +62,7 @@ class RedisShells:
             return self._skipped(op)
         try:
             reply = await asyncio.wait_for(self._asend_owed_then(op), self.bound)  # all of it
-        except _FAILURES as exc:
+        except FAILURES as exc:
             if not isinstance(exc, ResponseError):
                 await self._connections.adrop_idle(self.bound)
             return self._failed(op, exc)
