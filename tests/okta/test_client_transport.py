@@ -100,11 +100,11 @@ async def test_connection_refused(connect: Connect) -> None:
 async def test_429_is_waited_out_until_reset(connect: Connect, fake_org: FakeOkta) -> None:
     session_id = fake_org.create_session(DEMO_LOGIN)
     client = connect(api_token=API_TOKEN, max_retries=3, max_retry_wait=10)
-    fake_org.rate_limit_until(fake_org.now() + 1)
+    fake_org.rate_limit_until(fake_org.now() + 2)  # time for the first call to arrive blocked
     started = time.monotonic()
     assert (await client.get_session(session_id)).id == session_id
     waited = time.monotonic() - started
-    assert 1.0 <= waited < 4.5  # Reset - Date + 1: at least 2 s on Okta's whole seconds
+    assert 2.0 <= waited < 6.0  # Reset - Date + 1: 3 to 4 s on Okta's whole seconds
     first, retry = fake_org.calls
     assert (first.status, retry.status) == (429, 200)
     assert "x-okta-retry-count" not in first.headers
@@ -127,7 +127,7 @@ async def test_429_over_budget_is_raised_at_once(connect: Connect, fake_org: Fak
 
 
 async def test_429_not_retried_by_default(connect: Connect, fake_org: FakeOkta) -> None:
-    fake_org.rate_limit_until(fake_org.now() + 1)
+    fake_org.rate_limit_until(fake_org.now() + 30)
     with pytest.raises(OktaRateLimitError):
         await connect().get_current_session("sid=x")
     assert len(fake_org.calls) == 1

@@ -135,7 +135,9 @@ async def test_i15_65_each_retry_of_a_429_is_a_span_of_its_own_with_its_resend_c
     okta: FakeOkta, telemetry: Telemetry
 ) -> None:
     session_id = okta.create_session(LOGIN)
-    okta.rate_limit_until(int(okta.now()) + 1)  # the retry waits Reset - Date + 1 s: 2 s at most
+    # Two seconds for the first call to arrive blocked, even on a loaded machine (int(now) + 1
+    # could be over before it was sent); the retry waits Reset - Date + 1 s: 4 s at most.
+    okta.rate_limit_until(okta.now() + 2)
     assert okta.base_url is not None
     async with AsyncOktaSessionClient(okta.base_url, max_retries=1, max_retry_wait=5) as client:
         with telemetry.tracer.start_as_current_span("job"):
