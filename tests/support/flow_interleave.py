@@ -5,8 +5,10 @@ The ``Stepper`` runs one flow to its end (another may only run "inside" an Okta 
 the test states: flows start at a turn of its choosing, and each Okta call answers
 after ``latency`` turns of its flow, while the others go on. Single flight is as the
 runners do it: a flow that finds a ``Share`` key running waits for that flow's result
-(``follow_for`` None: None at once). The cache, the claims and the sleeps are the
-``Stepper``'s; no I/O, no threads.
+(``follow_for`` None: None at once). A ``Background`` flow runs as a task of its own
+from the next turn on, named ``background <key>``, unless one for its key is still running
+(then it is closed unrun), as the runners do. The cache, the claims and the sleeps are
+the ``Stepper``'s; no I/O, no threads.
 
 ``events`` is what happened, in order: ``"<name> sends <operation>"``,
 ``"<name> answered <operation>"``, ``"<name> joins <key>"``, ``"<name> returned"``.
@@ -18,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from okta_session_mw.engine.effects import Flow, Send, Share, step
+from okta_session_mw.engine.effects import Background, Flow, Send, Share, step
 from tests.support.flow_steps import OktaCall, Stepper, answer, okta_call
 
 __all__ = ["Interleaving"]
@@ -90,6 +92,8 @@ class Interleaving:
             task.held = max(1, self.latency(task.call))
         elif isinstance(effect, Share):
             self._share(task, effect)
+        elif isinstance(effect, Background):
+            self._background(effect)
         else:
             try:
                 task.value = self.stepper.perform(effect)
@@ -103,6 +107,13 @@ class Interleaving:
             task.value = answer(self.stepper.okta(task.call))
         except Exception as exc:
             task.error = exc
+
+    def _background(self, effect: Background) -> None:
+        name = f"background {effect.key}"
+        if any(task.name == name and not task.finished for task in self._tasks):
+            effect.flow.close()
+            return
+        self._tasks.append(_Task(name, [(effect.flow, None)], 0))
 
     def _share(self, task: _Task, effect: Share) -> None:
         if effect.key in self._running:
