@@ -118,6 +118,7 @@ class TlsProxy:
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
         self.port = 0
 
     def __enter__(self) -> TlsProxy:
@@ -142,6 +143,9 @@ class TlsProxy:
         self._ready.set()
         async with server:
             await self._stop.wait()
+            for writer in list(self._writers):  # stopped mid-relay: close both sides now,
+                writer.transport.abort()  # not when the GC finds them (a ResourceWarning)
+            await asyncio.sleep(0)  # their connection_lost callbacks run
 
     async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -149,7 +153,11 @@ class TlsProxy:
         except OSError:
             writer.close()
             return
-        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+        self._writers.update((writer, up_writer))
+        try:
+            await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+        finally:
+            self._writers.difference_update((writer, up_writer))
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
