@@ -67,12 +67,20 @@ class RedisSentinelServers(Started):
 
     def failover(self) -> None:
         """``SENTINEL FAILOVER``: the replica is promoted, the old primary becomes its
-        replica; returns once the sentinel names the new primary and it accepts writes."""
+        replica; returns once the sentinel names the new primary and it accepts writes.
+
+        A primary that died (``primary.kill()``) is failed over by the sentinel itself
+        after ``down-after-milliseconds``: then the failover may be under way, or made,
+        when this is called, and it waits for that one instead."""
         assert self.replica is not None
         new = self.replica
+        what = "failover"
         with self._sentinel() as client:
-            client.execute_command("SENTINEL", "FAILOVER", self.service_name)
-        self._wait(lambda: self._primary_port() == new.port and _role(new) == "master", "failover")
+            try:
+                client.execute_command("SENTINEL", "FAILOVER", self.service_name)
+            except redis.ResponseError as refused:  # INPROG: the sentinel's own, begun
+                what = f"failover (SENTINEL FAILOVER answered: {refused})"
+        self._wait(lambda: self._primary_port() == new.port and _role(new) == "master", what)
         self.primary, self.replica = new, self.primary
 
     def close(self) -> None:
