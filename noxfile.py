@@ -48,9 +48,12 @@ def _pyenv_pythons_on_path() -> None:
         found = sorted(versions.glob(f"{minor}.*/bin/python{minor}"))
         if found and os.access(found[-1], os.X_OK):
             links.mkdir(parents=True, exist_ok=True)
-            link = links / f"python{minor}"
-            link.unlink(missing_ok=True)
-            link.symlink_to(found[-1])
+            # Made aside, then renamed over the old link in one step: scripts/test loads
+            # this file in two nox processes at once, and an unlink-then-link would race.
+            aside = links / f".python{minor}.{os.getpid()}"
+            aside.unlink(missing_ok=True)
+            aside.symlink_to(found[-1])
+            os.replace(aside, links / f"python{minor}")
     if links.is_dir():
         os.environ["PATH"] = f"{links}{os.pathsep}{os.environ.get('PATH', '')}"
 
