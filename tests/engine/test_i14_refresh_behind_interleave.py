@@ -37,7 +37,7 @@ def okta(call: OktaCall) -> Any:
 
 
 @pytest.mark.parametrize("second_starts_at", range(16))
-def test_i14_75_a_refresh_due_after_a_lookup_is_made_once_and_behind(
+def test_i14_85_a_refresh_due_after_a_lookup_is_made_once_and_behind(
     second_starts_at: int,
 ) -> None:
     stepper = Stepper(DictCache(), okta)
