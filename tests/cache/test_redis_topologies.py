@@ -341,10 +341,10 @@ async def test_i14_51_a_hung_cluster_node_costs_one_bounded_wait_then_the_outage
         assert not cache.available
     finally:
         home.resume()
-    deadline = time.monotonic() + 10  # a bound on "never", not a timing: the first call
-    while (
-        True
-    ):  # after retry_interval goes to Redis; reconnecting may take a few on a loaded machine
+    # The first call after retry_interval goes to Redis; on a loaded machine reconnecting
+    # may take a few. The deadline is a bound on "never", not a timing.
+    deadline = time.monotonic() + 10
+    while True:
         time.sleep(0.35)
         found = cache.get(k) if flavour == "sync" else await cache.aget(k)
         if cache.available or time.monotonic() > deadline:
