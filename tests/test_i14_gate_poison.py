@@ -18,17 +18,13 @@ import redis
 from okta_session_mw import SessionService
 from okta_session_mw.engine.limits import MAX_RATE_LIMIT_PAUSE
 from okta_session_mw.engine.resolution import Source
-from okta_session_mw.testing import FakeOkta, serve_fake_okta
+from okta_session_mw.testing import FakeOkta
 from okta_session_mw.testing.redis_server import RedisServer
-from tests.support.apps import make_config
 from tests.support.fake_helpers import me_calls
+from tests.support.gate_workers import LOGIN, LOOKUPS, gate_config, served_okta
 
 pytest_plugins = ["tests.support.redis_fixtures"]  # redis_server, redis_client
 
-SECRET = "workers-share-this-secret-0123456789"
-LOGIN = "ann@example.com"
-LOOKUPS = "GET /api/v1/sessions/me"
-OPTIONS = "?socket_timeout=2&socket_connect_timeout=2"
 YEARS = 10**12  # ms: about 31 years
 
 
@@ -44,19 +40,14 @@ class Clock:
 
 @pytest.fixture
 def okta() -> Iterator[FakeOkta]:
-    fake = FakeOkta(rate_limit=100_000, rate_limit_buckets="endpoint")
-    fake.add_user(LOGIN, "correct horse")
-    with serve_fake_okta(fake):
+    with served_okta() as fake:
         yield fake
 
 
 def worker(
     okta: FakeOkta, url: str, clock: Clock | None = None, **settings: object
 ) -> SessionService:
-    config = make_config(
-        okta, cache_url=url + OPTIONS, secret_key=SECRET, new_cookie_lookups_per_minute=0,
-        **settings,
-    )  # fmt: skip
+    config = gate_config(okta, url, **settings)
     return SessionService(config) if clock is None else SessionService(config, clock=clock)
 
 
@@ -67,6 +58,19 @@ def gate_of(client: redis.Redis) -> str:
     assert names, "the worker has shared no figures yet"
     name = names[0]
     return (name.decode() if isinstance(name, bytes) else str(name)).split(":f:")[0] + ":"
+
+
+def heals(
+    service: SessionService, okta: FakeOkta, redis_client: redis.Redis, clock: Clock, what: str
+) -> None:
+    """The operator cleans Redis; once longer than any real 429 could close a bucket has
+    passed, a real user's new cookie is looked up at Okta, once (else ``what``)."""
+    redis_client.flushall()
+    clock.now += MAX_RATE_LIMIT_PAUSE + 1
+    okta.clear_calls()
+    ann = okta.cookie_header(okta.create_session(LOGIN))
+    assert service.resolve(ann).source is Source.MISS, what
+    assert me_calls(okta) == 1
 
 
 def made_up() -> str:
@@ -92,12 +96,7 @@ def test_i14_60_a_poisoned_shared_pause_outlives_its_key_for_good(
         redis_client.set(gate + "x:" + LOOKUPS, "1", px=YEARS)
         assert service.resolve(made_up()).source is Source.MISS  # no honest pause: dropped
         assert redis_client.exists(gate + "x:" + LOOKUPS) == 0
-        redis_client.flushall()  # the operator cleans Redis
-        clock.now += MAX_RATE_LIMIT_PAUSE + 1  # longer than any real 429 could close it
-        okta.clear_calls()
-        ann = okta.cookie_header(okta.create_session(LOGIN))
-        assert service.resolve(ann).source is Source.MISS, "the poisoned pause never ends"
-        assert me_calls(okta) == 1
+        heals(service, okta, redis_client, clock, "the poisoned pause never ends")
     finally:
         service.close()
 
@@ -123,12 +122,7 @@ def test_i14_61_a_poisoned_shared_window_stops_every_lookup_for_good(
         assert service.resolve(ann).source is Source.MISS  # not an honest window: dropped
         for name in redis_client.keys("*g:*:f:*"):
             assert 0 < redis_client.pttl(name) <= MAX_RATE_LIMIT_PAUSE * 1000
-        redis_client.flushall()
-        clock.now += MAX_RATE_LIMIT_PAUSE + 1
-        okta.clear_calls()
-        bob = okta.cookie_header(okta.create_session(LOGIN))
-        assert service.resolve(bob).source is Source.MISS, "the poisoned window never turns"
-        assert me_calls(okta) == 1
+        heals(service, okta, redis_client, clock, "the poisoned window never turns")
     finally:
         service.close()
 
@@ -235,15 +229,10 @@ def test_i14_66_a_429_at_one_org_closes_another_orgs_app_on_a_shared_redis(
     (``g:x:GET /api/v1/sessions/me``). An outsider who floods the first app until its
     org answers 429 closes the second app's lookups too, though its own org never
     refused anything: real users of the second app are refused."""
-    other = FakeOkta(rate_limit=100_000, rate_limit_buckets="endpoint")
-    other.add_user(LOGIN, "correct horse")
-    with serve_fake_okta(other):
+    with served_okta() as other:
         first = worker(okta, redis_server.url)
-        config = make_config(
-            other, cache_url=redis_server.url + OPTIONS,
-            secret_key="another-app-another-secret-0123456789", new_cookie_lookups_per_minute=0,
-        )  # fmt: skip
-        second = SessionService(config)
+        another = "another-app-another-secret-0123456789"
+        second = SessionService(gate_config(other, redis_server.url, secret_key=another))
         try:
             okta.rate_limit_until(okta.now() + 30, bucket=LOOKUPS)
             assert first.resolve(made_up()).source is Source.UNAVAILABLE  # its org's 429

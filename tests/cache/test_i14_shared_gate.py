@@ -26,30 +26,20 @@ from okta_session_mw.engine.resolution import Source
 from okta_session_mw.engine.shared_gate import org_scope
 from okta_session_mw.testing import FakeOkta, serve_fake_okta
 from okta_session_mw.testing.redis_server import RedisServer
-from tests.support.apps import make_config
 from tests.support.fake_helpers import me_calls
+from tests.support.gate_workers import LOGIN, LOOKUPS, SECRET, gate_config, served_okta
 
 pytest_plugins = ["tests.support.redis_fixtures"]  # redis_server, redis_client
-
-SECRET = "workers-share-this-secret-0123456789"
-LOGIN = "ann@example.com"
-LOOKUPS = "GET /api/v1/sessions/me"
-OPTIONS = "?socket_timeout=2&socket_connect_timeout=2"  # a loaded CI box: not "Redis down"
 
 
 @pytest.fixture
 def okta() -> Iterator[FakeOkta]:
-    fake = FakeOkta(rate_limit=100_000, rate_limit_buckets="endpoint")
-    fake.add_user(LOGIN, "correct horse")
-    with serve_fake_okta(fake):
+    with served_okta() as fake:
         yield fake
 
 
 def workers(okta: FakeOkta, url: str, count: int, **settings: object) -> list[SessionService]:
-    config = make_config(
-        okta, cache_url=url + OPTIONS, secret_key=SECRET, new_cookie_lookups_per_minute=0,
-        **settings,
-    )  # fmt: skip
+    config = gate_config(okta, url, **settings)
     return [SessionService(config) for _ in range(count)]
 
 
